@@ -1,0 +1,113 @@
+"""掌上执法 backend: `create_app(config=None)` builds the Flask application."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+from flask_smorest import Api
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import BASE_DIR, Config, default_database_url
+from .database import engine_options, install_sqlite_listeners, is_sqlite
+from .errors import ErrorSchema, handle_http_exception, register_error_handlers
+from .extensions import db, limiter, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
+
+
+class ProductApi(Api):
+    """flask-smorest Api with our one error shape instead of its own."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self) -> None:  # our handlers are registered by the factory
+        pass
+
+    def handle_http_exception(self, error):  # used by flask-smorest internally
+        return handle_http_exception(error)
+
+
+
+def _load_config(app: Flask, config: type | Mapping[str, Any] | None) -> None:
+    app.config.from_object(Config)
+    if isinstance(config, type):
+        app.config.from_object(config)
+    elif config is not None:
+        app.config.update(config)
+
+
+def _resolve_secret_key(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config.get("ENV_NAME") == "production":
+        raise RuntimeError("SECRET_KEY must be set in the environment (it signs every access token).")
+    # Development/demo: a random key kept in instance/ (never in the repository), so tokens
+    # survive a restart of `make run`.
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(BASE_DIR / "instance"), instance_relative_config=False)
+    _load_config(app, config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _resolve_secret_key(app)
+
+    url = app.config.get("SQLALCHEMY_DATABASE_URI") or app.config.get("DATABASE_URL") or default_database_url(
+        Path(app.instance_path)
+    )
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    options = engine_options(url, app.config)
+    options.update(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    if not app.config.get("MEDIA_ROOT"):
+        app.config["MEDIA_ROOT"] = str(Path(app.instance_path) / "media")
+
+    if app.config["PROXY_FIX_X_FOR"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)  # type: ignore[method-assign]
+
+    db.init_app(app)
+    if is_sqlite(url):
+        with app.app_context():
+            install_sqlite_listeners(db.engine, app.config)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    limiter.init_app(app)
+
+    api = ProductApi()
+    api.init_app(
+        app,
+        spec_kwargs={
+            "info": {"description": "掌上执法 — field enforcement API. Errors: `{code, message: {zh-CN, en}, details}`."},
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+            "security": [{"bearerAuth": []}],
+        },
+    )
+    _register_blueprints(app, api)
+    register_error_handlers(app)
+
+    from .auth.access import check_all_endpoints_declared, enforce_access
+
+    app.before_request(enforce_access)
+    check_all_endpoints_declared(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _register_blueprints(app: Flask, api: Api) -> None:
+    from . import models  # noqa: F401  (every model registered on the metadata)
+    from .auth.views import blp as auth_blp
+    from .catalog.views import blp as catalog_blp
+    from .health import blp as health_blp
+    from .web import bp as web_bp
+
+    for blp in (health_blp, auth_blp, catalog_blp):
+        api.register_blueprint(blp)
+    app.register_blueprint(web_bp)

@@ -1,0 +1,143 @@
+"""Who may call what: every API endpoint declares its access rule; default is deny.
+
+`@public` and `@roles(...)` mark the view function; `enforce_access` (a before_request
+hook) reads the mark, authenticates the bearer token and checks the role. An API
+endpoint without a mark is refused at start-up (`check_all_endpoints_declared`), so a
+new endpoint cannot ship unprotected by accident. Jurisdiction scoping (an officer of
+street A never reads street B's data) is done by the services with `scope_jurisdiction`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, TypeVar
+
+from flask import Flask, current_app, g, request
+
+from ..errors import Forbidden, Unauthorized
+from .models import Device, DeviceSession, Officer, Role
+
+F = TypeVar("F", bound=Callable)
+
+PUBLIC = "public"
+ANY_ROLE = tuple(r.value for r in Role)
+
+
+@dataclass(frozen=True)
+class Identity:
+    officer: Officer
+    session: DeviceSession
+    device: Device
+
+    @property
+    def role(self) -> str:
+        return self.officer.role
+
+    @property
+    def jurisdiction_id(self) -> int | None:
+        return self.officer.jurisdiction_id
+
+    @property
+    def is_global_admin(self) -> bool:
+        return self.officer.role == Role.admin.value and self.officer.jurisdiction_id is None
+
+
+def public(fn: F) -> F:
+    fn._access = PUBLIC  # type: ignore[attr-defined]
+    return fn
+
+
+def roles(*allowed: str) -> Callable[[F], F]:
+    unknown = set(allowed) - set(ANY_ROLE)
+    if unknown:
+        raise ValueError(f"unknown roles {unknown}")
+
+    def mark(fn: F) -> F:
+        fn._access = tuple(allowed) or ANY_ROLE  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
+authenticated = roles(*ANY_ROLE)
+
+
+# flask-smorest's own endpoints: the OpenAPI document and its docs page.
+PUBLIC_ENDPOINT_PREFIXES = ("api-docs.",)
+
+
+def access_rule(app: Flask, endpoint: str) -> str | tuple[str, ...] | None:
+    if endpoint.startswith(PUBLIC_ENDPOINT_PREFIXES):
+        return PUBLIC
+    view = app.view_functions.get(endpoint)
+    return getattr(view, "_access", None)
+
+
+def is_api_endpoint(app: Flask, endpoint: str) -> bool:
+    for rule in app.url_map.iter_rules(endpoint):
+        if rule.rule.startswith("/api/"):
+            return True
+    return False
+
+
+def check_all_endpoints_declared(app: Flask) -> None:
+    missing = [
+        ep
+        for ep in app.view_functions
+        if is_api_endpoint(app, ep) and access_rule(app, ep) is None
+    ]
+    if missing:
+        raise RuntimeError(f"API endpoints without an access rule: {sorted(missing)}")
+
+
+def current_identity() -> Identity:
+    identity = g.get("identity")
+    if identity is None:  # only reachable if a public view asks for an identity
+        raise Unauthorized("auth.required", "需要登录", "Authentication required")
+    return identity
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def enforce_access() -> None:
+    """before_request: authenticate and authorise API calls."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    endpoint = request.endpoint
+    if endpoint is None or not is_api_endpoint(app, endpoint):
+        return
+    rule = access_rule(app, endpoint)
+    if rule == PUBLIC:
+        return
+    if rule is None:  # belt and braces: check_all_endpoints_declared runs at start-up
+        raise Forbidden("forbidden", "无权执行此操作", "No access rule for this endpoint")
+    token = _bearer_token()
+    if token is None:
+        raise Unauthorized(
+            "auth.required", "需要登录", "Authentication required", headers={"WWW-Authenticate": "Bearer"}
+        )
+    from .service import identity_from_access_token
+
+    identity = identity_from_access_token(token)
+    g.identity = identity
+    if identity.role not in rule:
+        raise Forbidden("auth.role_forbidden", "您的角色无权执行此操作", "Your role may not do this")
+
+
+def scope_jurisdiction(identity: Identity, requested: int | None = None) -> int | None:
+    """The jurisdiction a request acts on; refuses another street's data.
+
+    Returns None only for a global admin who asked for no particular jurisdiction
+    (meaning: all of them).
+    """
+    if identity.is_global_admin:
+        return requested
+    if requested is not None and requested != identity.jurisdiction_id:
+        raise Forbidden(
+            "auth.other_jurisdiction", "无权访问其他乡镇（街道）的数据", "You may not access another jurisdiction's data"
+        )
+    return identity.jurisdiction_id

@@ -1,0 +1,323 @@
+"""Auth domain services: login, refresh, logout, devices, officers.
+
+Plain functions taking plain arguments; the views only translate HTTP.
+"""
+from __future__ import annotations
+
+import hmac
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Iterable
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..errors import ApiError, Conflict, Forbidden, NotFound, Unauthorized
+from ..extensions import db
+from ..models_base import utcnow
+from . import tokens
+from .access import Identity
+from .models import ROLE_VALUES, Certificate, Device, DeviceSession, Officer, Role
+from .passwords import hash_password, needs_rehash, verify_password
+
+
+@dataclass
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    refresh_expires_in: int
+    session: DeviceSession
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "access_token": self.access_token,
+            "refresh_token": self.refresh_token,
+            "token_type": "Bearer",
+            "expires_in": self.expires_in,
+            "refresh_expires_in": self.refresh_expires_in,
+            "session_id": self.session.id,
+            "officer": self.session.officer,
+            "device": self.session.device,
+        }
+
+
+def _invalid_credentials() -> Unauthorized:
+    return Unauthorized("auth.invalid_credentials", "用户名或密码错误", "Wrong username or password")
+
+
+def _issue(session: DeviceSession) -> TokenPair:
+    cfg = current_app.config
+    secret = tokens.new_refresh_secret()
+    if session.refresh_hash:
+        session.previous_refresh_hash = session.refresh_hash
+    session.refresh_hash = tokens.hash_secret(secret)
+    session.last_used_at = utcnow()
+    session.expires_at = session.last_used_at + timedelta(seconds=cfg["REFRESH_TOKEN_TTL"])
+    access = tokens.issue_access_token(
+        cfg["SECRET_KEY"], session.officer_id, session.id, session.device.device_id, cfg["ACCESS_TOKEN_TTL"]
+    )
+    return TokenPair(access, f"{session.id}.{secret}", cfg["ACCESS_TOKEN_TTL"], cfg["REFRESH_TOKEN_TTL"], session)
+
+
+def register_device(device_id: str, officer: Officer, *, label: str = "", user_agent: str = "", app_version: str = "") -> Device:
+    device = db.session.scalar(select(Device).where(Device.device_id == device_id))
+    if device is None:
+        device = Device(device_id=device_id, jurisdiction_id=officer.jurisdiction_id, label=label)
+        db.session.add(device)
+    if device.revoked:
+        raise Forbidden("device.revoked", "此设备已被停用，请联系管理员", "This device has been revoked")
+    if (
+        device.jurisdiction_id is not None
+        and officer.jurisdiction_id is not None
+        and device.jurisdiction_id != officer.jurisdiction_id
+    ):
+        raise Forbidden(
+            "device.other_jurisdiction",
+            "此设备登记在其他乡镇（街道）",
+            "This device is registered to another jurisdiction",
+        )
+    device.last_seen_at = utcnow()
+    device.last_officer_id = officer.id
+    if user_agent:
+        device.user_agent = user_agent[:255]
+    if app_version:
+        device.app_version = app_version[:32]
+    if label and not device.label:
+        device.label = label[:128]
+    return device
+
+
+def login(username: str, password: str, device_id: str, *, label: str = "", user_agent: str = "", app_version: str = "") -> TokenPair:
+    officer = db.session.scalar(select(Officer).where(Officer.username == username))
+    # verify even when the user is unknown: equal timing, no username oracle
+    ok = verify_password(officer.password_hash if officer else None, password)
+    if officer is None or not ok or not officer.active:
+        raise _invalid_credentials()
+    if needs_rehash(officer.password_hash):
+        officer.password_hash = hash_password(password)
+    device = register_device(device_id, officer, label=label, user_agent=user_agent, app_version=app_version)
+    db.session.flush()
+    session = DeviceSession(id=str(uuid.uuid4()), officer=officer, device=device, refresh_hash="")
+    session.officer_id = officer.id
+    db.session.add(session)
+    pair = _issue(session)
+    db.session.commit()
+    return pair
+
+
+def refresh(refresh_token: str) -> TokenPair:
+    try:
+        session_id, secret = tokens.split_refresh_token(refresh_token)
+    except tokens.TokenError as exc:
+        raise Unauthorized(exc.code, "登录凭据无效，请重新登录", "Invalid refresh token, log in again") from exc
+    session = db.session.get(DeviceSession, session_id)
+    presented = tokens.hash_secret(secret)
+    if session is None:
+        raise Unauthorized("auth.refresh_invalid", "登录凭据无效，请重新登录", "Invalid refresh token, log in again")
+    if session.previous_refresh_hash and hmac.compare_digest(presented, session.previous_refresh_hash):
+        # An already-rotated token came back: someone holds a copy. Cut the session.
+        if session.revoked_at is None:
+            session.revoked_at = utcnow()
+            session.revoked_reason = "refresh_reused"
+            db.session.commit()
+        raise Unauthorized(
+            "auth.refresh_reused", "登录凭据已被重复使用，已强制下线，请重新登录", "Refresh token reused; session revoked"
+        )
+    if not hmac.compare_digest(presented, session.refresh_hash):
+        raise Unauthorized("auth.refresh_invalid", "登录凭据无效，请重新登录", "Invalid refresh token, log in again")
+    _check_session_usable(session)
+    session.device.last_seen_at = utcnow()
+    pair = _issue(session)
+    db.session.commit()
+    return pair
+
+
+def _check_session_usable(session: DeviceSession) -> None:
+    if session.device.revoked:
+        raise Unauthorized("device.revoked", "此设备已被停用，请联系管理员", "This device has been revoked")
+    if session.revoked_at is not None:
+        raise Unauthorized("auth.session_revoked", "登录已失效，请重新登录", "Session ended, log in again")
+    if session.expires_at <= utcnow():
+        raise Unauthorized("auth.session_expired", "登录已过期，请重新登录", "Session expired, log in again")
+    if not session.officer.active:
+        raise Unauthorized("auth.officer_inactive", "账号已停用", "Account disabled")
+
+
+def identity_from_access_token(token: str) -> Identity:
+    try:
+        claims = tokens.decode_access_token(current_app.config["SECRET_KEY"], token)
+    except tokens.TokenError as exc:
+        raise Unauthorized(
+            exc.code, "登录已失效，请重新登录", "Access token invalid or expired", headers={"WWW-Authenticate": "Bearer"}
+        ) from exc
+    row = db.session.execute(
+        select(DeviceSession, Officer, Device)
+        .join(Officer, Officer.id == DeviceSession.officer_id)
+        .join(Device, Device.id == DeviceSession.device_pk)
+        .where(DeviceSession.id == claims["sid"])
+    ).first()
+    if row is None or str(row.Officer.id) != claims["sub"]:
+        raise Unauthorized("auth.token_invalid", "登录已失效，请重新登录", "Access token invalid")
+    session, officer, device = row
+    _check_session_usable(session)
+    return Identity(officer=officer, session=session, device=device)
+
+
+def profile(identity: Identity) -> dict[str, Any]:
+    """What the phone caches about its officer for offline work."""
+    from ..catalog import service as catalog
+
+    officer = identity.officer
+    return {
+        "officer": officer,
+        "jurisdiction": catalog.get_jurisdiction(officer.jurisdiction_id) if officer.jurisdiction_id else None,
+        "certificate": valid_certificate(officer),
+        "can_decide_penalties": can_decide_penalties(officer),
+        "grids": catalog.grids_of_officer(officer.id),
+        "device": identity.device,
+        "session_id": identity.session.id,
+    }
+
+
+def logout(identity: Identity) -> None:
+    identity.session.revoked_at = utcnow()
+    identity.session.revoked_reason = "logout"
+    db.session.commit()
+
+
+# --- devices ---------------------------------------------------------------
+
+
+def get_device(device_id: str) -> Device:
+    device = db.session.scalar(select(Device).where(Device.device_id == device_id))
+    if device is None:
+        raise NotFound("device.not_found", "设备不存在", "Device not found")
+    return device
+
+
+def revoke_device(device: Device, reason: str, by: Officer | None = None) -> Device:
+    """Cut a lost or stolen phone off: the device and every session on it."""
+    now = utcnow()
+    if device.revoked_at is None:
+        device.revoked_at = now
+        device.revoked_reason = reason[:255]
+        device.revoked_by_id = by.id if by else None
+    for session in db.session.scalars(
+        select(DeviceSession).where(DeviceSession.device_pk == device.id, DeviceSession.revoked_at.is_(None))
+    ):
+        session.revoked_at = now
+        session.revoked_reason = "device_revoked"
+    db.session.commit()
+    return device
+
+
+def list_devices(jurisdiction_id: int | None):
+    query = select(Device)
+    if jurisdiction_id is not None:
+        query = query.where(Device.jurisdiction_id == jurisdiction_id)
+    return query
+
+
+# --- officers --------------------------------------------------------------
+
+
+def list_officers(jurisdiction_id: int | None):
+    query = select(Officer)
+    if jurisdiction_id is not None:
+        query = query.where(Officer.jurisdiction_id == jurisdiction_id)
+    return query
+
+
+def get_officer(officer_id: int) -> Officer:
+    officer = db.session.get(Officer, officer_id)
+    if officer is None:
+        raise NotFound("officer.not_found", "人员不存在", "Officer not found")
+    return officer
+
+
+def validate_password_strength(password: str) -> None:
+    if len(password) < 8 or password.isdigit() or password.isalpha():
+        raise ApiError(
+            "officer.weak_password",
+            "密码至少 8 位，且须同时包含字母和数字",
+            "Password needs at least 8 characters with letters and digits",
+            status=422,
+        )
+
+
+def create_officer(
+    *,
+    username: str,
+    name: str,
+    role: str,
+    password: str,
+    jurisdiction_id: int | None,
+    phone: str | None = None,
+    certificate: dict[str, Any] | None = None,
+    check_strength: bool = True,
+) -> Officer:
+    if role not in ROLE_VALUES:
+        raise ApiError("officer.bad_role", "角色无效", f"Role must be one of {ROLE_VALUES}", status=422)
+    if jurisdiction_id is None and role != Role.admin.value:
+        raise ApiError(
+            "officer.jurisdiction_required", "须指定所属乡镇（街道）", "A jurisdiction is required", status=422
+        )
+    if role == Role.auxiliary.value and certificate:
+        # 协管员 have no penalty power: a certificate would let them co-sign tickets.
+        raise ApiError(
+            "officer.auxiliary_no_certificate",
+            "协管员不持有行政执法证",
+            "Auxiliaries hold no enforcement certificate",
+            status=422,
+        )
+    if check_strength:
+        validate_password_strength(password)
+    if db.session.scalar(select(Officer.id).where(Officer.username == username)) is not None:
+        raise Conflict("officer.username_taken", "用户名已存在", "Username already taken")
+    officer = Officer(
+        username=username,
+        name=name,
+        role=role,
+        jurisdiction_id=jurisdiction_id,
+        phone=phone,
+        password_hash=hash_password(password),
+        password_changed_at=utcnow(),
+    )
+    if certificate:
+        if db.session.scalar(select(Certificate.id).where(Certificate.number == certificate["number"])):
+            raise Conflict("certificate.number_taken", "执法证号已存在", "Certificate number already registered")
+        officer.certificates.append(Certificate(**certificate))
+    db.session.add(officer)
+    db.session.commit()
+    return officer
+
+
+def valid_certificate(officer: Officer, day: date | None = None) -> Certificate | None:
+    day = day or date.today()
+    for cert in officer.certificates:
+        if cert.is_valid_on(day):
+            return cert
+    return None
+
+
+def can_decide_penalties(officer: Officer, domain: str | None = None, day: date | None = None) -> bool:
+    """An officer (never an auxiliary) with a valid certificate covering the domain."""
+    if officer.role != Role.officer.value:
+        return False
+    cert = valid_certificate(officer, day)
+    if cert is None:
+        return False
+    return domain is None or domain in (cert.domains or [])
+
+
+def officers_by_ids(ids: Iterable[int]) -> list[Officer]:
+    ids = list(ids)
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Officer).where(Officer.id.in_(ids))))
+
+
+def now() -> datetime:
+    return utcnow()

@@ -1,0 +1,207 @@
+"""Catalog services: jurisdictions, grids (with point → grid), matters."""
+from __future__ import annotations
+
+
+from typing import Any
+
+from geoalchemy2.shape import to_shape
+from shapely.geometry import mapping
+from sqlalchemy import func, select, text
+
+from ..errors import NotFound
+from ..extensions import db
+from .models import EmpoweredMatter, Grid, Jurisdiction, Matter, grid_officers
+
+COORD_DECIMALS = 6  # ~0.1 m: enough for a grid edge, smaller payload for phones
+
+
+def _round_coords(obj: Any) -> Any:
+    if isinstance(obj, float):
+        return round(obj, COORD_DECIMALS)
+    if isinstance(obj, (list, tuple)):
+        return [_round_coords(o) for o in obj]
+    return obj
+
+
+def geometry_geojson(geom: Any) -> dict[str, Any] | None:
+    if geom is None:
+        return None
+    g = mapping(to_shape(geom))
+    return {"type": g["type"], "coordinates": _round_coords(g["coordinates"])}
+
+
+# --- jurisdictions ----------------------------------------------------------
+
+
+def get_jurisdiction(jurisdiction_id: int) -> Jurisdiction:
+    jurisdiction = db.session.get(Jurisdiction, jurisdiction_id)
+    if jurisdiction is None:
+        raise NotFound("jurisdiction.not_found", "乡镇（街道）不存在", "Jurisdiction not found")
+    return jurisdiction
+
+
+def list_jurisdictions(jurisdiction_id: int | None):
+    query = select(Jurisdiction)
+    if jurisdiction_id is not None:
+        query = query.where(Jurisdiction.id == jurisdiction_id)
+    return query
+
+
+def jurisdiction_to_dict(j: Jurisdiction) -> dict[str, Any]:
+    return {
+        "id": j.id,
+        "code": j.code,
+        "name": j.name,
+        "agency_name": j.agency_name,
+        "boundary": geometry_geojson(j.boundary),
+        "grid_count": len(j.grids),
+    }
+
+
+# --- grids -----------------------------------------------------------------
+
+
+def grids_of_officer(officer_id: int) -> list[Grid]:
+    return list(
+        db.session.scalars(
+            select(Grid).join(grid_officers, grid_officers.c.grid_id == Grid.id)
+            .where(grid_officers.c.officer_id == officer_id)
+            .order_by(Grid.code)
+        )
+    )
+
+
+def grids_feature_collection(jurisdiction_id: int | None) -> dict[str, Any]:
+    """GeoJSON FeatureCollection of the grids the phone caches for offline use."""
+    query = select(Grid).order_by(Grid.code)
+    if jurisdiction_id is not None:
+        query = query.where(Grid.jurisdiction_id == jurisdiction_id)
+    grids = list(db.session.scalars(query))
+    officers = _officers_by_grid([g.id for g in grids])
+    features = []
+    for grid in grids:
+        features.append(
+            {
+                "type": "Feature",
+                "id": grid.code,
+                "geometry": geometry_geojson(grid.geom),
+                "properties": {
+                    "id": grid.id,
+                    "code": grid.code,
+                    "name": grid.name,
+                    "jurisdiction_id": grid.jurisdiction_id,
+                    "zone": grid.zone.name if grid.zone else None,
+                    "area_m2": grid.area_m2,
+                    "officer_ids": officers.get(grid.id, []),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _officers_by_grid(grid_ids: list[int]) -> dict[int, list[int]]:
+    result: dict[int, list[int]] = {}
+    if not grid_ids:
+        return result
+    rows = db.session.execute(
+        select(grid_officers.c.grid_id, grid_officers.c.officer_id)
+        .where(grid_officers.c.grid_id.in_(grid_ids))
+        .order_by(grid_officers.c.officer_id)
+    )
+    for grid_id, officer_id in rows:
+        result.setdefault(grid_id, []).append(officer_id)
+    return result
+
+
+def _point(lon: float, lat: float):
+    return func.ST_GeomFromText(f"POINT({float(lon)!r} {float(lat)!r})", 4326)
+
+
+def grid_at(lon: float, lat: float, jurisdiction_id: int | None = None) -> Grid | None:
+    """The grid containing a WGS-84 point (a point on a shared edge: the lowest id).
+
+    PostGIS uses the GiST index for ST_Intersects by itself; SpatiaLite needs its
+    `SpatialIndex` virtual table to touch the R-tree.
+    """
+    point = _point(lon, lat)
+    query = select(Grid).where(func.ST_Intersects(Grid.geom, point))
+    if db.session.get_bind().dialect.name == "sqlite":
+        candidates = text(
+            "SELECT rowid FROM SpatialIndex WHERE f_table_name = 'grids' "
+            "AND f_geometry_column = 'geom' AND search_frame = MakePoint(:lon, :lat, 4326)"
+        ).bindparams(lon=float(lon), lat=float(lat))
+        query = query.where(Grid.id.in_(candidates))
+    if jurisdiction_id is not None:
+        query = query.where(Grid.jurisdiction_id == jurisdiction_id)
+    return db.session.scalar(query.order_by(Grid.id).limit(1))
+
+
+# --- matters ---------------------------------------------------------------
+
+
+def _range(min_fen: int | None, max_fen: int | None) -> dict[str, int] | None:
+    if min_fen is None or max_fen is None:
+        return None
+    return {"min_fen": min_fen, "max_fen": max_fen}
+
+
+def matter_to_dict(m: Matter, empowered: bool) -> dict[str, Any]:
+    return {
+        "code": m.code,
+        "name": m.name,
+        "domain": m.domain,
+        "legal_basis": m.legal_basis,
+        "penalty_basis": m.penalty_basis,
+        "simple_procedure": m.simple_procedure,
+        "warning_allowed": m.warning_allowed,
+        "ranges": {
+            "citizen": _range(m.citizen_min_fen, m.citizen_max_fen),
+            "organization": _range(m.org_min_fen, m.org_max_fen),
+        },
+        "tiers": [
+            {
+                "party_type": t.party_type,
+                "level": t.level,
+                "name": t.name,
+                "circumstances": t.circumstances,
+                "min_fen": t.min_fen,
+                "max_fen": t.max_fen,
+                "warning": t.warning,
+            }
+            for t in m.tiers
+        ],
+        "empowered": empowered,
+        "illustrative": m.illustrative,
+    }
+
+
+def matters_catalog(jurisdiction_id: int | None) -> list[dict[str, Any]]:
+    """The whole active catalog, each matter flagged empowered for the jurisdiction."""
+    from sqlalchemy.orm import selectinload
+
+    matters = list(
+        db.session.scalars(
+            select(Matter).where(Matter.active.is_(True)).options(selectinload(Matter.tiers)).order_by(Matter.code)
+        )
+    )
+    empowered: set[int] = set()
+    if jurisdiction_id is not None:
+        empowered = set(
+            db.session.scalars(
+                select(EmpoweredMatter.matter_id).where(EmpoweredMatter.jurisdiction_id == jurisdiction_id)
+            )
+        )
+    return [matter_to_dict(m, m.id in empowered) for m in matters]
+
+
+def get_matter(code: str) -> Matter:
+    matter = db.session.scalar(select(Matter).where(Matter.code == code))
+    if matter is None:
+        raise NotFound("matter.not_found", "执法事项不存在", "Matter not found")
+    return matter
+
+
+def is_empowered(jurisdiction_id: int, matter_id: int) -> bool:
+    return db.session.get(EmpoweredMatter, (jurisdiction_id, matter_id)) is not None
+
+

@@ -1,0 +1,78 @@
+"""`flask --app wsgi ...` commands: seed-demo, create-officer, revoke-device."""
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from .errors import ApiError
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    def seed_demo() -> None:
+        """Load the demo street, grids, matters and logins (idempotent)."""
+        from .demo.seed import seed_demo as run
+
+        summary = run()
+        click.echo(
+            f"demo data: {summary['jurisdictions']} jurisdictions, {summary['grids']} grids, "
+            f"{summary['matters']} matters, {summary['officers']} officers"
+        )
+
+    @app.cli.command("create-officer")
+    @click.option("--username", required=True)
+    @click.option("--name", required=True)
+    @click.option("--role", type=click.Choice(["officer", "auxiliary", "supervisor", "admin"]), required=True)
+    @click.option("--jurisdiction", "jurisdiction_code", help="jurisdiction code (omit for a district admin)")
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, envvar="OFFICER_PASSWORD")
+    @click.option("--phone")
+    @click.option("--certificate-number", help="执法证号 (officers only)")
+    @click.option("--domains", help="comma-separated certificate domains (门类)")
+    @click.option("--valid-until", type=click.DateTime(formats=["%Y-%m-%d"]))
+    def create_officer(username, name, role, jurisdiction_code, password, phone, certificate_number, domains, valid_until) -> None:
+        """Create an account (password from the prompt or $OFFICER_PASSWORD)."""
+        from .auth import service
+        from .catalog.models import Jurisdiction
+        from .extensions import db
+
+        jurisdiction_id = None
+        if jurisdiction_code:
+            jurisdiction_id = db.session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == jurisdiction_code))
+            if jurisdiction_id is None:
+                raise click.ClickException(f"no jurisdiction with code {jurisdiction_code}")
+        certificate = None
+        if certificate_number:
+            if not (domains and valid_until):
+                raise click.ClickException("--certificate-number needs --domains and --valid-until")
+            certificate = {
+                "number": certificate_number,
+                "domains": [d.strip() for d in domains.split(",") if d.strip()],
+                "valid_from": date.today(),
+                "valid_until": valid_until.date(),
+            }
+        try:
+            officer = service.create_officer(
+                username=username, name=name, role=role, password=password,
+                jurisdiction_id=jurisdiction_id, phone=phone, certificate=certificate,
+            )
+        except ApiError as exc:
+            raise click.ClickException(f"{exc.code}: {exc.message_en} / {exc.message_zh}") from exc
+        click.echo(f"created {officer.role} {officer.username} (id {officer.id})")
+
+    @app.cli.command("revoke-device")
+    @click.argument("device_id")
+    @click.option("--reason", default="lost or stolen", show_default=True)
+    def revoke_device(device_id: str, reason: str) -> None:
+        """Cut a phone off at once: the device and all its sessions."""
+        from .auth import service
+
+        try:
+            device = service.revoke_device(service.get_device(device_id), reason)
+        except ApiError as exc:
+            click.echo(f"{exc.code}: {exc.message_en}", err=True)
+            sys.exit(1)
+        click.echo(f"revoked device {device.device_id} at {device.revoked_at.isoformat()}")

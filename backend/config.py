@@ -1,0 +1,93 @@
+"""Configuration read from the environment (12-factor), grouped by concern.
+
+`Config` is what production and `make run` use; `TestConfig` is what the test-suite
+subclasses. Every setting can be overridden by an environment variable of the same
+name; types are coerced by the small helpers below.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def as_bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def as_int(value: str | None, default: int) -> int:
+    if value is None or value == "":
+        return default
+    return int(value)
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return default if value in (None, "") else value
+
+
+def default_database_url(instance_path: Path) -> str:
+    """The embedded default: a SpatiaLite file under `instance/`."""
+    return f"sqlite:///{instance_path / 'zhangshang.db'}"
+
+
+class Config:
+    # --- core -------------------------------------------------------------
+    ENV_NAME = env("APP_ENV", "development")  # the Dockerfile sets production
+    # No secret in the repository: a missing SECRET_KEY is refused in production
+    # (see create_app); demo/dev runs get a random one per process via make run.
+    SECRET_KEY = env("SECRET_KEY")
+    DEMO_MODE = as_bool(env("DEMO_MODE"), False)
+    JSON_AS_ASCII = False
+
+    # --- database ---------------------------------------------------------
+    DATABASE_URL = env("DATABASE_URL")  # None -> SpatiaLite file under instance/
+    SQLALCHEMY_RECORD_QUERIES = False
+    # evidence integrity beats a few ms per commit: synchronous=FULL on SQLite
+    SQLITE_SYNCHRONOUS = env("SQLITE_SYNCHRONOUS", "FULL")
+    SPATIALITE_LIBRARY_PATH = env("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
+
+    # --- files ------------------------------------------------------------
+    MEDIA_ROOT = env("MEDIA_ROOT")  # None -> instance/media
+    PWA_DIST = env("PWA_DIST", str(BASE_DIR / "pwa" / "dist"))
+    # Bodies larger than this are refused with 413 before they are read.
+    MAX_CONTENT_LENGTH = as_int(env("MAX_CONTENT_LENGTH"), 2 * 1024 * 1024)
+
+    # --- auth -------------------------------------------------------------
+    ACCESS_TOKEN_TTL = as_int(env("ACCESS_TOKEN_TTL"), 15 * 60)  # seconds
+    # Officers can be offline for days; the refresh token slides on every use.
+    REFRESH_TOKEN_TTL = as_int(env("REFRESH_TOKEN_TTL"), 30 * 24 * 3600)
+    LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "10 per minute")
+    LOGIN_USER_RATE_LIMIT = env("LOGIN_USER_RATE_LIMIT", "5 per minute")
+    RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    # Behind a reverse proxy, set to the number of proxies to trust X-Forwarded-For.
+    PROXY_FIX_X_FOR = as_int(env("PROXY_FIX_X_FOR"), 0)
+
+    # --- OpenAPI (flask-smorest) -------------------------------------------
+    API_TITLE = "掌上执法 API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    # Served from the swagger-ui-bundle package: no CDN, works offline.
+    OPENAPI_SWAGGER_UI_URL = "/api/v1/docs/static/"
+
+    # --- map / UI ---------------------------------------------------------
+    # A tile layer is configuration, never fetched by tests. Empty = grid polygons only.
+    MAP_TILE_URL = env("MAP_TILE_URL", "")
+    MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", "")
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-only-" + secrets.token_hex(16)
+    DEMO_MODE = True
+    SQLITE_SYNCHRONOUS = "NORMAL"
+    RATELIMIT_STORAGE_URI = "memory://"

@@ -1,0 +1,154 @@
+"""The demo matters catalog (执法事项) — ILLUSTRATIVE, not a legal reference.
+
+Legal bases are national laws as commonly cited; amounts marked 〔地方〕 follow
+provincial rules as reported (e.g. Zhejiang's 市容 regulation) and differ by place.
+A real deployment loads its province's published catalog and discretion standards.
+
+Each row: code, name, domain (门类), legal basis (违法依据), penalty basis (处罚依据),
+simple procedure allowed, warning allowed, citizen range (yuan) or None,
+organisation range (yuan) or None. Discretion tiers are derived below.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class MatterRow(NamedTuple):
+    code: str
+    name: str
+    domain: str
+    legal_basis: str
+    penalty_basis: str
+    simple_procedure: bool
+    warning_allowed: bool
+    citizen: tuple[int, int] | None  # yuan
+    organization: tuple[int, int] | None  # yuan
+
+
+SW = "《中华人民共和国固体废物污染环境防治法》"
+AIR = "《中华人民共和国大气污染防治法》"
+NOISE = "《中华人民共和国噪声污染防治法》"
+CITY = "《城市市容和环境卫生管理条例》"
+ZJ = "〔地方〕《浙江省城市市容和环境卫生管理条例》"
+ROAD = "《城市道路管理条例》"
+GREEN = "《城市绿化条例》"
+CW = "《城市建筑垃圾管理规定》"
+PLAN = "《中华人民共和国城乡规划法》"
+FW = "《烟花爆竹安全管理条例》"
+LIC = "《无证无照经营查处办法》"
+DRAIN = "《城镇排水与污水处理条例》"
+GAS = "《城镇燃气管理条例》"
+WASTE_ZJ = "〔地方〕《浙江省生活垃圾管理条例》"
+
+MATTERS: list[MatterRow] = [
+    # --- 市容环卫 ------------------------------------------------------------
+    MatterRow("SR-001", "占道经营（擅自占用城市道路、公共场地摆摊设点）", "市容环卫",
+              f"{CITY}第十四条", f"{ZJ}相关条款；{CITY}第三十六条", True, True, (100, 1000), (100, 1000)),
+    MatterRow("SR-002", "在城市建筑物、设施以及树木上涂写、刻画", "市容环卫",
+              f"{CITY}第十七条", f"{CITY}第三十四条第（二）项；{ZJ}", True, True, (50, 300), (50, 300)),
+    MatterRow("SR-003", "未经批准擅自在城市建筑物、设施上张挂、张贴宣传品", "市容环卫",
+              f"{CITY}第十七条", f"{CITY}第三十四条第（三）项；{ZJ}", True, True, (50, 300), (100, 1000)),
+    MatterRow("SR-004", "随地吐痰、便溺，乱扔果皮、纸屑和烟头等废弃物", "市容环卫",
+              f"{CITY}第二十七条", f"{CITY}第三十四条第（一）项；{ZJ}（当场收缴 50 元）", True, True, (50, 50), None),
+    MatterRow("SR-005", "在街道两侧和公共场地堆放物料（乱堆放）", "市容环卫",
+              f"{CITY}第十四条", f"{CITY}第三十六条第（一）项；{ZJ}", True, True, (100, 1000), (500, 5000)),
+    MatterRow("SR-006", "擅自设置大型户外广告，影响市容", "市容环卫",
+              f"{CITY}第十一条", f"{CITY}第三十六条第（二）项；{ZJ}", True, False, (500, 5000), (1000, 10000)),
+    MatterRow("SR-007", "户外广告、招牌设施破损、污浊未及时维修更新", "市容环卫",
+              f"{CITY}第十一条", f"{ZJ}相关条款", True, True, (100, 500), (500, 2000)),
+    MatterRow("SR-008", "临街建筑物阳台外、窗外吊挂、晾晒物品（沿街晾晒）", "市容环卫",
+              f"{CITY}第十三条", f"{ZJ}相关条款", True, True, (20, 200), (100, 500)),
+    MatterRow("SR-009", "未履行门前责任区（门前三包）市容环境卫生责任", "市容环卫",
+              f"{ZJ}相关条款", f"{ZJ}相关条款", True, True, (50, 200), (200, 2000)),
+    MatterRow("SR-010", "运输液体、散装货物未作密封、包扎、覆盖，造成泄漏、遗撒", "市容环卫",
+              f"{CITY}第十五条", f"{CITY}第三十四条第（五）项；{ZJ}", True, True, (200, 2000), (1000, 10000)),
+    MatterRow("SR-011", "随意倾倒、抛撒、堆放建筑垃圾", "市容环卫",
+              f"{CW}第十五条", f"{CW}第二十条", True, True, (0, 200), (5000, 50000)),
+    MatterRow("SR-012", "未经核准擅自处置建筑垃圾", "市容环卫",
+              f"{CW}第七条", f"{CW}第二十五条", False, False, (5000, 30000), (10000, 100000)),
+    MatterRow("SR-013", "个人随意倾倒、抛撒、堆放或者焚烧生活垃圾", "市容环卫",
+              f"{SW}第四十九条", f"{SW}第一百一十一条第一款第（一）项、第三款", True, True, (100, 500), None),
+    MatterRow("SR-014", "单位随意倾倒、抛撒、堆放或者焚烧生活垃圾", "市容环卫",
+              f"{SW}第四十九条", f"{SW}第一百一十一条第一款第（一）项、第二款", False, False, None, (50000, 500000)),
+    MatterRow("SR-015", "个人未按规定分类投放生活垃圾，经责令拒不改正", "市容环卫",
+              f"{SW}第四十九条；{WASTE_ZJ}", f"{WASTE_ZJ}相关条款", True, True, (50, 200), None),
+    MatterRow("SR-016", "单位未按规定分类投放生活垃圾", "市容环卫",
+              f"{SW}第四十九条；{WASTE_ZJ}", f"{WASTE_ZJ}相关条款", True, True, None, (1000, 10000)),
+    MatterRow("SR-017", "擅自在城市道路两侧设置橱窗、招牌等影响市容的设施", "市容环卫",
+              f"{CITY}第十条", f"{CITY}第三十六条", True, True, (100, 1000), (500, 5000)),
+    # --- 生态环境 ------------------------------------------------------------
+    MatterRow("HJ-001", "露天焚烧秸秆、落叶等产生烟尘污染的物质", "生态环境",
+              f"{AIR}第七十七条", f"{AIR}第一百一十九条第一款", True, False, (500, 2000), (500, 2000)),
+    MatterRow("HJ-002", "在禁止区域内露天烧烤食品或为露天烧烤食品提供场地", "生态环境",
+              f"{AIR}第八十一条第三款", f"{AIR}第一百一十八条第三款", True, False, (500, 20000), (500, 20000)),
+    MatterRow("HJ-003", "餐饮服务业经营者未安装油烟净化设施或超标排放油烟", "生态环境",
+              f"{AIR}第八十一条第一款", f"{AIR}第一百一十八条第一款", False, False, (5000, 50000), (5000, 50000)),
+    MatterRow("HJ-004", "运输渣土、砂石等散装物料车辆未采取密闭措施防止遗撒", "生态环境",
+              f"{AIR}第七十条", f"{AIR}第一百一十六条", True, False, (2000, 20000), (2000, 20000)),
+    MatterRow("HJ-005", "施工单位未采取有效扬尘防治措施", "生态环境",
+              f"{AIR}第六十九条", f"{AIR}第一百一十五条", False, False, None, (10000, 100000)),
+    MatterRow("HJ-006", "露天焚烧沥青、油毡、橡胶、塑料、皮革、垃圾等", "生态环境",
+              f"{AIR}第八十二条", f"{AIR}第一百一十九条第二款", False, False, None, (10000, 100000)),
+    MatterRow("HJ-007", "商业经营活动中使用高音广播喇叭或其他持续反复发出高噪声的方法招揽顾客", "生态环境",
+              f"{NOISE}第六十四条", f"{NOISE}第八十一条", True, True, (5000, 50000), (5000, 50000)),
+    MatterRow("HJ-008", "夜间在噪声敏感建筑物集中区域进行产生噪声的建筑施工作业", "生态环境",
+              f"{NOISE}第四十三条", f"{NOISE}第七十七条", False, False, None, (10000, 100000)),
+    # --- 市政公用 ------------------------------------------------------------
+    MatterRow("SZ-001", "擅自占用或者挖掘城市道路", "市政公用",
+              f"{ROAD}第二十七条", f"{ROAD}第四十二条", True, True, (500, 20000), (500, 20000)),
+    MatterRow("SZ-002", "机动车在桥梁或者非指定的城市道路上试刹车", "市政公用",
+              f"{ROAD}第二十七条", f"{ROAD}第四十二条", True, True, (200, 2000), (200, 2000)),
+    MatterRow("SZ-003", "排水户未取得排水许可向城镇排水设施排放污水", "市政公用",
+              f"{DRAIN}第二十一条", f"{DRAIN}第五十条", False, False, (1000, 20000), (10000, 500000)),
+    MatterRow("SZ-004", "在燃气设施保护范围内从事危及燃气设施安全的活动", "市政公用",
+              f"{GAS}第三十三条", f"{GAS}第五十二条", False, False, (5000, 50000), (50000, 100000)),
+    # --- 园林绿化 ------------------------------------------------------------
+    MatterRow("LH-001", "损坏城市树木花草", "园林绿化",
+              f"{GREEN}第二十条", f"{GREEN}第二十六条", True, True, (50, 500), (200, 2000)),
+    MatterRow("LH-002", "擅自占用城市绿化用地", "园林绿化",
+              f"{GREEN}第二十条", f"{GREEN}第二十七条", True, True, (500, 5000), (1000, 10000)),
+    # --- 城乡规划 ------------------------------------------------------------
+    MatterRow("GH-001", "未取得建设工程规划许可证进行建设（违法建设）", "城乡规划",
+              f"{PLAN}第四十条", f"{PLAN}第六十四条（建设工程造价 5%–10% 罚款）", False, False, None, None),
+    MatterRow("GH-002", "临时建筑物、构筑物超过批准期限不拆除", "城乡规划",
+              f"{PLAN}第四十四条", f"{PLAN}第六十六条", False, False, None, None),
+    # --- 市场监管（赋权部分）----------------------------------------------------
+    MatterRow("SC-001", "从事无证无照经营", "市场监管",
+              f"{LIC}第二条", f"{LIC}第十三条", True, True, (0, 10000), (0, 10000)),
+    # --- 公共安全 ------------------------------------------------------------
+    MatterRow("AQ-001", "在禁止燃放烟花爆竹的时间、地点燃放烟花爆竹", "公共安全",
+              f"{FW}第二十八条", f"{FW}第四十二条第二款", True, True, (100, 500), None),
+]
+
+TIER_NAMES = ("轻微", "一般", "较重")
+TIER_CIRCUMSTANCES = (
+    "初次违法、及时改正、危害后果轻微",
+    "经责令改正后改正，或造成一定影响",
+    "拒不改正、多次违法或造成较大社会影响",
+)
+TIER_SPLITS = (0.0, 0.2, 0.5, 1.0)
+
+
+def _round10(yuan: float) -> int:
+    return int(round(yuan / 10.0)) * 10
+
+
+def tiers_for(min_yuan: int, max_yuan: int, warning_allowed: bool) -> list[dict]:
+    """Three illustrative discretion bands across the legal range (in fen)."""
+    if min_yuan == max_yuan:
+        return [{"level": 1, "name": "固定", "circumstances": "法定固定金额", "min_fen": min_yuan * 100,
+                 "max_fen": max_yuan * 100, "warning": warning_allowed}]
+    span = max_yuan - min_yuan
+    bounds = [min_yuan] + [_round10(min_yuan + span * s) for s in TIER_SPLITS[1:-1]] + [max_yuan]
+    tiers = []
+    for level, name in enumerate(TIER_NAMES, start=1):
+        low, high = bounds[level - 1], bounds[level]
+        tiers.append({
+            "level": level,
+            "name": name,
+            "circumstances": TIER_CIRCUMSTANCES[level - 1],
+            "min_fen": low * 100,
+            "max_fen": high * 100,
+            "warning": warning_allowed and level == 1,
+        })
+    return tiers

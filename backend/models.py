@@ -1,0 +1,3 @@
+"""Imports every feature's models so the metadata (and Alembic) sees all tables."""
+from .auth.models import Certificate, Device, DeviceSession, Officer  # noqa: F401
+from .catalog.models import DiscretionTier, EmpoweredMatter, Grid, Jurisdiction, Matter, Zone  # noqa: F401
