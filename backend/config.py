@@ -42,7 +42,6 @@ class Config:
     # (see create_app); demo/dev runs get a random one per process via make run.
     SECRET_KEY = env("SECRET_KEY")
     DEMO_MODE = as_bool(env("DEMO_MODE"), False)
-    JSON_AS_ASCII = False
 
     # --- database ---------------------------------------------------------
     DATABASE_URL = env("DATABASE_URL")  # None -> SpatiaLite file under instance/

@@ -174,6 +174,17 @@ def _upsert_matters() -> list[Matter]:
     return matters
 
 
+_DEMO_HASH: str | None = None
+
+
+def _demo_hash() -> str:
+    # One Argon2 hash per process: seeding is idempotent and tests call it often.
+    global _DEMO_HASH
+    if _DEMO_HASH is None:
+        _DEMO_HASH = hash_password(DEMO_PASSWORD)
+    return _DEMO_HASH
+
+
 def seed_demo() -> dict[str, int]:
     jurisdictions: dict[str, tuple[Jurisdiction, list[Zone], list[Grid]]] = {}
     for spec in JURISDICTIONS:
@@ -188,7 +199,7 @@ def seed_demo() -> dict[str, int]:
             if wanted and m.id not in held:
                 db.session.add(EmpoweredMatter(jurisdiction_id=j.id, matter_id=m.id, empowered_on=date(2024, 1, 1)))
 
-    demo_hash = hash_password(DEMO_PASSWORD)
+    demo_hash = _demo_hash()
     officers = 0
     for username, name, role, jcode, cert, zone_indexes in OFFICERS:
         officer = db.session.scalar(select(Officer).where(Officer.username == username))

@@ -1,0 +1,164 @@
+"""Fixtures: the app on each spatial engine, a clean database per test, an auth helper.
+
+Every test that takes `app`/`client` runs once on SQLite + SpatiaLite and, when
+TEST_POSTGIS_URL is set (`make test` and CI set it), once on PostgreSQL + PostGIS.
+Under CI=true a missing PostGIS is an error, not a silent skip.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from backend import create_app
+from backend.config import TestConfig
+from backend.extensions import db, limiter
+
+os.environ.setdefault("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
+
+POSTGIS_URL = os.environ.get("TEST_POSTGIS_URL")
+ENGINES = ["sqlite"] + (["postgis"] if POSTGIS_URL else [])
+if os.environ.get("CI") == "true" and not POSTGIS_URL:
+    raise RuntimeError("CI must test PostGIS too: TEST_POSTGIS_URL is not set (see scripts/postgis-up.sh)")
+
+DEMO_PASSWORD = "demo1234"
+
+
+def make_config(url: str, **overrides: Any) -> dict[str, Any]:
+    cfg = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    cfg["SQLALCHEMY_DATABASE_URI"] = url
+    cfg.update(overrides)
+    return cfg
+
+
+def reset_schema(app: Flask) -> None:
+    """Drop our tables (never PostGIS/SpatiaLite's own) and migrate from scratch."""
+    with app.app_context():
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                tables = [t.name for t in db.metadata.sorted_tables] + ["alembic_version"]
+                conn.execute(text("DROP TABLE IF EXISTS " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
+        upgrade()
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def engine_name(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def database_url(engine_name: str, tmp_path_factory) -> str:
+    if engine_name == "postgis":
+        return POSTGIS_URL  # type: ignore[return-value]
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory):
+    media = tmp_path_factory.mktemp("media")
+    application = create_app(make_config(database_url, MEDIA_ROOT=str(media)))
+    reset_schema(application)
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _truncate_all() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            # no AUTOINCREMENT: ids restart at 1 once a table is empty, as on PostGIS
+            for t in tables:
+                conn.execute(text(f'DELETE FROM "{t}"'))
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request):
+    """Every test starts from empty tables and fresh rate-limit counters."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app: Flask = request.getfixturevalue("app")
+    with app.app_context():
+        _truncate_all()
+        limiter.reset()
+    yield
+    with app.app_context():
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def demo(app: Flask) -> dict[str, int]:
+    from backend.demo.seed import seed_demo
+
+    with app.app_context():
+        return seed_demo()
+
+
+@dataclass
+class Session:
+    username: str
+    device_id: str
+    access_token: str
+    refresh_token: str
+    body: dict[str, Any]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+
+class AuthActions:
+    """Log in as a demo user on a fresh device, as the phone does."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, username: str, password: str = DEMO_PASSWORD, device_id: str | None = None, expect: int = 200) -> Session:
+        device_id = device_id or f"dev-{uuid.uuid4()}"
+        resp = self.client.post(
+            "/api/v1/auth/login", json={"username": username, "password": password, "device_id": device_id}
+        )
+        assert resp.status_code == expect, resp.get_json()
+        body = resp.get_json()
+        return Session(username, device_id, body.get("access_token", ""), body.get("refresh_token", ""), body)
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+def assert_error(resp, status: int, code: str | None = None) -> dict[str, Any]:
+    """The one error shape: {code, message: {zh-CN, en}, details}."""
+    assert resp.status_code == status, (resp.status_code, resp.get_data(as_text=True)[:500])
+    body = resp.get_json()
+    assert set(body) == {"code", "message", "details"}, body
+    assert body["message"]["zh-CN"] and body["message"]["en"]
+    if code is not None:
+        assert body["code"] == code, body
+    return body
+
+
+ROOT = Path(__file__).resolve().parent.parent
