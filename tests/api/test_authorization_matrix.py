@@ -1,0 +1,228 @@
+"""Authorization matrix: every API endpoint × identity × own/other jurisdiction.
+
+The table below is the specification. The test collects the live route table and fails
+when an endpoint has no entry, so a new endpoint cannot ship without deciding who may
+call it. Each entry is checked over HTTP with real tokens:
+
+* allowed roles get a 2xx, other roles 403 `auth.role_forbidden`;
+* anonymous, a revoked device and an expired token get 401 (public endpoints: 2xx);
+* for resources bound to a jurisdiction, another street's resource is 403
+  `auth.other_jurisdiction` for everyone but a district-level admin.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import pytest
+
+from backend.auth import tokens
+from tests.conftest import assert_error
+
+OFFICER, AUXILIARY, SUPERVISOR, ADMIN = "officer", "auxiliary", "supervisor", "admin"
+ALL = frozenset({OFFICER, AUXILIARY, SUPERVISOR, ADMIN})
+MANAGERS = frozenset({SUPERVISOR, ADMIN})
+PUBLIC = "public"
+
+# identity name -> (username, role); jc_admin is created by the test (an admin of one street)
+IDENTITIES = {
+    "officer": ("zf001", OFFICER),
+    "auxiliary": ("fz001", AUXILIARY),
+    "supervisor": ("zd001", SUPERVISOR),
+    "street_admin": ("jcadmin", ADMIN),
+    "district_admin": ("admin", ADMIN),
+}
+
+
+@dataclass
+class Ctx:
+    client: Any
+    auth: Any
+    app: Any
+    ids: dict[str, Any] = field(default_factory=dict)
+
+    def fresh_device(self, username: str) -> str:
+        return self.auth.login(username).device_id
+
+
+Builder = Callable[[Ctx, str], tuple[str, Any]]  # (ctx, "own"|"other") -> (path, json body)
+
+
+@dataclass
+class Spec:
+    allowed: frozenset[str] | str
+    build: Builder
+    scoped: bool = False  # the resource belongs to a jurisdiction: test the other street's too
+
+
+def _path(p: str) -> Builder:
+    return lambda ctx, which: (p, None)
+
+
+def _login_body(ctx: Ctx, which: str):
+    return "/api/v1/auth/login", {"username": "zf002", "password": "demo1234", "device_id": f"dev-{uuid.uuid4()}"}
+
+
+def _refresh_body(ctx: Ctx, which: str):
+    return "/api/v1/auth/refresh", {"refresh_token": ctx.auth.login("zf002").refresh_token}
+
+
+def _officer_detail(ctx: Ctx, which: str):
+    return f"/api/v1/officers/{ctx.ids['officer_' + which]}", None
+
+
+def _create_officer(ctx: Ctx, which: str):
+    return "/api/v1/officers", {
+        "username": f"new{uuid.uuid4().hex[:8]}",
+        "name": "新队员",
+        "role": "auxiliary",
+        "password": "abcd1234x",
+        "jurisdiction_id": ctx.ids["jurisdiction_" + which],
+    }
+
+
+def _revoke(ctx: Ctx, which: str):
+    username = "zf002" if which == "own" else "zf102"
+    return f"/api/v1/devices/{ctx.fresh_device(username)}/revoke", {"reason": "test"}
+
+
+def _grids(ctx: Ctx, which: str):
+    return f"/api/v1/grids?jurisdiction_id={ctx.ids['jurisdiction_' + which]}", None
+
+
+MATRIX: dict[tuple[str, str], Spec] = {
+    ("GET", "/api/v1/health"): Spec(PUBLIC, _path("/api/v1/health")),
+    ("GET", "/api/v1/openapi.json"): Spec(PUBLIC, _path("/api/v1/openapi.json")),
+    ("GET", "/api/v1/docs"): Spec(PUBLIC, _path("/api/v1/docs")),
+    ("GET", "/api/v1/docs/static/<path:filename>"): Spec(PUBLIC, _path("/api/v1/docs/static/swagger-ui.css")),
+    ("POST", "/api/v1/auth/login"): Spec(PUBLIC, _login_body),
+    ("POST", "/api/v1/auth/refresh"): Spec(PUBLIC, _refresh_body),
+    ("POST", "/api/v1/auth/logout"): Spec(ALL, _path("/api/v1/auth/logout")),
+    ("GET", "/api/v1/me"): Spec(ALL, _path("/api/v1/me")),
+    ("GET", "/api/v1/officers"): Spec(MANAGERS, _path("/api/v1/officers")),
+    ("POST", "/api/v1/officers"): Spec(frozenset({ADMIN}), _create_officer, scoped=True),
+    ("GET", "/api/v1/officers/<int:officer_id>"): Spec(MANAGERS, _officer_detail, scoped=True),
+    ("GET", "/api/v1/devices"): Spec(MANAGERS, _path("/api/v1/devices")),
+    ("POST", "/api/v1/devices/<string:device_id>/revoke"): Spec(MANAGERS, _revoke, scoped=True),
+    ("GET", "/api/v1/jurisdictions"): Spec(ALL, _path("/api/v1/jurisdictions")),
+    ("GET", "/api/v1/grids"): Spec(ALL, _grids, scoped=True),
+    ("GET", "/api/v1/grids/at"): Spec(ALL, _path("/api/v1/grids/at?lat=29.97&lon=121.63")),
+    ("GET", "/api/v1/matters"): Spec(ALL, _path("/api/v1/matters")),
+    ("GET", "/api/v1/matters/<string:code>"): Spec(ALL, _path("/api/v1/matters/SR-001")),
+}
+
+
+def live_api_routes(app) -> set[tuple[str, str]]:
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/"):
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            routes.add((method, rule.rule))
+    return routes
+
+
+def test_every_api_endpoint_has_an_entry_in_the_matrix(app):
+    live = live_api_routes(app)
+    missing = live - set(MATRIX)
+    stale = set(MATRIX) - live
+    assert not missing, f"endpoints without an authorization entry: {sorted(missing)}"
+    assert not stale, f"matrix entries for endpoints that no longer exist: {sorted(stale)}"
+
+
+def test_the_declared_access_rule_matches_the_matrix(app):
+    """The decorator on each view says the same as this table (two sources, one truth)."""
+    from backend.auth.access import access_rule
+
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/"):
+            continue
+        declared = access_rule(app, rule.endpoint)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            spec = MATRIX[(method, rule.rule)]
+            if spec.allowed == PUBLIC:
+                assert declared == "public", rule.rule
+            else:
+                assert set(declared) == set(spec.allowed), rule.rule
+
+
+def _status_ok(status: int) -> bool:
+    return 200 <= status < 300
+
+
+def _call(ctx: Ctx, method: str, path: str, body: Any, headers: dict[str, str]):
+    resp = ctx.client.open(path, method=method, json=body, headers=headers)
+    resp.get_data()  # buffer it, then release file handles (static files)
+    resp.close()
+    return resp
+
+
+@pytest.fixture
+def ctx(app, client, demo, auth) -> Ctx:
+    from backend.auth import service
+    from backend.auth.models import Officer
+    from backend.extensions import db
+
+    with app.app_context():
+        service.create_officer(username="jcadmin", name="街道管理员", role="admin", password="demo1234x", jurisdiction_id=1, check_strength=False)
+        ids = {
+            "jurisdiction_own": 1,
+            "jurisdiction_other": 2,
+            "officer_own": db.session.query(Officer).filter_by(username="zf002").one().id,
+            "officer_other": db.session.query(Officer).filter_by(username="zf102").one().id,
+        }
+    return Ctx(client=client, auth=auth, app=app, ids=ids)
+
+
+def _login_identity(ctx: Ctx, name: str):
+    username, _ = IDENTITIES[name]
+    password = "demo1234x" if username == "jcadmin" else "demo1234"
+    return ctx.auth.login(username, password=password)
+
+
+@pytest.mark.parametrize("route", sorted(MATRIX), ids=lambda r: f"{r[0]} {r[1]}")
+def test_matrix(ctx: Ctx, route):
+    method, _ = route
+    spec = MATRIX[route]
+
+    # anonymous
+    path, body = spec.build(ctx, "own")
+    resp = _call(ctx, method, path, body, {})
+    if spec.allowed == PUBLIC:
+        assert _status_ok(resp.status_code), (route, resp.status_code, resp.get_json())
+        return
+    assert_error(resp, 401, "auth.required")
+
+    for name, (username, role) in IDENTITIES.items():
+        session = _login_identity(ctx, name)
+        path, body = spec.build(ctx, "own")
+        resp = _call(ctx, method, path, body, session.headers)
+        if role in spec.allowed:
+            assert _status_ok(resp.status_code), (route, name, resp.status_code, resp.get_json())
+        else:
+            assert_error(resp, 403, "auth.role_forbidden")
+            continue
+        if spec.scoped:
+            session = _login_identity(ctx, name)  # a logout/revoke above may have used it up
+            path, body = spec.build(ctx, "other")
+            resp = _call(ctx, method, path, body, session.headers)
+            if name == "district_admin":
+                assert _status_ok(resp.status_code), (route, name, resp.status_code, resp.get_json())
+            else:
+                assert_error(resp, 403, "auth.other_jurisdiction")
+
+    # a revoked device and an expired token are refused before any role check
+    victim = ctx.auth.login("zd001")
+    with ctx.app.app_context():
+        from backend.auth import service
+
+        service.revoke_device(service.get_device(victim.device_id), "test")
+    path, body = spec.build(ctx, "own")
+    assert_error(_call(ctx, method, path, body, victim.headers), 401, "device.revoked")
+
+    fresh = ctx.auth.login("zd001")
+    with ctx.app.app_context():
+        claims = tokens.decode_access_token(ctx.app.config["SECRET_KEY"], fresh.access_token)
+        expired = tokens.issue_access_token(ctx.app.config["SECRET_KEY"], int(claims["sub"]), claims["sid"], fresh.device_id, -300)
+    assert_error(_call(ctx, method, path, body, {"Authorization": f"Bearer {expired}"}), 401, "auth.token_expired")
