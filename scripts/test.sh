@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# `make test`: set up and run every test, on SQLite + SpatiaLite and on PostgreSQL + PostGIS.
+# TEST_POSTGIS_URL may point at an existing PostGIS database; otherwise a local cluster is
+# installed and started (needs root or passwordless sudo). Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh test
+export SPATIALITE_LIBRARY_PATH=${SPATIALITE_LIBRARY_PATH:-mod_spatialite}
+
+if [ -z "${TEST_POSTGIS_URL:-}" ]; then
+  if [ "$(id -u)" = 0 ] || sudo -n true 2>/dev/null; then
+    TEST_POSTGIS_URL=$(scripts/postgis-up.sh | tail -1)
+  elif [ "${CI:-}" = true ]; then
+    echo "CI needs PostGIS: run as root or set TEST_POSTGIS_URL" >&2; exit 1
+  else
+    echo "warning: no root/sudo and no TEST_POSTGIS_URL: testing SQLite + SpatiaLite only" >&2
+  fi
+fi
+export TEST_POSTGIS_URL
+exec .venv/bin/python -m pytest "$@"
