@@ -45,7 +45,7 @@ cat <<MSG
 
 MSG
 
-GUNICORN=".venv/bin/gunicorn --workers $WORKERS --threads 4 --access-logfile - wsgi:app"
+GUNICORN=".venv/bin/gunicorn --workers $WORKERS --threads 4 --no-control-socket --access-logfile - wsgi:app"
 $GUNICORN --bind "127.0.0.1:$PORT" &
 HTTP_PID=$!
 $GUNICORN --bind "0.0.0.0:$HTTPS_PORT" --certfile "$CERT" --keyfile "$KEY" &
