@@ -76,6 +76,7 @@ def logout():
 
 @blp.route("/me", methods=["GET"])
 @authenticated
+@blp.etag
 @blp.response(200, MeSchema)
 def me():
     """The signed-in officer's profile, certificate, grids and device."""

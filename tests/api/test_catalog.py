@@ -64,7 +64,7 @@ def test_matter_detail_and_unknown_code(client, demo, auth):
 
 def test_matters_and_grids_answer_304_to_a_matching_etag(client, demo, auth):
     s = auth.login("zf001")
-    for path in ("/api/v1/matters", "/api/v1/grids"):
+    for path in ("/api/v1/me", "/api/v1/matters", "/api/v1/grids"):
         first = client.get(path, headers=s.headers)
         etag = first.headers["ETag"]
         assert etag
