@@ -1,0 +1,87 @@
+"""Track export: GeoJSON (RFC 7946), GPX 1.1 and KML 2.2.
+
+A track is split into segments at gaps, so no format draws a straight line across a
+tunnel or a switched-off phone.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Sequence
+from xml.etree import ElementTree as ET
+
+from .segments import DEFAULT_GAP_S
+from .track import Fix
+
+__all__ = ["split_at_gaps", "to_geojson", "to_gpx", "to_kml"]
+
+GPX_NS = "http://www.topografix.com/GPX/1/1"
+KML_NS = "http://www.opengis.net/kml/2.2"
+COORD_DECIMALS = 7
+
+
+def _iso(t: float) -> str:
+    return datetime.fromtimestamp(t, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def split_at_gaps(fixes: Sequence[Fix], gap_s: float = DEFAULT_GAP_S) -> list[list[Fix]]:
+    segments: list[list[Fix]] = []
+    for fix in fixes:
+        if not segments or fix.t - segments[-1][-1].t > gap_s:
+            segments.append([fix])
+        else:
+            segments[-1].append(fix)
+    return segments
+
+
+def to_geojson(fixes: Sequence[Fix], properties: dict[str, Any] | None = None, gap_s: float = DEFAULT_GAP_S) -> dict[str, Any]:
+    """A Feature whose geometry is a MultiLineString (one line per gap-free segment);
+    `properties.times` holds each vertex's ISO time, segment by segment."""
+    segments = [s for s in split_at_gaps(fixes, gap_s)]
+    coords = [[[round(f.lon, COORD_DECIMALS), round(f.lat, COORD_DECIMALS)] for f in seg] for seg in segments]
+    props = dict(properties or {})
+    props["times"] = [[_iso(f.t) for f in seg] for seg in segments]
+    return {"type": "Feature", "geometry": {"type": "MultiLineString", "coordinates": coords}, "properties": props}
+
+
+def to_gpx(fixes: Sequence[Fix], name: str = "", gap_s: float = DEFAULT_GAP_S) -> bytes:
+    ET.register_namespace("", GPX_NS)
+    gpx = ET.Element(f"{{{GPX_NS}}}gpx", {"version": "1.1", "creator": "zhangshang-zhifa"})
+    meta = ET.SubElement(gpx, f"{{{GPX_NS}}}metadata")
+    ET.SubElement(meta, f"{{{GPX_NS}}}name").text = name
+    if fixes:
+        ET.SubElement(meta, f"{{{GPX_NS}}}time").text = _iso(fixes[0].t)
+    trk = ET.SubElement(gpx, f"{{{GPX_NS}}}trk")
+    ET.SubElement(trk, f"{{{GPX_NS}}}name").text = name
+    for seg in split_at_gaps(fixes, gap_s):
+        trkseg = ET.SubElement(trk, f"{{{GPX_NS}}}trkseg")
+        for f in seg:
+            pt = ET.SubElement(
+                trkseg, f"{{{GPX_NS}}}trkpt", {"lat": f"{f.lat:.{COORD_DECIMALS}f}", "lon": f"{f.lon:.{COORD_DECIMALS}f}"}
+            )
+            ET.SubElement(pt, f"{{{GPX_NS}}}time").text = _iso(f.t)
+    return ET.tostring(gpx, encoding="utf-8", xml_declaration=True)
+
+
+def to_kml(fixes: Sequence[Fix], name: str = "", gap_s: float = DEFAULT_GAP_S) -> bytes:
+    ET.register_namespace("", KML_NS)
+    kml = ET.Element(f"{{{KML_NS}}}kml")
+    doc = ET.SubElement(kml, f"{{{KML_NS}}}Document")
+    ET.SubElement(doc, f"{{{KML_NS}}}name").text = name
+    placemark = ET.SubElement(doc, f"{{{KML_NS}}}Placemark")
+    ET.SubElement(placemark, f"{{{KML_NS}}}name").text = name
+    if fixes:
+        span = ET.SubElement(placemark, f"{{{KML_NS}}}TimeSpan")
+        ET.SubElement(span, f"{{{KML_NS}}}begin").text = _iso(fixes[0].t)
+        ET.SubElement(span, f"{{{KML_NS}}}end").text = _iso(fixes[-1].t)
+    multi = ET.SubElement(placemark, f"{{{KML_NS}}}MultiGeometry")
+    for seg in split_at_gaps(fixes, gap_s):
+        if len(seg) < 2:
+            point = ET.SubElement(multi, f"{{{KML_NS}}}Point")
+            ET.SubElement(point, f"{{{KML_NS}}}coordinates").text = f"{seg[0].lon:.{COORD_DECIMALS}f},{seg[0].lat:.{COORD_DECIMALS}f}"
+            continue
+        line = ET.SubElement(multi, f"{{{KML_NS}}}LineString")
+        ET.SubElement(line, f"{{{KML_NS}}}tessellate").text = "1"
+        ET.SubElement(line, f"{{{KML_NS}}}coordinates").text = " ".join(
+            f"{f.lon:.{COORD_DECIMALS}f},{f.lat:.{COORD_DECIMALS}f}" for f in seg
+        )
+    return ET.tostring(kml, encoding="utf-8", xml_declaration=True)
