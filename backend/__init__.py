@@ -110,8 +110,11 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from .auth.views import blp as auth_blp
     from .catalog.views import blp as catalog_blp
     from .health import blp as health_blp
+    from .patrols.schemas import TrackPointSchema
+    from .patrols.views import blp as patrols_blp
     from .web import bp as web_bp
 
-    for blp in (health_blp, auth_blp, catalog_blp):
+    for blp in (health_blp, auth_blp, catalog_blp, patrols_blp):
         api.register_blueprint(blp)
+    api.spec.components.schema("TrackPoint", schema=TrackPointSchema)
     app.register_blueprint(web_bp)

@@ -1,3 +1,4 @@
 """Imports every feature's models so the metadata (and Alembic) sees all tables."""
 from .auth.models import Certificate, Device, DeviceSession, Officer  # noqa: F401
 from .catalog.models import DiscretionTier, EmpoweredMatter, Grid, Jurisdiction, Matter, Zone  # noqa: F401
+from .patrols.models import Inspection, Patrol, PatrolFixBatch, PatrolGrid  # noqa: F401

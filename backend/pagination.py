@@ -61,3 +61,44 @@ def paginate(query: Select, key_column: Any, limit: int, cursor: str | None) -> 
         rows = rows[:limit]
         next_cursor = encode_cursor(getattr(rows[-1], key_column.key))
     return {"items": rows, "next": next_cursor}
+
+
+def _encode_value(value: Any) -> Any:
+    from datetime import datetime
+
+    if isinstance(value, datetime):
+        return {"dt": value.isoformat()}
+    return value
+
+
+def _decode_value(value: Any) -> Any:
+    from datetime import datetime
+
+    if isinstance(value, dict) and set(value) == {"dt"} and isinstance(value["dt"], str):
+        try:
+            return datetime.fromisoformat(value["dt"])
+        except ValueError as exc:
+            raise ApiError("bad_cursor", "分页游标无效", "Invalid paging cursor", status=400) from exc
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        return value
+    raise ApiError("bad_cursor", "分页游标无效", "Invalid paging cursor", status=400)
+
+
+def paginate_desc(query: Select, columns: list[Any], limit: int, cursor: str | None) -> dict[str, Any]:
+    """Page newest first by a composite key, e.g. (started_at, id): `(a, b) < (x, y)`.
+
+    Row-value comparison works on SQLite ≥ 3.15 and PostgreSQL alike.
+    """
+    from sqlalchemy import tuple_
+
+    if cursor:
+        last = decode_cursor(cursor)
+        if not isinstance(last, list) or len(last) != len(columns):
+            raise ApiError("bad_cursor", "分页游标无效", "Invalid paging cursor", status=400)
+        query = query.where(tuple_(*columns) < tuple_(*[_decode_value(v) for v in last]))
+    rows = list(db.session.scalars(query.order_by(*[c.desc() for c in columns]).limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor([_encode_value(getattr(rows[-1], c.key)) for c in columns])
+    return {"items": rows, "next": next_cursor}

@@ -42,35 +42,35 @@ def find_stops(
     radius_m: float = 25.0,
     min_duration_s: float = 120.0,
     gap_s: float = DEFAULT_GAP_S,
+    max_outliers: int = 2,
 ) -> list[Stop]:
-    """Maximal runs of fixes that stay within `radius_m` of the run's first fix for at
-    least `min_duration_s` (an officer inspecting a shop, a break). A gap ends a run:
-    with no fixes we cannot claim the officer stayed."""
+    """Maximal runs of fixes that stay within `radius_m` of the run's running centroid
+    for at least `min_duration_s` (an officer inspecting a shop, a break).
+
+    Up to `max_outliers` consecutive stray fixes (GPS jitter) do not end a run; a gap
+    does: with no fixes we cannot claim the officer stayed.
+    """
     stops: list[Stop] = []
     i, n = 0, len(fixes)
     while i < n:
-        anchor = fixes[i]
-        j = i
-        while (
-            j + 1 < n
-            and fixes[j + 1].t - fixes[j].t <= gap_s
-            and geodesic_distance_m(anchor.lon, anchor.lat, fixes[j + 1].lon, fixes[j + 1].lat) <= radius_m
-        ):
-            j += 1
-        duration = fixes[j].t - anchor.t
+        sum_lon, sum_lat, count = fixes[i].lon, fixes[i].lat, 1
+        last = i
+        misses = 0
+        k = i + 1
+        while k < n and fixes[k].t - fixes[last].t <= gap_s:
+            clon, clat = sum_lon / count, sum_lat / count
+            if geodesic_distance_m(clon, clat, fixes[k].lon, fixes[k].lat) <= radius_m:
+                sum_lon, sum_lat, count = sum_lon + fixes[k].lon, sum_lat + fixes[k].lat, count + 1
+                last, misses = k, 0
+            else:
+                misses += 1
+                if misses > max_outliers:
+                    break
+            k += 1
+        duration = fixes[last].t - fixes[i].t
         if duration >= min_duration_s:
-            run = fixes[i : j + 1]
-            stops.append(
-                Stop(
-                    anchor.t,
-                    fixes[j].t,
-                    duration,
-                    sum(f.lon for f in run) / len(run),
-                    sum(f.lat for f in run) / len(run),
-                    len(run),
-                )
-            )
-            i = j + 1
+            stops.append(Stop(fixes[i].t, fixes[last].t, duration, sum_lon / count, sum_lat / count, count))
+            i = last + 1
         else:
             i += 1
     return stops

@@ -113,6 +113,29 @@ def _officers_by_grid(grid_ids: list[int]) -> dict[int, list[int]]:
     return result
 
 
+def grid_polygons(jurisdiction_id: int) -> dict[int, Any]:
+    """Shapely polygons of a jurisdiction's grids keyed by id, in id order (geo.GridIndex
+    then breaks edge ties the way `grid_at` does)."""
+    rows = db.session.execute(
+        select(Grid.id, Grid.geom).where(Grid.jurisdiction_id == jurisdiction_id).order_by(Grid.id)
+    )
+    return {grid_id: to_shape(geom) for grid_id, geom in rows}
+
+
+def grids_by_ids(ids: list[int]) -> dict[int, Grid]:
+    if not ids:
+        return {}
+    return {g.id: g for g in db.session.scalars(select(Grid).where(Grid.id.in_(ids)))}
+
+
+def grid_by_code(code: str) -> Grid | None:
+    return db.session.scalar(select(Grid).where(Grid.code == code))
+
+
+def matter_by_code(code: str) -> Matter | None:
+    return db.session.scalar(select(Matter).where(Matter.code == code))
+
+
 def _point(lon: float, lat: float):
     return func.ST_GeomFromText(f"POINT({float(lon)!r} {float(lat)!r})", 4326)
 

@@ -91,6 +91,51 @@ def _grids(ctx: Ctx, which: str):
     return f"/api/v1/grids?jurisdiction_id={ctx.ids['jurisdiction_' + which]}", None
 
 
+def _make_patrol(ctx: Ctx, which: str) -> str:
+    """A patrol of zf001 + fz001 (own street) or of zf101 (the other street)."""
+    from datetime import datetime, timezone
+
+    from backend.auth.models import Officer
+    from backend.extensions import db
+    from backend.patrols import service
+
+    key = f"patrol_{which}"
+    if key not in ctx.ids:
+        with ctx.app.app_context():
+            lead, mates = ("zf001", ["fz001"]) if which == "own" else ("zf101", [])
+            officer = db.session.query(Officer).filter_by(username=lead).one()
+            mate_ids = [db.session.query(Officer).filter_by(username=m).one().id for m in mates]
+            pid = str(uuid.uuid4())
+            t = datetime(2026, 11, 20, 1, 0, tzinfo=timezone.utc)
+            service.start_patrol(patrol_id=pid, officer=officer, device_id="dev-matrix", started_at=t, captured_at=t, officer_ids=mate_ids)
+            ms = int(t.timestamp() * 1000)
+            lon = 121.62 if which == "own" else 121.68
+            pts = [{"t": ms + 5000 * i, "lat": 29.97, "lon": lon + 0.0001 * i, "accuracy": 5} for i in range(20)]
+            service.add_track_points(batch_id=str(uuid.uuid4()), patrol_id=pid, points=pts, officer=officer, device_id="dev-matrix")
+        ctx.ids[key] = pid
+    return ctx.ids[key]
+
+
+def _make_inspection(ctx: Ctx, which: str) -> str:
+    from datetime import datetime, timezone
+
+    from backend.auth.models import Officer
+    from backend.extensions import db
+    from backend.patrols import service
+
+    key = f"inspection_{which}"
+    if key not in ctx.ids:
+        with ctx.app.app_context():
+            officer = db.session.query(Officer).filter_by(username="zf001" if which == "own" else "zf101").one()
+            t = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
+            iid = str(uuid.uuid4())
+            service.record_inspection(inspection_id=iid, officer=officer, device_id="dev-matrix", captured_at=t, inspected_at=t,
+                                      lat=29.97, lon=121.62 if which == "own" else 121.68, accuracy_m=5,
+                                      subject_name="某某小吃店", result="compliant")
+        ctx.ids[key] = iid
+    return ctx.ids[key]
+
+
 MATRIX: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/health"): Spec(PUBLIC, _path("/api/v1/health")),
     ("GET", "/api/v1/openapi.json"): Spec(PUBLIC, _path("/api/v1/openapi.json")),
@@ -110,6 +155,13 @@ MATRIX: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/grids/at"): Spec(ALL, _path("/api/v1/grids/at?lat=29.97&lon=121.63")),
     ("GET", "/api/v1/matters"): Spec(ALL, _path("/api/v1/matters")),
     ("GET", "/api/v1/matters/<string:code>"): Spec(ALL, _path("/api/v1/matters/SR-001")),
+    ("GET", "/api/v1/patrols"): Spec(ALL, _path("/api/v1/patrols")),
+    ("GET", "/api/v1/patrols/<string:patrol_id>"): Spec(ALL, lambda c, w: (f"/api/v1/patrols/{_make_patrol(c, w)}", None), scoped=True),
+    ("GET", "/api/v1/patrols/<string:patrol_id>/track"): Spec(
+        ALL, lambda c, w: (f"/api/v1/patrols/{_make_patrol(c, w)}/track?format=gpx", None), scoped=True),
+    ("GET", "/api/v1/inspections"): Spec(ALL, _path("/api/v1/inspections")),
+    ("GET", "/api/v1/inspections/<string:inspection_id>"): Spec(
+        ALL, lambda c, w: (f"/api/v1/inspections/{_make_inspection(c, w)}", None), scoped=True),
 }
 
 

@@ -1,0 +1,209 @@
+"""Schemas of patrols and inspections: the write payloads (routed by sync) and the reads."""
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..pagination import page_schema
+from .models import INSPECTION_RESULTS
+
+UUID_ID = validate.Regexp(r"^[0-9a-fA-F-]{36}$", error="a UUID made on the phone")
+SHA256 = validate.Regexp(r"^[0-9a-f]{64}$", error="a lowercase SHA-256 hex digest")
+
+
+class AwareDateTime(fields.AwareDateTime):
+    """ISO 8601 with an offset; a time without one is ambiguous and refused."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="iso", **kwargs)
+
+
+# --- write payloads (the `payload` of sync records) ---------------------------
+
+
+class PatrolStartSchema(Schema):
+    patrol_id = fields.String(required=True, validate=UUID_ID)
+    started_at = AwareDateTime(required=True)
+    officer_ids = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=10),
+                              metadata={"description": "co-officers on this patrol (the sender is always included)"})
+    note = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class TrackPointSchema(Schema):
+    """One fix. Documented here; batches are validated in bulk (patrols/packing.py)."""
+
+    t = fields.Integer(required=True, metadata={"description": "Unix time in milliseconds (UTC)"})
+    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
+    lon = fields.Float(required=True, validate=validate.Range(-180, 180))
+    accuracy = fields.Float(required=True, validate=validate.Range(min=0), metadata={"description": "metres"})
+    speed = fields.Float(allow_none=True, metadata={"description": "m/s"})
+    heading = fields.Float(allow_none=True, validate=validate.Range(0, 360), metadata={"description": "degrees"})
+
+
+class TrackPointsSchema(Schema):
+    patrol_id = fields.String(required=True, validate=UUID_ID)
+    # Raw on load (bulk-validated by the service); the documented item shape is TrackPointSchema.
+    points = fields.Raw(required=True, metadata={"type": "array", "items": {"$ref": "#/components/schemas/TrackPoint"}})
+
+
+class PatrolEndSchema(Schema):
+    patrol_id = fields.String(required=True, validate=UUID_ID)
+    ended_at = AwareDateTime(required=True)
+
+
+class InspectionCreateSchema(Schema):
+    inspection_id = fields.String(required=True, validate=UUID_ID)
+    inspected_at = AwareDateTime(required=True)
+    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
+    lon = fields.Float(required=True, validate=validate.Range(-180, 180))
+    accuracy_m = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    subject_name = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    subject_address = fields.String(load_default="", validate=validate.Length(max=255))
+    subject_uscc = fields.String(load_default=None, allow_none=True, validate=validate.Length(equal=18),
+                                 metadata={"description": "统一社会信用代码 (checked by its GB 32100 check character)"})
+    matter_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+    result = fields.String(required=True, validate=validate.OneOf(INSPECTION_RESULTS),
+                           metadata={"description": "compliant 合格 / rectify 责令整改 / violation 发现违法"})
+    rectify_deadline = fields.Date(load_default=None, allow_none=True)
+    follow_up = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["ticket", "case"]))
+    notes = fields.String(load_default="", validate=validate.Length(max=4000))
+    photos = fields.List(fields.String(validate=SHA256), load_default=list, validate=validate.Length(max=30))
+    patrol_id = fields.String(load_default=None, allow_none=True, validate=UUID_ID)
+
+    @validates_schema
+    def _result_fields(self, data, **kwargs):
+        if data["result"] == "rectify" and data.get("rectify_deadline") is None:
+            raise ValidationError("required when result is rectify", "rectify_deadline")
+        if data["result"] == "violation" and data.get("follow_up") is None:
+            raise ValidationError("required when result is violation", "follow_up")
+
+
+# --- reads -----------------------------------------------------------------------
+
+
+class PatrolQuerySchema(Schema):
+    officer = fields.Integer(load_default=None, metadata={"description": "officer id"})
+    date = fields.Date(load_default=None, metadata={"description": "local date (Asia/Shanghai) the patrol started"})
+    grid = fields.String(load_default=None, validate=validate.Length(max=32), metadata={"description": "grid code"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=300))
+
+
+class OfficerRefSchema(Schema):
+    id = fields.Integer(required=True)
+    username = fields.String(required=True)
+    name = fields.String(required=True)
+    role = fields.String()
+
+
+class PatrolGridSchema(Schema):
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    seconds = fields.Float(required=True)
+    first_at = fields.DateTime(required=True)
+    last_at = fields.DateTime(required=True)
+    fix_count = fields.Integer(required=True)
+
+
+class GapSchema(Schema):
+    start = fields.String(required=True)
+    end = fields.String(required=True)
+    duration_s = fields.Float(required=True)
+    distance_m = fields.Float(required=True)
+
+
+class StopSchema(Schema):
+    start = fields.String(required=True)
+    end = fields.String(required=True)
+    duration_s = fields.Float(required=True)
+    lat = fields.Float(required=True)
+    lon = fields.Float(required=True)
+    fix_count = fields.Integer(required=True)
+
+
+class PatrolSchema(Schema):
+    id = fields.String(required=True)
+    jurisdiction_id = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"enum": ["active", "ended"]})
+    started_at = fields.DateTime(required=True)
+    ended_at = fields.DateTime(allow_none=True, required=True)
+    officers = fields.List(fields.Nested(OfficerRefSchema), required=True)
+    device_id = fields.String(required=True)
+    distance_m = fields.Float(required=True, metadata={"description": "geodesic, jitter removed; includes gap_distance_m"})
+    gap_distance_m = fields.Float(required=True, metadata={"description": "straight lines bridged across gaps"})
+    duration_s = fields.Float(required=True)
+    moving_s = fields.Float(required=True, metadata={"description": "duration less gaps and stops"})
+    fix_count = fields.Integer(required=True)
+    kept_count = fields.Integer(required=True)
+    dropped = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    first_fix_at = fields.DateTime(allow_none=True, required=True)
+    last_fix_at = fields.DateTime(allow_none=True, required=True)
+    grids = fields.List(fields.Nested(PatrolGridSchema), required=True)
+    gaps = fields.List(fields.Nested(GapSchema), required=True)
+    stops = fields.List(fields.Nested(StopSchema), required=True)
+    anomalies = fields.List(fields.Dict(), required=True)
+    note = fields.String(required=True)
+
+
+PatrolPageSchema = page_schema(PatrolSchema, "PatrolPage")
+
+
+class TrackQuerySchema(Schema):
+    format = fields.String(load_default="geojson", validate=validate.OneOf(["geojson", "gpx", "kml"]))
+    simplify = fields.Float(load_default=0.0, validate=validate.Range(0, 500), metadata={"description": "metres"})
+
+
+class InspectionQuerySchema(Schema):
+    bbox = fields.String(load_default=None, metadata={"description": "minLon,minLat,maxLon,maxLat (WGS-84)"})
+    from_ = AwareDateTime(load_default=None, data_key="from")
+    to = AwareDateTime(load_default=None)
+    grid = fields.String(load_default=None, validate=validate.Length(max=32))
+    result = fields.String(load_default=None, validate=validate.OneOf(INSPECTION_RESULTS))
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=300))
+
+    @validates_schema
+    def _bbox(self, data, **kwargs):
+        raw = data.get("bbox")
+        if raw is None:
+            return
+        try:
+            parts = [float(p) for p in raw.split(",")]
+        except ValueError:
+            raise ValidationError("four numbers: minLon,minLat,maxLon,maxLat", "bbox") from None
+        if len(parts) != 4 or not (-180 <= parts[0] <= parts[2] <= 180 and -90 <= parts[1] <= parts[3] <= 90):
+            raise ValidationError("four numbers: minLon,minLat,maxLon,maxLat with min ≤ max", "bbox")
+        data["bbox"] = tuple(parts)
+
+
+class InspectionGridSchema(Schema):
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class InspectionSchema(Schema):
+    id = fields.String(required=True)
+    jurisdiction_id = fields.Integer(required=True)
+    patrol_id = fields.String(allow_none=True, required=True)
+    officer = fields.Nested(OfficerRefSchema, required=True)
+    inspected_at = fields.DateTime(required=True)
+    lat = fields.Float(required=True)
+    lon = fields.Float(required=True)
+    accuracy_m = fields.Float(allow_none=True, required=True)
+    grid = fields.Nested(InspectionGridSchema, allow_none=True, required=True)
+    subject_name = fields.String(required=True)
+    subject_address = fields.String(required=True)
+    subject_uscc = fields.String(allow_none=True, required=True)
+    matter_code = fields.String(allow_none=True, required=True)
+    result = fields.String(required=True)
+    rectify_deadline = fields.Date(allow_none=True, required=True)
+    reinspect_due = fields.Date(allow_none=True, required=True)
+    follow_up = fields.String(allow_none=True, required=True)
+    notes = fields.String(required=True)
+    photos = fields.List(fields.String(), required=True)
+    captured_at = fields.DateTime(required=True)
+    received_at = fields.DateTime(required=True)
+
+
+InspectionPageSchema = page_schema(InspectionSchema, "InspectionPage")

@@ -1,0 +1,437 @@
+"""Patrol and inspection services: plain functions the sync endpoint will route to.
+
+Writes are idempotent on the id the phone made: the same id with the same content
+returns the stored record (`created=False`); the same id with other content is a
+conflict and changes nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Iterable
+from zoneinfo import ZoneInfo
+
+from geoalchemy2.shape import from_shape
+from shapely.geometry import LineString, Point
+from sqlalchemy import delete, func, select, text, update
+
+from geo import Fix, GridIndex, clean_track, simplify_fixes, summarize_track
+
+from ..auth.access import Identity
+from ..auth.models import Officer, Role
+from ..errors import ApiError, Conflict, Forbidden, NotFound
+from ..extensions import db
+from ..identity_numbers import valid_uscc
+from ..models_base import utcnow
+from . import packing
+from .models import INSPECTION_RESULTS, Inspection, Patrol, PatrolFixBatch, PatrolGrid, patrol_officers
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+MAX_CLOCK_AHEAD = timedelta(days=1)
+MAX_RECTIFY_DAYS = 180
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+MAX_PHOTOS = 30
+
+
+def _digest(payload: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
+
+
+def _invalid(code: str, zh: str, en: str, **details: Any) -> ApiError:
+    return ApiError(code, zh, en, status=422, details=details)
+
+
+def _require_jurisdiction(officer: Officer) -> int:
+    if officer.jurisdiction_id is None:
+        raise _invalid("patrol.no_jurisdiction", "未归属乡镇（街道）的账号不能记录巡查", "Only officers of a jurisdiction record patrols")
+    return officer.jurisdiction_id
+
+
+def _not_future(value: datetime, field: str) -> None:
+    if value > utcnow() + MAX_CLOCK_AHEAD:
+        raise _invalid("time.in_future", "时间晚于当前时间，请检查手机时钟", "Time is in the future: check the phone clock", field=field)
+
+
+# --- patrols ------------------------------------------------------------------
+
+
+def start_patrol(
+    *,
+    patrol_id: str,
+    officer: Officer,
+    device_id: str,
+    started_at: datetime,
+    captured_at: datetime,
+    officer_ids: Iterable[int] = (),
+    note: str = "",
+) -> tuple[Patrol, bool]:
+    """Open a patrol for `officer` and any co-officers (same jurisdiction)."""
+    jurisdiction_id = _require_jurisdiction(officer)
+    _not_future(started_at, "started_at")
+    ids = sorted(set(officer_ids) | {officer.id})
+    digest = _digest({"started_by": officer.id, "officers": ids, "started_at": started_at.isoformat(),
+                      "device_id": device_id, "note": note})
+    existing = db.session.get(Patrol, patrol_id)
+    if existing is not None:
+        if existing.payload_digest != digest:
+            raise Conflict("patrol.conflict", "同一巡查编号已有不同内容", "A patrol with this id exists with other content")
+        return existing, False
+    officers = list(db.session.scalars(select(Officer).where(Officer.id.in_(ids))))
+    if len(officers) != len(ids) or any(o.jurisdiction_id != jurisdiction_id or not o.active for o in officers):
+        raise _invalid("patrol.bad_officers", "同行人员须为本乡镇（街道）在岗人员", "Co-officers must be active members of this jurisdiction")
+    patrol = Patrol(
+        id=patrol_id, jurisdiction_id=jurisdiction_id, device_id=device_id, started_by_id=officer.id,
+        started_at=started_at, captured_at=captured_at, note=note, payload_digest=digest,
+    )
+    patrol.officers = officers
+    db.session.add(patrol)
+    db.session.commit()
+    return patrol, True
+
+
+def get_patrol(patrol_id: str) -> Patrol:
+    patrol = db.session.get(Patrol, patrol_id)
+    if patrol is None:
+        raise NotFound("patrol.not_found", "巡查记录不存在", "Patrol not found")
+    return patrol
+
+
+def _officer_ids(patrol: Patrol) -> set[int]:
+    return set(db.session.scalars(select(patrol_officers.c.officer_id).where(patrol_officers.c.patrol_id == patrol.id)))
+
+
+def check_can_write(patrol: Patrol, officer: Officer) -> None:
+    if patrol.jurisdiction_id != officer.jurisdiction_id:
+        raise Forbidden("auth.other_jurisdiction", "无权访问其他乡镇（街道）的数据", "You may not access another jurisdiction's data")
+    if officer.id not in _officer_ids(patrol):
+        raise Forbidden("patrol.not_participant", "您不是该巡查的参与人员", "You are not on this patrol")
+
+
+def add_track_points(*, batch_id: str, patrol_id: str, points: Any, officer: Officer, device_id: str) -> tuple[PatrolFixBatch, bool]:
+    """Append one batch of raw fixes. Cheap on purpose: validation in bulk, one packed
+    row, the summary marked stale (recomputed on read or at patrol end)."""
+    existing = db.session.get(PatrolFixBatch, batch_id)
+    try:
+        arr = packing.parse_points(points)
+    except packing.PointsError as exc:
+        raise _invalid("track.bad_points", "轨迹点数据有误", f"Invalid track points: {exc}",
+                       index=exc.index, field=exc.field) from exc
+    blob = packing.pack(arr)
+    digest = packing.digest(blob)
+    if existing is not None:
+        if existing.digest != digest or existing.patrol_id != patrol_id:
+            raise Conflict("track.conflict", "同一批次编号已有不同轨迹点", "A batch with this id exists with other points")
+        return existing, False
+    patrol = get_patrol(patrol_id)
+    check_can_write(patrol, officer)
+    batch = PatrolFixBatch(
+        id=batch_id, patrol_id=patrol_id, device_id=device_id,
+        t_start=datetime.fromtimestamp(int(arr["t"][0]) / 1000, tz=timezone.utc),
+        t_end=datetime.fromtimestamp(int(arr["t"][-1]) / 1000, tz=timezone.utc),
+        count=len(arr), digest=digest, data=blob,
+    )
+    db.session.add(batch)
+    db.session.execute(
+        update(Patrol).where(Patrol.id == patrol_id)
+        .values(summary_stale=True, fix_count=Patrol.fix_count + len(arr))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return batch, True
+
+
+def end_patrol(*, patrol_id: str, officer: Officer, ended_at: datetime) -> tuple[Patrol, bool]:
+    patrol = get_patrol(patrol_id)
+    check_can_write(patrol, officer)
+    _not_future(ended_at, "ended_at")
+    if patrol.status == "ended":
+        if patrol.ended_at != ended_at:
+            raise Conflict("patrol.already_ended", "巡查已以不同时间结束", "Patrol already ended at another time")
+        return patrol, False
+    if ended_at < patrol.started_at:
+        raise _invalid("patrol.ends_before_start", "结束时间早于开始时间", "Patrol ends before it starts")
+    patrol.status = "ended"
+    patrol.ended_at = ended_at
+    refresh_summary(patrol)
+    db.session.commit()
+    return patrol, True
+
+
+def patrol_fixes(patrol: Patrol) -> list[Fix]:
+    fixes: list[Fix] = []
+    for blob in db.session.scalars(
+        select(PatrolFixBatch.data).where(PatrolFixBatch.patrol_id == patrol.id).order_by(PatrolFixBatch.t_start)
+    ):
+        fixes.extend(packing.to_fixes(packing.unpack(blob)))
+    return fixes
+
+
+def _iso(t: float) -> str:
+    return datetime.fromtimestamp(t, tz=timezone.utc).isoformat()
+
+
+def refresh_summary(patrol: Patrol) -> Patrol:
+    """Recompute distance, time, gaps, stops, grids and the stored line from all fixes."""
+    from ..catalog import service as catalog
+
+    fixes = patrol_fixes(patrol)
+    index = GridIndex(catalog.grid_polygons(patrol.jurisdiction_id))
+    summary = summarize_track(fixes, index)
+    kept = summary.clean.kept
+    patrol.kept_count = len(kept)
+    patrol.dropped = summary.clean.reasons()
+    patrol.distance_m = round(summary.distance_m, 1)
+    patrol.gap_distance_m = round(summary.gap_distance_m, 1)
+    patrol.duration_s = summary.duration_s
+    patrol.moving_s = summary.moving_s
+    patrol.first_fix_at = datetime.fromtimestamp(kept[0].t, tz=timezone.utc) if kept else None
+    patrol.last_fix_at = datetime.fromtimestamp(kept[-1].t, tz=timezone.utc) if kept else None
+    patrol.gaps = [{"start": _iso(g.start_t), "end": _iso(g.end_t), "duration_s": g.duration_s,
+                    "distance_m": round(g.distance_m, 1)} for g in summary.gaps]
+    patrol.stops = [{"start": _iso(s.start_t), "end": _iso(s.end_t), "duration_s": s.duration_s,
+                     "lat": round(s.lat, 7), "lon": round(s.lon, 7), "fix_count": s.fix_count} for s in summary.stops]
+    patrol.anomalies = [{**a, "t": _iso(a["t"])} if "t" in a else a for a in summary.anomalies]
+    line = summary.line
+    patrol.geom = from_shape(LineString([(f.lon, f.lat) for f in line]), srid=4326) if len(line) >= 2 else None
+    db.session.execute(delete(PatrolGrid).where(PatrolGrid.patrol_id == patrol.id))
+    for v in summary.visits:
+        db.session.add(PatrolGrid(
+            patrol_id=patrol.id, grid_id=v.key, seconds=v.seconds, fix_count=v.fix_count,
+            first_at=datetime.fromtimestamp(v.first_t, tz=timezone.utc),
+            last_at=datetime.fromtimestamp(v.last_t, tz=timezone.utc),
+        ))
+    patrol.summary_stale = False
+    db.session.flush()
+    return patrol
+
+
+def fresh_summary(patrol: Patrol) -> Patrol:
+    if patrol.summary_stale:
+        refresh_summary(patrol)
+        db.session.commit()
+    return patrol
+
+
+def check_can_read_patrol(identity: Identity, patrol: Patrol) -> None:
+    """Supervisors and admins read their street's patrols; officers and auxiliaries their own."""
+    if not identity.is_global_admin and patrol.jurisdiction_id != identity.jurisdiction_id:
+        raise Forbidden("auth.other_jurisdiction", "无权访问其他乡镇（街道）的数据", "You may not access another jurisdiction's data")
+    if identity.role in (Role.officer.value, Role.auxiliary.value) and identity.officer.id not in _officer_ids(patrol):
+        raise Forbidden("patrol.not_participant", "只能查看本人参与的巡查", "You can only see patrols you took part in")
+
+
+def local_day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime(day.year, day.month, day.day, tzinfo=LOCAL_TZ)
+    return start.astimezone(timezone.utc), (start + timedelta(days=1)).astimezone(timezone.utc)
+
+
+def list_patrols(identity: Identity, jurisdiction_id: int | None, *, officer_id: int | None = None,
+                 day: date | None = None, grid_code: str | None = None):
+    query = select(Patrol)
+    if jurisdiction_id is not None:
+        query = query.where(Patrol.jurisdiction_id == jurisdiction_id)
+    if identity.role in (Role.officer.value, Role.auxiliary.value):
+        officer_id_filter = identity.officer.id
+        if officer_id is not None and officer_id != officer_id_filter:
+            raise Forbidden("patrol.not_participant", "只能查看本人参与的巡查", "You can only see patrols you took part in")
+        officer_id = officer_id_filter
+    if officer_id is not None:
+        query = query.where(Patrol.id.in_(select(patrol_officers.c.patrol_id).where(patrol_officers.c.officer_id == officer_id)))
+    if day is not None:
+        lo, hi = local_day_bounds(day)
+        query = query.where(Patrol.started_at >= lo, Patrol.started_at < hi)
+    if grid_code is not None:
+        from ..catalog import service as catalog
+
+        grid = catalog.grid_by_code(grid_code)
+        if grid is None:
+            raise NotFound("grid.not_found", "网格不存在", "Grid not found")
+        query = query.where(Patrol.id.in_(select(PatrolGrid.patrol_id).where(PatrolGrid.grid_id == grid.id)))
+    return query
+
+
+def patrol_to_dict(patrol: Patrol) -> dict[str, Any]:
+    from ..catalog import service as catalog
+
+    grids = catalog.grids_by_ids([v.grid_id for v in patrol.grid_visits])
+    return {
+        "id": patrol.id,
+        "jurisdiction_id": patrol.jurisdiction_id,
+        "status": patrol.status,
+        "started_at": patrol.started_at,
+        "ended_at": patrol.ended_at,
+        "officers": [{"id": o.id, "username": o.username, "name": o.name, "role": o.role} for o in patrol.officers],
+        "device_id": patrol.device_id,
+        "distance_m": patrol.distance_m,
+        "gap_distance_m": patrol.gap_distance_m,
+        "duration_s": patrol.duration_s,
+        "moving_s": patrol.moving_s,
+        "fix_count": patrol.fix_count,
+        "kept_count": patrol.kept_count,
+        "dropped": patrol.dropped or {},
+        "first_fix_at": patrol.first_fix_at,
+        "last_fix_at": patrol.last_fix_at,
+        "grids": [
+            {"id": v.grid_id, "code": grids[v.grid_id].code, "name": grids[v.grid_id].name,
+             "seconds": v.seconds, "first_at": v.first_at, "last_at": v.last_at, "fix_count": v.fix_count}
+            for v in patrol.grid_visits
+        ],
+        "gaps": patrol.gaps or [],
+        "stops": patrol.stops or [],
+        "anomalies": patrol.anomalies or [],
+        "note": patrol.note,
+    }
+
+
+def track_fixes(patrol: Patrol, simplify_m: float = 0.0) -> list[Fix]:
+    """The cleaned track (what supervisors see), optionally simplified for display."""
+    kept = clean_track(patrol_fixes(patrol)).kept
+    return simplify_fixes(kept, simplify_m) if simplify_m > 0 else kept
+
+
+# --- inspections -------------------------------------------------------------------
+
+
+def record_inspection(
+    *,
+    inspection_id: str,
+    officer: Officer,
+    device_id: str,
+    captured_at: datetime,
+    inspected_at: datetime,
+    lat: float,
+    lon: float,
+    accuracy_m: float | None,
+    subject_name: str,
+    subject_address: str = "",
+    subject_uscc: str | None = None,
+    matter_code: str | None = None,
+    result: str,
+    rectify_deadline: date | None = None,
+    follow_up: str | None = None,
+    notes: str = "",
+    photos: Iterable[str] = (),
+    patrol_id: str | None = None,
+) -> tuple[Inspection, bool]:
+    """Record a geotagged inspection; the grid comes from the location, and a 责令整改
+    sets the re-inspection due date (the day after the rectification deadline)."""
+    from ..catalog import service as catalog
+
+    jurisdiction_id = _require_jurisdiction(officer)
+    photos = list(photos)
+    payload = {k: v for k, v in locals().items() if k not in {"officer", "catalog"}}
+    payload["officer"] = officer.id
+    digest = _digest(payload)
+    existing = db.session.get(Inspection, inspection_id)
+    if existing is not None:
+        if existing.payload_digest != digest:
+            raise Conflict("inspection.conflict", "同一检查编号已有不同内容", "An inspection with this id exists with other content")
+        return existing, False
+
+    _not_future(inspected_at, "inspected_at")
+    if result not in INSPECTION_RESULTS:
+        raise _invalid("inspection.bad_result", "检查结果无效", f"result must be one of {INSPECTION_RESULTS}", field="result")
+    if subject_uscc is not None and not valid_uscc(subject_uscc):
+        raise _invalid("inspection.bad_uscc", "统一社会信用代码校验不通过，请核对", "The unified social credit code fails its check", field="subject_uscc")
+    matter = None
+    if matter_code is not None:
+        matter = catalog.matter_by_code(matter_code)
+        if matter is None:
+            raise _invalid("inspection.unknown_matter", "执法事项不存在", "Unknown matter", field="matter_code")
+    local_day = inspected_at.astimezone(LOCAL_TZ).date()
+    reinspect_due = None
+    if result == "rectify":
+        if rectify_deadline is None:
+            raise _invalid("inspection.deadline_required", "责令整改须写明整改期限", "A rectification deadline is required", field="rectify_deadline")
+        if not local_day <= rectify_deadline <= local_day + timedelta(days=MAX_RECTIFY_DAYS):
+            raise _invalid("inspection.bad_deadline", f"整改期限须在检查当日起 {MAX_RECTIFY_DAYS} 日内",
+                           f"The deadline must fall within {MAX_RECTIFY_DAYS} days of the inspection", field="rectify_deadline")
+        reinspect_due = rectify_deadline + timedelta(days=1)
+    elif rectify_deadline is not None:
+        raise _invalid("inspection.unexpected_deadline", "仅责令整改需要整改期限", "Only a rectification order has a deadline", field="rectify_deadline")
+    if result == "violation":
+        if follow_up not in ("ticket", "case"):
+            raise _invalid("inspection.follow_up_required", "发现违法须选择当场处罚或立案", "A violation needs a follow-up: ticket or case", field="follow_up")
+    elif follow_up is not None:
+        raise _invalid("inspection.unexpected_follow_up", "仅发现违法需要后续处理方式", "Only a violation has a follow-up", field="follow_up")
+    if len(photos) > MAX_PHOTOS or len(set(photos)) != len(photos) or not all(isinstance(p, str) and SHA256_RE.match(p) for p in photos):
+        raise _invalid("inspection.bad_photos", "照片须为不重复的 SHA-256 摘要", "photos must be distinct lowercase SHA-256 digests", field="photos")
+    if patrol_id is not None:
+        patrol = db.session.get(Patrol, patrol_id)
+        if patrol is None:
+            raise _invalid("inspection.unknown_patrol", "所属巡查不存在", "The patrol this inspection cites does not exist", field="patrol_id")
+        if patrol.jurisdiction_id != jurisdiction_id:
+            raise Forbidden("auth.other_jurisdiction", "无权访问其他乡镇（街道）的数据", "You may not access another jurisdiction's data")
+
+    grid = catalog.grid_at(lon, lat, jurisdiction_id)
+    inspection = Inspection(
+        id=inspection_id, jurisdiction_id=jurisdiction_id, patrol_id=patrol_id, officer_id=officer.id,
+        device_id=device_id, captured_at=captured_at, inspected_at=inspected_at,
+        location=from_shape(Point(lon, lat), srid=4326), accuracy_m=accuracy_m,
+        grid_id=grid.id if grid else None, subject_name=subject_name, subject_address=subject_address,
+        subject_uscc=subject_uscc, matter_id=matter.id if matter else None, result=result,
+        rectify_deadline=rectify_deadline, reinspect_due=reinspect_due, follow_up=follow_up,
+        notes=notes, photos=photos, payload_digest=digest,
+    )
+    db.session.add(inspection)
+    db.session.commit()
+    return inspection, True
+
+
+def get_inspection(inspection_id: str) -> Inspection:
+    inspection = db.session.get(Inspection, inspection_id)
+    if inspection is None:
+        raise NotFound("inspection.not_found", "检查记录不存在", "Inspection not found")
+    return inspection
+
+
+def list_inspections(jurisdiction_id: int | None, *, bbox: tuple[float, float, float, float] | None = None,
+                     since: datetime | None = None, until: datetime | None = None,
+                     grid_code: str | None = None, result: str | None = None):
+    query = select(Inspection)
+    if jurisdiction_id is not None:
+        query = query.where(Inspection.jurisdiction_id == jurisdiction_id)
+    if bbox is not None:
+        minlon, minlat, maxlon, maxlat = bbox
+        if db.session.get_bind().dialect.name == "sqlite":
+            # SpatiaLite reaches its R-tree only through the SpatialIndex table; for
+            # points, being in the box's MBR is being in the box.
+            query = query.where(text(
+                "inspections.rowid IN (SELECT rowid FROM SpatialIndex WHERE f_table_name = 'inspections' "
+                "AND f_geometry_column = 'location' AND search_frame = BuildMbr(:x1, :y1, :x2, :y2, 4326))"
+            ).bindparams(x1=minlon, y1=minlat, x2=maxlon, y2=maxlat))
+        else:
+            query = query.where(func.ST_Intersects(Inspection.location, func.ST_MakeEnvelope(minlon, minlat, maxlon, maxlat, 4326)))
+    if since is not None:
+        query = query.where(Inspection.inspected_at >= since)
+    if until is not None:
+        query = query.where(Inspection.inspected_at < until)
+    if result is not None:
+        query = query.where(Inspection.result == result)
+    if grid_code is not None:
+        from ..catalog import service as catalog
+
+        grid = catalog.grid_by_code(grid_code)
+        if grid is None:
+            raise NotFound("grid.not_found", "网格不存在", "Grid not found")
+        query = query.where(Inspection.grid_id == grid.id)
+    return query
+
+
+def inspection_to_dict(i: Inspection) -> dict[str, Any]:
+    from geoalchemy2.shape import to_shape
+
+    point = to_shape(i.location)
+    return {
+        "id": i.id, "jurisdiction_id": i.jurisdiction_id, "patrol_id": i.patrol_id,
+        "officer": {"id": i.officer.id, "username": i.officer.username, "name": i.officer.name},
+        "inspected_at": i.inspected_at, "lat": round(point.y, 7), "lon": round(point.x, 7),
+        "accuracy_m": i.accuracy_m,
+        "grid": {"id": i.grid.id, "code": i.grid.code, "name": i.grid.name} if i.grid else None,
+        "subject_name": i.subject_name, "subject_address": i.subject_address, "subject_uscc": i.subject_uscc,
+        "matter_code": i.matter.code if i.matter else None, "result": i.result,
+        "rectify_deadline": i.rectify_deadline, "reinspect_due": i.reinspect_due, "follow_up": i.follow_up,
+        "notes": i.notes, "photos": i.photos or [], "captured_at": i.captured_at, "received_at": i.received_at,
+    }

@@ -1,0 +1,106 @@
+"""Read endpoints for patrol logs and inspections. Writes arrive through sync."""
+from __future__ import annotations
+
+import json
+
+from flask import Response
+from flask_smorest import Blueprint
+
+from geo import to_geojson, to_gpx, to_kml
+
+from ..auth.access import authenticated, current_identity, scope_jurisdiction
+from ..errors import Forbidden
+from ..pagination import paginate_desc
+from . import service
+from .models import Inspection, Patrol
+from .schemas import (
+    InspectionPageSchema,
+    InspectionQuerySchema,
+    InspectionSchema,
+    PatrolPageSchema,
+    PatrolQuerySchema,
+    PatrolSchema,
+    TrackQuerySchema,
+)
+
+blp = Blueprint("patrols", __name__, url_prefix="/api/v1", description="巡查与检查 · Patrols and inspections")
+
+TRACK_TYPES = {
+    "geojson": ("application/geo+json", "geojson"),
+    "gpx": ("application/gpx+xml", "gpx"),
+    "kml": ("application/vnd.google-earth.kml+xml", "kml"),
+}
+
+
+@blp.route("/patrols", methods=["GET"])
+@authenticated
+@blp.arguments(PatrolQuerySchema, location="query")
+@blp.response(200, PatrolPageSchema)
+def list_patrols(args: dict):
+    """Patrols, newest first. Officers and auxiliaries see their own; supervisors their street's."""
+    identity = current_identity()
+    query = service.list_patrols(identity, scope_jurisdiction(identity), officer_id=args["officer"],
+                                 day=args["date"], grid_code=args["grid"])
+    page = paginate_desc(query, [Patrol.started_at, Patrol.id], args["limit"], args["cursor"])
+    page["items"] = [service.patrol_to_dict(service.fresh_summary(p)) for p in page["items"]]
+    return page
+
+
+@blp.route("/patrols/<string:patrol_id>", methods=["GET"])
+@authenticated
+@blp.response(200, PatrolSchema)
+def get_patrol(patrol_id: str):
+    """A patrol's summary: distance, durations, grids crossed, gaps, stops, anomalies."""
+    patrol = service.get_patrol(patrol_id)
+    service.check_can_read_patrol(current_identity(), patrol)
+    return service.patrol_to_dict(service.fresh_summary(patrol))
+
+
+@blp.route("/patrols/<string:patrol_id>/track", methods=["GET"])
+@authenticated
+@blp.arguments(TrackQuerySchema, location="query")
+@blp.response(200)
+@blp.doc(responses={"200": {"description": "the cleaned track, split at gaps", "content": {
+    ct: {"schema": {"type": "string" if fmt != "geojson" else "object"}} for fmt, (ct, _) in TRACK_TYPES.items()}}})
+def get_track(args: dict, patrol_id: str):
+    """The cleaned track as GeoJSON, GPX 1.1 or KML (`?format=`), optionally simplified (`?simplify=` metres)."""
+    patrol = service.get_patrol(patrol_id)
+    service.check_can_read_patrol(current_identity(), patrol)
+    fixes = service.track_fixes(patrol, args["simplify"])
+    fmt = args["format"]
+    name = f"巡查 {patrol.started_at.date().isoformat()} {patrol.id[:8]}"
+    if fmt == "geojson":
+        body = json.dumps(to_geojson(fixes, {"patrol_id": patrol.id, "name": name}), ensure_ascii=False).encode()
+    elif fmt == "gpx":
+        body = to_gpx(fixes, name)
+    else:
+        body = to_kml(fixes, name)
+    content_type, ext = TRACK_TYPES[fmt]
+    return Response(body, content_type=f"{content_type}; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="patrol-{patrol.id}.{ext}"'})
+
+
+@blp.route("/inspections", methods=["GET"])
+@authenticated
+@blp.arguments(InspectionQuerySchema, location="query")
+@blp.response(200, InspectionPageSchema)
+def list_inspections(args: dict):
+    """Inspections of the caller's street, newest first; filter by bbox, time, grid, result."""
+    query = service.list_inspections(
+        scope_jurisdiction(current_identity()), bbox=args["bbox"], since=args["from_"], until=args["to"],
+        grid_code=args["grid"], result=args["result"],
+    )
+    page = paginate_desc(query, [Inspection.inspected_at, Inspection.id], args["limit"], args["cursor"])
+    page["items"] = [service.inspection_to_dict(i) for i in page["items"]]
+    return page
+
+
+@blp.route("/inspections/<string:inspection_id>", methods=["GET"])
+@authenticated
+@blp.response(200, InspectionSchema)
+def get_inspection(inspection_id: str):
+    inspection = service.get_inspection(inspection_id)
+    identity = current_identity()
+    if not identity.is_global_admin and inspection.jurisdiction_id != identity.jurisdiction_id:
+        raise Forbidden("auth.other_jurisdiction", "无权访问其他乡镇（街道）的数据", "You may not access another jurisdiction's data")
+    return service.inspection_to_dict(inspection)
