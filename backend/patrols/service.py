@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from geoalchemy2.shape import from_shape
 from shapely.geometry import LineString, Point
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, insert, select, text, update
 
 from geo import Fix, GridIndex, clean_track, simplify_fixes, summarize_track
 
@@ -109,10 +109,10 @@ def check_can_write(patrol: Patrol, officer: Officer) -> None:
         raise Forbidden("patrol.not_participant", "您不是该巡查的参与人员", "You are not on this patrol")
 
 
-def add_track_points(*, batch_id: str, patrol_id: str, points: Any, officer: Officer, device_id: str) -> tuple[PatrolFixBatch, bool]:
-    """Append one batch of raw fixes. Cheap on purpose: validation in bulk, one packed
-    row, the summary marked stale (recomputed on read or at patrol end)."""
-    existing = db.session.get(PatrolFixBatch, batch_id)
+def add_track_points(*, batch_id: str, patrol_id: str, points: Any, officer: Officer, device_id: str) -> tuple[dict[str, Any], bool]:
+    """Append one batch of raw fixes. The hot path of a reconnect storm, so it is cheap
+    on purpose: bulk validation, one packed row, Core statements (no ORM objects), the
+    summary only marked stale (recomputed on read or at patrol end)."""
     try:
         arr = packing.parse_points(points)
     except packing.PointsError as exc:
@@ -120,26 +120,39 @@ def add_track_points(*, batch_id: str, patrol_id: str, points: Any, officer: Off
                        index=exc.index, field=exc.field) from exc
     blob = packing.pack(arr)
     digest = packing.digest(blob)
+    result = {"id": batch_id, "patrol_id": patrol_id, "count": len(arr)}
+    existing = db.session.execute(
+        select(PatrolFixBatch.digest, PatrolFixBatch.patrol_id).where(PatrolFixBatch.id == batch_id)
+    ).first()
     if existing is not None:
         if existing.digest != digest or existing.patrol_id != patrol_id:
             raise Conflict("track.conflict", "同一批次编号已有不同轨迹点", "A batch with this id exists with other points")
-        return existing, False
-    patrol = get_patrol(patrol_id)
-    check_can_write(patrol, officer)
-    batch = PatrolFixBatch(
+        return result, False
+    on_patrol = (
+        select(patrol_officers.c.officer_id)
+        .where(patrol_officers.c.patrol_id == patrol_id, patrol_officers.c.officer_id == officer.id)
+        .exists()
+    )
+    row = db.session.execute(select(Patrol.jurisdiction_id, on_patrol).where(Patrol.id == patrol_id)).first()
+    if row is None:
+        raise NotFound("patrol.not_found", "巡查记录不存在", "Patrol not found")
+    if row[0] != officer.jurisdiction_id:
+        raise Forbidden("auth.other_jurisdiction", "无权访问其他乡镇（街道）的数据", "You may not access another jurisdiction's data")
+    if not row[1]:
+        raise Forbidden("patrol.not_participant", "您不是该巡查的参与人员", "You are not on this patrol")
+    db.session.execute(insert(PatrolFixBatch).values(
         id=batch_id, patrol_id=patrol_id, device_id=device_id,
         t_start=datetime.fromtimestamp(int(arr["t"][0]) / 1000, tz=timezone.utc),
         t_end=datetime.fromtimestamp(int(arr["t"][-1]) / 1000, tz=timezone.utc),
-        count=len(arr), digest=digest, data=blob,
-    )
-    db.session.add(batch)
+        count=len(arr), digest=digest, data=blob, received_at=utcnow(),
+    ))
     db.session.execute(
         update(Patrol).where(Patrol.id == patrol_id)
         .values(summary_stale=True, fix_count=Patrol.fix_count + len(arr))
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return batch, True
+    return result, True
 
 
 def end_patrol(*, patrol_id: str, officer: Officer, ended_at: datetime) -> tuple[Patrol, bool]:

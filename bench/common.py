@@ -1,0 +1,69 @@
+"""Shared set-up for benchmarks: an app on a throw-away database, results as JSON."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+os.environ.setdefault("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def make_app(database_url: str | None):
+    """A fresh schema with the demo data on SQLite (temp file) or the given PostGIS URL."""
+    from flask_migrate import upgrade
+
+    from backend import create_app
+    from backend.config import TestConfig
+    from backend.demo.seed import seed_demo
+    from backend.extensions import db
+
+    cfg = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    cfg["SQLITE_SYNCHRONOUS"] = "FULL"  # production durability, not the tests' NORMAL
+    if database_url:
+        cfg["SQLALCHEMY_DATABASE_URI"] = database_url
+    else:
+        tmp = tempfile.mkdtemp(prefix="zs-bench-")
+        cfg["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp}/bench.db"
+    app = create_app(cfg)
+    with app.app_context():
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                tables = [t.name for t in db.metadata.sorted_tables] + ["alembic_version", "bench_fixes"]
+                conn.execute(text("DROP TABLE IF EXISTS " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
+        upgrade()
+        seed_demo()
+    return app
+
+
+def engine_name(app) -> str:
+    from backend.extensions import db
+
+    with app.app_context():
+        return "postgis" if db.engine.dialect.name == "postgresql" else "spatialite"
+
+
+class Timer:
+    def __enter__(self):
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.start
+
+
+def write_result(name: str, result: dict[str, Any]) -> Path:
+    RESULTS_DIR.mkdir(exist_ok=True)
+    result = {"benchmark": name, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+              "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}", **result}
+    path = RESULTS_DIR / f"{name}-{result.get('engine', 'x')}.json"
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    return path
