@@ -7,5 +7,10 @@ run:  ## set up everything, load demo data, serve on http://127.0.0.1:5000 and h
 test:  ## set up everything and run every test on SpatiaLite and PostGIS
 	@bash scripts/test.sh $(ARGS)
 
+bench:  ## run the benchmarks on SpatiaLite (and PostGIS if BENCH_POSTGIS_URL is set); see docs/benchmarks.md
+	@bash scripts/bootstrap.sh test
+	SPATIALITE_LIBRARY_PATH=mod_spatialite .venv/bin/python -m bench.fix_ingest $(BENCH_ARGS)
+	@if [ -n "$$BENCH_POSTGIS_URL" ]; then SPATIALITE_LIBRARY_PATH=mod_spatialite .venv/bin/python -m bench.fix_ingest --database-url "$$BENCH_POSTGIS_URL" $(BENCH_ARGS); fi
+
 clean-db:  ## delete the embedded demo database (instance/zhangshang.db)
 	rm -f instance/zhangshang.db instance/zhangshang.db-wal instance/zhangshang.db-shm

@@ -71,6 +71,10 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not app.config.get("MEDIA_ROOT"):
         app.config["MEDIA_ROOT"] = str(Path(app.instance_path) / "media")
+    from PIL import Image
+
+    # Pillow's own bomb guard at our limit (it raises at twice this, warns at once)
+    Image.MAX_IMAGE_PIXELS = app.config["MEDIA_MAX_PIXELS"]
 
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)  # type: ignore[method-assign]
@@ -109,12 +113,13 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from . import models  # noqa: F401  (every model registered on the metadata)
     from .auth.views import blp as auth_blp
     from .catalog.views import blp as catalog_blp
+    from .evidence.views import blp as evidence_blp
     from .health import blp as health_blp
     from .patrols.schemas import TrackPointSchema
     from .patrols.views import blp as patrols_blp
     from .web import bp as web_bp
 
-    for blp in (health_blp, auth_blp, catalog_blp, patrols_blp):
+    for blp in (health_blp, auth_blp, catalog_blp, patrols_blp, evidence_blp):
         api.register_blueprint(blp)
     api.spec.components.schema("TrackPoint", schema=TrackPointSchema)
     app.register_blueprint(web_bp)

@@ -63,6 +63,28 @@ def register_cli(app: Flask) -> None:
             raise click.ClickException(f"{exc.code}: {exc.message_en} / {exc.message_zh}") from exc
         click.echo(f"created {officer.role} {officer.username} (id {officer.id})")
 
+    @app.cli.group("audit")
+    def audit_group() -> None:
+        """The hash-chained audit trail (执法全过程记录)."""
+
+    @audit_group.command("verify")
+    def audit_verify() -> None:
+        """Recompute every chain; exit 1 and name the first broken link if tampered."""
+        from .audit.service import verify_all
+
+        broken = 0
+        checked = 0
+        for chain, problem in verify_all():
+            checked += 1
+            if problem is None:
+                click.echo(f"chain {chain}: intact")
+            else:
+                broken += 1
+                click.echo(f"BROKEN {problem}", err=True)
+        click.echo(f"{checked} chain(s) checked, {broken} broken")
+        if broken:
+            sys.exit(1)
+
     @app.cli.command("revoke-device")
     @click.argument("device_id")
     @click.option("--reason", default="lost or stolen", show_default=True)

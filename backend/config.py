@@ -56,6 +56,13 @@ class Config:
     # Bodies larger than this are refused with 413 before they are read.
     MAX_CONTENT_LENGTH = as_int(env("MAX_CONTENT_LENGTH"), 2 * 1024 * 1024)
 
+    # --- evidence photos -----------------------------------------------------
+    MEDIA_MAX_BYTES = as_int(env("MEDIA_MAX_BYTES"), 64 * 1024 * 1024)
+    MEDIA_MAX_PIXELS = as_int(env("MEDIA_MAX_PIXELS"), 50_000_000)  # decompression-bomb guard
+    MEDIA_MISMATCH_DISTANCE_M = float(env("MEDIA_MISMATCH_DISTANCE_M", "200"))
+    MEDIA_MISMATCH_SECONDS = float(env("MEDIA_MISMATCH_SECONDS", "900"))
+    WATERMARK_FONT = env("WATERMARK_FONT")  # None -> WenQuanYi Micro Hei / Noto CJK from Debian
+
     # --- auth -------------------------------------------------------------
     ACCESS_TOKEN_TTL = as_int(env("ACCESS_TOKEN_TTL"), 15 * 60)  # seconds
     # Officers can be offline for days; the refresh token slides on every use.

@@ -85,4 +85,7 @@ def install_sqlite_listeners(engine: Engine, config: dict[str, Any]) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front. A deferred transaction that reads,
+        # then writes after another writer committed fails at once with "database is
+        # locked" (no busy wait is possible); Rails made the same choice for SQLite.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -24,11 +24,11 @@ apt_install() {
 }
 
 if command -v apt-get >/dev/null 2>&1; then
-  apt_install libsqlite3-mod-spatialite openssl
+  apt_install libsqlite3-mod-spatialite openssl fonts-wqy-microhei
   # a Debian/Ubuntu system Python needs python3-venv; pyenv-style Pythons have venv built in
   "$PYTHON" -c "import ensurepip, venv" 2>/dev/null || apt_install python3-venv python3-pip
   if [ -f pwa/package.json ] && ! command -v npm >/dev/null 2>&1; then apt_install nodejs npm; fi
-  if [ "$MODE" = test ] && [ -d tests/browser ]; then apt_install chromium fonts-wqy-microhei; fi
+  if [ "$MODE" = test ] && [ -d tests/browser ]; then apt_install chromium; fi
 else
   echo "warning: not a Debian/Ubuntu system; install SpatiaLite (mod_spatialite) yourself" >&2
 fi

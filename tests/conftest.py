@@ -61,10 +61,19 @@ def database_url(engine_name: str, tmp_path_factory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
+class BufferedClient(FlaskClient):
+    """Reads every response whole and closes it (file responses leave no open handle)."""
+
+    def open(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory):
     media = tmp_path_factory.mktemp("media")
     application = create_app(make_config(database_url, MEDIA_ROOT=str(media)))
+    application.test_client_class = BufferedClient
     reset_schema(application)
     yield application
     with application.app_context():

@@ -87,6 +87,11 @@ def start_patrol(
     )
     patrol.officers = officers
     db.session.add(patrol)
+    db.session.flush()
+    from ..audit import service as audit
+
+    audit.record("patrol.started", "patrol", patrol_id, jurisdiction_id=jurisdiction_id, actor_id=officer.id,
+                 device_id=device_id, details={"officers": ids, "started_at": started_at})
     db.session.commit()
     return patrol, True
 
@@ -168,6 +173,10 @@ def end_patrol(*, patrol_id: str, officer: Officer, ended_at: datetime) -> tuple
     patrol.status = "ended"
     patrol.ended_at = ended_at
     refresh_summary(patrol)
+    from ..audit import service as audit
+
+    audit.record("patrol.ended", "patrol", patrol_id, jurisdiction_id=patrol.jurisdiction_id, actor_id=officer.id,
+                 details={"ended_at": ended_at, "distance_m": patrol.distance_m, "fix_count": patrol.fix_count})
     db.session.commit()
     return patrol, True
 
@@ -389,6 +398,15 @@ def record_inspection(
         notes=notes, photos=photos, payload_digest=digest,
     )
     db.session.add(inspection)
+    db.session.flush()
+    from ..audit import service as audit
+    from ..evidence import service as evidence
+
+    place = " ".join(p for p in (grid.name if grid else "", subject_address) if p)
+    evidence.cite(photos, record_kind="inspection", record_id=inspection_id, jurisdiction_id=jurisdiction_id,
+                  officer_id=officer.id, device_id=device_id, claimed_at=inspected_at, lat=lat, lon=lon, label=place)
+    audit.record("inspection.created", "inspection", inspection_id, jurisdiction_id=jurisdiction_id, actor_id=officer.id,
+                 device_id=device_id, details={"result": result, "subject": subject_name, "photos": photos})
     db.session.commit()
     return inspection, True
 

@@ -54,6 +54,8 @@ class Spec:
     allowed: frozenset[str] | str
     build: Builder
     scoped: bool = False  # the resource belongs to a jurisdiction: test the other street's too
+    denied_code: str = "auth.role_forbidden"  # what a role outside `allowed` gets
+    other_code: str | None = None  # what another street gets (default: denied_code or other_jurisdiction)
 
 
 def _path(p: str) -> Builder:
@@ -136,6 +138,45 @@ def _make_inspection(ctx: Ctx, which: str) -> str:
     return ctx.ids[key]
 
 
+def _photo(ctx: Ctx, which: str) -> str:
+    """A photo uploaded by zf001 and cited by an inspection (own) or by zf101 (other)."""
+    import hashlib
+
+    from tests import images
+
+    key = f"photo_{which}"
+    if key not in ctx.ids:
+        data = images.jpeg_without_exif(64 + (which == "other"), 48)
+        digest = hashlib.sha256(data).hexdigest()
+        uploader = ctx.auth.login("zf001" if which == "own" else "zf101")
+        assert ctx.client.put(f"/api/v1/media/{digest}", data=data, headers=uploader.headers).status_code == 201
+        from datetime import datetime, timezone
+
+        from backend.auth.models import Officer
+        from backend.extensions import db
+        from backend.patrols import service
+
+        with ctx.app.app_context():
+            officer = db.session.query(Officer).filter_by(username="zf001" if which == "own" else "zf101").one()
+            t = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
+            service.record_inspection(inspection_id=str(uuid.uuid4()), officer=officer, device_id="dev-matrix", captured_at=t,
+                                      inspected_at=t, lat=29.97, lon=121.62 if which == "own" else 121.68, accuracy_m=5,
+                                      subject_name="店", result="compliant", photos=[digest])
+        ctx.ids[key] = digest
+    return ctx.ids[key]
+
+
+def _upload(ctx: Ctx, which: str):
+    """A new small photo each call (raw bytes, not JSON)."""
+    import hashlib
+
+    from tests import images
+
+    ctx.ids["n"] = ctx.ids.get("n", 0) + 1
+    data = images.jpeg_without_exif(32 + ctx.ids["n"], 32)
+    return f"/api/v1/media/{hashlib.sha256(data).hexdigest()}", data
+
+
 MATRIX: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/health"): Spec(PUBLIC, _path("/api/v1/health")),
     ("GET", "/api/v1/openapi.json"): Spec(PUBLIC, _path("/api/v1/openapi.json")),
@@ -160,6 +201,17 @@ MATRIX: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/patrols/<string:patrol_id>/track"): Spec(
         ALL, lambda c, w: (f"/api/v1/patrols/{_make_patrol(c, w)}/track?format=gpx", None), scoped=True),
     ("GET", "/api/v1/inspections"): Spec(ALL, _path("/api/v1/inspections")),
+    ("PUT", "/api/v1/media/<string:sha256>"): Spec(ALL, _upload),
+    ("GET", "/api/v1/media/<string:sha256>/status"): Spec(ALL, _path(f"/api/v1/media/{'a' * 64}/status")),
+    # viewing follows the photo's citations: auxiliaries see only their own uploads
+    ("GET", "/api/v1/media/<string:sha256>"): Spec(frozenset({OFFICER, SUPERVISOR, ADMIN}),
+                                                   lambda c, w: (f"/api/v1/media/{_photo(c, w)}", None), scoped=True, denied_code="media.forbidden"),
+    ("GET", "/api/v1/media/<string:sha256>/<any(thumb, display, original):variant>"): Spec(
+        frozenset({OFFICER, SUPERVISOR, ADMIN}), lambda c, w: (f"/api/v1/media/{_photo(c, w)}/thumb", None), scoped=True,
+        denied_code="media.forbidden"),
+    ("GET", "/api/v1/media/<string:sha256>/custody"): Spec(frozenset({OFFICER, SUPERVISOR, ADMIN}),
+                                                           lambda c, w: (f"/api/v1/media/{_photo(c, w)}/custody", None), scoped=True,
+                                                           denied_code="auth.role_forbidden", other_code="media.forbidden"),
     ("GET", "/api/v1/inspections/<string:inspection_id>"): Spec(
         ALL, lambda c, w: (f"/api/v1/inspections/{_make_inspection(c, w)}", None), scoped=True),
 }
@@ -195,8 +247,10 @@ def test_the_declared_access_rule_matches_the_matrix(app):
             spec = MATRIX[(method, rule.rule)]
             if spec.allowed == PUBLIC:
                 assert declared == "public", rule.rule
-            else:
+            elif spec.denied_code == "auth.role_forbidden":
                 assert set(declared) == set(spec.allowed), rule.rule
+            else:  # open to every role at the door; the service decides per photo
+                assert set(declared) == set(ALL), rule.rule
 
 
 def _status_ok(status: int) -> bool:
@@ -204,7 +258,10 @@ def _status_ok(status: int) -> bool:
 
 
 def _call(ctx: Ctx, method: str, path: str, body: Any, headers: dict[str, str]):
-    resp = ctx.client.open(path, method=method, json=body, headers=headers)
+    if isinstance(body, bytes):
+        resp = ctx.client.open(path, method=method, data=body, headers=headers, content_type="image/jpeg")
+    else:
+        resp = ctx.client.open(path, method=method, json=body, headers=headers)
     resp.get_data()  # buffer it, then release file handles (static files)
     resp.close()
     return resp
@@ -253,7 +310,7 @@ def test_matrix(ctx: Ctx, route):
         if role in spec.allowed:
             assert _status_ok(resp.status_code), (route, name, resp.status_code, resp.get_json())
         else:
-            assert_error(resp, 403, "auth.role_forbidden")
+            assert_error(resp, 403, spec.denied_code)
             continue
         if spec.scoped:
             session = _login_identity(ctx, name)  # a logout/revoke above may have used it up
@@ -262,7 +319,8 @@ def test_matrix(ctx: Ctx, route):
             if name == "district_admin":
                 assert _status_ok(resp.status_code), (route, name, resp.status_code, resp.get_json())
             else:
-                assert_error(resp, 403, "auth.other_jurisdiction")
+                other = spec.other_code or ("media.forbidden" if spec.denied_code == "media.forbidden" else "auth.other_jurisdiction")
+                assert_error(resp, 403, other)
 
     # a revoked device and an expired token are refused before any role check
     victim = ctx.auth.login("zd001")

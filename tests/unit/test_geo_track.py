@@ -192,3 +192,62 @@ def test_geojson_is_valid_json_with_times_per_vertex():
     assert feature["geometry"]["type"] == "MultiLineString"
     assert [len(c) for c in feature["geometry"]["coordinates"]] == [len(t) for t in feature["properties"]["times"]]
     assert feature["properties"]["patrol"] == "x"
+
+
+@settings(max_examples=100, deadline=None)
+@given(tracks(min_size=0), st.floats(10.0, 300.0))
+def test_gaps_are_exactly_the_long_silences(fixes, threshold):
+    fixes = sorted(fixes, key=lambda f: f.t)
+    gaps = find_gaps(fixes, threshold)
+    long_intervals = [(a.t, b.t) for a, b in zip(fixes, fixes[1:]) if b.t - a.t > threshold]
+    assert [(g.start_t, g.end_t) for g in gaps] == long_intervals
+    assert all(g.duration_s > threshold and g.distance_m >= 0 for g in gaps)
+
+
+@settings(max_examples=100, deadline=None)
+@given(tracks(min_size=0))
+def test_stops_do_not_overlap_and_lie_inside_the_track(fixes):
+    fixes = sorted({f.t: f for f in fixes}.values(), key=lambda f: f.t)
+    stops = find_stops(fixes, radius_m=25, min_duration_s=60)
+    for a, b in zip(stops, stops[1:]):
+        assert a.end_t < b.start_t
+    for s in stops:
+        assert s.duration_s >= 60 and s.fix_count >= 2
+        assert fixes[0].t <= s.start_t <= s.end_t <= fixes[-1].t
+
+
+@settings(max_examples=100, deadline=None)
+@given(tracks(min_size=0))
+def test_grid_time_never_exceeds_the_gap_free_duration(fixes):
+    fixes = sorted({f.t: f for f in fixes}.values(), key=lambda f: f.t)
+    if not fixes:
+        return
+    lon0, lat0 = fixes[0].lon, fixes[0].lat
+    index = GridIndex({"A": box(lon0 - 0.02, lat0 - 0.02, lon0, lat0 + 0.02), "B": box(lon0, lat0 - 0.02, lon0 + 0.02, lat0 + 0.02)})
+    visits = grid_visits(fixes, index, gap_s=60)
+    gap_free = sum(b.t - a.t for a, b in zip(fixes, fixes[1:]) if b.t - a.t <= 60)
+    assert sum(v.seconds for v in visits) <= gap_free + 1e-6
+    assert sum(v.fix_count for v in visits) <= len(fixes)
+
+
+@settings(max_examples=50, deadline=None)
+@given(tracks(min_size=1), st.floats(10.0, 300.0))
+def test_exports_keep_every_fix(fixes, gap):
+    fixes = sorted({f.t: f for f in fixes}.values(), key=lambda f: f.t)
+    parsed = gpxpy.parse(to_gpx(fixes, gap_s=gap).decode())
+    assert sum(len(s.points) for s in parsed.tracks[0].segments) == len(fixes)
+    feature = to_geojson(fixes, gap_s=gap)
+    assert sum(len(c) for c in feature["geometry"]["coordinates"]) == len(fixes)
+    kml = etree.fromstring(to_kml(fixes, gap_s=gap))
+    ns = "{http://www.opengis.net/kml/2.2}"
+    coords = [c for el in kml.iter(f"{ns}coordinates") for c in el.text.split()]
+    assert len(coords) == len(fixes)
+
+
+@settings(max_examples=100, deadline=None)
+@given(tracks(min_size=2))
+def test_track_length_is_the_sum_of_its_segments_and_simplifying_never_lengthens(fixes):
+    fixes = sorted({f.t: f for f in fixes}.values(), key=lambda f: f.t)
+    total = track_length_m(fixes)
+    assert total >= 0
+    assert track_length_m(simplify_fixes(fixes, 10.0)) <= total + 1e-6

@@ -1,0 +1,99 @@
+"""Append to and verify the hash-chained audit trail.
+
+Each entry's hash covers its own fields and the previous entry's hash, per chain (one
+chain per jurisdiction). Editing, deleting or reordering rows breaks the chain at the
+first tampered link, which `verify_chain` names.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterator
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models_base import utcnow
+from .models import AuditChain, AuditEntry
+
+GENESIS = "0" * 64
+DISTRICT_CHAIN = 0
+
+
+def entry_hash(prev_hash: str, chain: int, seq: int, at: datetime, actor_id: int | None, device_id: str | None,
+               action: str, object_type: str, object_id: str, details: dict[str, Any]) -> str:
+    body = json.dumps(
+        [prev_hash, chain, seq, at.isoformat(timespec="microseconds"), actor_id, device_id, action, object_type,
+         object_id, details],
+        ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str,
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def record(action: str, object_type: str, object_id: str, *, jurisdiction_id: int | None, actor_id: int | None = None,
+           device_id: str | None = None, details: dict[str, Any] | None = None, at: datetime | None = None) -> AuditEntry:
+    """Append one entry in the current transaction (committed with the caller's work)."""
+    chain_key = jurisdiction_id or DISTRICT_CHAIN
+    head = db.session.execute(
+        select(AuditChain).where(AuditChain.chain == chain_key).with_for_update()
+    ).scalar_one_or_none()
+    if head is None:
+        head = AuditChain(chain=chain_key, last_seq=0, last_hash=GENESIS)
+        db.session.add(head)
+    at = at or utcnow()
+    details = json.loads(json.dumps(details or {}, default=str))  # what is stored is what is hashed
+    seq = head.last_seq + 1
+    digest = entry_hash(head.last_hash, chain_key, seq, at, actor_id, device_id, action, object_type, str(object_id), details)
+    entry = AuditEntry(chain=chain_key, seq=seq, at=at, actor_id=actor_id, device_id=device_id, action=action,
+                       object_type=object_type, object_id=str(object_id), details=details,
+                       prev_hash=head.last_hash, hash=digest)
+    db.session.add(entry)
+    head.last_seq, head.last_hash = seq, digest
+    db.session.flush()
+    return entry
+
+
+@dataclass
+class Broken:
+    chain: int
+    seq: int
+    entry_id: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        return f"chain {self.chain}: first broken link at seq {self.seq} (entry id {self.entry_id}): {self.reason}"
+
+
+def verify_chain(chain_key: int) -> Broken | None:
+    """Recompute a chain from its genesis; the first broken link, or None if intact."""
+    prev, expected_seq = GENESIS, 1
+    last_entry = None
+    for e in db.session.scalars(select(AuditEntry).where(AuditEntry.chain == chain_key).order_by(AuditEntry.id)):
+        last_entry = e
+        if e.seq != expected_seq:
+            return Broken(chain_key, expected_seq, e.id, f"expected seq {expected_seq}, found {e.seq} (deleted or reordered)")
+        if e.prev_hash != prev:
+            return Broken(chain_key, e.seq, e.id, "prev_hash does not match the previous entry (deleted or reordered)")
+        recomputed = entry_hash(prev, e.chain, e.seq, e.at, e.actor_id, e.device_id, e.action, e.object_type,
+                                e.object_id, e.details or {})
+        if recomputed != e.hash:
+            return Broken(chain_key, e.seq, e.id, "content does not match its hash (edited)")
+        prev, expected_seq = e.hash, expected_seq + 1
+    head = db.session.get(AuditChain, chain_key)
+    if head is not None and (head.last_seq != expected_seq - 1 or head.last_hash != prev):
+        return Broken(chain_key, expected_seq, None, "entries after the last one are missing (truncated)")
+    return None
+
+
+def verify_all() -> Iterator[tuple[int, Broken | None]]:
+    chains = set(db.session.scalars(select(AuditChain.chain))) | set(db.session.scalars(select(AuditEntry.chain).distinct()))
+    for chain_key in sorted(chains):
+        yield chain_key, verify_chain(chain_key)
+
+
+def entries_for(object_type: str, object_id: str) -> list[AuditEntry]:
+    return list(db.session.scalars(
+        select(AuditEntry).where(AuditEntry.object_type == object_type, AuditEntry.object_id == object_id).order_by(AuditEntry.id)
+    ))

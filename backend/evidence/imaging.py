@@ -1,0 +1,234 @@
+"""Pillow work on evidence photos: inspection, EXIF, derivatives with the 执法水印.
+
+No Flask or database here: plain functions the service and the benchmark call.
+"""
+from __future__ import annotations
+
+import io
+import math
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PIL import ExifTags, Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+THUMB_PX = 320
+DISPLAY_PX = 1600
+FONT_CANDIDATES = (
+    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),  # Debian fonts-wqy-microhei
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),  # fonts-noto-cjk, SC face
+)
+
+
+class ImageRejected(Exception):
+    def __init__(self, code: str, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.code, self.zh, self.en = code, zh, en
+
+
+@dataclass
+class ImageInfo:
+    format: str
+    content_type: str
+    width: int
+    height: int
+    exif: dict[str, Any] = field(default_factory=dict)
+    taken_at: datetime | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+def _num(value: Any) -> float | None:
+    try:
+        f = float(value)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _dms(values: Any, ref: Any, positive: str) -> float | None:
+    try:
+        d, m, s = (_num(v) for v in values)
+    except (TypeError, ValueError):
+        return None
+    if d is None or m is None or s is None:
+        return None
+    deg = d + m / 60.0 + s / 3600.0
+    if isinstance(ref, bytes):
+        ref = ref.decode(errors="ignore")
+    return deg if str(ref or positive).strip().upper() == positive else -deg
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        value = value.decode(errors="ignore")
+    text = str(value).strip("\x00 ").strip()
+    return text[:128] or None
+
+
+def read_exif(im: Image.Image) -> tuple[dict[str, Any], datetime | None, float | None, float | None]:
+    """DateTimeOriginal, GPS, make/model and orientation. Broken EXIF never rejects a
+    photo: unreadable fields are left out and `exif.errors` says which."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = _read_exif(im)
+    if caught:  # Pillow warns ("Corrupt EXIF data") instead of raising
+        result[0].setdefault("errors", []).append("corrupt")
+    return result
+
+
+def _read_exif(im: Image.Image) -> tuple[dict[str, Any], datetime | None, float | None, float | None]:
+    out: dict[str, Any] = {}
+    errors: list[str] = []
+    taken_at = lat = lon = None
+    try:
+        exif = im.getexif()
+    except Exception:  # noqa: BLE001 - any parser failure means "no usable EXIF"
+        return {"errors": ["unreadable"]}, None, None, None
+    out["make"] = _text(exif.get(ExifTags.Base.Make))
+    out["model"] = _text(exif.get(ExifTags.Base.Model))
+    orientation = exif.get(ExifTags.Base.Orientation)
+    out["orientation"] = orientation if isinstance(orientation, int) and 1 <= orientation <= 8 else None
+    try:
+        sub = exif.get_ifd(ExifTags.IFD.Exif)
+        raw = _text(sub.get(ExifTags.Base.DateTimeOriginal))
+        offset = _text(sub.get(ExifTags.Base.OffsetTimeOriginal))
+        if raw:
+            local = datetime.strptime(raw, "%Y:%m:%d %H:%M:%S")
+            if offset and len(offset) == 6 and offset[0] in "+-":
+                sign = 1 if offset[0] == "+" else -1
+                tz = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6])))
+                taken_at = local.replace(tzinfo=tz)
+            else:  # cameras and phones here write local time without an offset
+                taken_at = local.replace(tzinfo=LOCAL_TZ)
+            taken_at = taken_at.astimezone(timezone.utc)
+    except (ValueError, TypeError, KeyError, OSError):
+        errors.append("datetime")
+    try:
+        gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+        if gps:
+            lat = _dms(gps.get(ExifTags.GPS.GPSLatitude), gps.get(ExifTags.GPS.GPSLatitudeRef), "N")
+            lon = _dms(gps.get(ExifTags.GPS.GPSLongitude), gps.get(ExifTags.GPS.GPSLongitudeRef), "E")
+            if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                if gps.get(ExifTags.GPS.GPSLatitude) is not None:
+                    errors.append("gps")
+                lat = lon = None
+            alt = _num(gps.get(ExifTags.GPS.GPSAltitude))
+            if alt is not None and abs(alt) < 20000:
+                ref = gps.get(ExifTags.GPS.GPSAltitudeRef)
+                out["alt"] = -alt if ref in (1, b"\x01") else alt
+    except (ValueError, TypeError, KeyError, OSError, ZeroDivisionError):
+        errors.append("gps")
+        lat = lon = None
+    out["taken_at"] = taken_at.isoformat() if taken_at else None
+    out["lat"] = round(lat, 7) if lat is not None else None
+    out["lon"] = round(lon, 7) if lon is not None else None
+    if errors:
+        out["errors"] = errors
+    return {k: v for k, v in out.items() if v is not None}, taken_at, lat, lon
+
+
+def open_image(path: Path, max_pixels: int) -> tuple[Image.Image, ImageInfo]:
+    """Identify by content (never by name or declared type) and check the pixel count
+    from the header, before anything is decoded."""
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            im = Image.open(path, formats=list(FORMATS))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageRejected("media.too_many_pixels", "图片像素过多（疑似解压炸弹）", "Too many pixels (decompression bomb)") from None
+    except UnidentifiedImageError:
+        raise ImageRejected("media.not_an_image", "文件不是 JPEG、PNG 或 WebP 图片", "Not a JPEG, PNG or WebP image") from None
+    except (OSError, SyntaxError, ValueError):
+        raise ImageRejected("media.corrupt", "图片文件已损坏", "The image file is corrupt") from None
+    width, height = im.size
+    if width <= 0 or height <= 0 or width * height > max_pixels:
+        im.close()
+        raise ImageRejected("media.too_many_pixels", "图片像素过多（疑似解压炸弹）", "Too many pixels (decompression bomb)")
+    exif, taken_at, lat, lon = read_exif(im)
+    if any("EXIF" in str(w.message) for w in caught) and "corrupt" not in exif.get("errors", []):
+        exif.setdefault("errors", []).append("corrupt")  # Pillow read (and warned about) it while opening
+    return im, ImageInfo(im.format, FORMATS[im.format], width, height, exif, taken_at, lat, lon)
+
+
+@lru_cache(maxsize=16)
+def _font(size: int, font_path: str | None) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    candidates = [(font_path, 0)] if font_path else []
+    for path, index in [*candidates, *FONT_CANDIDATES]:
+        if path and Path(path).is_file():
+            return ImageFont.truetype(path, size, index=index)
+    raise ImageRejected("media.no_font", "服务器缺少中文字体", "No CJK font installed for the watermark")
+
+
+def find_font(font_path: str | None = None) -> str | None:
+    for path, _ in [(font_path, 0), *FONT_CANDIDATES]:
+        if path and Path(path).is_file():
+            return path
+    return None
+
+
+def _watermark(im: Image.Image, lines: list[str], font_path: str | None) -> None:
+    if not lines:
+        return
+    size = max(14, im.height // 42)
+    font = _font(size, font_path)
+    pad = size // 2
+    band = (size + pad // 2) * len(lines) + pad
+    overlay = Image.new("RGBA", (im.width, band), (0, 0, 0, 150))
+    draw = ImageDraw.Draw(overlay)
+    y = pad // 2
+    for line in lines:
+        draw.text((pad, y), line, font=font, fill=(255, 255, 255, 255))
+        y += size + pad // 2
+    im.paste(overlay, (0, im.height - band), overlay)
+
+
+def render_derivatives(im: Image.Image, lines: list[str], font_path: str | None = None) -> tuple[bytes, bytes]:
+    """(thumb JPEG, display JPEG), orientation applied, watermark burned in, no EXIF.
+
+    JPEG draft mode decodes once at the smallest DCT scale that still covers the
+    display size: a 12-megapixel photo decodes at 1/2 scale, about half the work of a
+    full decode. Decoding reads all the data, so a truncated file fails here.
+    """
+    try:
+        if im.format == "JPEG":
+            im.draft("RGB", (DISPLAY_PX, DISPLAY_PX))
+        im.load()
+    except (OSError, SyntaxError, ValueError):
+        raise ImageRejected("media.truncated", "图片不完整或已损坏，请重新上传", "The image is truncated or corrupt") from None
+    rotated = ImageOps.exif_transpose(im)
+    display = rotated.convert("RGB")
+    display.thumbnail((DISPLAY_PX, DISPLAY_PX), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    _watermark(display, lines, font_path)
+    thumb = display.copy()
+    thumb.thumbnail((THUMB_PX, THUMB_PX), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    out_display, out_thumb = io.BytesIO(), io.BytesIO()
+    display.save(out_display, "JPEG", quality=82, optimize=False)
+    thumb.save(out_thumb, "JPEG", quality=75)
+    return out_thumb.getvalue(), out_display.getvalue()
+
+
+def watermark_lines(*, taken_at: datetime | None, lat: float | None, lon: float | None, place: str = "",
+                    certificate: str = "", record: str = "") -> list[str]:
+    """The usual 执法水印: time, coordinates, place, officer certificate, record number."""
+    lines = []
+    if taken_at:
+        lines.append("时间：" + taken_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S"))
+    if lat is not None and lon is not None:
+        lines.append(f"坐标：{abs(lat):.6f}{'N' if lat >= 0 else 'S'}，{abs(lon):.6f}{'E' if lon >= 0 else 'W'}")
+    if place:
+        lines.append("位置：" + place)
+    if certificate:
+        lines.append("执法证号：" + certificate)
+    if record:
+        lines.append("记录编号：" + record)
+    return lines

@@ -1,0 +1,384 @@
+"""Evidence services: resumable upload by content hash, inspection, derivatives,
+citations with EXIF cross-checks, access rules and the chain of custody."""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, BinaryIO, Iterable, Iterator
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from geo import geodesic_distance_m
+
+from ..audit import service as audit
+from ..auth.access import Identity
+from ..auth.models import Role
+from ..errors import ApiError, Conflict, Forbidden, NotFound
+from ..extensions import db
+from ..models_base import utcnow
+from . import imaging
+from .models import Media, MediaCitation, MediaUpload
+from .storage import FilesystemStore, TooLarge
+
+CHUNK = 1 << 16
+RANGE_RE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
+
+
+def store() -> FilesystemStore:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    st = app.extensions.get("media_store")
+    if st is None:
+        st = app.extensions["media_store"] = FilesystemStore(app.config["MEDIA_ROOT"])
+    return st
+
+
+def _error(code: str, zh: str, en: str, status: int = 422, **details: Any) -> ApiError:
+    return ApiError(code, zh, en, status=status, details=details)
+
+
+def _too_large(limit: int) -> ApiError:
+    return _error("media.too_large", f"照片不能超过 {limit // (1 << 20)} MB", f"Photos may not exceed {limit // (1 << 20)} MB",
+                  status=413, limit_bytes=limit)
+
+
+def parse_content_range(header: str | None) -> tuple[int, int, int] | None:
+    if header is None:
+        return None
+    m = RANGE_RE.match(header.strip())
+    if not m:
+        raise _error("upload.bad_range", "Content-Range 格式应为 bytes 起-止/总长", "Content-Range must be 'bytes start-end/total'", status=400)
+    start, end, total = (int(g) for g in m.groups())
+    if not start <= end < total:
+        raise _error("upload.bad_range", "Content-Range 范围无效", "Content-Range start ≤ end < total is required", status=400)
+    return start, end, total
+
+
+@dataclass
+class UploadResult:
+    state: str  # "created" | "exists" | "partial"
+    media: Media | None = None
+    offset: int = 0
+    total: int | None = None
+
+
+def _read_exactly(stream: BinaryIO, length: int | None, limit: int) -> Iterator[bytes]:
+    """Yield the body in chunks; never more than `limit` bytes in all."""
+    seen = 0
+    while True:
+        want = CHUNK if length is None else min(CHUNK, length - seen)
+        if want <= 0:
+            return
+        chunk = stream.read(want)
+        if not chunk:
+            return
+        seen += len(chunk)
+        if seen > limit:
+            raise TooLarge()
+        yield chunk
+
+
+def status(sha256: str) -> dict[str, Any]:
+    media = db.session.get(Media, sha256)
+    if media is not None:
+        return {"sha256": sha256, "state": "complete", "offset": media.bytes, "total": media.bytes}
+    upload = db.session.get(MediaUpload, sha256)
+    if upload is not None:
+        return {"sha256": sha256, "state": "partial", "offset": store().partial_size(sha256), "total": upload.total}
+    return {"sha256": sha256, "state": "absent", "offset": 0, "total": None}
+
+
+def receive(sha256: str, stream: BinaryIO, *, content_length: int | None, content_range: str | None,
+            identity: Identity) -> UploadResult:
+    """`PUT /media/<sha256>`: a whole file, or one `Content-Range` chunk of it."""
+    limit = current_app.config["MEDIA_MAX_BYTES"]
+    existing = db.session.get(Media, sha256)
+    if existing is not None and store().has_original(sha256):
+        for _ in _read_exactly(stream, content_length, limit):  # drain; nothing stored twice
+            pass
+        return UploadResult("exists", existing, existing.bytes, existing.bytes)
+    rng = parse_content_range(content_range)
+    if rng is None:
+        return _receive_whole(sha256, stream, content_length, limit, identity)
+    return _receive_chunk(sha256, stream, rng, limit, identity)
+
+
+def _receive_whole(sha256: str, stream: BinaryIO, length: int | None, limit: int, identity: Identity) -> UploadResult:
+    st = store()
+    f, staged = st.staging_file()
+    h = hashlib.sha256()
+    size = 0
+    try:
+        with f:
+            for chunk in _read_exactly(stream, length, limit):
+                h.update(chunk)
+                f.write(chunk)
+                size += len(chunk)
+    except TooLarge:
+        staged.unlink(missing_ok=True)
+        raise _too_large(limit) from None
+    except BaseException:
+        staged.unlink(missing_ok=True)  # a client that hung up leaves nothing behind
+        raise
+    if length is not None and size != length:
+        staged.unlink(missing_ok=True)
+        raise _error("upload.incomplete", "上传中断，请重试", "The upload was cut off; retry (or resume with Content-Range)", status=400)
+    return _finalize(sha256, staged, h.hexdigest(), size, identity)
+
+
+def _receive_chunk(sha256: str, stream: BinaryIO, rng: tuple[int, int, int], limit: int, identity: Identity) -> UploadResult:
+    start, end, total = rng
+    if total > limit:
+        raise _too_large(limit)
+    st = store()
+    upload = db.session.get(MediaUpload, sha256)
+    if upload is None:
+        if start != 0:
+            raise Conflict("upload.offset_mismatch", "续传位置不符，请从服务器记录的位置继续", "Resume from the offset the server has",
+                           details={"offset": 0})
+        st.discard_partial(sha256)
+        upload = MediaUpload(sha256=sha256, total=total, officer_id=identity.officer.id, device_id=identity.device.device_id)
+        db.session.add(upload)
+        try:
+            db.session.commit()
+        except IntegrityError:  # a concurrent first chunk for the same hash
+            db.session.rollback()
+            upload = db.session.get(MediaUpload, sha256)
+    if upload.officer_id != identity.officer.id:
+        raise Conflict("upload.in_progress_by_other", "该照片正由其他人员上传", "Another officer is uploading this photo")
+    if upload.total != total:
+        raise Conflict("upload.total_mismatch", "文件总长度与已开始的上传不同", "Total length differs from the upload in progress",
+                       details={"total": upload.total})
+    offset = st.partial_size(sha256)
+    if start != offset:
+        raise Conflict("upload.offset_mismatch", "续传位置不符，请从服务器记录的位置继续", "Resume from the offset the server has",
+                       details={"offset": offset})
+    expected = end - start + 1
+    try:
+        new_size = st.append_partial(sha256, _read_exactly(stream, expected, expected), limit=total)
+    except TooLarge:
+        st.truncate_partial(sha256, offset)
+        raise _error("upload.bad_range", "数据长度与 Content-Range 不符", "Body longer than its Content-Range", status=400) from None
+    upload.updated_at = utcnow()
+    db.session.commit()
+    if new_size < total:
+        # a short body (cut-off connection) keeps what arrived: resume from new_size
+        return UploadResult("partial", None, new_size, total)
+    path = st.partial_path(sha256)
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    f2, staged = st.staging_file()
+    f2.close()
+    path.replace(staged)
+    db.session.delete(upload)
+    db.session.commit()
+    return _finalize(sha256, staged, h.hexdigest(), total, identity)
+
+
+def _finalize(sha256: str, staged: Path, actual: str, size: int, identity: Identity) -> UploadResult:
+    """Verify hash and image, make derivatives, commit the original, record custody."""
+    st = store()
+    try:
+        if actual != sha256:
+            raise _error("media.hash_mismatch", "文件内容与 SHA-256 不符，可能传输出错", "The bytes do not match the SHA-256 in the URL",
+                         expected=sha256, actual=actual)
+        if size == 0:
+            raise _error("media.empty", "文件为空", "The file is empty")
+        cfg = current_app.config
+        im, info = imaging.open_image(staged, cfg["MEDIA_MAX_PIXELS"])
+        with im:
+            lines = _watermark_for(info, identity.officer, None)
+            thumb, display = imaging.render_derivatives(im, lines, cfg.get("WATERMARK_FONT"))
+    except imaging.ImageRejected as exc:
+        staged.unlink(missing_ok=True)
+        raise _error(exc.code, exc.zh, exc.en) from None
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    st.put_derived(sha256, "thumb", thumb)
+    st.put_derived(sha256, "display", display)
+    st.commit_original(sha256, staged)
+    media = Media(
+        sha256=sha256, bytes=size, content_type=info.content_type, width=info.width, height=info.height,
+        exif=info.exif, taken_at=info.taken_at, lat=info.lat, lon=info.lon, uploaded_by_id=identity.officer.id,
+        jurisdiction_id=identity.jurisdiction_id, device_id=identity.device.device_id,
+    )
+    db.session.add(media)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same photo arrived twice at once: the first one stands
+        db.session.rollback()
+        return UploadResult("exists", db.session.get(Media, sha256), size, size)
+    details = {"bytes": size, "content_type": info.content_type, "width": info.width, "height": info.height}
+    audit.record("media.uploaded", "media", sha256, jurisdiction_id=identity.jurisdiction_id, actor_id=identity.officer.id,
+                 device_id=identity.device.device_id, details=details)
+    audit.record("media.verified", "media", sha256, jurisdiction_id=identity.jurisdiction_id, actor_id=identity.officer.id,
+                 device_id=identity.device.device_id, details={"sha256": sha256, "decoded": True, "exif": info.exif})
+    for citation in db.session.scalars(select(MediaCitation).where(MediaCitation.sha256 == sha256)):
+        _check(citation, media)
+        media.derivatives_stale = True
+    db.session.commit()
+    return UploadResult("created", media, size, size)
+
+
+def _watermark_for(info: Any, officer: Any, citation: MediaCitation | None) -> list[str]:
+    """Watermark facts: the photo's own EXIF first, the citing record's claims second;
+    the certificate of the officer who recorded it (or uploaded it)."""
+    from ..auth import service as auth_service
+
+    certificate = ""
+    if citation is not None and citation.officer_id:
+        officer = auth_service.get_officer(citation.officer_id)
+    if officer is not None:
+        cert = auth_service.valid_certificate(officer)
+        certificate = cert.number if cert else f"{officer.name}（{officer.username}）"
+    lat = info.lat if info.lat is not None else (citation.claimed_lat if citation else None)
+    lon = info.lon if info.lon is not None else (citation.claimed_lon if citation else None)
+    taken_at = info.taken_at or (citation.claimed_at if citation else None)
+    return imaging.watermark_lines(taken_at=taken_at, lat=lat, lon=lon, place=citation.label if citation else "",
+                                   certificate=certificate, record=citation.record_id if citation else "")
+
+
+# --- citations ------------------------------------------------------------------
+
+
+def _check(citation: MediaCitation, media: Media) -> None:
+    cfg = current_app.config
+    reasons = []
+    citation.distance_m = citation.time_delta_s = None
+    if None not in (media.lat, media.lon, citation.claimed_lat, citation.claimed_lon):
+        citation.distance_m = round(geodesic_distance_m(media.lon, media.lat, citation.claimed_lon, citation.claimed_lat), 1)
+        if citation.distance_m > cfg["MEDIA_MISMATCH_DISTANCE_M"]:
+            reasons.append("place")
+    if media.taken_at is not None and citation.claimed_at is not None:
+        citation.time_delta_s = round(abs((media.taken_at - citation.claimed_at).total_seconds()), 1)
+        if citation.time_delta_s > cfg["MEDIA_MISMATCH_SECONDS"]:
+            reasons.append("time")
+    citation.mismatch_reasons = reasons
+    citation.mismatch = bool(reasons)
+
+
+def cite(sha256s: Iterable[str], *, record_kind: str, record_id: str, jurisdiction_id: int, officer_id: int | None,
+         device_id: str | None, claimed_at: datetime | None, lat: float | None, lon: float | None, label: str = "") -> list[MediaCitation]:
+    """Called by the feature that stores a record citing photos (in its transaction).
+
+    The EXIF check runs now if the photo is here, or when it arrives. The capture is
+    written to the photo's chain of custody.
+    """
+    citations = []
+    for sha in sha256s:
+        citation = db.session.get(MediaCitation, (sha, record_kind, record_id))
+        if citation is None:
+            citation = MediaCitation(sha256=sha, record_kind=record_kind, record_id=record_id, jurisdiction_id=jurisdiction_id,
+                                     officer_id=officer_id, device_id=device_id, claimed_at=claimed_at, claimed_lat=lat,
+                                     claimed_lon=lon, label=label[:255])
+            db.session.add(citation)
+            audit.record("media.captured", "media", sha, jurisdiction_id=jurisdiction_id, actor_id=officer_id, device_id=device_id,
+                         details={"record_kind": record_kind, "record_id": record_id, "claimed_at": claimed_at,
+                                  "lat": lat, "lon": lon, "place": label})
+        media = db.session.get(Media, sha)
+        if media is not None:
+            _check(citation, media)
+            media.derivatives_stale = True
+        citations.append(citation)
+    return citations
+
+
+def missing_photos(sha256s: Iterable[str]) -> list[str]:
+    """Which of these photos have not arrived yet (the sync ledger marks records incomplete)."""
+    wanted = list(dict.fromkeys(sha256s))
+    if not wanted:
+        return []
+    present = set(db.session.scalars(select(Media.sha256).where(Media.sha256.in_(wanted))))
+    return [s for s in wanted if s not in present]
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def get_media(sha256: str) -> Media:
+    media = db.session.get(Media, sha256)
+    if media is None:
+        raise NotFound("media.not_found", "照片不存在或尚未上传", "Photo not found or not uploaded yet")
+    return media
+
+
+def check_can_view(identity: Identity, media: Media) -> None:
+    """Its uploader; officers, supervisors and admins of a street whose record cites it;
+    a district admin. A photo cited by nothing is visible only to its uploader."""
+    if identity.is_global_admin or media.uploaded_by_id == identity.officer.id:
+        return
+    if identity.role in (Role.officer.value, Role.supervisor.value, Role.admin.value):
+        cited_here = db.session.scalar(
+            select(MediaCitation.sha256).where(MediaCitation.sha256 == media.sha256,
+                                               MediaCitation.jurisdiction_id == identity.jurisdiction_id).limit(1)
+        )
+        if cited_here:
+            return
+    raise Forbidden("media.forbidden", "无权查看该照片", "You may not see this photo")
+
+
+def open_variant(identity: Identity, media: Media, variant: str) -> tuple[BinaryIO, str]:
+    st = store()
+    if variant == "original":
+        f = st.open_original(media.sha256)
+        audit.record("media.viewed_original", "media", media.sha256, jurisdiction_id=identity.jurisdiction_id,
+                     actor_id=identity.officer.id, device_id=identity.device.device_id, details={"variant": "original"})
+        db.session.commit()
+        return f, media.content_type
+    if media.derivatives_stale or not st.has_derived(media.sha256, variant):
+        _rerender(media)
+    if variant == "display":
+        audit.record("media.viewed_display", "media", media.sha256, jurisdiction_id=identity.jurisdiction_id,
+                     actor_id=identity.officer.id, device_id=identity.device.device_id, details={"variant": "display"})
+        db.session.commit()
+    f = st.open_derived(media.sha256, variant)
+    assert f is not None
+    return f, "image/jpeg"
+
+
+def _rerender(media: Media) -> None:
+    """Re-burn the watermark with what the first citing record adds (place, record no.)."""
+    st = store()
+    citation = db.session.scalar(
+        select(MediaCitation).where(MediaCitation.sha256 == media.sha256).order_by(MediaCitation.cited_at).limit(1)
+    )
+    with st.open_original(media.sha256) as f:
+        with imaging.Image.open(f, formats=list(imaging.FORMATS)) as im:
+            info = imaging.ImageInfo(im.format, media.content_type, media.width, media.height, media.exif,
+                                     media.taken_at, media.lat, media.lon)
+            from ..auth import service as auth_service
+
+            uploader = auth_service.get_officer(media.uploaded_by_id)
+            lines = _watermark_for(info, uploader, citation)
+            thumb, display = imaging.render_derivatives(im, lines, current_app.config.get("WATERMARK_FONT"))
+    st.put_derived(media.sha256, "thumb", thumb)
+    st.put_derived(media.sha256, "display", display)
+    media.derivatives_stale = False
+    db.session.commit()
+
+
+def media_to_dict(media: Media) -> dict[str, Any]:
+    citations = list(db.session.scalars(select(MediaCitation).where(MediaCitation.sha256 == media.sha256)))
+    return {
+        "sha256": media.sha256, "width": media.width, "height": media.height, "bytes": media.bytes,
+        "content_type": media.content_type, "exif": media.exif, "uploaded_at": media.uploaded_at,
+        "citations": [
+            {"record_kind": c.record_kind, "record_id": c.record_id, "distance_m": c.distance_m,
+             "time_delta_s": c.time_delta_s, "mismatch": c.mismatch, "mismatch_reasons": c.mismatch_reasons or []}
+            for c in citations
+        ],
+    }
+
+
+def custody(media: Media) -> list[dict[str, Any]]:
+    return [
+        {"seq": e.seq, "at": e.at, "action": e.action, "actor_id": e.actor_id, "device_id": e.device_id, "details": e.details}
+        for e in audit.entries_for("media", media.sha256)
+    ]

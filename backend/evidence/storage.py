@@ -1,0 +1,147 @@
+"""Where photo bytes live. The filesystem store below; an S3-compatible store (MinIO on
+premises) implements the same small interface for production.
+
+Originals are immutable: written to a temporary file, fsynced, renamed into place, never
+rewritten. Paths are derived from the hash alone and never leave this module.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import BinaryIO, Iterator, Protocol
+
+SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+VARIANTS = ("thumb", "display")
+
+
+class MediaStore(Protocol):
+    def has_original(self, sha256: str) -> bool: ...
+    def open_original(self, sha256: str) -> BinaryIO: ...
+    def commit_original(self, sha256: str, staged: Path) -> None: ...
+    def put_derived(self, sha256: str, variant: str, data: bytes) -> None: ...
+    def has_derived(self, sha256: str, variant: str) -> bool:
+        return self._derived(sha256, variant).is_file()
+
+    def has_derived(self, sha256: str, variant: str) -> bool: ...
+    def open_derived(self, sha256: str, variant: str) -> BinaryIO | None: ...
+    # resumable uploads
+    def partial_size(self, sha256: str) -> int: ...
+    def append_partial(self, sha256: str, chunks: Iterator[bytes], limit: int) -> int: ...
+    def partial_path(self, sha256: str) -> Path: ...
+    def discard_partial(self, sha256: str) -> None: ...
+    def staging_file(self) -> tuple[BinaryIO, Path]: ...
+
+
+class TooLarge(Exception):
+    pass
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class FilesystemStore:
+    """`MEDIA_ROOT/originals/ab/cd/<sha>`, `derived/ab/cd/<sha>.<variant>.jpg`,
+    `partial/<sha>.part`, `tmp/` for staging (same filesystem, so rename is atomic)."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root).resolve()
+        for sub in ("originals", "derived", "partial", "tmp"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+
+    def _check(self, sha256: str) -> str:
+        if not SHA_RE.match(sha256):  # the only input that builds a path
+            raise ValueError("not a sha256")
+        return sha256
+
+    def _original(self, sha256: str) -> Path:
+        s = self._check(sha256)
+        return self.root / "originals" / s[:2] / s[2:4] / s
+
+    def _derived(self, sha256: str, variant: str) -> Path:
+        s = self._check(sha256)
+        if variant not in VARIANTS:
+            raise ValueError("unknown variant")
+        return self.root / "derived" / s[:2] / s[2:4] / f"{s}.{variant}.jpg"
+
+    def has_original(self, sha256: str) -> bool:
+        return self._original(sha256).is_file()
+
+    def open_original(self, sha256: str) -> BinaryIO:
+        return open(self._original(sha256), "rb")
+
+    def staging_file(self) -> tuple[BinaryIO, Path]:
+        fd, name = tempfile.mkstemp(dir=self.root / "tmp", prefix="up-")
+        return os.fdopen(fd, "w+b"), Path(name)
+
+    def commit_original(self, sha256: str, staged: Path) -> None:
+        """fsync the staged file, rename it into place read-only, fsync the directory."""
+        dest = self._original(sha256)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with open(staged, "rb") as f:
+            os.fsync(f.fileno())
+        os.chmod(staged, 0o444)
+        if dest.exists():  # a concurrent upload of the same bytes won: keep theirs
+            staged.unlink(missing_ok=True)
+            return
+        os.replace(staged, dest)
+        _fsync_dir(dest.parent)
+
+    def put_derived(self, sha256: str, variant: str, data: bytes) -> None:
+        dest = self._derived(sha256, variant)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=self.root / "tmp", prefix="dv-")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(name, dest)
+
+    def has_derived(self, sha256: str, variant: str) -> bool:
+        return self._derived(sha256, variant).is_file()
+
+    def open_derived(self, sha256: str, variant: str) -> BinaryIO | None:
+        path = self._derived(sha256, variant)
+        return open(path, "rb") if path.is_file() else None
+
+    def partial_path(self, sha256: str) -> Path:
+        return self.root / "partial" / f"{self._check(sha256)}.part"
+
+    def partial_size(self, sha256: str) -> int:
+        path = self.partial_path(sha256)
+        return path.stat().st_size if path.exists() else 0
+
+    def append_partial(self, sha256: str, chunks: Iterator[bytes], limit: int) -> int:
+        """Append a chunk stream; fsync so an acknowledged offset survives a crash."""
+        path = self.partial_path(sha256)
+        with open(path, "ab") as f:
+            size = f.tell()
+            for chunk in chunks:
+                size += len(chunk)
+                if size > limit:
+                    raise TooLarge()
+                f.write(chunk)
+            f.flush()
+            os.fsync(f.fileno())
+        return size
+
+    def truncate_partial(self, sha256: str, size: int) -> None:
+        path = self.partial_path(sha256)
+        if path.exists():
+            with open(path, "r+b") as f:
+                f.truncate(size)
+
+    def discard_partial(self, sha256: str) -> None:
+        self.partial_path(sha256).unlink(missing_ok=True)
+
+    def usage_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file())
+
+
+def copy_stream(src: BinaryIO, dst: BinaryIO, size: int = 1 << 16) -> None:
+    shutil.copyfileobj(src, dst, size)
