@@ -9,8 +9,11 @@ test:  ## set up everything and run every test on SpatiaLite and PostGIS
 
 bench:  ## run the benchmarks on SpatiaLite (and PostGIS if BENCH_POSTGIS_URL is set); see docs/benchmarks.md
 	@bash scripts/bootstrap.sh test
-	SPATIALITE_LIBRARY_PATH=mod_spatialite .venv/bin/python -m bench.fix_ingest $(BENCH_ARGS)
-	@if [ -n "$$BENCH_POSTGIS_URL" ]; then SPATIALITE_LIBRARY_PATH=mod_spatialite .venv/bin/python -m bench.fix_ingest --database-url "$$BENCH_POSTGIS_URL" $(BENCH_ARGS); fi
+	SPATIALITE_LIBRARY_PATH=mod_spatialite .venv/bin/python -m bench.fix_ingest
+	SPATIALITE_LIBRARY_PATH=mod_spatialite .venv/bin/python -m bench.photo_pipeline
+	@if [ -n "$$BENCH_POSTGIS_URL" ]; then \
+	  SPATIALITE_LIBRARY_PATH=mod_spatialite .venv/bin/python -m bench.fix_ingest --database-url "$$BENCH_POSTGIS_URL"; \
+	  SPATIALITE_LIBRARY_PATH=mod_spatialite .venv/bin/python -m bench.photo_pipeline --database-url "$$BENCH_POSTGIS_URL"; fi
 
 clean-db:  ## delete the embedded demo database (instance/zhangshang.db)
 	rm -f instance/zhangshang.db instance/zhangshang.db-wal instance/zhangshang.db-shm

@@ -20,7 +20,7 @@ VARIANTS = ("thumb", "display")
 class MediaStore(Protocol):
     def has_original(self, sha256: str) -> bool: ...
     def open_original(self, sha256: str) -> BinaryIO: ...
-    def commit_original(self, sha256: str, staged: Path) -> None: ...
+    def commit_original(self, sha256: str, staged: Path, synced: bool = False) -> None: ...
     def put_derived(self, sha256: str, variant: str, data: bytes) -> None: ...
     def has_derived(self, sha256: str, variant: str) -> bool:
         return self._derived(sha256, variant).is_file()
@@ -37,6 +37,11 @@ class MediaStore(Protocol):
 
 class TooLarge(Exception):
     pass
+
+
+def fsync_file(path: Path) -> None:
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())
 
 
 def _fsync_dir(path: Path) -> None:
@@ -81,12 +86,13 @@ class FilesystemStore:
         fd, name = tempfile.mkstemp(dir=self.root / "tmp", prefix="up-")
         return os.fdopen(fd, "w+b"), Path(name)
 
-    def commit_original(self, sha256: str, staged: Path) -> None:
-        """fsync the staged file, rename it into place read-only, fsync the directory."""
+    def commit_original(self, sha256: str, staged: Path, synced: bool = False) -> None:
+        """fsync the staged file (unless the caller did), rename it into place
+        read-only, fsync the directory."""
         dest = self._original(sha256)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        with open(staged, "rb") as f:
-            os.fsync(f.fileno())
+        if not synced:
+            fsync_file(staged)
         os.chmod(staged, 0o444)
         if dest.exists():  # a concurrent upload of the same bytes won: keep theirs
             staged.unlink(missing_ok=True)
