@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Regenerates backend/tickets/rule_vectors.json (run from the repository root)."""
+import json
+V = []
+def case(name, expect, matter="occupy", officers=("A", "B"), day="2026-11-20", prior=0, **over):
+    V.append({"name": name, "matter": matter, "officers": list(officers), "day": day, "prior_violations": prior,
+              "override": over, "expect": expect})
+OK = []
+case("lawful citizen fine inside range", OK)
+case("citizen fine exactly at the 200-yuan cap", OK, matter="cap_citizen", penalty={"kind": "fine", "amount_fen": 20000})
+case("citizen fine 200.01 yuan is over the cap", ["ticket.amount_over_cap"], matter="cap_citizen", penalty={"kind": "fine", "amount_fen": 20001})
+case("organisation fine exactly at the 3,000-yuan cap", OK, matter="cap_org",
+     party={"type": "organization", "name": "某某餐饮有限公司", "id_number": "91350100M000100Y43"}, penalty={"kind": "fine", "amount_fen": 300000})
+case("organisation fine 3,000.01 yuan is over the cap", ["ticket.amount_over_cap"], matter="cap_org",
+     party={"type": "organization", "name": "某某餐饮有限公司", "id_number": "91350100M000100Y43"}, penalty={"kind": "fine", "amount_fen": 300001})
+case("citizen fine of 3,000 yuan is over the citizen cap even if the matter allows it", ["ticket.amount_over_cap"], matter="cap_org",
+     penalty={"kind": "fine", "amount_fen": 300000})
+case("warning on a matter that allows it", OK, penalty={"kind": "warning"}, payment={"route": "bank"})
+case("warning on a matter that does not allow it", ["ticket.warning_not_allowed"], matter="barbecue", penalty={"kind": "warning"})
+case("a warning carries no amount", ["ticket.amount_with_warning"], penalty={"kind": "warning", "amount_fen": 5000})
+case("one officer", ["ticket.two_officers_required"], officers=("A",), officer_ids=["A"])
+case("the same officer twice", ["ticket.two_officers_required"], officer_ids=["A", "A"])
+case("an auxiliary as second officer", ["ticket.officer_not_certified"], officers=("A", "X"), officer_ids=["A", "X"])
+case("a supervisor without a certificate", ["ticket.officer_not_certified"], officers=("A", "S"), officer_ids=["A", "S"])
+case("an expired certificate", ["ticket.certificate_expired"], officers=("A", "E"), officer_ids=["A", "E"])
+case("a certificate not yet valid", ["ticket.certificate_expired"], officers=("A", "F"), officer_ids=["A", "F"])
+case("a revoked certificate", ["ticket.certificate_expired"], officers=("A", "R"), officer_ids=["A", "R"])
+case("a certificate of another domain", ["ticket.certificate_domain"], officers=("A", "D"), officer_ids=["A", "D"])
+case("an officer not of this street", ["ticket.officer_unknown"], officers=("A",), officer_ids=["A", "B"])
+case("the certificate is valid on its last day", OK, day="2028-12-31")
+case("and not the day after", ["ticket.certificate_expired", "ticket.certificate_expired"], day="2029-01-01")
+case("a matter not empowered here", ["ticket.matter_not_empowered"], matter="not_empowered")
+case("a matter closed to simple procedure (and the amount is below its range)", ["ticket.matter_not_simple", "ticket.amount_outside_range"],
+     matter="fumes", penalty={"kind": "fine", "amount_fen": 20000})
+case("an unknown matter", ["ticket.matter_unknown"], matter=None, matter_code="NOPE-1")
+case("amount below the matter's range", ["ticket.amount_outside_range"], penalty={"kind": "fine", "amount_fen": 9999})
+case("amount above the matter's range but under the cap", ["ticket.amount_outside_range"], matter="small_range", penalty={"kind": "fine", "amount_fen": 15000})
+case("no fine set for organisations", ["ticket.no_fine_for_party"], matter="butt",
+     party={"type": "organization", "name": "某公司", "id_number": "91350100M000100Y43"}, penalty={"kind": "fine", "amount_fen": 5000})
+case("zero fine", ["ticket.amount_invalid"], penalty={"kind": "fine", "amount_fen": 0})
+case("fractional fen", ["ticket.amount_invalid"], penalty={"kind": "fine", "amount_fen": 150.5})
+case("on-the-spot cash of exactly 100 yuan", OK, matter="occupy", penalty={"kind": "fine", "amount_fen": 10000},
+     payment={"route": "on_the_spot", "receipt_number": "浙财 0012345"})
+case("on-the-spot cash of 101 yuan", ["ticket.cash_not_allowed"], penalty={"kind": "fine", "amount_fen": 10100},
+     payment={"route": "on_the_spot", "receipt_number": "浙财 0012345"})
+case("on-the-spot cash of 101 yuan where later payment would be hard (§68)", OK, penalty={"kind": "fine", "amount_fen": 10100},
+     payment={"route": "on_the_spot", "receipt_number": "浙财 0012345", "exception": "hard_to_pay_later"})
+case("on-the-spot cash in a remote area on request (§69)", OK, penalty={"kind": "fine", "amount_fen": 15000},
+     payment={"route": "on_the_spot", "receipt_number": "浙财 0012346", "exception": "remote_area"})
+case("an invented exception", ["ticket.cash_exception_invalid"], penalty={"kind": "fine", "amount_fen": 15000},
+     payment={"route": "on_the_spot", "receipt_number": "浙财 0012346", "exception": "officer_said_so"})
+case("on-the-spot cash without a receipt number", ["ticket.receipt_required"], penalty={"kind": "fine", "amount_fen": 5000},
+     matter="butt", payment={"route": "on_the_spot"})
+case("cigarette butt: 50 yuan on the spot with a receipt", OK, matter="butt", penalty={"kind": "fine", "amount_fen": 5000},
+     payment={"route": "on_the_spot", "receipt_number": "浙财 0012347"})
+case("cash collection of a warning", ["ticket.cash_without_fine", "ticket.receipt_required"], penalty={"kind": "warning"},
+     payment={"route": "on_the_spot"})
+case("unknown payment route", ["ticket.payment_route_invalid"], payment={"route": "wechat_to_officer"})
+case("bad resident ID check digit", ["ticket.bad_resident_id"], party={"type": "citizen", "name": "张三", "id_number": "110105194912310021"})
+case("resident ID with an impossible birth date", ["ticket.bad_resident_id"], party={"type": "citizen", "name": "张三", "id_number": "110105194902300028"})
+case("citizen without an ID number is allowed (refused to show)", OK, party={"type": "citizen", "name": "张三"})
+case("bad credit code", ["ticket.bad_credit_code"], party={"type": "organization", "name": "某公司", "id_number": "91350100M000100Y44"})
+case("organisation without a credit code", ["ticket.missing_field"], party={"type": "organization", "name": "某公司"})
+case("unknown party type", ["ticket.party_type_invalid"], party={"type": "alien", "name": "X"})
+case("no party name", ["ticket.missing_field"], party={"type": "citizen", "name": "", "id_number": "11010519491231002X"})
+case("no facts", ["ticket.missing_field"], facts="")
+case("no place", ["ticket.missing_field"], place=None)
+case("neither signature nor refusal note", ["ticket.signature_required"], signature={})
+case("the party refused to sign, noted", OK, signature={"refused_note": "当事人拒绝签名，二名执法人员见证"})
+case("first-violation education with no prior violation", OK, penalty={"kind": "education"})
+case("first-violation education despite a prior violation", ["ticket.not_first_violation"], penalty={"kind": "education"}, prior=1)
+case("unknown penalty kind", ["ticket.penalty_kind_invalid"], penalty={"kind": "detention"})
+case("several faults at once are all reported", ["ticket.amount_over_cap", "ticket.officer_not_certified"],
+     matter="barbecue", officers=("A", "X"), officer_ids=["A", "X"], penalty={"kind": "fine", "amount_fen": 60000})
+
+out = {
+    "about": "Shared test vectors for the simple-procedure rules engine (backend/tickets/rules.py; the PWA's port must pass them too).",
+    "base": {
+        "party": {"type": "citizen", "name": "张三", "id_number": "11010519491231002X", "address": "蛟川街道某路 1 号"},
+        "matter_code": "M", "penalty": {"kind": "fine", "amount_fen": 15000}, "officer_ids": ["A", "B"],
+        "facts": "在人行道摆摊经营水果，占用道路约 6 平方米", "place": {"lat": 29.97, "lon": 121.62},
+        "payment": {"route": "bank"}, "signature": {"sha256": "ab" * 32},
+    },
+    "officers": {
+        "A": {"role": "officer", "name": "张伟", "certificates": [{"number": "C-A", "domains": ["市容环卫", "生态环境"], "valid_from": "2023-01-01", "valid_until": "2028-12-31"}]},
+        "B": {"role": "officer", "name": "李娜", "certificates": [{"number": "C-B", "domains": ["市容环卫", "生态环境"], "valid_from": "2023-01-01", "valid_until": "2028-12-31"}]},
+        "X": {"role": "auxiliary", "name": "吴刚", "certificates": []},
+        "S": {"role": "supervisor", "name": "钱建国", "certificates": []},
+        "E": {"role": "officer", "name": "周强", "certificates": [{"number": "C-E", "domains": ["市容环卫"], "valid_from": "2020-01-01", "valid_until": "2025-06-30"}]},
+        "F": {"role": "officer", "name": "新人", "certificates": [{"number": "C-F", "domains": ["市容环卫"], "valid_from": "2027-01-01", "valid_until": "2030-12-31"}]},
+        "R": {"role": "officer", "name": "停证", "certificates": [{"number": "C-R", "domains": ["市容环卫"], "valid_from": "2023-01-01", "valid_until": "2028-12-31", "revoked": True}]},
+        "D": {"role": "officer", "name": "园林", "certificates": [{"number": "C-D", "domains": ["园林绿化"], "valid_from": "2023-01-01", "valid_until": "2028-12-31"}]},
+    },
+    "matters": {
+        "occupy": {"domain": "市容环卫", "empowered": True, "simple_procedure": True, "warning_allowed": True,
+                   "ranges": {"citizen": {"min_fen": 10000, "max_fen": 100000}, "organization": {"min_fen": 10000, "max_fen": 100000}}},
+        "cap_citizen": {"domain": "市容环卫", "empowered": True, "simple_procedure": True, "warning_allowed": False,
+                        "ranges": {"citizen": {"min_fen": 10000, "max_fen": 50000}, "organization": None}},
+        "cap_org": {"domain": "市容环卫", "empowered": True, "simple_procedure": True, "warning_allowed": False,
+                    "ranges": {"citizen": {"min_fen": 100000, "max_fen": 1000000}, "organization": {"min_fen": 100000, "max_fen": 1000000}}},
+        "small_range": {"domain": "市容环卫", "empowered": True, "simple_procedure": True, "warning_allowed": True,
+                        "ranges": {"citizen": {"min_fen": 2000, "max_fen": 10000}, "organization": None}},
+        "barbecue": {"domain": "生态环境", "empowered": True, "simple_procedure": True, "warning_allowed": False,
+                     "ranges": {"citizen": {"min_fen": 50000, "max_fen": 2000000}, "organization": {"min_fen": 50000, "max_fen": 2000000}}},
+        "fumes": {"domain": "生态环境", "empowered": True, "simple_procedure": False, "warning_allowed": False,
+                  "ranges": {"citizen": {"min_fen": 500000, "max_fen": 5000000}, "organization": {"min_fen": 500000, "max_fen": 5000000}}},
+        "butt": {"domain": "市容环卫", "empowered": True, "simple_procedure": True, "warning_allowed": True,
+                 "ranges": {"citizen": {"min_fen": 5000, "max_fen": 5000}, "organization": None}},
+        "not_empowered": {"domain": "市容环卫", "empowered": False, "simple_procedure": True, "warning_allowed": True,
+                          "ranges": {"citizen": {"min_fen": 10000, "max_fen": 100000}, "organization": None}},
+    },
+    "cases": V,
+}
+json.dump(out, open("backend/tickets/rule_vectors.json", "w"), ensure_ascii=False, indent=1)
+print(len(V), "cases")
