@@ -114,12 +114,16 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from .auth.views import blp as auth_blp
     from .catalog.views import blp as catalog_blp
     from .evidence.views import blp as evidence_blp
+    from .tickets.views import blp as tickets_blp
+    from .tickets.views import public_bp as verify_bp
+    from .cases.views import blp as cases_blp
     from .health import blp as health_blp
     from .patrols.schemas import TrackPointSchema
     from .patrols.views import blp as patrols_blp
     from .web import bp as web_bp
 
-    for blp in (health_blp, auth_blp, catalog_blp, patrols_blp, evidence_blp):
+    for blp in (health_blp, auth_blp, catalog_blp, patrols_blp, evidence_blp, tickets_blp, cases_blp):
         api.register_blueprint(blp)
     api.spec.components.schema("TrackPoint", schema=TrackPointSchema)
+    app.register_blueprint(verify_bp)
     app.register_blueprint(web_bp)

@@ -63,6 +63,13 @@ class Config:
     MEDIA_MISMATCH_SECONDS = float(env("MEDIA_MISMATCH_SECONDS", "900"))
     WATERMARK_FONT = env("WATERMARK_FONT")  # None -> WenQuanYi Micro Hei / Noto CJK from Debian
 
+    # --- tickets and cases ------------------------------------------------------
+    TICKET_BOOK_DAYS = as_int(env("TICKET_BOOK_DAYS"), 30)  # a leased block expires after this
+    FILING_WORKING_DAYS = as_int(env("FILING_WORKING_DAYS"), 3)  # 备案 deadline (sector rules)
+    DECISION_DAYS = as_int(env("DECISION_DAYS"), 90)  # §60: decide within 90 days of 立案
+    SERVICE_WORKING_DAYS = as_int(env("SERVICE_WORKING_DAYS"), 7)  # §61: serve within 7 working days
+    PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "")  # for the QR code on printed decisions
+
     # --- auth -------------------------------------------------------------
     ACCESS_TOKEN_TTL = as_int(env("ACCESS_TOKEN_TTL"), 15 * 60)  # seconds
     # Officers can be offline for days; the refresh token slides on every use.

@@ -4,3 +4,5 @@ from .catalog.models import DiscretionTier, EmpoweredMatter, Grid, Jurisdiction,
 from .patrols.models import Inspection, Patrol, PatrolFixBatch, PatrolGrid  # noqa: F401
 from .audit.models import AuditChain, AuditEntry  # noqa: F401
 from .evidence.models import Media, MediaCitation, MediaUpload  # noqa: F401
+from .tickets.models import Ticket, TicketBook, TicketNumber, TicketSequence  # noqa: F401
+from .cases.models import Case, CaseEvent, Payment  # noqa: F401

@@ -1,0 +1,69 @@
+"""Schemas of the case store."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from ..pagination import page_schema
+from .models import GENERAL_STAGES
+
+
+class CaseQuerySchema(Schema):
+    procedure = fields.String(load_default=None, validate=validate.OneOf(["simple", "general"]))
+    status = fields.String(load_default=None, metadata={"description": "open, closed, or a stage"})
+    due_before = fields.Date(load_default=None, metadata={"description": "open cases with a legal deadline on or before"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class CaseSchema(Schema):
+    id = fields.Integer(required=True)
+    procedure = fields.String(required=True)
+    stage = fields.String(required=True)
+    ticket_id = fields.String(allow_none=True, required=True)
+    inspection_id = fields.String(allow_none=True, required=True)
+    party_name = fields.String(required=True)
+    matter_code = fields.String(required=True)
+    amount_fen = fields.Integer(required=True)
+    paid_fen = fields.Integer(required=True)
+    surcharge_fen = fields.Integer(required=True, metadata={"description": "late surcharge accrued as of today (§72)"})
+    opened_at = fields.DateTime(required=True)
+    filed_at = fields.DateTime(allow_none=True, required=True)
+    closed_at = fields.DateTime(allow_none=True, required=True)
+    close_reason = fields.String(allow_none=True, required=True)
+    filing_due = fields.Date(allow_none=True, required=True)
+    decision_due = fields.Date(allow_none=True, required=True)
+    service_due = fields.Date(allow_none=True, required=True)
+    payment_due = fields.Date(allow_none=True, required=True)
+    overdue = fields.List(fields.String(), required=True)
+    pauses = fields.List(fields.Dict(), required=True)
+    events = fields.List(fields.Dict(), required=True)
+
+
+CasePageSchema = page_schema(CaseSchema, "CasePage")
+
+
+class CaseOpenSchema(Schema):
+    party_name = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    matter_code = fields.String(required=True, validate=validate.Length(max=32))
+    facts = fields.String(load_default="", validate=validate.Length(max=4000))
+    inspection_id = fields.String(load_default=None, allow_none=True)
+
+
+class TransitionSchema(Schema):
+    to = fields.String(required=True, validate=validate.OneOf(GENERAL_STAGES))
+    note = fields.String(load_default="", validate=validate.Length(max=1000))
+    amount_fen = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    on = fields.Date(load_default=None, allow_none=True)
+
+
+class PaymentCreateSchema(Schema):
+    amount_fen = fields.Integer(required=True, strict=True)
+    channel = fields.String(required=True, validate=validate.OneOf(["bank", "e_payment", "on_the_spot"]))
+    paid_on = fields.Date(required=True)
+    receipt = fields.String(load_default="", validate=validate.Length(max=64))
+
+
+class PauseSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(["reconsideration", "litigation"]))
+    start = fields.Date(required=True)
+    end = fields.Date(load_default=None, allow_none=True)

@@ -1,0 +1,211 @@
+"""Case store services: filing simple cases, payments and the surcharge, pauses,
+general-procedure stages with their legal deadlines."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from ..audit import service as audit
+from ..auth.access import Identity
+from ..errors import ApiError, Forbidden, NotFound
+from ..extensions import db
+from ..models_base import utcnow
+from . import deadlines
+from .models import GENERAL_STAGES, Case, CaseEvent, Payment
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def _local(dt: datetime) -> date:
+    return dt.astimezone(LOCAL_TZ).date()
+
+
+def _invalid(code: str, zh: str, en: str, status: int = 422, **details: Any) -> ApiError:
+    return ApiError(code, zh, en, status=status, details=details)
+
+
+def _event(case: Case, actor_id: int | None, kind: str, from_stage: str | None, to_stage: str | None, note: str = "") -> None:
+    db.session.add(CaseEvent(case=case, actor_id=actor_id, kind=kind, from_stage=from_stage, to_stage=to_stage, note=note))
+    audit.record(f"case.{kind}", "case", str(case.id), jurisdiction_id=case.jurisdiction_id, actor_id=actor_id,
+                 details={"from": from_stage, "to": to_stage, "note": note})
+
+
+def file_simple_case(ticket: Any, actor_id: int) -> Case:
+    """Every ticket files itself (备案) as a simple case. Filing is due within the
+    configured working days of issue; a ticket synced later than that is filed late,
+    and `filed_at > filing_due` shows it."""
+    issued = _local(ticket.issued_at)
+    fine = ticket.penalty_kind == "fine"
+    case = Case(
+        jurisdiction_id=ticket.jurisdiction_id, procedure="simple", stage="executing" if fine else "closed",
+        ticket_id=ticket.id, party_name=ticket.party_name, matter_code=ticket.matter_code, facts=ticket.facts,
+        amount_fen=ticket.amount_fen, opened_at=ticket.issued_at, opened_by_id=actor_id,
+        filing_due=deadlines.add_working_days(issued, current_app.config["FILING_WORKING_DAYS"]), filed_at=utcnow(),
+        decided_on=issued, payment_due=deadlines.period_end(issued, 15) if fine else None,
+    )
+    if ticket.payment_route == "on_the_spot" and fine:
+        case.paid_fen = ticket.amount_fen
+        case.stage = "closed"
+    if case.stage == "closed":
+        case.closed_at = utcnow()
+        case.close_reason = "paid_on_the_spot" if fine else ticket.penalty_kind
+    db.session.add(case)
+    db.session.flush()
+    if ticket.payment_route == "on_the_spot" and fine:
+        db.session.add(Payment(case=case, amount_fen=ticket.amount_fen, channel="on_the_spot", paid_on=issued,
+                               receipt=ticket.receipt_number or "", recorded_by_id=actor_id))
+    _event(case, actor_id, "filed", None, case.stage, f"ticket {ticket.number}")
+    return case
+
+
+def close_for_voided_ticket(ticket: Any, actor_id: int) -> None:
+    case = db.session.scalar(select(Case).where(Case.ticket_id == ticket.id))
+    if case is not None and case.stage != "closed":
+        _event(case, actor_id, "closed", case.stage, "closed", "ticket voided")
+        case.stage, case.closed_at, case.close_reason = "closed", utcnow(), "voided"
+
+
+def get_case(case_id: int, identity: Identity) -> Case:
+    case = db.session.get(Case, case_id)
+    if case is None:
+        raise NotFound("case.not_found", "案件不存在", "Case not found")
+    if not identity.is_global_admin and case.jurisdiction_id != identity.jurisdiction_id:
+        raise Forbidden("auth.other_jurisdiction", "无权访问其他乡镇（街道）的数据", "You may not access another jurisdiction's data")
+    return case
+
+
+def _pauses(case: Case) -> list[tuple[date, date | None]]:
+    return [(date.fromisoformat(p["start"]), date.fromisoformat(p["end"]) if p.get("end") else None) for p in case.pauses or []]
+
+
+def surcharge_due(case: Case, on: date) -> int:
+    if not case.payment_due or case.amount_fen <= 0:
+        return 0
+    return deadlines.surcharge_fen(case.amount_fen, case.payment_due, on, _pauses(case))
+
+
+def record_payment(case: Case, identity: Identity, *, amount_fen: int, channel: str, paid_on: date, receipt: str = "") -> Payment:
+    if case.procedure == "simple" and case.stage == "closed":
+        raise _invalid("case.closed", "案件已结案", "The case is closed", status=409)
+    if amount_fen <= 0:
+        raise _invalid("payment.bad_amount", "缴款金额须大于零", "amount_fen must be positive")
+    surcharge = surcharge_due(case, paid_on)
+    owed = case.amount_fen + surcharge - case.paid_fen
+    if amount_fen > owed:
+        raise _invalid("payment.too_much", "缴款金额超过应缴金额", "More than is owed", owed_fen=owed, surcharge_fen=surcharge)
+    payment = Payment(case=case, amount_fen=amount_fen, surcharge_fen=surcharge, channel=channel, paid_on=paid_on, receipt=receipt,
+                      recorded_by_id=identity.officer.id)
+    db.session.add(payment)
+    case.paid_fen += amount_fen
+    _event(case, identity.officer.id, "payment", case.stage, case.stage, f"{amount_fen} fen via {channel} on {paid_on}")
+    if case.paid_fen >= case.amount_fen + surcharge:
+        _event(case, identity.officer.id, "closed", case.stage, "closed", "paid in full")
+        case.stage, case.closed_at, case.close_reason = "closed", utcnow(), "paid"
+    db.session.commit()
+    return payment
+
+
+def add_pause(case: Case, identity: Identity, *, kind: str, start: date, end: date | None) -> Case:
+    """Reconsideration or litigation: the surcharge does not run meanwhile (§73)."""
+    if end is not None and end < start:
+        raise _invalid("case.bad_pause", "结束日期早于开始日期", "The pause ends before it starts")
+    case.pauses = [*(case.pauses or []), {"kind": kind, "start": start.isoformat(), "end": end.isoformat() if end else None}]
+    _event(case, identity.officer.id, kind, case.stage, case.stage, f"{start} – {end or '…'}")
+    db.session.commit()
+    return case
+
+
+def open_general_case(identity: Identity, *, party_name: str, matter_code: str, facts: str, inspection_id: str | None) -> Case:
+    """立案: the 90-day decision period (§60) starts now."""
+    from ..catalog import service as catalog
+
+    if identity.jurisdiction_id is None:
+        raise _invalid("case.no_jurisdiction", "须以乡镇（街道）人员身份立案", "Only a jurisdiction's staff open cases")
+    if catalog.matter_by_code(matter_code) is None:
+        raise _invalid("case.unknown_matter", "执法事项不存在", "Unknown matter")
+    today = _local(utcnow())
+    case = Case(jurisdiction_id=identity.jurisdiction_id, procedure="general", stage="filed", party_name=party_name,
+                matter_code=matter_code, facts=facts, inspection_id=inspection_id, opened_by_id=identity.officer.id,
+                filed_at=utcnow(), decision_due=deadlines.period_end(today, current_app.config["DECISION_DAYS"]))
+    db.session.add(case)
+    db.session.flush()
+    _event(case, identity.officer.id, "filed", None, "filed")
+    db.session.commit()
+    return case
+
+
+def transition(case: Case, identity: Identity, *, to: str, note: str = "", amount_fen: int | None = None,
+               on: date | None = None) -> Case:
+    """Move a general case one stage on (or close it early, with a note saying why)."""
+    if case.procedure != "general":
+        raise _invalid("case.not_general", "简易程序案件没有阶段流转", "Only general-procedure cases move through stages")
+    if case.stage == "closed":
+        raise _invalid("case.closed", "案件已结案", "The case is closed", status=409)
+    if to not in GENERAL_STAGES:
+        raise _invalid("case.bad_stage", "阶段无效", f"to must be one of {GENERAL_STAGES}")
+    current = GENERAL_STAGES.index(case.stage)
+    target = GENERAL_STAGES.index(to)
+    if target != current + 1 and not (to == "closed" and note.strip()):
+        raise _invalid("case.bad_transition", f"不能从「{case.stage}」直接转到「{to}」", f"Cannot move from {case.stage} to {to}",
+                       allowed=[GENERAL_STAGES[current + 1]])
+    day = on or _local(utcnow())
+    if to == "decided":
+        case.decided_on = day
+        case.amount_fen = amount_fen or 0
+        case.service_due = deadlines.add_working_days(day, current_app.config["SERVICE_WORKING_DAYS"])  # §61
+    if to == "served":
+        case.payment_due = deadlines.period_end(day, 15) if case.amount_fen else None
+    _event(case, identity.officer.id, "transition", case.stage, to, note)
+    case.stage = to
+    if to == "closed":
+        case.closed_at, case.close_reason = utcnow(), note[:64] or "closed"
+    db.session.commit()
+    return case
+
+
+def list_cases(jurisdiction_id: int | None, *, procedure: str | None, status: str | None, due_before: date | None):
+    query = select(Case)
+    if jurisdiction_id is not None:
+        query = query.where(Case.jurisdiction_id == jurisdiction_id)
+    if procedure:
+        query = query.where(Case.procedure == procedure)
+    if status == "open":
+        query = query.where(Case.stage != "closed")
+    elif status == "closed":
+        query = query.where(Case.stage == "closed")
+    elif status:
+        query = query.where(Case.stage == status)
+    if due_before is not None:
+        # open cases with any legal deadline on or before the date (nearing or past)
+        query = query.where(Case.stage != "closed", or_(
+            Case.decision_due <= due_before, Case.service_due <= due_before, Case.payment_due <= due_before,
+        ))
+    return query
+
+
+def case_to_dict(case: Case, today: date | None = None) -> dict[str, Any]:
+    today = today or _local(utcnow())
+    due = {k: getattr(case, k) for k in ("filing_due", "decision_due", "service_due", "payment_due")}
+    overdue = []
+    if case.stage != "closed":
+        if case.decision_due and not case.decided_on and today > case.decision_due:
+            overdue.append("decision")
+        if case.service_due and case.stage == "decided" and today > case.service_due:
+            overdue.append("service")
+        if case.payment_due and case.paid_fen < case.amount_fen and today > case.payment_due:
+            overdue.append("payment")
+    if case.filing_due and case.filed_at and _local(case.filed_at) > case.filing_due:
+        overdue.append("filing")
+    return {
+        "id": case.id, "procedure": case.procedure, "stage": case.stage, "ticket_id": case.ticket_id,
+        "inspection_id": case.inspection_id, "party_name": case.party_name, "matter_code": case.matter_code,
+        "amount_fen": case.amount_fen, "paid_fen": case.paid_fen, "surcharge_fen": surcharge_due(case, today),
+        "opened_at": case.opened_at, "filed_at": case.filed_at, "closed_at": case.closed_at, "close_reason": case.close_reason,
+        **due, "overdue": overdue, "pauses": case.pauses or [],
+        "events": [{"at": e.at, "kind": e.kind, "from": e.from_stage, "to": e.to_stage, "actor_id": e.actor_id, "note": e.note}
+                   for e in case.events],
+    }

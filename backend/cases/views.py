@@ -1,0 +1,73 @@
+"""Case store endpoints."""
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from ..auth.access import authenticated, current_identity, roles, scope_jurisdiction
+from ..pagination import paginate
+from . import service
+from .models import Case
+from .schemas import CaseOpenSchema, CasePageSchema, CaseQuerySchema, CaseSchema, PaymentCreateSchema, PauseSchema, TransitionSchema
+
+blp = Blueprint("cases", __name__, url_prefix="/api/v1", description="案件 · Case store")
+
+
+@blp.route("/cases", methods=["GET"])
+@authenticated
+@blp.arguments(CaseQuerySchema, location="query")
+@blp.response(200, CasePageSchema)
+def list_cases(args: dict):
+    """Cases of the street; `due_before` lists open cases nearing or past a legal deadline."""
+    query = service.list_cases(scope_jurisdiction(current_identity()), procedure=args["procedure"], status=args["status"],
+                               due_before=args["due_before"])
+    page = paginate(query, Case.id, args["limit"], args["cursor"])
+    page["items"] = [service.case_to_dict(c) for c in page["items"]]
+    return page
+
+
+@blp.route("/cases", methods=["POST"])
+@roles("officer", "supervisor")
+@blp.arguments(CaseOpenSchema)
+@blp.response(201, CaseSchema)
+def open_case(args: dict):
+    """立案: open a general-procedure case (from an inspection or a task)."""
+    return service.case_to_dict(service.open_general_case(current_identity(), **args))
+
+
+@blp.route("/cases/<int:case_id>", methods=["GET"])
+@authenticated
+@blp.response(200, CaseSchema)
+def get_case(case_id: int):
+    return service.case_to_dict(service.get_case(case_id, current_identity()))
+
+
+@blp.route("/cases/<int:case_id>/transitions", methods=["POST"])
+@roles("officer", "supervisor")
+@blp.arguments(TransitionSchema)
+@blp.response(200, CaseSchema)
+def transition(args: dict, case_id: int):
+    """Move a general case to its next stage (who and when are recorded)."""
+    identity = current_identity()
+    return service.case_to_dict(service.transition(service.get_case(case_id, identity), identity, **args))
+
+
+@blp.route("/cases/<int:case_id>/payments", methods=["POST"])
+@roles("officer", "supervisor")
+@blp.arguments(PaymentCreateSchema)
+@blp.response(200, CaseSchema)
+def payment(args: dict, case_id: int):
+    """Record a payment; the surcharge is computed; the case closes when paid in full."""
+    identity = current_identity()
+    case = service.get_case(case_id, identity)
+    service.record_payment(case, identity, **args)
+    return service.case_to_dict(case)
+
+
+@blp.route("/cases/<int:case_id>/pauses", methods=["POST"])
+@roles("officer", "supervisor")
+@blp.arguments(PauseSchema)
+@blp.response(200, CaseSchema)
+def pause(args: dict, case_id: int):
+    """Record reconsideration or litigation: the late surcharge does not run meanwhile."""
+    identity = current_identity()
+    return service.case_to_dict(service.add_pause(service.get_case(case_id, identity), identity, **args))

@@ -1,0 +1,185 @@
+"""The printed decision (当场行政处罚决定书): HTML for A4 and 58/80 mm receipt printers,
+and a PDF with the CJK font embedded, both carrying a QR code to the public
+verification page. No Flask here: the view passes the ticket and the URL."""
+from __future__ import annotations
+
+import base64
+import io
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import qrcode
+from jinja2 import Environment, select_autoescape
+
+from ..evidence.imaging import find_font
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+KIND_ZH = {"fine": "罚款", "warning": "警告", "education": "首违不罚（批评教育）"}
+ROUTE_ZH = {"bank": "自收到本决定书之日起十五日内，到指定银行或通过电子支付系统缴纳罚款",
+            "on_the_spot": "当场收缴罚款，并出具专用票据"}
+PAPER_CSS = {
+    "a4": "@page{size:A4;margin:18mm} body{font-size:12pt;max-width:174mm}",
+    "80mm": "@page{size:80mm auto;margin:3mm} body{font-size:9pt;width:74mm}",
+    "58mm": "@page{size:58mm auto;margin:2mm} body{font-size:8pt;width:54mm}",
+}
+
+
+def yuan(fen: int) -> str:
+    return f"{fen / 100:,.2f}"
+
+
+def qr_png(url: str) -> bytes:
+    img = qrcode.make(url, box_size=6, border=2)
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def lines(t: dict[str, Any]) -> list[tuple[str, str]]:
+    """The fields the law requires on the decision (§52), in print order."""
+    issued: datetime = t["issued_at"].astimezone(LOCAL_TZ)
+    party = t["party"]
+    penalty = KIND_ZH.get(t["penalty"]["kind"], t["penalty"]["kind"])
+    if t["penalty"]["kind"] == "fine":
+        penalty += f" 人民币 {yuan(t['penalty']['amount_fen'])} 元"
+    officers = "；".join(f"{o['name']}（执法证号 {o['certificate']}）" for o in t["officers"])
+    sign = "当事人已签名" if t["signature"]["sha256"] else f"当事人拒绝签名：{t['signature']['refused_note']}"
+    out = [
+        ("当事人", f"{party['name']}（{'公民' if party['type'] == 'citizen' else '法人或其他组织'}）"),
+        ("证件号码" if party["type"] == "citizen" else "统一社会信用代码", party.get("id_number") or "—"),
+        ("住址", party.get("address") or "—"),
+        ("违法时间", issued.strftime("%Y年%m月%d日 %H:%M")),
+        ("违法地点", t["place"]["text"] or f"{t['place']['lat']:.6f}, {t['place']['lon']:.6f}"),
+        ("违法事实", t["facts"]),
+        ("违反规定", t["matter"]["legal_basis"]),
+        ("处罚依据", t["matter"]["penalty_basis"]),
+        ("处罚决定", penalty),
+    ]
+    if t["penalty"]["kind"] == "fine":
+        out.append(("履行方式", ROUTE_ZH[t["payment"]["route"]] + (f"（票据号 {t['payment']['receipt_number']}）" if t["payment"]["receipt_number"] else "")))
+    out += [("执法人员", officers), ("当事人签收", sign), ("救济途径", t["rights_notice"])]
+    return out
+
+
+_ENV = Environment(autoescape=select_autoescape(default=True))
+_HTML = _ENV.from_string("""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<title>当场行政处罚决定书 {{ t.number }}</title>
+<style>{{ css }} body{font-family:"WenQuanYi Micro Hei","Noto Sans CJK SC",sans-serif;margin:0 auto;color:#000}
+h1{font-size:1.4em;text-align:center;margin:.3em 0} .agency{text-align:center;font-weight:bold}
+.no{text-align:center;margin-bottom:.6em} dl{margin:0} dt{font-weight:bold;margin-top:.4em} dd{margin:0 0 0 1em}
+.qr{text-align:center;margin-top:1em} .qr img{width:32mm;height:32mm} .void{color:#c00;font-weight:bold;text-align:center;font-size:1.3em}
+@media print{.noprint{display:none}}</style></head><body>
+<div class="agency">{{ t.agency_name }}</div>
+<h1>当场行政处罚决定书</h1>
+<div class="no">{{ t.number }}</div>
+{% if t.status == 'voided' %}<div class="void">已作废：{{ t.voided_reason }}</div>{% endif %}
+<dl>{% for k, v in rows %}<dt>{{ k }}</dt><dd>{{ v }}</dd>{% endfor %}</dl>
+<p>{{ t.agency_name }}<br>{{ issued }}</p>
+<div class="qr"><img alt="核验二维码" src="data:image/png;base64,{{ qr }}"><br><small>扫码核验 {{ verify_url }}</small></div>
+<p class="noprint"><button onclick="window.print()" style="font-size:1.2em;padding:.6em 2em">打印</button></p>
+</body></html>""")
+
+
+def render_html(t: dict[str, Any], verify_url: str, paper: str = "a4") -> str:
+    return _HTML.render(t=t, rows=lines(t), css=PAPER_CSS[paper], verify_url=verify_url,
+                        qr=base64.b64encode(qr_png(verify_url)).decode(),
+                        issued=t["issued_at"].astimezone(LOCAL_TZ).strftime("%Y年%m月%d日"))
+
+
+@lru_cache(maxsize=1)
+def _pdf_font() -> str:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    path = find_font()
+    if path is None:
+        raise RuntimeError("No CJK font installed (apt-get install fonts-wqy-microhei)")
+    pdfmetrics.registerFont(TTFont("CJK", path, subfontIndex=0))
+    return "CJK"
+
+
+def render_pdf(t: dict[str, Any], verify_url: str, paper: str = "a4") -> bytes:
+    """A PDF with the CJK font embedded (subset), for printing or sending."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    font = _pdf_font()
+    rows = lines(t)
+    width = A4[0] if paper == "a4" else (80 if paper == "80mm" else 58) * mm
+    margin = 18 * mm if paper == "a4" else 3 * mm
+    size = 11 if paper == "a4" else 8
+    usable = width - 2 * margin
+
+    def wrap(text: str, avail: float) -> list[str]:
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        out, line = [], ""
+        for ch in str(text):
+            if stringWidth(line + ch, font, size) > avail:
+                out.append(line)
+                line = ch
+            else:
+                line += ch
+        return out + ([line] if line else [])
+
+    body: list[tuple[str, float, bool]] = []  # (text, indent, bold-ish heading)
+    for k, v in rows:
+        body.append((k, 0, True))
+        body += [(ln, 4 * mm, False) for ln in wrap(v, usable - 4 * mm)]
+    qr_side = 30 * mm
+    leading = size * 1.45
+    height = A4[1] if paper == "a4" else margin * 2 + leading * (len(body) + 6) + qr_side + 12 * mm
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(width, height))
+    c.setTitle(f"当场行政处罚决定书 {t['number']}")
+    c.setAuthor(t["agency_name"])
+    y = height - margin
+
+    def text(s: str, x: float, fsize: float = size, center: bool = False) -> None:
+        nonlocal y
+        if y < margin + leading:
+            c.showPage()
+            y = height - margin
+        c.setFont(font, fsize)
+        (c.drawCentredString(width / 2, y, s) if center else c.drawString(x, y, s))
+        y -= fsize * 1.45
+
+    text(t["agency_name"], 0, size, center=True)
+    text("当场行政处罚决定书", 0, size * 1.5, center=True)
+    text(t["number"], 0, size, center=True)
+    if t["status"] == "voided":
+        text(f"已作废：{t['voided_reason']}", 0, size * 1.2, center=True)
+    for s, indent, _heading in body:
+        text(s, margin + indent)
+    text(t["agency_name"] + "  " + t["issued_at"].astimezone(LOCAL_TZ).strftime("%Y年%m月%d日"), margin)
+    if y - qr_side < margin:
+        c.showPage()
+        y = height - margin
+    c.drawImage(ImageReader(io.BytesIO(qr_png(verify_url))), (width - qr_side) / 2, y - qr_side, qr_side, qr_side)
+    y -= qr_side + 4
+    text("扫码核验", 0, size * 0.9, center=True)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+_VERIFY = _ENV.from_string("""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>决定书核验</title>
+<style>body{font:18px/1.6 system-ui,sans-serif;max-width:32em;margin:1em auto;padding:0 1em}
+.ok{color:#060}.bad{color:#c00} dt{font-weight:bold}</style></head><body>
+<h1>行政处罚决定书核验</h1>
+{% if v %}<p class="{{ 'ok' if v.status == 'issued' else 'bad' }}">{{ '有效' if v.status == 'issued' else '已作废' }}</p>
+<dl><dt>编号</dt><dd>{{ v.number }}</dd><dt>作出机关</dt><dd>{{ v.agency_name }}</dd><dt>日期</dt><dd>{{ v.issued_on }}</dd>
+<dt>当事人</dt><dd>{{ v.party }}</dd><dt>处罚</dt><dd>{{ kind }}{% if v.amount_fen %} {{ amount }} 元{% endif %}</dd></dl>
+{% else %}<p class="bad">未找到该决定书，请核对编号与校验码。</p>{% endif %}
+</body></html>""")
+
+
+def render_verify(v: dict[str, Any] | None) -> str:
+    if v is None:
+        return _VERIFY.render(v=None)
+    return _VERIFY.render(v=v, kind=KIND_ZH.get(v["penalty_kind"], v["penalty_kind"]), amount=yuan(v["amount_fen"]))

@@ -1,0 +1,126 @@
+"""Schemas of ticket books and tickets (the `ticket` sync payload is TicketCreateSchema)."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from ..patrols.schemas import SHA256, UUID_ID, AwareDateTime
+
+
+class LeaseSchema(Schema):
+    count = fields.Integer(required=True, validate=validate.Range(1, 200))
+
+
+class BookSchema(Schema):
+    id = fields.Integer(required=True)
+    device_id = fields.String(required=True)
+    officer_id = fields.Integer(required=True)
+    year = fields.Integer(required=True)
+    first_seq = fields.Integer(required=True)
+    last_seq = fields.Integer(required=True)
+    leased_at = fields.DateTime(required=True)
+    expires_at = fields.DateTime(required=True)
+    expired = fields.Boolean(required=True)
+    numbers = fields.List(fields.String(), required=True, metadata={"description": "the leased numbers in order, formatted"})
+    status = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                         metadata={"description": "number → used | voided | outstanding | missing"})
+    used = fields.Integer(required=True)
+    voided = fields.Integer(required=True)
+    outstanding = fields.Integer(required=True)
+    missing = fields.Integer(required=True)
+
+
+class BookListSchema(Schema):
+    items = fields.List(fields.Nested(BookSchema), required=True)
+    next = fields.String(allow_none=True, required=True)
+
+
+class VoidSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=255))
+
+
+class NumberStatusSchema(Schema):
+    number = fields.String(required=True)
+    status = fields.String(required=True)
+    void_reason = fields.String(allow_none=True, required=True)
+
+
+class PartySchema(Schema):
+    type = fields.String(required=True, validate=validate.OneOf(["citizen", "organization"]))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    id_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+    address = fields.String(load_default="", validate=validate.Length(max=255))
+    phone = fields.String(load_default="", validate=validate.Length(max=32))
+
+
+class PlaceSchema(Schema):
+    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
+    lon = fields.Float(required=True, validate=validate.Range(-180, 180))
+    accuracy = fields.Float(load_default=None, allow_none=True)
+    text = fields.String(load_default="", validate=validate.Length(max=255))
+
+
+class PenaltySchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(["warning", "fine", "education"]))
+    amount_fen = fields.Integer(load_default=None, allow_none=True, strict=True)
+
+
+class PaymentSchema(Schema):
+    route = fields.String(required=True, validate=validate.OneOf(["bank", "on_the_spot"]))
+    receipt_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    exception = fields.String(load_default=None, allow_none=True)
+
+
+class SignatureSchema(Schema):
+    sha256 = fields.String(load_default=None, allow_none=True, validate=SHA256,
+                           metadata={"description": "the party's signature image, uploaded like a photo"})
+    refused_note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
+
+
+class TicketCreateSchema(Schema):
+    """The `ticket` record's payload."""
+
+    ticket_id = fields.String(required=True, validate=UUID_ID)
+    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    issued_at = AwareDateTime(required=True)
+    party = fields.Nested(PartySchema, required=True)
+    matter_code = fields.String(required=True, validate=validate.Length(max=32))
+    facts = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    place = fields.Nested(PlaceSchema, required=True)
+    penalty = fields.Nested(PenaltySchema, required=True)
+    officer_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=5))
+    payment = fields.Nested(PaymentSchema, required=True)
+    signature = fields.Nested(SignatureSchema, required=True)
+    photos = fields.List(fields.String(validate=SHA256), load_default=list, validate=validate.Length(max=30))
+    replaces_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    publish = fields.Boolean(load_default=False)
+
+
+class TicketSchema(Schema):
+    id = fields.String(required=True)
+    number = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": ["issued", "voided"]})
+    issued_at = fields.DateTime(required=True)
+    agency_name = fields.String(required=True)
+    party = fields.Dict(required=True)
+    place = fields.Dict(required=True)
+    matter = fields.Dict(required=True, metadata={"description": "code, name and the legal and penalty basis, frozen at issue"})
+    facts = fields.String(required=True)
+    penalty = fields.Dict(required=True)
+    officers = fields.List(fields.Dict(), required=True)
+    payment = fields.Dict(required=True)
+    signature = fields.Dict(required=True)
+    photos = fields.List(fields.String(), required=True)
+    rights_notice = fields.String(required=True)
+    voided_reason = fields.String(allow_none=True, required=True)
+    replaces_number = fields.String(allow_none=True, required=True)
+    verify_path = fields.String(required=True)
+
+
+class PrintQuerySchema(Schema):
+    format = fields.String(load_default="html", validate=validate.OneOf(["html", "pdf"]))
+    paper = fields.String(load_default="a4", validate=validate.OneOf(["a4", "80mm", "58mm"]))
+
+
+class RulesSchema(Schema):
+    rules = fields.Dict(required=True)
+    rights_notice = fields.String(required=True)

@@ -1,0 +1,301 @@
+"""Ticket books and tickets: leasing numbers, issuing lawful tickets, voiding."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..audit import service as audit
+from ..auth.access import Identity
+from ..auth.models import Certificate as CertificateRow
+from ..auth.models import Device, Officer
+from ..errors import ApiError, Conflict, Forbidden, NotFound
+from ..extensions import db
+from ..models_base import utcnow
+from . import rules
+from .models import Ticket, TicketBook, TicketNumber, TicketSequence
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+MAX_BOOK = 200
+
+
+def _invalid(code: str, zh: str, en: str, status: int = 422, **details: Any) -> ApiError:
+    return ApiError(code, zh, en, status=status, details=details)
+
+
+def format_number(fmt: str, prefix: str, year: int, seq: int) -> str:
+    return fmt.format(prefix=prefix, year=year, seq=seq)
+
+
+# --- ticket books -------------------------------------------------------------------
+
+
+def lease_book(identity: Identity, count: int) -> TicketBook:
+    """Lease the calling device the next `count` numbers of its street for this year."""
+    from ..catalog import service as catalog
+
+    if identity.jurisdiction_id is None:
+        raise _invalid("ticket_book.no_jurisdiction", "须以乡镇（街道）人员身份领取", "Only a jurisdiction's officer can lease numbers")
+    if not 1 <= count <= MAX_BOOK:
+        raise _invalid("ticket_book.bad_count", f"一次可领取 1–{MAX_BOOK} 个编号", f"count must be 1–{MAX_BOOK}")
+    jurisdiction = catalog.get_jurisdiction(identity.jurisdiction_id)
+    now = utcnow()
+    year = now.astimezone(LOCAL_TZ).year
+    seq_row = db.session.execute(
+        select(TicketSequence).where(TicketSequence.jurisdiction_id == jurisdiction.id, TicketSequence.year == year).with_for_update()
+    ).scalar_one_or_none()
+    if seq_row is None:
+        seq_row = TicketSequence(jurisdiction_id=jurisdiction.id, year=year, next_seq=1)
+        db.session.add(seq_row)
+        db.session.flush()
+    first = seq_row.next_seq
+    seq_row.next_seq = first + count
+    book = TicketBook(jurisdiction_id=jurisdiction.id, device_pk=identity.device.id, officer_id=identity.officer.id, year=year,
+                      first_seq=first, last_seq=first + count - 1, leased_at=now,
+                      expires_at=now + timedelta(days=current_app.config["TICKET_BOOK_DAYS"]))
+    db.session.add(book)
+    db.session.flush()
+    for seq in range(first, first + count):
+        number = format_number(jurisdiction.ticket_number_format, jurisdiction.ticket_prefix, year, seq)
+        db.session.add(TicketNumber(number=number, book_id=book.id, seq=seq, status="leased"))
+    audit.record("ticket_book.leased", "ticket_book", str(book.id), jurisdiction_id=jurisdiction.id, actor_id=identity.officer.id,
+                 device_id=identity.device.device_id, details={"first": first, "last": book.last_seq, "year": year})
+    db.session.commit()
+    return book
+
+
+def books_of_device(identity: Identity) -> list[TicketBook]:
+    return list(db.session.scalars(select(TicketBook).where(TicketBook.device_pk == identity.device.id).order_by(TicketBook.id)))
+
+
+def book_to_dict(book: TicketBook, now: datetime | None = None) -> dict[str, Any]:
+    now = now or utcnow()
+    expired = book.expires_at <= now
+    counts = {"used": 0, "voided": 0, "outstanding": 0, "missing": 0}
+    for n in book.numbers:
+        if n.status in ("used", "voided"):
+            counts[n.status] += 1
+        else:  # never used nor voided: still usable, or — once the book expired — unaccounted for
+            counts["missing" if expired else "outstanding"] += 1
+    return {
+        "id": book.id, "device_id": book.device.device_id, "officer_id": book.officer_id, "year": book.year,
+        "first_seq": book.first_seq, "last_seq": book.last_seq, "leased_at": book.leased_at, "expires_at": book.expires_at,
+        "expired": expired, "numbers": [n.number for n in book.numbers],
+        "status": {n.number: n.status if n.status != "leased" else ("missing" if expired else "outstanding") for n in book.numbers},
+        **counts,
+    }
+
+
+def books_report(jurisdiction_id: int | None) -> list[dict[str, Any]]:
+    query = select(TicketBook).order_by(TicketBook.id)
+    if jurisdiction_id is not None:
+        query = query.where(TicketBook.jurisdiction_id == jurisdiction_id)
+    return [book_to_dict(b) for b in db.session.scalars(query)]
+
+
+def check_number(number: str, device_id: str, issued_at: datetime, ticket_id: str | None = None) -> TicketNumber:
+    """A ticket may use only a number leased to its device, unused, in an unexpired book."""
+    row = db.session.get(TicketNumber, number)
+    if row is None:
+        raise _invalid("ticket.number_unknown", "决定书编号不是已领取的编号", "This form number was never leased", field="number")
+    if row.book.device.device_id != device_id:
+        raise _invalid("ticket.number_other_device", "该编号领取给了其他设备", "This number was leased to another device", field="number")
+    if row.status == "used" and row.ticket_id != ticket_id:
+        raise _invalid("ticket.number_used", "该编号已被使用", "This number is already used", field="number")
+    if row.status == "voided":
+        raise _invalid("ticket.number_voided", "该编号已作废", "This number was voided", field="number")
+    if issued_at > row.book.expires_at:
+        raise _invalid("ticket.number_expired", "该编号所在的号段已过期", "The block this number belongs to has expired", field="number")
+    return row
+
+
+def void_number(identity: Identity, number: str, reason: str) -> TicketNumber:
+    """Void a spoiled form (never issued) or an issued ticket (corrections: void + reissue)."""
+    row = db.session.get(TicketNumber, number)
+    if row is None:
+        raise NotFound("ticket.number_unknown", "决定书编号不存在", "Unknown form number")
+    if row.book.jurisdiction_id != identity.jurisdiction_id:
+        raise Forbidden("auth.other_jurisdiction", "无权访问其他乡镇（街道）的数据", "You may not access another jurisdiction's data")
+    if not reason.strip():
+        raise _invalid("ticket.void_reason_required", "作废须写明原因", "A reason is required to void")
+    if row.status == "voided":
+        return row
+    if row.ticket_id:
+        ticket = db.session.get(Ticket, row.ticket_id)
+        ticket.status = "voided"
+        ticket.voided_reason = reason
+        ticket.voided_at = utcnow()
+        from ..cases import service as cases
+
+        cases.close_for_voided_ticket(ticket, identity.officer.id)
+    row.status, row.void_reason, row.voided_at, row.voided_by_id = "voided", reason[:255], utcnow(), identity.officer.id
+    audit.record("ticket.voided", "ticket_number", number, jurisdiction_id=identity.jurisdiction_id, actor_id=identity.officer.id,
+                 device_id=identity.device.device_id, details={"reason": reason, "ticket_id": row.ticket_id})
+    db.session.commit()
+    return row
+
+
+# --- tickets ----------------------------------------------------------------------
+
+
+def check_code(number: str) -> str:
+    """8 characters for the public verification URL; unguessable without the server key."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"verify:{number}".encode(), hashlib.sha256).hexdigest()[:8]
+
+
+def _officer_facts(ids: list[int], jurisdiction_id: int) -> list[rules.OfficerFacts]:
+    if not ids:
+        return []
+    rows = db.session.scalars(select(Officer).where(Officer.id.in_(ids), Officer.jurisdiction_id == jurisdiction_id))
+    out = []
+    for o in rows:
+        certs = [rules.Certificate(c.number, list(c.domains or []), c.valid_from, c.valid_until, c.revoked) for c in o.certificates]
+        out.append(rules.OfficerFacts(o.id, o.role if o.active else "inactive", o.name, certs))
+    return out
+
+
+def _matter_facts(matter_code: str | None, jurisdiction_id: int):
+    from ..catalog import service as catalog
+
+    matter = catalog.matter_by_code(matter_code) if matter_code else None
+    if matter is None:
+        return None, None
+    facts = rules.MatterFacts(matter.code, matter.domain, catalog.is_empowered(jurisdiction_id, matter.id),
+                              matter.simple_procedure, matter.warning_allowed,
+                              catalog.matter_to_dict(matter, False)["ranges"])
+    return matter, facts
+
+
+def prior_violations(party_id_number: str | None, matter_code: str, before: datetime) -> int:
+    if not party_id_number:
+        return 0
+    return db.session.scalar(
+        select(func.count()).select_from(Ticket).where(
+            Ticket.party_id_number == party_id_number, Ticket.matter_code == matter_code, Ticket.status == "issued",
+            Ticket.penalty_kind != "education", Ticket.issued_at < before,
+        )
+    ) or 0
+
+
+def issue_ticket(*, ticket_id: str, number: str, identity_officer: Officer, device_id: str, issued_at: datetime,
+                 captured_at: datetime, proposal: dict[str, Any]) -> tuple[Ticket, bool]:
+    """Check a ticket made on the phone against the law and the number books; store it,
+    file its simple case, cite its photos and record it in the audit trail."""
+    from ..catalog import service as catalog
+    from ..cases import service as cases
+    from ..evidence import service as evidence
+
+    jurisdiction_id = identity_officer.jurisdiction_id
+    if jurisdiction_id is None:
+        raise _invalid("ticket.no_jurisdiction", "须以乡镇（街道）人员身份开具", "Only a jurisdiction's officer issues tickets")
+    digest = hashlib.sha256(json.dumps([number, device_id, issued_at.isoformat(), proposal], sort_keys=True, ensure_ascii=False,
+                                       default=str).encode()).hexdigest()
+    existing = db.session.get(Ticket, ticket_id)
+    if existing is not None:
+        if existing.payload_digest != digest:
+            raise Conflict("ticket.conflict", "同一决定书记录已有不同内容", "A ticket with this id exists with other content")
+        return existing, False
+    if issued_at > utcnow() + timedelta(days=1):
+        raise _invalid("time.in_future", "时间晚于当前时间，请检查手机时钟", "Time is in the future: check the phone clock", field="issued_at")
+    number_row = check_number(number, device_id, issued_at, ticket_id)
+    if number_row.book.jurisdiction_id != jurisdiction_id:
+        raise _invalid("ticket.number_other_device", "该编号领取给了其他设备", "This number was leased to another device", field="number")
+    day = issued_at.astimezone(LOCAL_TZ).date()
+    matter, facts = _matter_facts(proposal.get("matter_code"), jurisdiction_id)
+    officer_ids = list(dict.fromkeys(proposal.get("officer_ids") or []))
+    if identity_officer.id not in officer_ids:
+        raise _invalid("ticket.sender_not_officer", "开具人须为两名执法人员之一", "The sender must be one of the officers on the ticket",
+                       field="officer_ids")
+    party = proposal.get("party") or {}
+    refusals = rules.evaluate(proposal, matter=facts, officers=_officer_facts(officer_ids, jurisdiction_id), day=day,
+                              prior_violations=prior_violations(party.get("id_number"), proposal.get("matter_code") or "", issued_at))
+    if refusals:
+        first = refusals[0]
+        raise ApiError(first.code, first.zh, first.en, status=422,
+                       details={"field": first.field, "refusals": [r.as_dict() for r in refusals]})
+    place = proposal["place"]
+    grid = catalog.grid_at(place["lon"], place["lat"], jurisdiction_id)
+    jurisdiction = catalog.get_jurisdiction(jurisdiction_id)
+    officers = []
+    for o in _officer_facts(officer_ids, jurisdiction_id):
+        cert, _ = rules.valid_certificate(o, matter.domain, day)
+        officers.append({"id": o.id, "name": o.name, "certificate": cert.number if cert else None})
+    penalty, payment, signature = proposal["penalty"], proposal.get("payment") or {}, proposal.get("signature") or {}
+    ticket = Ticket(
+        id=ticket_id, number=number, jurisdiction_id=jurisdiction_id, device_id=device_id, issued_at=issued_at,
+        captured_at=captured_at, party_type=party["type"], party_name=party["name"], party_id_number=party.get("id_number"),
+        party_address=party.get("address", ""), party_phone=party.get("phone", ""), lat=place["lat"], lon=place["lon"],
+        accuracy_m=place.get("accuracy"), grid_id=grid.id if grid else None,
+        place_text=place.get("text") or (grid.name if grid else ""), matter_id=matter.id, matter_code=matter.code,
+        matter_name=matter.name, legal_basis=matter.legal_basis, penalty_basis=matter.penalty_basis, facts=proposal["facts"],
+        penalty_kind=penalty["kind"], amount_fen=penalty.get("amount_fen") or 0, officers=officers,
+        payment_route=payment.get("route", "bank"), receipt_number=payment.get("receipt_number"),
+        cash_exception=payment.get("exception"), signature_sha256=signature.get("sha256"),
+        signature_refused_note=signature.get("refused_note"), photos=list(proposal.get("photos") or []),
+        rights_notice=rules.RIGHTS_NOTICE, agency_name=jurisdiction.agency_name, check_code=check_code(number),
+        replaces_number=proposal.get("replaces_number"), publish=bool(proposal.get("publish")), payload_digest=digest,
+    )
+    db.session.add(ticket)
+    number_row.status, number_row.ticket_id = "used", ticket_id
+    db.session.flush()
+    cited = ticket.photos + ([ticket.signature_sha256] if ticket.signature_sha256 else [])
+    evidence.cite(cited, record_kind="ticket", record_id=number, jurisdiction_id=jurisdiction_id, officer_id=identity_officer.id,
+                  device_id=device_id, claimed_at=issued_at, lat=place["lat"], lon=place["lon"], label=ticket.place_text)
+    cases.file_simple_case(ticket, identity_officer.id)
+    audit.record("ticket.issued", "ticket", number, jurisdiction_id=jurisdiction_id, actor_id=identity_officer.id, device_id=device_id,
+                 details={"ticket_id": ticket_id, "matter": matter.code, "penalty": ticket.penalty_kind, "amount_fen": ticket.amount_fen,
+                          "officers": [o["id"] for o in officers]})
+    db.session.commit()
+    return ticket, True
+
+
+def get_ticket(number: str) -> Ticket:
+    ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
+    if ticket is None:
+        raise NotFound("ticket.not_found", "决定书不存在", "Ticket not found")
+    return ticket
+
+
+def check_can_read(identity: Identity, ticket: Ticket) -> None:
+    if not identity.is_global_admin and ticket.jurisdiction_id != identity.jurisdiction_id:
+        raise Forbidden("auth.other_jurisdiction", "无权访问其他乡镇（街道）的数据", "You may not access another jurisdiction's data")
+
+
+def mask_name(name: str) -> str:
+    """张三 → 张*, 欧阳娜娜 → 欧***; organisations keep their name (it is public)."""
+    return name[:1] + "*" * max(1, len(name) - 1) if name else ""
+
+
+def ticket_to_dict(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "id": ticket.id, "number": ticket.number, "status": ticket.status, "issued_at": ticket.issued_at,
+        "agency_name": ticket.agency_name,
+        "party": {"type": ticket.party_type, "name": ticket.party_name, "id_number": ticket.party_id_number,
+                  "address": ticket.party_address, "phone": ticket.party_phone},
+        "place": {"lat": ticket.lat, "lon": ticket.lon, "accuracy": ticket.accuracy_m, "text": ticket.place_text,
+                  "grid_id": ticket.grid_id},
+        "matter": {"code": ticket.matter_code, "name": ticket.matter_name, "legal_basis": ticket.legal_basis,
+                   "penalty_basis": ticket.penalty_basis},
+        "facts": ticket.facts, "penalty": {"kind": ticket.penalty_kind, "amount_fen": ticket.amount_fen},
+        "officers": ticket.officers,
+        "payment": {"route": ticket.payment_route, "receipt_number": ticket.receipt_number, "exception": ticket.cash_exception},
+        "signature": {"sha256": ticket.signature_sha256, "refused_note": ticket.signature_refused_note},
+        "photos": ticket.photos or [], "rights_notice": ticket.rights_notice, "voided_reason": ticket.voided_reason,
+        "replaces_number": ticket.replaces_number, "verify_path": f"/verify/{ticket.number}/{ticket.check_code}",
+    }
+
+
+def verify(number: str, code: str) -> dict[str, Any]:
+    ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
+    if ticket is None or not hmac.compare_digest(ticket.check_code, code):
+        raise NotFound("ticket.verify_failed", "未找到该决定书，请核对编号与校验码", "No such ticket: check the number and the check code")
+    name = ticket.party_name if ticket.party_type == "organization" else mask_name(ticket.party_name)
+    return {"number": ticket.number, "agency_name": ticket.agency_name, "issued_on": ticket.issued_at.astimezone(LOCAL_TZ).date(),
+            "party": name, "penalty_kind": ticket.penalty_kind, "amount_fen": ticket.amount_fen, "status": ticket.status}
