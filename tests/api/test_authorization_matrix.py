@@ -177,6 +177,65 @@ def _upload(ctx: Ctx, which: str):
     return f"/api/v1/media/{hashlib.sha256(data).hexdigest()}", data
 
 
+def _new_ticket(ctx: Ctx, which: str) -> str:
+    """A fresh lawful ticket of zf001+zf002 (own street) or zf101+zf102 (other)."""
+    from datetime import datetime, timezone
+
+    from backend.auth.models import Officer
+    from backend.extensions import db
+    from backend.tickets import service
+
+    lead_name, mate_name = ("zf001", "zf002") if which == "own" else ("zf101", "zf102")
+    phone = ctx.auth.login(lead_name)
+    number = ctx.client.post("/api/v1/ticket-books", json={"count": 1}, headers=phone.headers).get_json()["numbers"][0]
+    with ctx.app.app_context():
+        lead = db.session.query(Officer).filter_by(username=lead_name).one()
+        mate = db.session.query(Officer).filter_by(username=mate_name).one()
+        now = datetime.now(timezone.utc)
+        service.issue_ticket(ticket_id=str(uuid.uuid4()), number=number, identity_officer=lead, device_id=phone.device_id,
+                             issued_at=now, captured_at=now, proposal={
+                                 "party": {"type": "citizen", "name": "张三"}, "matter_code": "SR-001", "facts": "占道经营",
+                                 "place": {"lat": 29.97, "lon": 121.62 if which == "own" else 121.68},
+                                 "penalty": {"kind": "fine", "amount_fen": 15000}, "officer_ids": [lead.id, mate.id],
+                                 "payment": {"route": "bank"}, "signature": {"refused_note": "拒签"}})
+    return number
+
+
+def _ticket(ctx: Ctx, which: str) -> str:
+    key = f"ticket_{which}"
+    if key not in ctx.ids:
+        ctx.ids[key] = _new_ticket(ctx, which)
+    return ctx.ids[key]
+
+
+def _case_of(ctx: Ctx, number: str) -> int:
+    from backend.cases.models import Case
+    from backend.extensions import db
+    from backend.tickets.models import Ticket
+
+    with ctx.app.app_context():
+        ticket_id = db.session.query(Ticket.id).filter_by(number=number).scalar()
+        return db.session.query(Case.id).filter_by(ticket_id=ticket_id).scalar()
+
+
+def _general_case(ctx: Ctx, which: str) -> int:
+    from backend.auth import service as auth_service
+    from backend.auth.models import Officer
+    from backend.cases import service as cases
+    from backend.extensions import db
+
+    with ctx.app.app_context():
+        officer = db.session.query(Officer).filter_by(username="zf001" if which == "own" else "zf101").one()
+        session = ctx.auth.login(officer.username)
+        identity = auth_service.identity_from_access_token(session.access_token)
+        return cases.open_general_case(identity, party_name="某公司", matter_code="HJ-003", facts="x", inspection_id=None).id
+
+
+def _fresh_number(ctx: Ctx, which: str) -> str:
+    phone = ctx.auth.login("zf001" if which == "own" else "zf101")
+    return ctx.client.post("/api/v1/ticket-books", json={"count": 1}, headers=phone.headers).get_json()["numbers"][0]
+
+
 MATRIX: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/health"): Spec(PUBLIC, _path("/api/v1/health")),
     ("GET", "/api/v1/openapi.json"): Spec(PUBLIC, _path("/api/v1/openapi.json")),
@@ -202,6 +261,27 @@ MATRIX: dict[tuple[str, str], Spec] = {
         ALL, lambda c, w: (f"/api/v1/patrols/{_make_patrol(c, w)}/track?format=gpx", None), scoped=True),
     ("GET", "/api/v1/inspections"): Spec(ALL, _path("/api/v1/inspections")),
     ("PUT", "/api/v1/media/<string:sha256>"): Spec(ALL, _upload),
+    ("GET", "/api/v1/rules"): Spec(ALL, _path("/api/v1/rules")),
+    ("GET", "/api/v1/ticket-books"): Spec(ALL, _path("/api/v1/ticket-books")),
+    ("POST", "/api/v1/ticket-books"): Spec(frozenset({OFFICER}), lambda c, w: ("/api/v1/ticket-books", {"count": 2})),
+    ("GET", "/api/v1/ticket-books/report"): Spec(MANAGERS, _path("/api/v1/ticket-books/report")),
+    ("POST", "/api/v1/ticket-numbers/<string:number>/void"): Spec(
+        frozenset({OFFICER, SUPERVISOR}), lambda c, w: (f"/api/v1/ticket-numbers/{_fresh_number(c, w)}/void", {"reason": "作废"}), scoped=True),
+    ("GET", "/api/v1/tickets/<string:number>"): Spec(
+        frozenset({OFFICER, SUPERVISOR, ADMIN}), lambda c, w: (f"/api/v1/tickets/{_ticket(c, w)}", None), scoped=True),
+    ("GET", "/api/v1/tickets/<string:number>/print"): Spec(
+        frozenset({OFFICER, SUPERVISOR, ADMIN}), lambda c, w: (f"/api/v1/tickets/{_ticket(c, w)}/print?format=html", None), scoped=True),
+    ("GET", "/api/v1/cases"): Spec(ALL, _path("/api/v1/cases")),
+    ("POST", "/api/v1/cases"): Spec(frozenset({OFFICER, SUPERVISOR}), lambda c, w: (
+        "/api/v1/cases", {"party_name": "某公司", "matter_code": "HJ-003", "facts": "油烟"})),
+    ("GET", "/api/v1/cases/<int:case_id>"): Spec(ALL, lambda c, w: (f"/api/v1/cases/{_case_of(c, _ticket(c, w))}", None), scoped=True),
+    ("POST", "/api/v1/cases/<int:case_id>/transitions"): Spec(
+        frozenset({OFFICER, SUPERVISOR}), lambda c, w: (f"/api/v1/cases/{_general_case(c, w)}/transitions", {"to": "investigating"}), scoped=True),
+    ("POST", "/api/v1/cases/<int:case_id>/payments"): Spec(frozenset({OFFICER, SUPERVISOR}), lambda c, w: (
+        f"/api/v1/cases/{_case_of(c, _new_ticket(c, w))}/payments",
+        {"amount_fen": 15000, "channel": "bank", "paid_on": __import__("datetime").date.today().isoformat()}), scoped=True),
+    ("POST", "/api/v1/cases/<int:case_id>/pauses"): Spec(frozenset({OFFICER, SUPERVISOR}), lambda c, w: (
+        f"/api/v1/cases/{_case_of(c, _ticket(c, w))}/pauses", {"kind": "reconsideration", "start": "2026-11-01"}), scoped=True),
     ("GET", "/api/v1/media/<string:sha256>/status"): Spec(ALL, _path(f"/api/v1/media/{'a' * 64}/status")),
     # viewing follows the photo's citations: auxiliaries see only their own uploads
     ("GET", "/api/v1/media/<string:sha256>"): Spec(frozenset({OFFICER, SUPERVISOR, ADMIN}),

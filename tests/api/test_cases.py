@@ -1,0 +1,105 @@
+"""The case store: payments and the surcharge, pauses, general-procedure stages and deadlines."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta, timezone
+
+from backend.cases import deadlines
+from backend.cases.models import Case
+from backend.extensions import db
+from tests.api.test_tickets import issue, lease
+from tests.conftest import assert_error
+
+NOW = datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def _simple_case(app, client, auth, **over):
+    phone = auth.login("zf001")
+    number = lease(client, phone, 1)[0]
+    issue(app, phone, number, **over)
+    case = client.get("/api/v1/cases?procedure=simple", headers=phone.headers).get_json()["items"][-1]
+    return phone, case
+
+
+def test_payment_on_time_closes_the_case(app, client, demo, auth):
+    phone, case = _simple_case(app, client, auth)
+    due = date.fromisoformat(case["payment_due"])
+    resp = client.post(f"/api/v1/cases/{case['id']}/payments", headers=phone.headers,
+                       json={"amount_fen": 15000, "channel": "e_payment", "paid_on": due.isoformat()})
+    body = resp.get_json()
+    assert resp.status_code == 200 and body["stage"] == "closed" and body["close_reason"] == "paid"
+    assert [e["kind"] for e in body["events"]] == ["filed", "payment", "closed"]
+
+
+def test_late_payment_owes_the_surcharge_and_stays_open_until_paid(app, client, demo, auth):
+    phone, case = _simple_case(app, client, auth)
+    due = date.fromisoformat(case["payment_due"])
+    late = due + timedelta(days=2)  # 2 days late: 6 % of 150 yuan = 9 yuan
+    first = client.post(f"/api/v1/cases/{case['id']}/payments", headers=phone.headers,
+                        json={"amount_fen": 15000, "channel": "bank", "paid_on": late.isoformat()}).get_json()
+    assert first["stage"] == "executing" and first["paid_fen"] == 15000
+    err = assert_error(client.post(f"/api/v1/cases/{case['id']}/payments", headers=phone.headers,
+                                   json={"amount_fen": 5000, "channel": "bank", "paid_on": late.isoformat()}), 422, "payment.too_much")
+    assert err["details"]["surcharge_fen"] == 900 and err["details"]["owed_fen"] == 900
+    done = client.post(f"/api/v1/cases/{case['id']}/payments", headers=phone.headers,
+                       json={"amount_fen": 900, "channel": "bank", "paid_on": late.isoformat()}).get_json()
+    assert done["stage"] == "closed"
+
+
+def test_reconsideration_pauses_the_surcharge(app, client, demo, auth):
+    phone, case = _simple_case(app, client, auth)
+    due = date.fromisoformat(case["payment_due"])
+    client.post(f"/api/v1/cases/{case['id']}/pauses", headers=phone.headers,
+                json={"kind": "reconsideration", "start": (due + timedelta(days=1)).isoformat(), "end": (due + timedelta(days=10)).isoformat()})
+    with app.app_context():
+        from backend.cases.service import surcharge_due
+
+        c = db.session.get(Case, case["id"])
+        assert surcharge_due(c, due + timedelta(days=12)) == 15000 * 3 * 2 // 100  # only 2 of 12 late days count
+
+
+def test_on_the_spot_cash_and_warnings_close_at_once(app, client, demo, auth):
+    _, cash = _simple_case(app, client, auth, penalty={"kind": "fine", "amount_fen": 10000},
+                           payment={"route": "on_the_spot", "receipt_number": "浙财 001"})
+    assert cash["stage"] == "closed" and cash["paid_fen"] == 10000 and cash["close_reason"] == "paid_on_the_spot"
+    _, warning = _simple_case(app, client, auth, penalty={"kind": "warning"}, issued_at=NOW + timedelta(seconds=1))
+    assert warning["stage"] == "closed" and warning["payment_due"] is None
+
+
+def test_filing_deadline_counts_working_days(app, client, demo, auth):
+    _, case = _simple_case(app, client, auth)
+    issued = NOW.astimezone(timezone(timedelta(hours=8))).date()  # Asia/Shanghai has no DST
+    assert case["filing_due"] == deadlines.add_working_days(issued, 3).isoformat()
+
+
+def test_general_case_moves_stage_by_stage_with_deadlines(app, client, demo, auth):
+    officer = auth.login("zf001")
+    opened = client.post("/api/v1/cases", headers=officer.headers,
+                         json={"party_name": "某某餐饮有限公司", "matter_code": "HJ-003", "facts": "油烟超标排放"}).get_json()
+    assert opened["procedure"] == "general" and opened["stage"] == "filed"
+    today = datetime.now(timezone(timedelta(hours=8))).date()
+    assert opened["decision_due"] == deadlines.period_end(today, 90).isoformat()
+    cid = opened["id"]
+    assert_error(client.post(f"/api/v1/cases/{cid}/transitions", headers=officer.headers, json={"to": "decided"}), 422, "case.bad_transition")
+    for stage in ("investigating", "notified", "reviewed"):
+        assert client.post(f"/api/v1/cases/{cid}/transitions", headers=officer.headers, json={"to": stage}).get_json()["stage"] == stage
+    decided = client.post(f"/api/v1/cases/{cid}/transitions", headers=officer.headers,
+                          json={"to": "decided", "amount_fen": 800000, "on": "2026-09-29"}).get_json()
+    assert decided["service_due"] == "2026-10-14"  # 7 working days across National Day
+    assert "service" in decided["overdue"]  # it is past that date now
+    listed = client.get("/api/v1/cases?procedure=general&due_before=2026-10-31", headers=officer.headers).get_json()["items"]
+    assert [c["id"] for c in listed] == [cid]
+    served = client.post(f"/api/v1/cases/{cid}/transitions", headers=officer.headers, json={"to": "served", "on": "2026-10-09"}).get_json()
+    assert served["payment_due"] == "2026-10-26"  # 15 days: Oct 24 is a Saturday → Oct 26
+    events = [(e["from"], e["to"]) for e in served["events"]]
+    assert events[0] == (None, "filed") and events[-1] == ("decided", "served")
+    closed = client.post(f"/api/v1/cases/{cid}/transitions", headers=officer.headers, json={"to": "closed", "note": "当事人已履行"}).get_json()
+    assert closed["stage"] == "closed"
+    assert_error(client.post(f"/api/v1/cases/{cid}/transitions", headers=officer.headers, json={"to": "closed", "note": "x"}), 409, "case.closed")
+
+
+def test_cases_are_scoped_to_the_street(app, client, demo, auth):
+    _, case = _simple_case(app, client, auth)
+    other = auth.login("zd101")
+    assert client.get("/api/v1/cases", headers=other.headers).get_json()["items"] == []
+    assert_error(client.get(f"/api/v1/cases/{case['id']}", headers=other.headers), 403, "auth.other_jurisdiction")
