@@ -183,3 +183,19 @@ def render_verify(v: dict[str, Any] | None) -> str:
     if v is None:
         return _VERIFY.render(v=None)
     return _VERIFY.render(v=v, kind=KIND_ZH.get(v["penalty_kind"], v["penalty_kind"]), amount=yuan(v["amount_fen"]))
+
+
+_PUBLIC = _ENV.from_string("""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>行政处罚决定公示</title>
+<style>body{font:16px/1.6 system-ui,sans-serif;max-width:60em;margin:1em auto;padding:0 1em}
+table{border-collapse:collapse;width:100%} td,th{border:1px solid #999;padding:.3em .5em;text-align:left}</style></head><body>
+<h1>行政处罚决定公示</h1>
+{% if items %}<table><tr><th>决定书编号</th><th>作出机关</th><th>日期</th><th>当事人</th><th>违法事项</th><th>处罚</th></tr>
+{% for d in items %}<tr><td>{{ d.number }}</td><td>{{ d.agency_name }}</td><td>{{ d.issued_on }}</td><td>{{ d.party }}</td>
+<td>{{ d.matter }}</td><td>{{ kinds.get(d.penalty_kind, d.penalty_kind) }}{% if d.amount_fen %} {{ "%.2f"|format(d.amount_fen / 100) }} 元{% endif %}</td></tr>{% endfor %}
+</table>{% else %}<p>暂无公示的处罚决定。</p>{% endif %}
+</body></html>""")
+
+
+def render_public_list(items: list[dict[str, Any]]) -> str:
+    return _PUBLIC.render(items=items, kinds=KIND_ZH)

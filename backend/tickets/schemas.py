@@ -114,6 +114,7 @@ class TicketSchema(Schema):
     voided_reason = fields.String(allow_none=True, required=True)
     replaces_number = fields.String(allow_none=True, required=True)
     verify_path = fields.String(required=True)
+    publication = fields.Dict(required=True, metadata={"description": "{published_at, withdrawn_at, withdrawn_reason}"})
 
 
 class PrintQuerySchema(Schema):
@@ -124,3 +125,8 @@ class PrintQuerySchema(Schema):
 class RulesSchema(Schema):
     rules = fields.Dict(required=True)
     rights_notice = fields.String(required=True)
+
+
+class PublicationSchema(Schema):
+    publish = fields.Boolean(required=True)
+    reason = fields.String(load_default="", validate=validate.Length(max=255))

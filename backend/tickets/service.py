@@ -131,6 +131,8 @@ def void_number(identity: Identity, number: str, reason: str) -> TicketNumber:
         ticket.status = "voided"
         ticket.voided_reason = reason
         ticket.voided_at = utcnow()
+        if ticket.published_at and not ticket.withdrawn_at:  # §48: a revoked decision leaves the public list
+            ticket.withdrawn_at, ticket.withdrawn_reason = utcnow(), f"voided: {reason}"[:255]
         from ..cases import service as cases
 
         cases.close_for_voided_ticket(ticket, identity.officer.id)
@@ -242,6 +244,8 @@ def issue_ticket(*, ticket_id: str, number: str, identity_officer: Officer, devi
         rights_notice=rules.RIGHTS_NOTICE, agency_name=jurisdiction.agency_name, check_code=check_code(number),
         replaces_number=proposal.get("replaces_number"), publish=bool(proposal.get("publish")), payload_digest=digest,
     )
+    if ticket.publish:
+        ticket.published_at = utcnow()
     db.session.add(ticket)
     number_row.status, number_row.ticket_id = "used", ticket_id
     db.session.flush()
@@ -289,6 +293,8 @@ def ticket_to_dict(ticket: Ticket) -> dict[str, Any]:
         "signature": {"sha256": ticket.signature_sha256, "refused_note": ticket.signature_refused_note},
         "photos": ticket.photos or [], "rights_notice": ticket.rights_notice, "voided_reason": ticket.voided_reason,
         "replaces_number": ticket.replaces_number, "verify_path": f"/verify/{ticket.number}/{ticket.check_code}",
+        "publication": {"published_at": ticket.published_at, "withdrawn_at": ticket.withdrawn_at,
+                        "withdrawn_reason": ticket.withdrawn_reason},
     }
 
 
@@ -299,3 +305,37 @@ def verify(number: str, code: str) -> dict[str, Any]:
     name = ticket.party_name if ticket.party_type == "organization" else mask_name(ticket.party_name)
     return {"number": ticket.number, "agency_name": ticket.agency_name, "issued_on": ticket.issued_at.astimezone(LOCAL_TZ).date(),
             "party": name, "penalty_kind": ticket.penalty_kind, "amount_fen": ticket.amount_fen, "status": ticket.status}
+
+
+# --- publication (公示, §48) -------------------------------------------------------
+
+
+def set_publication(identity: Identity, ticket: Ticket, publish: bool, reason: str = "") -> Ticket:
+    """Publish a decision, or withdraw it (withdrawal is recorded, never erased)."""
+    check_can_read(identity, ticket)
+    now = utcnow()
+    if publish:
+        if ticket.status != "issued":
+            raise _invalid("ticket.not_publishable", "已作废的决定不能公示", "A voided decision cannot be published", status=409)
+        ticket.publish, ticket.published_at, ticket.withdrawn_at, ticket.withdrawn_reason = True, now, None, None
+    else:
+        if not reason.strip():
+            raise _invalid("ticket.withdraw_reason_required", "撤回公示须写明原因", "A reason is required to withdraw")
+        ticket.publish, ticket.withdrawn_at, ticket.withdrawn_reason = False, now, reason[:255]
+    audit.record("ticket.published" if publish else "ticket.publication_withdrawn", "ticket", ticket.number,
+                 jurisdiction_id=ticket.jurisdiction_id, actor_id=identity.officer.id, device_id=identity.device.device_id,
+                 details={"reason": reason})
+    db.session.commit()
+    return ticket
+
+
+def published(limit: int = 200) -> list[dict[str, Any]]:
+    rows = db.session.scalars(
+        select(Ticket).where(Ticket.publish.is_(True), Ticket.status == "issued", Ticket.withdrawn_at.is_(None))
+        .order_by(Ticket.issued_at.desc()).limit(limit)
+    )
+    return [{
+        "number": t.number, "agency_name": t.agency_name, "issued_on": t.issued_at.astimezone(LOCAL_TZ).date().isoformat(),
+        "party": t.party_name if t.party_type == "organization" else mask_name(t.party_name), "matter": t.matter_name,
+        "penalty_kind": t.penalty_kind, "amount_fen": t.amount_fen,
+    } for t in rows]

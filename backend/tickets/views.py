@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from ..auth.access import authenticated, current_identity, roles, scope_jurisdiction
 from ..errors import ApiError
 from . import printing, rules, service
-from .schemas import BookListSchema, BookSchema, LeaseSchema, NumberStatusSchema, PrintQuerySchema, RulesSchema, TicketSchema, VoidSchema
+from .schemas import PublicationSchema, BookListSchema, BookSchema, LeaseSchema, NumberStatusSchema, PrintQuerySchema, RulesSchema, TicketSchema, VoidSchema
 
 blp = Blueprint("tickets", __name__, url_prefix="/api/v1", description="当场处罚决定书 · Tickets")
 public_bp = FlaskBlueprint("verify", __name__)
@@ -92,6 +92,25 @@ def print_ticket(args: dict, number: str):
         return Response(body, content_type="application/pdf",
                         headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(number)}.pdf"})
     return Response(printing.render_html(data, url, args["paper"]), content_type="text/html; charset=utf-8")
+
+
+@blp.route("/tickets/<string:number>/publication", methods=["POST"])
+@roles("supervisor", "admin")
+@blp.arguments(PublicationSchema)
+@blp.response(200, TicketSchema)
+def publication(args: dict, number: str):
+    """公示: publish a decision on the public page, or withdraw it (with a reason)."""
+    ticket = service.set_publication(current_identity(), service.get_ticket(number), args["publish"], args["reason"])
+    return service.ticket_to_dict(ticket)
+
+
+@public_bp.route("/public/decisions")
+def public_decisions():
+    """Public: decisions marked for publication, personal names masked."""
+    items = service.published()
+    if request.accept_mimetypes.best == "application/json":
+        return {"items": items, "next": None}
+    return printing.render_public_list(items), 200, {"Content-Type": "text/html; charset=utf-8"}
 
 
 @public_bp.route("/verify/<string:number>/<string:check>")

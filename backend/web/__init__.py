@@ -35,7 +35,7 @@ def swagger_static(filename: str):
 @bp.route("/", defaults={"path": ""})
 @bp.route("/<path:path>")
 def pwa(path: str):
-    if path.startswith(("api/", "verify/")):
+    if path.startswith(("api/", "verify/", "public/")):
         raise NotFound()
     dist = _dist()
     index = dist / "index.html"

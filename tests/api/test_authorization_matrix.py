@@ -271,6 +271,8 @@ MATRIX: dict[tuple[str, str], Spec] = {
         frozenset({OFFICER, SUPERVISOR, ADMIN}), lambda c, w: (f"/api/v1/tickets/{_ticket(c, w)}", None), scoped=True),
     ("GET", "/api/v1/tickets/<string:number>/print"): Spec(
         frozenset({OFFICER, SUPERVISOR, ADMIN}), lambda c, w: (f"/api/v1/tickets/{_ticket(c, w)}/print?format=html", None), scoped=True),
+    ("POST", "/api/v1/tickets/<string:number>/publication"): Spec(
+        MANAGERS, lambda c, w: (f"/api/v1/tickets/{_ticket(c, w)}/publication", {"publish": True}), scoped=True),
     ("GET", "/api/v1/cases"): Spec(ALL, _path("/api/v1/cases")),
     ("POST", "/api/v1/cases"): Spec(frozenset({OFFICER, SUPERVISOR}), lambda c, w: (
         "/api/v1/cases", {"party_name": "某公司", "matter_code": "HJ-003", "facts": "油烟"})),

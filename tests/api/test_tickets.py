@@ -245,3 +245,28 @@ def test_rule_table_endpoint(client, phone):
     body = client.get("/api/v1/rules", headers=phone.headers).get_json()
     assert body["rules"]["caps_fen"] == {"citizen": 20000, "organization": 300000}
     assert "复议" in body["rights_notice"]
+
+
+def test_publication_lists_masked_decisions_and_withdrawal_is_recorded(app, client, demo, auth):
+    phone = auth.login("zf001")
+    a, b = lease(client, phone, 2)
+    issue(app, phone, a, publish=True)
+    issue(app, phone, b, issued_at=NOW + timedelta(seconds=1),
+          party={"type": "organization", "name": "某某餐饮有限公司", "id_number": "91350100M000100Y43"})
+    listed = client.get("/public/decisions", headers={"Accept": "application/json"}).get_json()["items"]
+    assert [d["number"] for d in listed] == [a] and listed[0]["party"] == "张*"
+    boss = auth.login("zd001")
+    client.post(f"/api/v1/tickets/{b}/publication", json={"publish": True}, headers=boss.headers)
+    page = client.get("/public/decisions").get_data(as_text=True)
+    assert "某某餐饮有限公司" in page and "张*" in page and "张三" not in page
+    assert_error(client.post(f"/api/v1/tickets/{b}/publication", json={"publish": False}, headers=boss.headers), 422,
+                 "ticket.withdraw_reason_required")
+    withdrawn = client.post(f"/api/v1/tickets/{b}/publication", json={"publish": False, "reason": "复议撤销"}, headers=boss.headers)
+    assert withdrawn.get_json()["publication"]["withdrawn_reason"] == "复议撤销"
+    # voiding a published decision withdraws it too
+    client.post(f"/api/v1/ticket-numbers/{a}/void", json={"reason": "撤销"}, headers=phone.headers)
+    assert client.get("/public/decisions", headers={"Accept": "application/json"}).get_json()["items"] == []
+    with app.app_context():
+        from backend.audit.service import entries_for
+
+        assert [e.action for e in entries_for("ticket", b)] == ["ticket.issued", "ticket.published", "ticket.publication_withdrawn"]
