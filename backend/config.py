@@ -70,6 +70,12 @@ class Config:
     SERVICE_WORKING_DAYS = as_int(env("SERVICE_WORKING_DAYS"), 7)  # §61: serve within 7 working days
     PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "")  # for the QR code on printed decisions
 
+    # --- sync -----------------------------------------------------------------------
+    SYNC_MAX_BYTES = as_int(env("SYNC_MAX_BYTES"), 8 * 1024 * 1024)
+    SYNC_RATE_LIMIT = env("SYNC_RATE_LIMIT", "120 per minute")  # per device
+    DEVICE_STALE_SECONDS = as_int(env("DEVICE_STALE_SECONDS"), 24 * 3600)
+    DEVICE_QUEUE_ALARM = as_int(env("DEVICE_QUEUE_ALARM"), 40)
+
     # --- auth -------------------------------------------------------------
     ACCESS_TOKEN_TTL = as_int(env("ACCESS_TOKEN_TTL"), 15 * 60)  # seconds
     # Officers can be offline for days; the refresh token slides on every use.

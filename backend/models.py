@@ -6,3 +6,4 @@ from .audit.models import AuditChain, AuditEntry  # noqa: F401
 from .evidence.models import Media, MediaCitation, MediaUpload  # noqa: F401
 from .tickets.models import Ticket, TicketBook, TicketNumber, TicketSequence  # noqa: F401
 from .cases.models import Case, CaseEvent, Payment  # noqa: F401
+from .sync.models import DeviceHealth, SyncConflict, SyncRecord  # noqa: F401

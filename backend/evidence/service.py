@@ -230,6 +230,9 @@ def _finalize(sha256: str, staged: Path, actual: str, size: int, identity: Ident
     for citation in db.session.scalars(select(MediaCitation).where(MediaCitation.sha256 == sha256)):
         _check(citation, media)
         media.derivatives_stale = True
+    from ..sync import service as sync
+
+    sync.photo_arrived(sha256)  # records waiting only for this photo become complete
     db.session.commit()
     return UploadResult("created", media, size, size)
 

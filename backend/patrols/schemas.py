@@ -73,8 +73,6 @@ class InspectionCreateSchema(Schema):
     def _result_fields(self, data, **kwargs):
         if data["result"] == "rectify" and data.get("rectify_deadline") is None:
             raise ValidationError("required when result is rectify", "rectify_deadline")
-        if data["result"] == "violation" and data.get("follow_up") is None:
-            raise ValidationError("required when result is violation", "follow_up")
 
 
 # --- reads -----------------------------------------------------------------------

@@ -374,8 +374,9 @@ def record_inspection(
     elif rectify_deadline is not None:
         raise _invalid("inspection.unexpected_deadline", "仅责令整改需要整改期限", "Only a rectification order has a deadline", field="rectify_deadline")
     if result == "violation":
-        if follow_up not in ("ticket", "case"):
-            raise _invalid("inspection.follow_up_required", "发现违法须选择当场处罚或立案", "A violation needs a follow-up: ticket or case", field="follow_up")
+        # None = not decided yet on the spot; the supervisor sees it among open violations
+        if follow_up not in (None, "ticket", "case"):
+            raise _invalid("inspection.bad_follow_up", "后续处理方式须为当场处罚或立案", "follow_up must be ticket or case", field="follow_up")
     elif follow_up is not None:
         raise _invalid("inspection.unexpected_follow_up", "仅发现违法需要后续处理方式", "Only a violation has a follow-up", field="follow_up")
     if len(photos) > MAX_PHOTOS or len(set(photos)) != len(photos) or not all(isinstance(p, str) and SHA256_RE.match(p) for p in photos):

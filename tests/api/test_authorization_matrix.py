@@ -274,6 +274,10 @@ MATRIX: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/tickets/<string:number>/publication"): Spec(
         MANAGERS, lambda c, w: (f"/api/v1/tickets/{_ticket(c, w)}/publication", {"publish": True}), scoped=True),
     ("GET", "/api/v1/cases"): Spec(ALL, _path("/api/v1/cases")),
+    ("POST", "/api/v1/sync"): Spec(ALL, lambda c, w: ("/api/v1/sync", "SYNC")),
+    ("GET", "/api/v1/sync/changes"): Spec(ALL, _path("/api/v1/sync/changes")),
+    ("GET", "/api/v1/sync/incomplete"): Spec(MANAGERS, _path("/api/v1/sync/incomplete")),
+    ("GET", "/api/v1/devices/health"): Spec(MANAGERS, _path("/api/v1/devices/health")),
     ("POST", "/api/v1/cases"): Spec(frozenset({OFFICER, SUPERVISOR}), lambda c, w: (
         "/api/v1/cases", {"party_name": "某公司", "matter_code": "HJ-003", "facts": "油烟"})),
     ("GET", "/api/v1/cases/<int:case_id>"): Spec(ALL, lambda c, w: (f"/api/v1/cases/{_case_of(c, _ticket(c, w))}", None), scoped=True),
@@ -340,6 +344,12 @@ def _status_ok(status: int) -> bool:
 
 
 def _call(ctx: Ctx, method: str, path: str, body: Any, headers: dict[str, str]):
+    if body == "SYNC":  # the body names the caller's own device
+        import jwt as _jwt
+
+        token = headers.get("Authorization", "").partition(" ")[2]
+        did = _jwt.decode(token, options={"verify_signature": False}).get("did") if token else "dev-anon-0000"
+        body = {"device_id": did, "records": []}
     if isinstance(body, bytes):
         resp = ctx.client.open(path, method=method, data=body, headers=headers, content_type="image/jpeg")
     else:

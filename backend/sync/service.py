@@ -1,0 +1,466 @@
+"""The push ledger: apply a batch of phone records in order, each exactly once.
+
+Every record is applied in its own transaction by its feature's service (which is
+idempotent on the phone's id), then its result is written to the ledger. A retry of a
+record whose response was lost finds the ledger row and gets the same result back; a
+crash between the domain write and the ledger write is healed by the service's own
+idempotency on the next try. Rejected records may be sent again under the same id
+(fixed, or once what they depend on has arrived); created ones may not change.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any, Callable
+
+from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from ..auth.access import Identity
+from ..auth.models import Officer
+from ..errors import ApiError
+from ..extensions import db
+from ..models_base import utcnow
+from ..patrols.schemas import AwareDateTime
+from .models import DeviceHealth, SyncConflict, SyncRecord
+
+# codes that mean "not yet": the phone keeps the record and sends it again later
+RETRYABLE = {"patrol.not_found", "sync.dependency_rejected", "ticket.number_unknown"}
+
+
+def _digest(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+
+
+@dataclass
+class Applied:
+    ref: str
+    created: bool
+    photos: list[str]
+
+
+def _officer_ids(usernames: list[str], identity: Identity) -> list[int]:
+    if not isinstance(usernames, list) or not all(isinstance(u, str) for u in usernames):
+        raise _reject("sync.bad_payload", "officers 须为用户名列表", "officers must be a list of usernames", field="officers")
+    rows = dict(db.session.execute(select(Officer.username, Officer.id).where(
+        Officer.username.in_(usernames), Officer.jurisdiction_id == identity.jurisdiction_id)).all())
+    unknown = [u for u in usernames if u not in rows]
+    if unknown:
+        raise _reject("sync.unknown_officer", f"人员不存在或不属本乡镇（街道）：{'、'.join(unknown)}",
+                      f"Unknown officers here: {', '.join(unknown)}", field="officers")
+    return [rows[u] for u in usernames]
+
+
+def _reject(code: str, zh: str, en: str, **details: Any) -> ApiError:
+    return ApiError(code, zh, en, status=422, details=details)
+
+
+def _load(schema: Schema, payload: Any) -> dict[str, Any]:
+    try:
+        return schema.load(payload)
+    except ValidationError as exc:
+        raise _reject("sync.bad_payload", "记录内容有误，请按提示修改", "The record's payload is invalid", fields=exc.messages) from None
+
+
+# --- payload contracts (documented in the OpenAPI document) ---------------------------
+
+
+class PatrolStartPayload(Schema):
+    officers = fields.List(fields.String(), load_default=list)
+    started_at = AwareDateTime(required=True)
+    note = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class TrackPointsPayload(Schema):
+    patrol_id = fields.String(required=True, validate=validate.Length(max=36))
+    points = fields.Raw(required=True)
+
+
+class PatrolEndPayload(Schema):
+    patrol_id = fields.String(required=True, validate=validate.Length(max=36))
+    ended_at = AwareDateTime(required=True)
+
+
+class SubjectPayload(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    address = fields.String(load_default="", validate=validate.Length(max=255))
+    credit_code = fields.String(load_default=None, allow_none=True)
+
+
+class InspectionPayload(Schema):
+    lat = fields.Float(required=True)
+    lon = fields.Float(required=True)
+    accuracy = fields.Float(load_default=None, allow_none=True)
+    subject = fields.Nested(SubjectPayload, required=True)
+    matter_code = fields.String(load_default=None, allow_none=True)
+    result = fields.String(required=True, validate=validate.OneOf(["compliant", "rectify", "violation"]))
+    notes = fields.String(load_default="", validate=validate.Length(max=4000))
+    photos = fields.List(fields.String(), load_default=list)
+    patrol_id = fields.String(load_default=None, allow_none=True)
+    rectify_by = fields.Date(load_default=None, allow_none=True)
+    follow_up = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["ticket", "case"]))
+    inspected_at = AwareDateTime(load_default=None, allow_none=True)
+
+
+class TicketPartyPayload(Schema):
+    type = fields.String(required=True, validate=validate.OneOf(["citizen", "organization"]))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    id_number = fields.String(load_default=None, allow_none=True)
+    credit_code = fields.String(load_default=None, allow_none=True)
+    address = fields.String(load_default="")
+    phone = fields.String(load_default="")
+
+
+class TicketPenaltyPayload(Schema):
+    kind = fields.String(required=True)
+    amount_fen = fields.Integer(load_default=None, allow_none=True, strict=True)
+
+
+class TicketPaymentPayload(Schema):
+    route = fields.String(required=True, validate=validate.OneOf(["bank", "on_site", "on_the_spot"]))
+    receipt_no = fields.String(load_default=None, allow_none=True)
+    exception = fields.String(load_default=None, allow_none=True)
+
+
+class TicketPayload(Schema):
+    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    party = fields.Nested(TicketPartyPayload, required=True)
+    matter_code = fields.String(required=True)
+    facts = fields.String(required=True)
+    penalty = fields.Nested(TicketPenaltyPayload, required=True)
+    officers = fields.List(fields.String(), required=True)
+    lat = fields.Float(required=True)
+    lon = fields.Float(required=True)
+    accuracy = fields.Float(load_default=None, allow_none=True)
+    place_text = fields.String(load_default="")
+    issued_at = AwareDateTime(required=True)
+    payment = fields.Nested(TicketPaymentPayload, required=True)
+    signature = fields.String(load_default=None, allow_none=True)
+    signature_refused = fields.Boolean(load_default=False)
+    signature_refused_note = fields.String(load_default="")
+    photos = fields.List(fields.String(), load_default=list)
+    replaces_number = fields.String(load_default=None, allow_none=True)
+    publish = fields.Boolean(load_default=False)
+
+
+class TicketVoidPayload(Schema):
+    number = fields.String(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=255))
+
+
+PAYLOADS: dict[str, type[Schema]] = {
+    "patrol_start": PatrolStartPayload, "track_points": TrackPointsPayload, "patrol_end": PatrolEndPayload,
+    "inspection": InspectionPayload, "ticket": TicketPayload, "ticket_void": TicketVoidPayload,
+}
+
+
+# --- routing to the features' services ------------------------------------------------
+
+
+def _patrol_start(rid: str, p: dict, identity: Identity, captured_at: datetime) -> Applied:
+    from ..patrols import service
+
+    ids = _officer_ids(p["officers"], identity)
+    patrol, created = service.start_patrol(patrol_id=rid, officer=identity.officer, device_id=identity.device.device_id,
+                                           started_at=p["started_at"], captured_at=captured_at, officer_ids=ids, note=p["note"])
+    return Applied(patrol.id, created, [])
+
+
+def _track_points(rid: str, p: dict, identity: Identity, captured_at: datetime) -> Applied:
+    from ..patrols import service
+
+    batch, created = service.add_track_points(batch_id=rid, patrol_id=p["patrol_id"], points=p["points"],
+                                              officer=identity.officer, device_id=identity.device.device_id)
+    return Applied(p["patrol_id"], created, [])
+
+
+def _patrol_end(rid: str, p: dict, identity: Identity, captured_at: datetime) -> Applied:
+    from ..patrols import service
+
+    patrol, created = service.end_patrol(patrol_id=p["patrol_id"], officer=identity.officer, ended_at=p["ended_at"])
+    return Applied(patrol.id, created, [])
+
+
+def _inspection(rid: str, p: dict, identity: Identity, captured_at: datetime) -> Applied:
+    from ..patrols import service
+
+    s = p["subject"]
+    inspection, created = service.record_inspection(
+        inspection_id=rid, officer=identity.officer, device_id=identity.device.device_id, captured_at=captured_at,
+        inspected_at=p["inspected_at"] or captured_at, lat=p["lat"], lon=p["lon"], accuracy_m=p["accuracy"],
+        subject_name=s["name"], subject_address=s["address"], subject_uscc=s["credit_code"], matter_code=p["matter_code"],
+        result=p["result"], rectify_deadline=p["rectify_by"], follow_up=p["follow_up"], notes=p["notes"],
+        photos=p["photos"], patrol_id=p["patrol_id"])
+    return Applied(inspection.id, created, list(p["photos"]))
+
+
+def _ticket(rid: str, p: dict, identity: Identity, captured_at: datetime) -> Applied:
+    from ..tickets import service
+
+    party = p["party"]
+    refused = p["signature_refused"]
+    proposal = {
+        "party": {"type": party["type"], "name": party["name"], "id_number": party["credit_code"] or party["id_number"],
+                  "address": party["address"], "phone": party["phone"]},
+        "matter_code": p["matter_code"], "facts": p["facts"],
+        "place": {"lat": p["lat"], "lon": p["lon"], "accuracy": p["accuracy"], "text": p["place_text"]},
+        "penalty": {"kind": p["penalty"]["kind"], "amount_fen": p["penalty"]["amount_fen"]},
+        "officer_ids": _officer_ids(p["officers"], identity),
+        "payment": {"route": "on_the_spot" if p["payment"]["route"] in ("on_site", "on_the_spot") else "bank",
+                    "receipt_number": p["payment"]["receipt_no"], "exception": p["payment"]["exception"]},
+        "signature": {"sha256": p["signature"],
+                      "refused_note": (p["signature_refused_note"] or "当事人拒绝签名") if refused else None},
+        "photos": p["photos"], "replaces_number": p["replaces_number"], "publish": p["publish"],
+    }
+    ticket, created = service.issue_ticket(ticket_id=rid, number=p["number"], identity_officer=identity.officer,
+                                           device_id=identity.device.device_id, issued_at=p["issued_at"], captured_at=captured_at,
+                                           proposal=proposal)
+    return Applied(ticket.number, created, list(p["photos"]) + ([p["signature"]] if p["signature"] else []))
+
+
+def _ticket_void(rid: str, p: dict, identity: Identity, captured_at: datetime) -> Applied:
+    from ..tickets import service
+
+    row = service.void_number(identity, p["number"], p["reason"])
+    return Applied(row.number, True, [])
+
+
+ROUTES: dict[str, Callable[[str, dict, Identity, datetime], Applied]] = {
+    "patrol_start": _patrol_start, "track_points": _track_points, "patrol_end": _patrol_end,
+    "inspection": _inspection, "ticket": _ticket, "ticket_void": _ticket_void,
+}
+DEPENDS_ON = {"track_points": "patrol_id", "patrol_end": "patrol_id", "inspection": "patrol_id"}
+
+
+def _result(row: SyncRecord, status: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": row.id, "status": status or row.status}
+    if row.ref:
+        out["ref"] = row.ref
+    if row.code:
+        out["code"] = row.code
+        out["message"] = {"zh-CN": row.message_zh, "en": row.message_en}
+        if row.details:
+            out["details"] = row.details
+        out["retryable"] = row.retryable
+    if row.missing_photos and row.status == "incomplete":
+        out["missing_photos"] = row.missing_photos
+    if status == "duplicate":
+        out["original_status"] = row.status
+    return out
+
+
+def push(identity: Identity, batch: dict[str, Any], received_at: datetime | None = None) -> list[dict[str, Any]]:
+    """Apply `batch["records"]` in order; one result per record."""
+    from ..evidence import service as evidence
+
+    received_at = received_at or utcnow()
+    skew = None
+    if batch.get("sent_at"):
+        skew = round((received_at - batch["sent_at"]).total_seconds(), 1)
+    app_version = batch.get("app_version") or ""
+    rejected_in_batch: set[str] = set()
+    results = []
+    for rec in batch["records"]:
+        rid, kind, payload = rec["id"], rec["kind"], rec["payload"]
+        digest = _digest({"kind": kind, "payload": payload})
+        existing = db.session.get(SyncRecord, rid)
+        if existing is not None and existing.status != "rejected":
+            if existing.payload_digest == digest and existing.kind == kind:
+                _refresh_completeness(existing)
+                results.append(_result(existing, "duplicate"))
+            else:
+                db.session.add(SyncConflict(record_id=rid, device_id=identity.device.device_id, officer_id=identity.officer.id,
+                                            payload={"kind": kind, "payload": payload}))
+                db.session.commit()
+                results.append({"id": rid, "status": "conflict", "code": "sync.conflict",
+                                "message": {"zh-CN": "该记录编号已用于不同内容，两份都已保留待核查",
+                                            "en": "This record id was used with other content; both are kept for review"},
+                                "ref": existing.ref})
+            continue
+        row = existing or SyncRecord(id=rid)
+        row.device_id, row.officer_id, row.jurisdiction_id = identity.device.device_id, identity.officer.id, identity.jurisdiction_id
+        row.kind, row.payload, row.payload_digest = kind, payload, digest
+        row.captured_at, row.received_at, row.clock_skew_s, row.app_version = rec["captured_at"], received_at, skew, app_version
+        row.code = row.message_zh = row.message_en = row.ref = None
+        row.details, row.retryable, row.missing_photos = {}, False, []
+        try:
+            if kind not in ROUTES:
+                raise _reject("sync.unknown_kind", f"不支持的记录类型：{kind}", f"Unknown record kind: {kind}", field="kind")
+            dep_field = DEPENDS_ON.get(kind)
+            if dep_field and isinstance(payload, dict) and payload.get(dep_field) in rejected_in_batch:
+                raise _reject("sync.dependency_rejected", "所依赖的记录未被接受", "A record this one depends on was rejected",
+                              depends_on=payload.get(dep_field))
+            applied = _apply(ROUTES[kind], rid, _load(PAYLOADS[kind](), payload), identity, rec["captured_at"])
+            row.ref = applied.ref
+            missing = evidence.missing_photos(applied.photos)
+            row.status = "incomplete" if missing else "created"
+            row.missing_photos = missing
+            row.completed_at = None if missing else utcnow()
+        except ApiError as exc:
+            db.session.rollback()
+            row = db.session.get(SyncRecord, rid) or row
+            _fill_rejection(row, exc, identity, kind, payload, digest, rec, received_at, skew, app_version)
+            rejected_in_batch.add(rid)
+        _save(row)
+        results.append(_result(row))
+    return results
+
+
+def _apply(route, rid, payload, identity, captured_at) -> Applied:
+    """Run the service; a unique-key race with a concurrent request for the same record
+    (two tabs of one phone) is retried once, when the service then sees the stored copy."""
+    for attempt in (1, 2):
+        try:
+            return route(rid, payload, identity, captured_at)
+        except (IntegrityError, OperationalError):
+            db.session.rollback()
+            if attempt == 2:
+                raise ApiError("sync.busy", "服务器繁忙，请稍后重试", "Busy, retry later", status=503)
+    raise AssertionError("unreachable")
+
+
+def _fill_rejection(row, exc, identity, kind, payload, digest, rec, received_at, skew, app_version) -> None:
+    row.device_id, row.officer_id, row.jurisdiction_id = identity.device.device_id, identity.officer.id, identity.jurisdiction_id
+    row.kind, row.payload, row.payload_digest = kind, payload, digest
+    row.captured_at, row.received_at, row.clock_skew_s, row.app_version = rec["captured_at"], received_at, skew, app_version
+    row.status, row.code, row.message_zh, row.message_en = "rejected", exc.code, exc.message_zh, exc.message_en
+    row.details = json.loads(json.dumps(exc.details, default=str))
+    row.retryable = exc.code in RETRYABLE or exc.status >= 500
+    row.missing_photos, row.ref, row.completed_at = [], None, None
+
+
+def _save(row: SyncRecord) -> None:
+    db.session.add(row)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same new record, stored by a concurrent request first
+        db.session.rollback()
+
+
+def _refresh_completeness(row: SyncRecord) -> None:
+    from ..evidence import service as evidence
+
+    if row.status == "incomplete":
+        missing = evidence.missing_photos(row.missing_photos)
+        if not missing:
+            row.status, row.missing_photos, row.completed_at = "created", [], utcnow()
+            db.session.commit()
+
+
+def photo_arrived(sha256: str) -> None:
+    """Called when a photo is stored: records waiting only for it become complete."""
+    for row in db.session.scalars(select(SyncRecord).where(SyncRecord.status == "incomplete")):
+        if sha256 in (row.missing_photos or []):
+            remaining = [s for s in row.missing_photos if s != sha256]
+            row.missing_photos = remaining
+            if not remaining:
+                row.status, row.completed_at = "created", utcnow()
+
+
+def record_health(identity: Identity, health: dict[str, Any] | None, app_version: str, skew: float | None) -> None:
+    row = db.session.get(DeviceHealth, identity.device.id) or DeviceHealth(device_pk=identity.device.id)
+    row.jurisdiction_id = identity.jurisdiction_id
+    row.last_sync_at = utcnow()
+    row.last_officer_id = identity.officer.id
+    row.app_version = app_version or row.app_version or ""
+    row.clock_skew_s = skew
+    if health:
+        row.queue_depth = health.get("queue_depth", 0)
+        row.oldest_unsynced_age_s = health.get("oldest_unsynced_age_s")
+        row.storage_persistent = health.get("storage_persistent")
+    db.session.add(row)
+    db.session.commit()
+
+
+def incomplete(jurisdiction_id: int | None) -> list[dict[str, Any]]:
+    query = select(SyncRecord).where(SyncRecord.status == "incomplete").order_by(SyncRecord.received_at)
+    if jurisdiction_id is not None:
+        query = query.where(SyncRecord.jurisdiction_id == jurisdiction_id)
+    now = utcnow()
+    out = []
+    for row in db.session.scalars(query):
+        out.append({"id": row.id, "kind": row.kind, "ref": row.ref, "device_id": row.device_id, "officer_id": row.officer_id,
+                    "missing_photos": row.missing_photos, "received_at": row.received_at,
+                    "age_s": round((now - row.received_at).total_seconds())})
+    return out
+
+
+def devices_health(jurisdiction_id: int | None, stale_after_s: int, queue_alarm: int) -> list[dict[str, Any]]:
+    from ..auth.models import Device
+
+    query = select(DeviceHealth, Device).join(Device, Device.id == DeviceHealth.device_pk)
+    if jurisdiction_id is not None:
+        query = query.where(DeviceHealth.jurisdiction_id == jurisdiction_id)
+    now = utcnow()
+    out = []
+    for health, device in db.session.execute(query):
+        since = (now - health.last_sync_at).total_seconds()
+        alarms = []
+        if since > stale_after_s and health.queue_depth > 0:
+            alarms.append("not_syncing")
+        if health.queue_depth >= queue_alarm:
+            alarms.append("queue_long")
+        if health.storage_persistent is False:
+            alarms.append("storage_not_persistent")
+        if device.revoked:
+            alarms.append("revoked")
+        out.append({"device_id": device.device_id, "label": device.label, "last_sync_at": health.last_sync_at,
+                    "seconds_since_sync": round(since), "queue_depth": health.queue_depth,
+                    "oldest_unsynced_age_s": health.oldest_unsynced_age_s, "storage_persistent": health.storage_persistent,
+                    "app_version": health.app_version, "clock_skew_s": health.clock_skew_s,
+                    "last_officer_id": health.last_officer_id, "alarms": alarms})
+    return sorted(out, key=lambda d: (-len(d["alarms"]), -d["seconds_since_sync"]))
+
+
+# --- change feed ---------------------------------------------------------------------
+
+
+def _key(at: datetime, kind: str, ident: str) -> tuple[str, str, str]:
+    return (at.astimezone(timezone.utc).isoformat(timespec="microseconds"), kind, ident)
+
+
+def changes(identity: Identity, since: str | None, limit: int) -> dict[str, Any]:
+    """What this phone must learn since its cursor: matters and grids changed, ticket
+    books leased to it, and the status of the records it pushed. The cursor is the key
+    (time, kind, id) of the last item seen; items come in key order, so paging resumes
+    exactly where it stopped."""
+    from ..catalog.models import Grid, Matter
+    from ..pagination import decode_cursor, encode_cursor
+    from ..tickets.models import TicketBook
+
+    after: tuple[str, str, str] = ("", "", "")
+    if since:
+        raw = decode_cursor(since)
+        if not (isinstance(raw, list) and len(raw) == 3 and all(isinstance(x, str) for x in raw)):
+            raise ApiError("bad_cursor", "分页游标无效", "Invalid paging cursor", status=400)
+        after = tuple(raw)  # type: ignore[assignment]
+    t0 = datetime.fromisoformat(after[0]) if after[0] else datetime(1970, 1, 1, tzinfo=timezone.utc)
+    items: list[tuple[tuple[str, str, str], dict[str, Any]]] = []
+
+    def add(at: datetime, kind: str, ident: str, data: dict[str, Any]) -> None:
+        key = _key(at, kind, ident)
+        if key > after:
+            items.append((key, {"kind": kind, "id": ident, "at": at, "data": data}))
+
+    cap = limit + 1
+    for m in db.session.scalars(select(Matter).where(Matter.updated_at >= t0).order_by(Matter.updated_at).limit(cap * 2)):
+        add(m.updated_at, "matter", m.code, {"code": m.code, "name": m.name, "active": m.active})
+    grid_q = select(Grid).where(Grid.updated_at >= t0).order_by(Grid.updated_at).limit(cap * 2)
+    if identity.jurisdiction_id is not None:
+        grid_q = grid_q.where(Grid.jurisdiction_id == identity.jurisdiction_id)
+    for g in db.session.scalars(grid_q):
+        add(g.updated_at, "grid", g.code, {"code": g.code, "name": g.name})
+    for b in db.session.scalars(select(TicketBook).where(TicketBook.device_pk == identity.device.id, TicketBook.leased_at >= t0)
+                                .order_by(TicketBook.leased_at).limit(cap * 2)):
+        add(b.leased_at, "ticket_book", str(b.id), {"first_seq": b.first_seq, "last_seq": b.last_seq, "expires_at": b.expires_at})
+    for r in db.session.scalars(select(SyncRecord).where(SyncRecord.device_id == identity.device.device_id, SyncRecord.updated_at >= t0)
+                                .order_by(SyncRecord.updated_at).limit(cap * 2)):
+        add(r.updated_at, "record", r.id, {"status": r.status, "ref": r.ref, "code": r.code, "missing_photos": r.missing_photos or []})
+    items.sort(key=lambda kv: kv[0])
+    page = items[:limit]
+    last = page[-1][0] if page else after
+    return {"items": [v for _, v in page], "next": encode_cursor(list(last)) if len(items) > limit else None,
+            "cursor": encode_cursor(list(last))}
