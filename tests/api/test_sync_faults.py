@@ -1,0 +1,141 @@
+"""Fault injection: a real gunicorn server is killed with SIGKILL at random moments while
+a client pushes hundreds of records with retries. Afterwards every acknowledged record,
+and every record retried to success, is stored exactly once."""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+
+from sqlalchemy import func, select
+
+from backend.extensions import db
+from tests.conftest import ROOT
+
+RECORDS = 300
+BATCH = 15
+KILLS = 4
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, database_url: str, media: str, secret: str) -> None:
+        self.port = _free_port()
+        self.env = {**os.environ, "DATABASE_URL": database_url, "MEDIA_ROOT": media, "SECRET_KEY": secret,
+                    "APP_ENV": "development", "SPATIALITE_LIBRARY_PATH": "mod_spatialite", "SYNC_RATE_LIMIT": "10000 per minute"}
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", "1", "--threads", "2",
+             "--no-control-socket", "--log-level", "warning", "wsgi:app"],
+            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                if self.request("GET", "/api/v1/health")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=10)
+            # gunicorn's worker is a child: make sure nothing is left serving or holding locks
+            subprocess.run(["pkill", "-9", "-f", f"127.0.0.1:{self.port}"], check=False)
+
+    def request(self, method: str, path: str, body: dict | None = None, token: str | None = None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+        resp = conn.getresponse()
+        data = resp.read()
+        conn.close()
+        return resp.status, (json.loads(data) if data else None)
+
+
+def test_records_survive_sigkill_exactly_once(app, demo, database_url, tmp_path):
+    server = Server(database_url, str(tmp_path / "media"), app.config["SECRET_KEY"])
+    server.start()
+    try:
+        device = f"dev-{uuid.uuid4()}"
+        status, body = server.request("POST", "/api/v1/auth/login", {"username": "zf001", "password": "demo1234", "device_id": device})
+        assert status == 200
+        token = body["access_token"]
+        now = datetime.now(timezone.utc).isoformat()
+        records = [{"id": str(uuid.uuid4()), "kind": "inspection", "captured_at": now,
+                    "payload": {"lat": 29.97, "lon": 121.62, "subject": {"name": f"店{i}"}, "result": "compliant", "photos": []}}
+                   for i in range(RECORDS)]
+        acked: dict[str, tuple[str, str]] = {}
+        rng = random.Random(20261122)
+        stop = threading.Event()
+        kills = []
+
+        def killer() -> None:
+            for _ in range(KILLS):
+                if stop.wait(rng.uniform(0.4, 1.2)):
+                    return
+                server.kill()
+                kills.append(time.time())
+                server.start()
+
+        t = threading.Thread(target=killer)
+        t.start()
+        retries = 0
+        for start in range(0, RECORDS, BATCH):
+            batch = records[start:start + BATCH]
+            for attempt in range(200):
+                try:
+                    status, body = server.request("POST", "/api/v1/sync", {"device_id": device, "records": batch}, token)
+                except (OSError, http.client.HTTPException):
+                    retries += 1
+                    time.sleep(0.1)
+                    continue
+                if status != 200:
+                    retries += 1
+                    time.sleep(0.1)
+                    continue
+                for r in body["results"]:
+                    status_ = r.get("original_status", r["status"])
+                    assert status_ == "created", r
+                    if r["id"] in acked:
+                        assert acked[r["id"]] == (status_, r["ref"])
+                    acked[r["id"]] = (status_, r["ref"])
+                break
+            else:
+                raise AssertionError("batch never went through")
+        stop.set()
+        t.join()
+    finally:
+        server.kill()
+    assert len(kills) >= 2, "the server should have been killed during the run"
+    assert len(acked) == RECORDS
+    from backend.patrols.models import Inspection
+    from backend.sync.models import SyncRecord
+
+    with app.app_context():
+        ids = [r["id"] for r in records]
+        stored = db.session.scalars(select(Inspection.id).where(Inspection.id.in_(ids))).all()
+        assert sorted(stored) == sorted(ids)  # each exactly once (ids are primary keys)
+        ledger = db.session.scalar(select(func.count()).select_from(SyncRecord).where(SyncRecord.id.in_(ids), SyncRecord.status == "created"))
+        assert ledger == RECORDS
+        assert db.session.scalar(select(func.count()).select_from(Inspection)) == RECORDS  # nothing extra
+        db.session.remove()
