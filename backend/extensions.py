@@ -30,3 +30,14 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enable
 
 def request_ip() -> str:
     return get_remote_address() or request.remote_addr or "unknown"
+
+
+def commit() -> None:
+    """Commit the session — unless a caller owns the transaction (the sync endpoint
+    applies a whole batch in one transaction, one savepoint per record): then flush."""
+    from flask import g, has_app_context
+
+    if has_app_context() and g.get("unit_of_work"):
+        db.session.flush()
+    else:
+        db.session.commit()

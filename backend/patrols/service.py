@@ -22,7 +22,7 @@ from geo import Fix, GridIndex, clean_track, simplify_fixes, summarize_track
 from ..auth.access import Identity
 from ..auth.models import Officer, Role
 from ..errors import ApiError, Conflict, Forbidden, NotFound
-from ..extensions import db
+from ..extensions import commit, db
 from ..identity_numbers import valid_uscc
 from ..models_base import utcnow
 from . import packing
@@ -92,7 +92,7 @@ def start_patrol(
 
     audit.record("patrol.started", "patrol", patrol_id, jurisdiction_id=jurisdiction_id, actor_id=officer.id,
                  device_id=device_id, details={"officers": ids, "started_at": started_at})
-    db.session.commit()
+    commit()
     return patrol, True
 
 
@@ -156,7 +156,7 @@ def add_track_points(*, batch_id: str, patrol_id: str, points: Any, officer: Off
         .values(summary_stale=True, fix_count=Patrol.fix_count + len(arr))
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
+    commit()
     return result, True
 
 
@@ -177,7 +177,7 @@ def end_patrol(*, patrol_id: str, officer: Officer, ended_at: datetime) -> tuple
 
     audit.record("patrol.ended", "patrol", patrol_id, jurisdiction_id=patrol.jurisdiction_id, actor_id=officer.id,
                  details={"ended_at": ended_at, "distance_m": patrol.distance_m, "fix_count": patrol.fix_count})
-    db.session.commit()
+    commit()
     return patrol, True
 
 
@@ -408,7 +408,7 @@ def record_inspection(
                   officer_id=officer.id, device_id=device_id, claimed_at=inspected_at, lat=lat, lon=lon, label=place)
     audit.record("inspection.created", "inspection", inspection_id, jurisdiction_id=jurisdiction_id, actor_id=officer.id,
                  device_id=device_id, details={"result": result, "subject": subject_name, "photos": photos})
-    db.session.commit()
+    commit()
     return inspection, True
 
 

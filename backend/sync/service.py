@@ -253,91 +253,104 @@ def _result(row: SyncRecord, status: str | None = None) -> dict[str, Any]:
 
 
 def push(identity: Identity, batch: dict[str, Any], received_at: datetime | None = None) -> list[dict[str, Any]]:
-    """Apply `batch["records"]` in order; one result per record."""
-    from ..evidence import service as evidence
+    """Apply `batch["records"]` in order; one result per record.
+
+    The whole batch is one transaction with a savepoint per record: a refused record
+    rolls back only its savepoint, and the answer is sent after the single commit, so
+    an acknowledged record is always stored (and costs one fsync per batch, not per record).
+    """
+    from flask import g
 
     received_at = received_at or utcnow()
     skew = None
     if batch.get("sent_at"):
         skew = round((received_at - batch["sent_at"]).total_seconds(), 1)
-    app_version = batch.get("app_version") or ""
+    ctx = {"received_at": received_at, "skew": skew, "app_version": batch.get("app_version") or ""}
     rejected_in_batch: set[str] = set()
     results = []
-    for rec in batch["records"]:
-        rid, kind, payload = rec["id"], rec["kind"], rec["payload"]
-        digest = _digest({"kind": kind, "payload": payload})
-        existing = db.session.get(SyncRecord, rid)
-        if existing is not None and existing.status != "rejected":
-            if existing.payload_digest == digest and existing.kind == kind:
-                _refresh_completeness(existing)
-                results.append(_result(existing, "duplicate"))
-            else:
-                db.session.add(SyncConflict(record_id=rid, device_id=identity.device.device_id, officer_id=identity.officer.id,
-                                            payload={"kind": kind, "payload": payload}))
-                db.session.commit()
-                results.append({"id": rid, "status": "conflict", "code": "sync.conflict",
-                                "message": {"zh-CN": "该记录编号已用于不同内容，两份都已保留待核查",
-                                            "en": "This record id was used with other content; both are kept for review"},
-                                "ref": existing.ref})
-            continue
-        row = existing or SyncRecord(id=rid)
-        row.device_id, row.officer_id, row.jurisdiction_id = identity.device.device_id, identity.officer.id, identity.jurisdiction_id
-        row.kind, row.payload, row.payload_digest = kind, payload, digest
-        row.captured_at, row.received_at, row.clock_skew_s, row.app_version = rec["captured_at"], received_at, skew, app_version
-        row.code = row.message_zh = row.message_en = row.ref = None
-        row.details, row.retryable, row.missing_photos = {}, False, []
-        try:
-            if kind not in ROUTES:
-                raise _reject("sync.unknown_kind", f"不支持的记录类型：{kind}", f"Unknown record kind: {kind}", field="kind")
-            dep_field = DEPENDS_ON.get(kind)
-            if dep_field and isinstance(payload, dict) and payload.get(dep_field) in rejected_in_batch:
-                raise _reject("sync.dependency_rejected", "所依赖的记录未被接受", "A record this one depends on was rejected",
-                              depends_on=payload.get(dep_field))
-            applied = _apply(ROUTES[kind], rid, _load(PAYLOADS[kind](), payload), identity, rec["captured_at"])
-            row.ref = applied.ref
-            missing = evidence.missing_photos(applied.photos)
-            row.status = "incomplete" if missing else "created"
-            row.missing_photos = missing
-            row.completed_at = None if missing else utcnow()
-        except ApiError as exc:
-            db.session.rollback()
-            row = db.session.get(SyncRecord, rid) or row
-            _fill_rejection(row, exc, identity, kind, payload, digest, rec, received_at, skew, app_version)
-            rejected_in_batch.add(rid)
-        _save(row)
-        results.append(_result(row))
+    g.unit_of_work = True
+    try:
+        for rec in batch["records"]:
+            results.append(_push_one(identity, rec, ctx, rejected_in_batch))
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        g.unit_of_work = False
     return results
 
 
-def _apply(route, rid, payload, identity, captured_at) -> Applied:
-    """Run the service; a unique-key race with a concurrent request for the same record
-    (two tabs of one phone) is retried once, when the service then sees the stored copy."""
+def _push_one(identity: Identity, rec: dict[str, Any], ctx: dict[str, Any], rejected_in_batch: set[str]) -> dict[str, Any]:
+    from ..evidence import service as evidence
+
+    rid, kind, payload = rec["id"], rec["kind"], rec["payload"]
+    digest = _digest({"kind": kind, "payload": payload})
     for attempt in (1, 2):
+        savepoint = db.session.begin_nested()
         try:
-            return route(rid, payload, identity, captured_at)
+            existing = db.session.get(SyncRecord, rid)
+            if existing is not None and existing.status != "rejected":
+                if existing.payload_digest == digest and existing.kind == kind:
+                    _refresh_completeness(existing)
+                    savepoint.commit()
+                    return _result(existing, "duplicate")
+                db.session.add(SyncConflict(record_id=rid, device_id=identity.device.device_id, officer_id=identity.officer.id,
+                                            payload={"kind": kind, "payload": payload}))
+                savepoint.commit()
+                return {"id": rid, "status": "conflict", "code": "sync.conflict", "ref": existing.ref,
+                        "message": {"zh-CN": "该记录编号已用于不同内容，两份都已保留待核查",
+                                    "en": "This record id was used with other content; both are kept for review"}}
+            row = existing or SyncRecord(id=rid)
+            _stamp(row, identity, kind, payload, digest, rec, ctx)
+            try:
+                if kind not in ROUTES:
+                    raise _reject("sync.unknown_kind", f"不支持的记录类型：{kind}", f"Unknown record kind: {kind}", field="kind")
+                dep_field = DEPENDS_ON.get(kind)
+                if dep_field and isinstance(payload, dict) and payload.get(dep_field) in rejected_in_batch:
+                    raise _reject("sync.dependency_rejected", "所依赖的记录未被接受", "A record this one depends on was rejected",
+                                  depends_on=payload.get(dep_field))
+                applied = ROUTES[kind](rid, _load(PAYLOADS[kind](), payload), identity, rec["captured_at"])
+            except ApiError as exc:
+                savepoint.rollback()  # nothing of this record's work survives
+                savepoint = db.session.begin_nested()
+                row = db.session.get(SyncRecord, rid) or SyncRecord(id=rid)
+                _stamp(row, identity, kind, payload, digest, rec, ctx)
+                _fill_rejection(row, exc)
+                rejected_in_batch.add(rid)
+            else:
+                row.ref = applied.ref
+                missing = evidence.missing_photos(applied.photos)
+                row.status = "incomplete" if missing else "created"
+                row.missing_photos = missing
+                row.completed_at = None if missing else utcnow()
+            db.session.add(row)
+            db.session.flush()
+            savepoint.commit()
+            return _result(row)
         except (IntegrityError, OperationalError):
-            db.session.rollback()
+            # the same record stored by a concurrent request (two tabs of one phone):
+            # roll back this record and look again; the service then sees the stored copy
+            savepoint.rollback()
             if attempt == 2:
-                raise ApiError("sync.busy", "服务器繁忙，请稍后重试", "Busy, retry later", status=503)
+                raise
     raise AssertionError("unreachable")
 
 
-def _fill_rejection(row, exc, identity, kind, payload, digest, rec, received_at, skew, app_version) -> None:
+def _stamp(row: SyncRecord, identity: Identity, kind: str, payload: Any, digest: str, rec: dict[str, Any], ctx: dict[str, Any]) -> None:
     row.device_id, row.officer_id, row.jurisdiction_id = identity.device.device_id, identity.officer.id, identity.jurisdiction_id
     row.kind, row.payload, row.payload_digest = kind, payload, digest
-    row.captured_at, row.received_at, row.clock_skew_s, row.app_version = rec["captured_at"], received_at, skew, app_version
+    row.captured_at, row.received_at = rec["captured_at"], ctx["received_at"]
+    row.clock_skew_s, row.app_version = ctx["skew"], ctx["app_version"]
+    row.code = row.message_zh = row.message_en = row.ref = None
+    row.details, row.retryable, row.missing_photos, row.completed_at = {}, False, [], None
+
+
+def _fill_rejection(row: SyncRecord, exc: ApiError) -> None:
     row.status, row.code, row.message_zh, row.message_en = "rejected", exc.code, exc.message_zh, exc.message_en
     row.details = json.loads(json.dumps(exc.details, default=str))
     row.retryable = exc.code in RETRYABLE or exc.status >= 500
     row.missing_photos, row.ref, row.completed_at = [], None, None
-
-
-def _save(row: SyncRecord) -> None:
-    db.session.add(row)
-    try:
-        db.session.commit()
-    except IntegrityError:  # the same new record, stored by a concurrent request first
-        db.session.rollback()
 
 
 def _refresh_completeness(row: SyncRecord) -> None:
@@ -347,7 +360,6 @@ def _refresh_completeness(row: SyncRecord) -> None:
         missing = evidence.missing_photos(row.missing_photos)
         if not missing:
             row.status, row.missing_photos, row.completed_at = "created", [], utcnow()
-            db.session.commit()
 
 
 def photo_arrived(sha256: str) -> None:

@@ -16,7 +16,7 @@ from ..auth.access import Identity
 from ..auth.models import Certificate as CertificateRow
 from ..auth.models import Device, Officer
 from ..errors import ApiError, Conflict, Forbidden, NotFound
-from ..extensions import db
+from ..extensions import commit, db
 from ..models_base import utcnow
 from . import rules
 from .models import Ticket, TicketBook, TicketNumber, TicketSequence
@@ -139,7 +139,7 @@ def void_number(identity: Identity, number: str, reason: str) -> TicketNumber:
     row.status, row.void_reason, row.voided_at, row.voided_by_id = "voided", reason[:255], utcnow(), identity.officer.id
     audit.record("ticket.voided", "ticket_number", number, jurisdiction_id=identity.jurisdiction_id, actor_id=identity.officer.id,
                  device_id=identity.device.device_id, details={"reason": reason, "ticket_id": row.ticket_id})
-    db.session.commit()
+    commit()
     return row
 
 
@@ -256,7 +256,7 @@ def issue_ticket(*, ticket_id: str, number: str, identity_officer: Officer, devi
     audit.record("ticket.issued", "ticket", number, jurisdiction_id=jurisdiction_id, actor_id=identity_officer.id, device_id=device_id,
                  details={"ticket_id": ticket_id, "matter": matter.code, "penalty": ticket.penalty_kind, "amount_fen": ticket.amount_fen,
                           "officers": [o["id"] for o in officers]})
-    db.session.commit()
+    commit()
     return ticket, True
 
 
