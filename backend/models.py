@@ -7,3 +7,4 @@ from .evidence.models import Media, MediaCitation, MediaUpload  # noqa: F401
 from .tickets.models import Ticket, TicketBook, TicketNumber, TicketSequence  # noqa: F401
 from .cases.models import Case, CaseEvent, Payment  # noqa: F401
 from .sync.models import DeviceHealth, SyncConflict, SyncRecord  # noqa: F401
+from .tasks.models import Task, TaskEvent  # noqa: F401

@@ -17,7 +17,7 @@ class QueueHealthSchema(Schema):
 class RecordSchema(Schema):
     id = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-fA-F-]{36}$", error="a UUID made on the phone"))
     kind = fields.String(required=True, validate=validate.Length(max=32),
-                         metadata={"description": "patrol_start, track_points, patrol_end, inspection, ticket, ticket_void"})
+                         metadata={"description": "patrol_start, track_points, patrol_end, inspection, ticket, ticket_void, task_update"})
     captured_at = AwareDateTime(required=True)
     payload = fields.Dict(required=True, metadata={"description": "per kind: see docs/sync.md"})
 
@@ -53,7 +53,7 @@ class ChangesQuerySchema(Schema):
 
 
 class ChangeSchema(Schema):
-    kind = fields.String(required=True, metadata={"enum": ["matter", "grid", "ticket_book", "record"]})
+    kind = fields.String(required=True, metadata={"enum": ["matter", "grid", "ticket_book", "task", "record"]})
     id = fields.String(required=True)
     at = fields.DateTime(required=True)
     data = fields.Dict(required=True)

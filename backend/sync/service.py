@@ -28,7 +28,7 @@ from ..patrols.schemas import AwareDateTime
 from .models import DeviceHealth, SyncConflict, SyncRecord
 
 # codes that mean "not yet": the phone keeps the record and sends it again later
-RETRYABLE = {"patrol.not_found", "sync.dependency_rejected", "ticket.number_unknown"}
+RETRYABLE = {"patrol.not_found", "sync.dependency_rejected", "ticket.number_unknown", "sync.busy"}
 
 
 def _digest(payload: Any) -> str:
@@ -151,7 +151,15 @@ class TicketVoidPayload(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=255))
 
 
+class TaskUpdatePayload(Schema):
+    task_id = fields.Raw(required=True)
+    status = fields.String(required=True)
+    note = fields.String(load_default="", validate=validate.Length(max=4000))
+    photos = fields.List(fields.String(), load_default=list)
+
+
 PAYLOADS: dict[str, type[Schema]] = {
+    "task_update": TaskUpdatePayload,
     "patrol_start": PatrolStartPayload, "track_points": TrackPointsPayload, "patrol_end": PatrolEndPayload,
     "inspection": InspectionPayload, "ticket": TicketPayload, "ticket_void": TicketVoidPayload,
 }
@@ -228,7 +236,16 @@ def _ticket_void(rid: str, p: dict, identity: Identity, captured_at: datetime) -
     return Applied(row.number, True, [])
 
 
+def _task_update(rid: str, p: dict, identity: Identity, captured_at: datetime) -> Applied:
+    from ..tasks import service
+
+    task, created = service.update(identity.officer, task_id=p["task_id"], status=p["status"], note=p["note"],
+                                   photos=p["photos"], record_id=rid)
+    return Applied(str(task.id), created, list(p["photos"]))
+
+
 ROUTES: dict[str, Callable[[str, dict, Identity, datetime], Applied]] = {
+    "task_update": _task_update,
     "patrol_start": _patrol_start, "track_points": _track_points, "patrol_end": _patrol_end,
     "inspection": _inspection, "ticket": _ticket, "ticket_void": _ticket_void,
 }
@@ -468,6 +485,12 @@ def changes(identity: Identity, since: str | None, limit: int) -> dict[str, Any]
     for b in db.session.scalars(select(TicketBook).where(TicketBook.device_pk == identity.device.id, TicketBook.leased_at >= t0)
                                 .order_by(TicketBook.leased_at).limit(cap * 2)):
         add(b.leased_at, "ticket_book", str(b.id), {"first_seq": b.first_seq, "last_seq": b.last_seq, "expires_at": b.expires_at})
+    from ..tasks.models import Task
+
+    for task in db.session.scalars(select(Task).where(Task.assignee_id == identity.officer.id, Task.updated_at >= t0)
+                                   .order_by(Task.updated_at).limit(cap * 2)):
+        add(task.updated_at, "task", str(task.id), {"title": task.title, "status": task.status, "lat": task.lat, "lon": task.lon,
+                                                    "due_at": task.due_at})
     for r in db.session.scalars(select(SyncRecord).where(SyncRecord.device_id == identity.device.device_id, SyncRecord.updated_at >= t0)
                                 .order_by(SyncRecord.updated_at).limit(cap * 2)):
         add(r.updated_at, "record", r.id, {"status": r.status, "ref": r.ref, "code": r.code, "missing_photos": r.missing_photos or []})

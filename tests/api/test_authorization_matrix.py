@@ -54,7 +54,8 @@ class Spec:
     allowed: frozenset[str] | str
     build: Builder
     scoped: bool = False  # the resource belongs to a jurisdiction: test the other street's too
-    denied_code: str = "auth.role_forbidden"  # what a role outside `allowed` gets
+    denied_code: str | dict = "auth.role_forbidden"  # what a role outside `allowed` gets (per role if a dict)
+    declared: frozenset[str] | None = None  # the decorator's roles when the service narrows them further
     other_code: str | None = None  # what another street gets (default: denied_code or other_jurisdiction)
 
 
@@ -231,6 +232,26 @@ def _general_case(ctx: Ctx, which: str) -> int:
         return cases.open_general_case(identity, party_name="某公司", matter_code="HJ-003", facts="x", inspection_id=None).id
 
 
+def _task(ctx: Ctx, which: str, fresh: bool = False, done: bool = False) -> int:
+    """A task dispatched to zf001 (own street) or zf101 (other), optionally fed back as done."""
+    from backend.auth import service as auth_service
+    from backend.auth.models import Officer
+    from backend.extensions import db
+    from backend.tasks import service as tasks
+
+    key = f"task_{which}"
+    if fresh or key not in ctx.ids:
+        boss, worker = ("zd001", "zf001") if which == "own" else ("zd101", "zf101")
+        session = ctx.auth.login(boss)
+        with ctx.app.app_context():
+            identity = auth_service.identity_from_access_token(session.access_token)
+            task = tasks.dispatch(identity, title="核查", description="", assignee=worker)
+            if done:
+                tasks.update(db.session.query(Officer).filter_by(username=worker).one(), task_id=task.id, status="done")
+            ctx.ids[key] = task.id
+    return ctx.ids[key]
+
+
 def _fresh_number(ctx: Ctx, which: str) -> str:
     phone = ctx.auth.login("zf001" if which == "own" else "zf101")
     return ctx.client.post("/api/v1/ticket-books", json={"count": 1}, headers=phone.headers).get_json()["numbers"][0]
@@ -276,6 +297,14 @@ MATRIX: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/cases"): Spec(ALL, _path("/api/v1/cases")),
     ("POST", "/api/v1/sync"): Spec(ALL, lambda c, w: ("/api/v1/sync", "SYNC")),
     ("GET", "/api/v1/sync/changes"): Spec(ALL, _path("/api/v1/sync/changes")),
+    ("POST", "/api/v1/tasks"): Spec(MANAGERS, lambda c, w: ("/api/v1/tasks", {"title": "核查", "assignee": "zf001"})),
+    ("GET", "/api/v1/tasks"): Spec(ALL, _path("/api/v1/tasks")),
+    ("GET", "/api/v1/tasks/<int:task_id>"): Spec(ALL, lambda c, w: (f"/api/v1/tasks/{_task(c, w)}", None), scoped=True),
+    ("POST", "/api/v1/tasks/<int:task_id>/status"): Spec(
+        frozenset({OFFICER}), lambda c, w: (f"/api/v1/tasks/{_task(c, w, fresh=True)}/status", {"status": "accepted"}), scoped=True,
+        denied_code={AUXILIARY: "task.not_yours"}, declared=frozenset({OFFICER, AUXILIARY})),
+    ("POST", "/api/v1/tasks/<int:task_id>/review"): Spec(
+        MANAGERS, lambda c, w: (f"/api/v1/tasks/{_task(c, w, fresh=True, done=True)}/review", {"status": "closed"}), scoped=True),
     ("GET", "/api/v1/sync/incomplete"): Spec(MANAGERS, _path("/api/v1/sync/incomplete")),
     ("GET", "/api/v1/devices/health"): Spec(MANAGERS, _path("/api/v1/devices/health")),
     ("POST", "/api/v1/cases"): Spec(frozenset({OFFICER, SUPERVISOR}), lambda c, w: (
@@ -333,6 +362,8 @@ def test_the_declared_access_rule_matches_the_matrix(app):
             spec = MATRIX[(method, rule.rule)]
             if spec.allowed == PUBLIC:
                 assert declared == "public", rule.rule
+            elif spec.declared is not None:
+                assert set(declared) == set(spec.declared), rule.rule
             elif spec.denied_code == "auth.role_forbidden":
                 assert set(declared) == set(spec.allowed), rule.rule
             else:  # open to every role at the door; the service decides per photo
@@ -402,7 +433,8 @@ def test_matrix(ctx: Ctx, route):
         if role in spec.allowed:
             assert _status_ok(resp.status_code), (route, name, resp.status_code, resp.get_json())
         else:
-            assert_error(resp, 403, spec.denied_code)
+            denied = spec.denied_code.get(role, "auth.role_forbidden") if isinstance(spec.denied_code, dict) else spec.denied_code
+            assert_error(resp, 403, denied)
             continue
         if spec.scoped:
             session = _login_identity(ctx, name)  # a logout/revoke above may have used it up

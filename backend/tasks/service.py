@@ -1,0 +1,113 @@
+"""Task services: dispatch (supervisor), updates from the field (the `task_update` sync
+record), close or return (dispatcher). Every move is an event and an audit entry."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Iterable
+
+from sqlalchemy import select
+
+from ..audit import service as audit
+from ..auth.access import Identity
+from ..auth.models import Officer
+from ..errors import ApiError, Forbidden, NotFound
+from ..extensions import commit, db
+from ..models_base import utcnow
+from .models import ASSIGNEE_MOVES, DISPATCHER_MOVES, TASK_STATUSES, Task, TaskEvent
+
+
+def _invalid(code: str, zh: str, en: str, status: int = 422, **details: Any) -> ApiError:
+    return ApiError(code, zh, en, status=status, details=details)
+
+
+def dispatch(identity: Identity, *, title: str, description: str, assignee: str, lat: float | None = None,
+             lon: float | None = None, due_at: datetime | None = None) -> Task:
+    from ..catalog import service as catalog
+
+    query = select(Officer).where(Officer.username == assignee)
+    if not identity.is_global_admin:  # a district admin dispatches into the assignee's street
+        query = query.where(Officer.jurisdiction_id == identity.jurisdiction_id)
+    officer = db.session.scalar(query)
+    if officer is None or not officer.active or officer.jurisdiction_id is None:
+        raise _invalid("task.unknown_assignee", "接收人员不存在或不属本乡镇（街道）", "The assignee is not an active officer of this jurisdiction",
+                       field="assignee")
+    grid = catalog.grid_at(lon, lat, officer.jurisdiction_id) if lat is not None and lon is not None else None
+    task = Task(jurisdiction_id=officer.jurisdiction_id, title=title, description=description, lat=lat, lon=lon,
+                grid_id=grid.id if grid else None, dispatcher_id=identity.officer.id, assignee_id=officer.id, due_at=due_at)
+    db.session.add(task)
+    db.session.flush()
+    db.session.add(TaskEvent(task=task, actor_id=identity.officer.id, from_status=None, to_status="dispatched", note=description))
+    audit.record("task.dispatched", "task", str(task.id), jurisdiction_id=task.jurisdiction_id, actor_id=identity.officer.id,
+                 details={"assignee": officer.username, "title": title})
+    db.session.commit()
+    return task
+
+
+def get_task(task_id: int, identity: Identity) -> Task:
+    task = db.session.get(Task, task_id)
+    if task is None:
+        raise NotFound("task.not_found", "任务不存在", "Task not found")
+    if not identity.is_global_admin and task.jurisdiction_id != identity.jurisdiction_id:
+        raise Forbidden("auth.other_jurisdiction", "无权访问其他乡镇（街道）的数据", "You may not access another jurisdiction's data")
+    return task
+
+
+def update(officer: Officer, *, task_id: Any, status: str, note: str = "", photos: Iterable[str] = (),
+           record_id: str | None = None) -> tuple[Task, bool]:
+    """A move by the assignee (from the field) or the dispatcher. Idempotent on the
+    sync record that carried it."""
+    if record_id:
+        done = db.session.scalar(select(TaskEvent).where(TaskEvent.record_id == record_id))
+        if done is not None:
+            return done.task, False
+    task = db.session.get(Task, task_id) if isinstance(task_id, int) or str(task_id).isdigit() else None
+    if task is None or task.jurisdiction_id != officer.jurisdiction_id:
+        raise NotFound("task.not_found", "任务不存在", "Task not found")
+    if status not in TASK_STATUSES:
+        raise _invalid("task.bad_status", "任务状态无效", f"status must be one of {TASK_STATUSES}", field="status")
+    if officer.id == task.assignee_id:
+        allowed = ASSIGNEE_MOVES.get(task.status, ())
+    elif officer.id == task.dispatcher_id or officer.role in ("supervisor", "admin"):
+        allowed = DISPATCHER_MOVES.get(task.status, ())
+    else:
+        raise Forbidden("task.not_yours", "该任务未派给您", "This task is not assigned to you")
+    if status not in allowed:
+        raise _invalid("task.bad_transition", f"任务不能从「{task.status}」转为「{status}」", f"Cannot move a task from {task.status} to {status}",
+                       allowed=list(allowed))
+    photos = list(photos)
+    db.session.add(TaskEvent(task=task, actor_id=officer.id, from_status=task.status, to_status=status, note=note, photos=photos,
+                             record_id=record_id))
+    if status == "done" and task.feedback_at is None:
+        task.feedback_at = utcnow()
+    if status == "closed":
+        task.closed_at = utcnow()
+    old = task.status
+    task.status = status
+    task.updated_at = utcnow()
+    audit.record("task.updated", "task", str(task.id), jurisdiction_id=task.jurisdiction_id, actor_id=officer.id,
+                 details={"from": old, "to": status, "note": note, "photos": photos})
+    commit()
+    return task, True
+
+
+def list_tasks(identity: Identity, jurisdiction_id: int | None, *, status: str | None, mine: bool):
+    query = select(Task)
+    if jurisdiction_id is not None:
+        query = query.where(Task.jurisdiction_id == jurisdiction_id)
+    if mine or identity.role in ("officer", "auxiliary"):
+        query = query.where(Task.assignee_id == identity.officer.id)
+    if status:
+        query = query.where(Task.status == status)
+    return query
+
+
+def task_to_dict(task: Task) -> dict[str, Any]:
+    feedback_s = (task.feedback_at - task.dispatched_at).total_seconds() if task.feedback_at else None
+    return {
+        "id": task.id, "title": task.title, "description": task.description, "lat": task.lat, "lon": task.lon,
+        "grid_id": task.grid_id, "dispatcher_id": task.dispatcher_id, "assignee_id": task.assignee_id, "status": task.status,
+        "dispatched_at": task.dispatched_at, "due_at": task.due_at, "feedback_at": task.feedback_at, "closed_at": task.closed_at,
+        "dispatch_to_feedback_s": feedback_s,
+        "events": [{"at": e.at, "actor_id": e.actor_id, "from": e.from_status, "to": e.to_status, "note": e.note, "photos": e.photos or []}
+                   for e in task.events],
+    }
