@@ -61,7 +61,8 @@ def update(officer: Officer, *, task_id: Any, status: str, note: str = "", photo
         if done is not None:
             return done.task, False
     task = db.session.get(Task, task_id) if isinstance(task_id, int) or str(task_id).isdigit() else None
-    if task is None or task.jurisdiction_id != officer.jurisdiction_id:
+    district_admin = officer.role == "admin" and officer.jurisdiction_id is None
+    if task is None or (task.jurisdiction_id != officer.jurisdiction_id and not district_admin):
         raise NotFound("task.not_found", "任务不存在", "Task not found")
     if status not in TASK_STATUSES:
         raise _invalid("task.bad_status", "任务状态无效", f"status must be one of {TASK_STATUSES}", field="status")
