@@ -485,7 +485,19 @@ def changes(identity: Identity, since: str | None, limit: int) -> dict[str, Any]
     for b in db.session.scalars(select(TicketBook).where(TicketBook.device_pk == identity.device.id, TicketBook.leased_at >= t0)
                                 .order_by(TicketBook.leased_at).limit(cap * 2)):
         add(b.leased_at, "ticket_book", str(b.id), {"first_seq": b.first_seq, "last_seq": b.last_seq, "expires_at": b.expires_at})
+    from ..cases.models import Case, CaseEvent
     from ..tasks.models import Task
+    from ..tickets.models import Ticket
+
+    # cases of the tickets this phone issued: paid, closed, voided...
+    case_rows = db.session.execute(
+        select(CaseEvent.at, Case.id, Case.stage, Case.paid_fen, Case.amount_fen, Ticket.number)
+        .join(Case, Case.id == CaseEvent.case_id).join(Ticket, Ticket.id == Case.ticket_id)
+        .where(Ticket.device_id == identity.device.device_id, CaseEvent.at >= t0)
+        .order_by(CaseEvent.at).limit(cap * 2)
+    )
+    for at, case_id, stage, paid, amount, number in case_rows:
+        add(at, "case", str(case_id), {"stage": stage, "paid_fen": paid, "amount_fen": amount, "ticket_number": number})
 
     for task in db.session.scalars(select(Task).where(Task.assignee_id == identity.officer.id, Task.updated_at >= t0)
                                    .order_by(Task.updated_at).limit(cap * 2)):

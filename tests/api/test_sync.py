@@ -143,6 +143,9 @@ def test_tickets_and_voids_travel_by_the_contract(client, phone, auth):
     assert [r["status"] for r in results] == ["created", "created"] and results[0]["ref"] == numbers[0]
     t = client.get(f"/api/v1/tickets/{numbers[0]}", headers=phone.headers).get_json()
     assert t["payment"]["route"] == "on_the_spot" and t["signature"]["refused_note"]
+    feed = client.get("/api/v1/sync/changes?limit=1000", headers=phone.headers).get_json()["items"]
+    cases = [i for i in feed if i["kind"] == "case"]
+    assert cases and cases[-1]["data"]["ticket_number"] == numbers[0] and cases[-1]["data"]["stage"] == "closed"
     over = dict(ticket, number=numbers[1], penalty={"kind": "fine", "amount_fen": 30000})
     r = push(client, phone, [rec("ticket", over, at=now)])[0]
     assert r["status"] == "rejected" and r["code"] in {"ticket.number_voided", "ticket.amount_over_cap"}
