@@ -8,6 +8,7 @@ from typing import Any, Mapping
 from flask import Flask
 from flask_smorest import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from .config import BASE_DIR, Config, default_database_url
 from .database import engine_options, install_sqlite_listeners, is_sqlite
@@ -109,7 +110,17 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` limited to 32-bit: a larger id in a URL is simply not found (404),
+    instead of overflowing the database driver (500)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
+        kwargs.setdefault("max", 2**31 - 1)  # our integer keys are int4 on PostgreSQL
+        super().__init__(map, *args, **kwargs)
+
+
 def _register_blueprints(app: Flask, api: Api) -> None:
+    app.url_map.converters["int"] = BoundedIntConverter
     from . import models  # noqa: F401  (every model registered on the metadata)
     from .auth.views import blp as auth_blp
     from .catalog.views import blp as catalog_blp

@@ -4,13 +4,14 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ..pagination import page_schema
+from ..patrols.schemas import PlausibleDate
 from .models import GENERAL_STAGES
 
 
 class CaseQuerySchema(Schema):
     procedure = fields.String(load_default=None, validate=validate.OneOf(["simple", "general"]))
     status = fields.String(load_default=None, metadata={"description": "open, closed, or a stage"})
-    due_before = fields.Date(load_default=None, metadata={"description": "open cases with a legal deadline on or before"})
+    due_before = PlausibleDate(load_default=None, metadata={"description": "open cases with a legal deadline on or before"})
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
     cursor = fields.String(load_default=None, validate=validate.Length(max=200))
 
@@ -30,10 +31,10 @@ class CaseSchema(Schema):
     filed_at = fields.DateTime(allow_none=True, required=True)
     closed_at = fields.DateTime(allow_none=True, required=True)
     close_reason = fields.String(allow_none=True, required=True)
-    filing_due = fields.Date(allow_none=True, required=True)
-    decision_due = fields.Date(allow_none=True, required=True)
-    service_due = fields.Date(allow_none=True, required=True)
-    payment_due = fields.Date(allow_none=True, required=True)
+    filing_due = PlausibleDate(allow_none=True, required=True)
+    decision_due = PlausibleDate(allow_none=True, required=True)
+    service_due = PlausibleDate(allow_none=True, required=True)
+    payment_due = PlausibleDate(allow_none=True, required=True)
     overdue = fields.List(fields.String(), required=True)
     pauses = fields.List(fields.Dict(), required=True)
     events = fields.List(fields.Dict(), required=True)
@@ -53,17 +54,17 @@ class TransitionSchema(Schema):
     to = fields.String(required=True, validate=validate.OneOf(GENERAL_STAGES))
     note = fields.String(load_default="", validate=validate.Length(max=1000))
     amount_fen = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
-    on = fields.Date(load_default=None, allow_none=True)
+    on = PlausibleDate(load_default=None, allow_none=True)
 
 
 class PaymentCreateSchema(Schema):
     amount_fen = fields.Integer(required=True, strict=True)
     channel = fields.String(required=True, validate=validate.OneOf(["bank", "e_payment", "on_the_spot"]))
-    paid_on = fields.Date(required=True)
+    paid_on = PlausibleDate(required=True)
     receipt = fields.String(load_default="", validate=validate.Length(max=64))
 
 
 class PauseSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(["reconsideration", "litigation"]))
-    start = fields.Date(required=True)
-    end = fields.Date(load_default=None, allow_none=True)
+    start = PlausibleDate(required=True)
+    end = PlausibleDate(load_default=None, allow_none=True)

@@ -10,11 +10,32 @@ UUID_ID = validate.Regexp(r"^[0-9a-fA-F-]{36}$", error="a UUID made on the phone
 SHA256 = validate.Regexp(r"^[0-9a-f]{64}$", error="a lowercase SHA-256 hex digest")
 
 
+YEARS = (1970, 2100)  # outside this a date is a typo or a fuzzer, and overflows time zone maths
+
+
+def _plausible(value) -> bool:
+    return value is None or YEARS[0] <= value.year <= YEARS[1]
+
+
 class AwareDateTime(fields.AwareDateTime):
     """ISO 8601 with an offset; a time without one is ambiguous and refused."""
 
     def __init__(self, **kwargs):
+        kwargs.setdefault("validate", _plausible_validator)
         super().__init__(format="iso", **kwargs)
+
+
+class PlausibleDate(fields.Date):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", _plausible_validator)
+        super().__init__(**kwargs)
+
+
+def _plausible_validator(value) -> None:
+    from marshmallow import ValidationError
+
+    if not _plausible(value):
+        raise ValidationError(f"year must lie between {YEARS[0]} and {YEARS[1]}")
 
 
 # --- write payloads (the `payload` of sync records) ---------------------------
@@ -63,7 +84,7 @@ class InspectionCreateSchema(Schema):
     matter_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
     result = fields.String(required=True, validate=validate.OneOf(INSPECTION_RESULTS),
                            metadata={"description": "compliant 合格 / rectify 责令整改 / violation 发现违法"})
-    rectify_deadline = fields.Date(load_default=None, allow_none=True)
+    rectify_deadline = PlausibleDate(load_default=None, allow_none=True)
     follow_up = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["ticket", "case"]))
     notes = fields.String(load_default="", validate=validate.Length(max=4000))
     photos = fields.List(fields.String(validate=SHA256), load_default=list, validate=validate.Length(max=30))
@@ -80,7 +101,7 @@ class InspectionCreateSchema(Schema):
 
 class PatrolQuerySchema(Schema):
     officer = fields.Integer(load_default=None, metadata={"description": "officer id"})
-    date = fields.Date(load_default=None, metadata={"description": "local date (Asia/Shanghai) the patrol started"})
+    date = PlausibleDate(load_default=None, metadata={"description": "local date (Asia/Shanghai) the patrol started"})
     grid = fields.String(load_default=None, validate=validate.Length(max=32), metadata={"description": "grid code"})
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
     cursor = fields.String(load_default=None, validate=validate.Length(max=300))

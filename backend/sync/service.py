@@ -24,7 +24,7 @@ from ..auth.models import Officer
 from ..errors import ApiError
 from ..extensions import db
 from ..models_base import utcnow
-from ..patrols.schemas import AwareDateTime
+from ..patrols.schemas import AwareDateTime, PlausibleDate
 from .models import DeviceHealth, SyncConflict, SyncRecord
 
 # codes that mean "not yet": the phone keeps the record and sends it again later
@@ -100,7 +100,7 @@ class InspectionPayload(Schema):
     notes = fields.String(load_default="", validate=validate.Length(max=4000))
     photos = fields.List(fields.String(), load_default=list)
     patrol_id = fields.String(load_default=None, allow_none=True)
-    rectify_by = fields.Date(load_default=None, allow_none=True)
+    rectify_by = PlausibleDate(load_default=None, allow_none=True)
     follow_up = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["ticket", "case"]))
     inspected_at = AwareDateTime(load_default=None, allow_none=True)
 

@@ -80,3 +80,17 @@ def test_text_body_on_a_json_endpoint_is_refused(client, demo):
     resp = client.post("/api/v1/auth/login", data="username=zf001", content_type="text/plain")
     assert resp.status_code in (400, 415, 422)
     assert "code" in resp.get_json()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/officers/{}", "/api/v1/cases/{}", "/api/v1/tasks/{}"])
+def test_ids_too_large_for_the_database_are_404_not_500(client, demo, auth, path):
+    s = auth.login("zd001")
+    for big in (2**31, 2**63, 386820741481135785526689792):
+        resp = client.get(path.format(big), headers=s.headers)
+        assert resp.status_code == 404, (big, resp.status_code)
+
+
+@pytest.mark.parametrize("query", ["/api/v1/patrols?date=0001-01-01", "/api/v1/inspections?from=0001-01-01T00:00:00%2B08:00",
+                                   "/api/v1/cases?due_before=9999-12-31"])
+def test_absurd_dates_are_422_not_500(client, demo, auth, query):
+    assert_error(client.get(query, headers=auth.login("zd001").headers), 422, "validation_error")
