@@ -17,4 +17,6 @@ if [ -z "${TEST_POSTGIS_URL:-}" ]; then
   fi
 fi
 export TEST_POSTGIS_URL
+# undefined names, unused imports and syntax errors fail fast, before the long suite
+.venv/bin/ruff check --select F,E9 backend geo bench tests wsgi.py
 exec .venv/bin/python -m pytest "$@"

@@ -69,9 +69,8 @@ class Broken:
 def verify_chain(chain_key: int) -> Broken | None:
     """Recompute a chain from its genesis; the first broken link, or None if intact."""
     prev, expected_seq = GENESIS, 1
-    last_entry = None
     for e in db.session.scalars(select(AuditEntry).where(AuditEntry.chain == chain_key).order_by(AuditEntry.id)):
-        last_entry = e
+
         if e.seq != expected_seq:
             return Broken(chain_key, expected_seq, e.id, f"expected seq {expected_seq}, found {e.seq} (deleted or reordered)")
         if e.prev_hash != prev:

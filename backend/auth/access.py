@@ -128,6 +128,11 @@ def enforce_access() -> None:
         raise Forbidden("auth.role_forbidden", "您的角色无权执行此操作", "Your role may not do this")
 
 
+def other_jurisdiction() -> Forbidden:
+    """The one refusal for another street's data."""
+    return Forbidden("auth.other_jurisdiction", "无权访问其他乡镇（街道）的数据", "You may not access another jurisdiction's data")
+
+
 def scope_jurisdiction(identity: Identity, requested: int | None = None) -> int | None:
     """The jurisdiction a request acts on; refuses another street's data.
 
@@ -137,7 +142,5 @@ def scope_jurisdiction(identity: Identity, requested: int | None = None) -> int 
     if identity.is_global_admin:
         return requested
     if requested is not None and requested != identity.jurisdiction_id:
-        raise Forbidden(
-            "auth.other_jurisdiction", "无权访问其他乡镇（街道）的数据", "You may not access another jurisdiction's data"
-        )
+        raise other_jurisdiction()
     return identity.jurisdiction_id

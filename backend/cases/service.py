@@ -10,8 +10,8 @@ from flask import current_app
 from sqlalchemy import or_, select
 
 from ..audit import service as audit
-from ..auth.access import Identity
-from ..errors import ApiError, Forbidden, NotFound
+from ..auth.access import Identity, other_jurisdiction
+from ..errors import ApiError, NotFound
 from ..extensions import db
 from ..models_base import utcnow
 from . import deadlines
@@ -74,7 +74,7 @@ def get_case(case_id: int, identity: Identity) -> Case:
     if case is None:
         raise NotFound("case.not_found", "案件不存在", "Case not found")
     if not identity.is_global_admin and case.jurisdiction_id != identity.jurisdiction_id:
-        raise Forbidden("auth.other_jurisdiction", "无权访问其他乡镇（街道）的数据", "You may not access another jurisdiction's data")
+        raise other_jurisdiction()
     return case
 
 

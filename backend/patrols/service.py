@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, insert, select, text, update
 
 from geo import Fix, GridIndex, clean_track, simplify_fixes, summarize_track
 
-from ..auth.access import Identity
+from ..auth.access import Identity, other_jurisdiction
 from ..auth.models import Officer, Role
 from ..errors import ApiError, Conflict, Forbidden, NotFound
 from ..extensions import commit, db
@@ -109,7 +109,7 @@ def _officer_ids(patrol: Patrol) -> set[int]:
 
 def check_can_write(patrol: Patrol, officer: Officer) -> None:
     if patrol.jurisdiction_id != officer.jurisdiction_id:
-        raise Forbidden("auth.other_jurisdiction", "无权访问其他乡镇（街道）的数据", "You may not access another jurisdiction's data")
+        raise other_jurisdiction()
     if officer.id not in _officer_ids(patrol):
         raise Forbidden("patrol.not_participant", "您不是该巡查的参与人员", "You are not on this patrol")
 
@@ -142,7 +142,7 @@ def add_track_points(*, batch_id: str, patrol_id: str, points: Any, officer: Off
     if row is None:
         raise NotFound("patrol.not_found", "巡查记录不存在", "Patrol not found")
     if row[0] != officer.jurisdiction_id:
-        raise Forbidden("auth.other_jurisdiction", "无权访问其他乡镇（街道）的数据", "You may not access another jurisdiction's data")
+        raise other_jurisdiction()
     if not row[1]:
         raise Forbidden("patrol.not_participant", "您不是该巡查的参与人员", "You are not on this patrol")
     db.session.execute(insert(PatrolFixBatch).values(
@@ -239,7 +239,7 @@ def fresh_summary(patrol: Patrol) -> Patrol:
 def check_can_read_patrol(identity: Identity, patrol: Patrol) -> None:
     """Supervisors and admins read their street's patrols; officers and auxiliaries their own."""
     if not identity.is_global_admin and patrol.jurisdiction_id != identity.jurisdiction_id:
-        raise Forbidden("auth.other_jurisdiction", "无权访问其他乡镇（街道）的数据", "You may not access another jurisdiction's data")
+        raise other_jurisdiction()
     if identity.role in (Role.officer.value, Role.auxiliary.value) and identity.officer.id not in _officer_ids(patrol):
         raise Forbidden("patrol.not_participant", "只能查看本人参与的巡查", "You can only see patrols you took part in")
 
@@ -386,7 +386,7 @@ def record_inspection(
         if patrol is None:
             raise _invalid("inspection.unknown_patrol", "所属巡查不存在", "The patrol this inspection cites does not exist", field="patrol_id")
         if patrol.jurisdiction_id != jurisdiction_id:
-            raise Forbidden("auth.other_jurisdiction", "无权访问其他乡镇（街道）的数据", "You may not access another jurisdiction's data")
+            raise other_jurisdiction()
 
     grid = catalog.grid_at(lon, lat, jurisdiction_id)
     inspection = Inspection(

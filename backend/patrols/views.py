@@ -8,8 +8,7 @@ from flask_smorest import Blueprint
 
 from geo import to_geojson, to_gpx, to_kml
 
-from ..auth.access import authenticated, current_identity, scope_jurisdiction
-from ..errors import Forbidden
+from ..auth.access import authenticated, current_identity, scope_jurisdiction, other_jurisdiction
 from ..pagination import paginate_desc
 from . import service
 from .models import Inspection, Patrol
@@ -102,5 +101,5 @@ def get_inspection(inspection_id: str):
     inspection = service.get_inspection(inspection_id)
     identity = current_identity()
     if not identity.is_global_admin and inspection.jurisdiction_id != identity.jurisdiction_id:
-        raise Forbidden("auth.other_jurisdiction", "无权访问其他乡镇（街道）的数据", "You may not access another jurisdiction's data")
+        raise other_jurisdiction()
     return service.inspection_to_dict(inspection)

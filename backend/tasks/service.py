@@ -8,7 +8,7 @@ from typing import Any, Iterable
 from sqlalchemy import select
 
 from ..audit import service as audit
-from ..auth.access import Identity
+from ..auth.access import Identity, other_jurisdiction
 from ..auth.models import Officer
 from ..errors import ApiError, Forbidden, NotFound
 from ..extensions import commit, db
@@ -48,7 +48,7 @@ def get_task(task_id: int, identity: Identity) -> Task:
     if task is None:
         raise NotFound("task.not_found", "任务不存在", "Task not found")
     if not identity.is_global_admin and task.jurisdiction_id != identity.jurisdiction_id:
-        raise Forbidden("auth.other_jurisdiction", "无权访问其他乡镇（街道）的数据", "You may not access another jurisdiction's data")
+        raise other_jurisdiction()
     return task
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,10 +12,9 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..audit import service as audit
-from ..auth.access import Identity
-from ..auth.models import Certificate as CertificateRow
-from ..auth.models import Device, Officer
-from ..errors import ApiError, Conflict, Forbidden, NotFound
+from ..auth.access import Identity, other_jurisdiction
+from ..auth.models import Officer
+from ..errors import ApiError, Conflict, NotFound
 from ..extensions import commit, db
 from ..models_base import utcnow
 from . import rules
@@ -121,7 +120,7 @@ def void_number(identity: Identity, number: str, reason: str) -> TicketNumber:
     if row is None:
         raise NotFound("ticket.number_unknown", "决定书编号不存在", "Unknown form number")
     if row.book.jurisdiction_id != identity.jurisdiction_id:
-        raise Forbidden("auth.other_jurisdiction", "无权访问其他乡镇（街道）的数据", "You may not access another jurisdiction's data")
+        raise other_jurisdiction()
     if not reason.strip():
         raise _invalid("ticket.void_reason_required", "作废须写明原因", "A reason is required to void")
     if row.status == "voided":
@@ -269,7 +268,7 @@ def get_ticket(number: str) -> Ticket:
 
 def check_can_read(identity: Identity, ticket: Ticket) -> None:
     if not identity.is_global_admin and ticket.jurisdiction_id != identity.jurisdiction_id:
-        raise Forbidden("auth.other_jurisdiction", "无权访问其他乡镇（街道）的数据", "You may not access another jurisdiction's data")
+        raise other_jurisdiction()
 
 
 def mask_name(name: str) -> str:

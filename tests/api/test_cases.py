@@ -1,7 +1,6 @@
 """The case store: payments and the surcharge, pauses, general-procedure stages and deadlines."""
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime, timedelta, timezone
 
 from backend.cases import deadlines
