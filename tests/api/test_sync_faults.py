@@ -86,23 +86,25 @@ def test_records_survive_sigkill_exactly_once(app, demo, database_url, tmp_path)
                    for i in range(RECORDS)]
         acked: dict[str, tuple[str, str]] = {}
         rng = random.Random(20261122)
-        stop = threading.Event()
-        kills = []
+        kills: list[float] = []
+        batches = list(range(0, RECORDS, BATCH))
+        # kill during these batches' requests (a few ms after they start), then restart:
+        # tied to progress, so the kills always land inside the run however fast it is
+        kill_at = set(rng.sample(range(1, len(batches)), KILLS))
 
-        def killer() -> None:
-            for _ in range(KILLS):
-                if stop.wait(rng.uniform(0.4, 1.2)):
-                    return
-                server.kill()
-                kills.append(time.time())
-                server.start()
+        def kill_and_restart() -> None:
+            server.kill()
+            kills.append(time.time())
+            server.start()
 
-        t = threading.Thread(target=killer)
-        t.start()
         retries = 0
-        for start in range(0, RECORDS, BATCH):
+        for bi, start in enumerate(batches):
             batch = records[start:start + BATCH]
-            for attempt in range(200):
+            killer = None
+            if bi in kill_at:
+                killer = threading.Timer(rng.uniform(0.0, 0.03), kill_and_restart)
+                killer.start()
+            for attempt in range(300):
                 try:
                     status, body = server.request("POST", "/api/v1/sync", {"device_id": device, "records": batch}, token)
                 except (OSError, http.client.HTTPException):
@@ -122,11 +124,11 @@ def test_records_survive_sigkill_exactly_once(app, demo, database_url, tmp_path)
                 break
             else:
                 raise AssertionError("batch never went through")
-        stop.set()
-        t.join()
+            if killer is not None:
+                killer.join()
     finally:
         server.kill()
-    assert len(kills) >= 2, "the server should have been killed during the run"
+    assert len(kills) == KILLS
     assert len(acked) == RECORDS
     from backend.patrols.models import Inspection
     from backend.sync.models import SyncRecord
