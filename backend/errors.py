@@ -48,6 +48,11 @@ class ApiError(Exception):
         }
 
 
+def invalid(code: str, message_zh: str, message_en: str, status: int = 422, **details: Any) -> ApiError:
+    """A refusal of the submitted content (422 unless said otherwise), details as keywords."""
+    return ApiError(code, message_zh, message_en, status=status, details=details)
+
+
 class NotFound(ApiError):
     status = 404
 

@@ -22,7 +22,7 @@ MAX_LIMIT = 500
 
 class PageArgsSchema(Schema):
     limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
-    cursor = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    cursor = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
 
 
 def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:

@@ -67,3 +67,30 @@ def write_result(name: str, result: dict[str, Any]) -> Path:
     path = RESULTS_DIR / f"{name}-{result.get('engine', 'x')}.json"
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False))
     return path
+
+
+def bare_bulk_insert(app, engine: str, ddl: str, table: str, bodies: list[str], rows_of) -> float:
+    """The baseline every ingest benchmark compares with: `json.loads` of each request
+    body and a DB-API `executemany` of one row per item, one commit per body — no
+    SQLAlchemy, no validation. Returns the seconds it took."""
+    import json as _json
+
+    from backend.extensions import db
+
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text(ddl))
+        raw = db.engine.raw_connection()
+        rows = rows_of(_json.loads(bodies[0]))
+        mark = "?" if engine == "spatialite" else "%s"
+        sql = f"INSERT INTO {table} VALUES ({', '.join([mark] * len(rows[0]))})"
+        with Timer() as t:
+            cur = raw.cursor()
+            for body in bodies:
+                if engine == "spatialite":  # the driver runs in autocommit mode: open the transaction
+                    cur.execute("BEGIN")
+                cur.executemany(sql, rows_of(_json.loads(body)))
+                raw.commit()
+            cur.close()
+        raw.close()
+    return t.seconds

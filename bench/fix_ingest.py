@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import text
 
-from bench.common import Timer, engine_name, make_app, write_result
+from bench.common import Timer, bare_bulk_insert, engine_name, make_app, write_result
 
 TARGET_RATE = 19_200  # fixes/s: 1,000 devices × 5,760 fixes within 5 minutes
 GOAL_RATIO = 0.25
@@ -71,25 +71,13 @@ def run(devices: int, fixes: int, batch: int, database_url: str | None) -> dict:
         print(f"[{engine}] {len(bodies)} bodies, {total:,} fixes, {sum(map(len, bodies)) / 1e6:.1f} MB of JSON", file=sys.stderr)
 
         # baseline: json.loads + bulk insert of the same rows, one commit per body
-        with db.engine.begin() as conn:
-            conn.execute(text("CREATE TABLE IF NOT EXISTS bench_fixes (patrol_id VARCHAR(36), t BIGINT, lat DOUBLE PRECISION, "
-                              "lon DOUBLE PRECISION, accuracy DOUBLE PRECISION, speed DOUBLE PRECISION, heading DOUBLE PRECISION)"))
-        # the bare DB-API: tuples and executemany, no SQLAlchemy, no validation
-        raw = db.engine.raw_connection()
-        mark = "?" if engine == "spatialite" else "%s"
-        insert = f"INSERT INTO bench_fixes VALUES ({', '.join([mark] * 7)})"
-        with Timer() as base:
-            cur = raw.cursor()
-            for body in bodies:
-                data = json.loads(body)
-                pid = data["patrol_id"]
-                if engine == "spatialite":
-                    cur.execute("BEGIN")
-                cur.executemany(insert, [(pid, p["t"], p["lat"], p["lon"], p["accuracy"], p.get("speed"), p.get("heading"))
-                                         for p in data["points"]])
-                raw.commit()
-            cur.close()
-        raw.close()
+        base_s = bare_bulk_insert(
+            app, engine,
+            "CREATE TABLE IF NOT EXISTS bench_fixes (patrol_id VARCHAR(36), t BIGINT, lat DOUBLE PRECISION, "
+            "lon DOUBLE PRECISION, accuracy DOUBLE PRECISION, speed DOUBLE PRECISION, heading DOUBLE PRECISION)",
+            "bench_fixes", bodies,
+            lambda d: [(d["patrol_id"], p["t"], p["lat"], p["lon"], p["accuracy"], p.get("speed"), p.get("heading"))
+                       for p in d["points"]])
 
         # product path
         schema = TrackPointsSchema()
@@ -102,10 +90,10 @@ def run(devices: int, fixes: int, batch: int, database_url: str | None) -> dict:
         base_rows = db.session.execute(text("SELECT count(*) FROM bench_fixes")).scalar()
     assert stored == total and base_rows == total, (stored, base_rows, total)
 
-    product_rate, baseline_rate = total / prod.seconds, total / base.seconds
+    product_rate, baseline_rate = total / prod.seconds, total / base_s
     return {
         "engine": engine, "devices": devices, "fixes_per_device": fixes, "batch": batch, "fixes": total,
-        "product_s": round(prod.seconds, 2), "baseline_s": round(base.seconds, 2),
+        "product_s": round(prod.seconds, 2), "baseline_s": round(base_s, 2),
         "product_fixes_per_s": round(product_rate), "baseline_fixes_per_s": round(baseline_rate),
         "ratio": round(product_rate / baseline_rate, 3), "goal_ratio": GOAL_RATIO,
         "target_fixes_per_s": TARGET_RATE, "storm_minutes_at_product_rate": round(1000 * 5760 / product_rate / 60, 2),

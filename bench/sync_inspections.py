@@ -15,9 +15,7 @@ import sys
 import uuid
 from datetime import datetime, timezone
 
-from sqlalchemy import text
-
-from bench.common import Timer, engine_name, make_app, write_result
+from bench.common import Timer, bare_bulk_insert, engine_name, make_app, write_result
 
 GOAL_RATIO = 0.10
 
@@ -40,34 +38,21 @@ def run(n: int, batch: int, database_url: str | None) -> dict:
         bodies.append(json.dumps({"device_id": device, "records": records}, ensure_ascii=False))
     print(f"[{engine}] {n} inspections in {len(bodies)} bodies", file=sys.stderr)
 
-    from backend.extensions import db
-
-    with app.app_context():
-        with db.engine.begin() as conn:
-            conn.execute(text("CREATE TABLE IF NOT EXISTS bench_inspections (id VARCHAR(36), lat DOUBLE PRECISION, lon DOUBLE PRECISION, "
-                              "subject VARCHAR(128), address VARCHAR(255), matter VARCHAR(32), result VARCHAR(16), notes TEXT)"))
-        raw = db.engine.raw_connection()
-        mark = "?" if engine == "spatialite" else "%s"
-        sql = f"INSERT INTO bench_inspections VALUES ({', '.join([mark] * 8)})"
-        with Timer() as base:
-            cur = raw.cursor()
-            for body in bodies:
-                data = json.loads(body)
-                if engine == "spatialite":
-                    cur.execute("BEGIN")
-                cur.executemany(sql, [(r["id"], r["payload"]["lat"], r["payload"]["lon"], r["payload"]["subject"]["name"],
-                                       r["payload"]["subject"]["address"], r["payload"]["matter_code"], r["payload"]["result"],
-                                       r["payload"]["notes"]) for r in data["records"]])
-                raw.commit()
-            cur.close()
-        raw.close()
+    base_s = bare_bulk_insert(
+        app, engine,
+        "CREATE TABLE IF NOT EXISTS bench_inspections (id VARCHAR(36), lat DOUBLE PRECISION, lon DOUBLE PRECISION, "
+        "subject VARCHAR(128), address VARCHAR(255), matter VARCHAR(32), result VARCHAR(16), notes TEXT)",
+        "bench_inspections", bodies,
+        lambda d: [(r["id"], r["payload"]["lat"], r["payload"]["lon"], r["payload"]["subject"]["name"],
+                    r["payload"]["subject"]["address"], r["payload"]["matter_code"], r["payload"]["result"], r["payload"]["notes"])
+                   for r in d["records"]])
 
     with Timer() as prod:
         for body in bodies:
             resp = client.post("/api/v1/sync", data=body, headers=headers)
             assert resp.status_code == 200 and all(r["status"] == "created" for r in resp.get_json()["results"]), resp.get_json()
-    p_rate, b_rate = n / prod.seconds, n / base.seconds
-    return {"engine": engine, "records": n, "batch": batch, "product_s": round(prod.seconds, 2), "baseline_s": round(base.seconds, 3),
+    p_rate, b_rate = n / prod.seconds, n / base_s
+    return {"engine": engine, "records": n, "batch": batch, "product_s": round(prod.seconds, 2), "baseline_s": round(base_s, 3),
             "product_records_per_s": round(p_rate), "baseline_records_per_s": round(b_rate),
             "ratio": round(p_rate / b_rate, 4), "goal_ratio": GOAL_RATIO}
 

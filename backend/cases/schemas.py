@@ -3,17 +3,15 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..pagination import page_schema
+from ..pagination import PageArgsSchema, page_schema
 from ..patrols.schemas import PlausibleDate
 from .models import GENERAL_STAGES
 
 
-class CaseQuerySchema(Schema):
+class CaseQuerySchema(PageArgsSchema):
     procedure = fields.String(load_default=None, validate=validate.OneOf(["simple", "general"]))
     status = fields.String(load_default=None, metadata={"description": "open, closed, or a stage"})
     due_before = PlausibleDate(load_default=None, metadata={"description": "open cases with a legal deadline on or before"})
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
 
 
 class CaseSchema(Schema):

@@ -4,28 +4,22 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import or_, select
 
 from ..audit import service as audit
 from ..auth.access import Identity, other_jurisdiction
-from ..errors import ApiError, NotFound
+from ..errors import NotFound
+from ..errors import invalid as _invalid
 from ..extensions import db
-from ..models_base import utcnow
+from ..models_base import LOCAL_TZ, utcnow
 from . import deadlines
 from .models import GENERAL_STAGES, Case, CaseEvent, Payment
-
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def _local(dt: datetime) -> date:
     return dt.astimezone(LOCAL_TZ).date()
-
-
-def _invalid(code: str, zh: str, en: str, status: int = 422, **details: Any) -> ApiError:
-    return ApiError(code, zh, en, status=status, details=details)
 
 
 def _event(case: Case, actor_id: int | None, kind: str, from_stage: str | None, to_stage: str | None, note: str = "") -> None:

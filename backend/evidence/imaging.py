@@ -12,11 +12,11 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from PIL import ExifTags, Image, ImageDraw, ImageFont, UnidentifiedImageError
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+from ..models_base import LOCAL_TZ
+
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 THUMB_PX = 320
 DISPLAY_PX = 1600  # the display copy's long side is at least this...

@@ -20,6 +20,7 @@ from ..audit import service as audit
 from ..auth.access import Identity
 from ..auth.models import Role
 from ..errors import ApiError, Conflict, Forbidden, NotFound
+from ..errors import invalid as _error
 from ..extensions import db
 from ..models_base import utcnow
 from . import imaging
@@ -36,10 +37,6 @@ def store() -> FilesystemStore:
     if st is None:
         st = app.extensions["media_store"] = FilesystemStore(app.config["MEDIA_ROOT"])
     return st
-
-
-def _error(code: str, zh: str, en: str, status: int = 422, **details: Any) -> ApiError:
-    return ApiError(code, zh, en, status=status, details=details)
 
 
 def _too_large(limit: int) -> ApiError:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..pagination import page_schema
+from ..pagination import PageArgsSchema, page_schema
 from .models import INSPECTION_RESULTS
 
 UUID_ID = validate.Regexp(r"^[0-9a-fA-F-]{36}$", error="a UUID made on the phone")
@@ -99,12 +99,10 @@ class InspectionCreateSchema(Schema):
 # --- reads -----------------------------------------------------------------------
 
 
-class PatrolQuerySchema(Schema):
+class PatrolQuerySchema(PageArgsSchema):
     officer = fields.Integer(load_default=None, metadata={"description": "officer id"})
     date = PlausibleDate(load_default=None, metadata={"description": "local date (Asia/Shanghai) the patrol started"})
     grid = fields.String(load_default=None, validate=validate.Length(max=32), metadata={"description": "grid code"})
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=300))
 
 
 class OfficerRefSchema(Schema):
@@ -172,14 +170,12 @@ class TrackQuerySchema(Schema):
     simplify = fields.Float(load_default=0.0, validate=validate.Range(0, 500), metadata={"description": "metres"})
 
 
-class InspectionQuerySchema(Schema):
+class InspectionQuerySchema(PageArgsSchema):
     bbox = fields.String(load_default=None, metadata={"description": "minLon,minLat,maxLon,maxLat (WGS-84)"})
     from_ = AwareDateTime(load_default=None, data_key="from")
     to = AwareDateTime(load_default=None)
     grid = fields.String(load_default=None, validate=validate.Length(max=32))
     result = fields.String(load_default=None, validate=validate.OneOf(INSPECTION_RESULTS))
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=300))
 
     @validates_schema
     def _bbox(self, data, **kwargs):

@@ -11,7 +11,6 @@ import json
 import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable
-from zoneinfo import ZoneInfo
 
 from geoalchemy2.shape import from_shape
 from shapely.geometry import LineString, Point
@@ -21,14 +20,21 @@ from geo import Fix, GridIndex, clean_track, simplify_fixes, summarize_track
 
 from ..auth.access import Identity, other_jurisdiction
 from ..auth.models import Officer, Role
-from ..errors import ApiError, Conflict, Forbidden, NotFound
+from ..errors import Conflict, Forbidden, NotFound
+from ..errors import invalid as _invalid
 from ..extensions import commit, db
 from ..identity_numbers import valid_uscc
-from ..models_base import utcnow
+from ..models_base import LOCAL_TZ, utcnow
 from . import packing
-from .models import INSPECTION_RESULTS, Inspection, Patrol, PatrolFixBatch, PatrolGrid, patrol_officers
+from .models import (
+    INSPECTION_RESULTS,
+    Inspection,
+    Patrol,
+    PatrolFixBatch,
+    PatrolGrid,
+    patrol_officers,
+)
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 MAX_CLOCK_AHEAD = timedelta(days=1)
 MAX_RECTIFY_DAYS = 180
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -37,10 +43,6 @@ MAX_PHOTOS = 30
 
 def _digest(payload: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
-
-
-def _invalid(code: str, zh: str, en: str, **details: Any) -> ApiError:
-    return ApiError(code, zh, en, status=422, details=details)
 
 
 def _require_jurisdiction(officer: Officer) -> int:

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from ..auth.access import Identity
 from ..auth.models import Officer
 from ..errors import ApiError
+from ..errors import invalid as _reject
 from ..extensions import db
 from ..models_base import utcnow
 from ..patrols.schemas import AwareDateTime, PlausibleDate
@@ -52,10 +53,6 @@ def _officer_ids(usernames: list[str], identity: Identity) -> list[int]:
         raise _reject("sync.unknown_officer", f"人员不存在或不属本乡镇（街道）：{'、'.join(unknown)}",
                       f"Unknown officers here: {', '.join(unknown)}", field="officers")
     return [rows[u] for u in usernames]
-
-
-def _reject(code: str, zh: str, en: str, **details: Any) -> ApiError:
-    return ApiError(code, zh, en, status=422, details=details)
 
 
 def _load(schema: Schema, payload: Any) -> dict[str, Any]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..pagination import page_schema
+from ..pagination import PageArgsSchema, page_schema
 from ..patrols.schemas import AwareDateTime
 from .models import TASK_STATUSES
 
@@ -22,11 +22,9 @@ class TaskUpdateSchema(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=4000))
 
 
-class TaskQuerySchema(Schema):
+class TaskQuerySchema(PageArgsSchema):
     status = fields.String(load_default=None, validate=validate.OneOf(TASK_STATUSES))
     mine = fields.Boolean(load_default=False)
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
 
 
 class TaskSchema(Schema):

@@ -10,14 +10,11 @@ from sqlalchemy import select
 from ..audit import service as audit
 from ..auth.access import Identity, other_jurisdiction
 from ..auth.models import Officer
-from ..errors import ApiError, Forbidden, NotFound
+from ..errors import Forbidden, NotFound
+from ..errors import invalid as _invalid
 from ..extensions import commit, db
 from ..models_base import utcnow
 from .models import ASSIGNEE_MOVES, DISPATCHER_MOVES, TASK_STATUSES, Task, TaskEvent
-
-
-def _invalid(code: str, zh: str, en: str, status: int = 422, **details: Any) -> ApiError:
-    return ApiError(code, zh, en, status=status, details=details)
 
 
 def dispatch(identity: Identity, *, title: str, description: str, assignee: str, lat: float | None = None,

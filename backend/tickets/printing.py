@@ -8,14 +8,13 @@ import io
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import qrcode
 from jinja2 import Environment, select_autoescape
 
 from ..evidence.imaging import find_font
+from ..models_base import LOCAL_TZ
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 KIND_ZH = {"fine": "罚款", "warning": "警告", "education": "首违不罚（批评教育）"}
 ROUTE_ZH = {"bank": "自收到本决定书之日起十五日内，到指定银行或通过电子支付系统缴纳罚款",
             "on_the_spot": "当场收缴罚款，并出具专用票据"}

@@ -6,7 +6,6 @@ import hmac
 import json
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -15,17 +14,13 @@ from ..audit import service as audit
 from ..auth.access import Identity, other_jurisdiction
 from ..auth.models import Officer
 from ..errors import ApiError, Conflict, NotFound
+from ..errors import invalid as _invalid
 from ..extensions import commit, db
-from ..models_base import utcnow
+from ..models_base import LOCAL_TZ, utcnow
 from . import rules
 from .models import Ticket, TicketBook, TicketNumber, TicketSequence
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 MAX_BOOK = 200
-
-
-def _invalid(code: str, zh: str, en: str, status: int = 422, **details: Any) -> ApiError:
-    return ApiError(code, zh, en, status=status, details=details)
 
 
 def format_number(fmt: str, prefix: str, year: int, seq: int) -> str:
@@ -189,8 +184,8 @@ def issue_ticket(*, ticket_id: str, number: str, identity_officer: Officer, devi
                  captured_at: datetime, proposal: dict[str, Any]) -> tuple[Ticket, bool]:
     """Check a ticket made on the phone against the law and the number books; store it,
     file its simple case, cite its photos and record it in the audit trail."""
-    from ..catalog import service as catalog
     from ..cases import service as cases
+    from ..catalog import service as catalog
     from ..evidence import service as evidence
 
     jurisdiction_id = identity_officer.jurisdiction_id
