@@ -98,6 +98,9 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     )
     _register_blueprints(app, api)
     register_error_handlers(app)
+    from .security import install_security_headers
+
+    install_security_headers(app)
 
     from .auth.access import check_all_endpoints_declared, enforce_access
 

@@ -1,8 +1,10 @@
-"""`flask --app wsgi ...` commands: seed-demo, create-officer, revoke-device."""
+"""`flask --app wsgi ...` commands: seed-demo, create-officer, revoke-device, audit verify,
+backup create/verify/restore."""
 from __future__ import annotations
 
 import sys
 from datetime import date
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -84,6 +86,63 @@ def register_cli(app: Flask) -> None:
         click.echo(f"{checked} chain(s) checked, {broken} broken")
         if broken:
             sys.exit(1)
+
+    @app.cli.group("backup")
+    def backup_group() -> None:
+        """Online backup of the database and the evidence photos, and restore."""
+
+    def _backup_args() -> tuple[str, Path, list[str]]:
+        from flask import current_app
+
+        from .extensions import db
+
+        return (current_app.config["SQLALCHEMY_DATABASE_URI"], Path(current_app.config["MEDIA_ROOT"]),
+                [t.name for t in db.metadata.sorted_tables])
+
+    @backup_group.command("create")
+    @click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+    def backup_create(dest: Path) -> None:
+        """Back up into DEST (a new directory) while the service keeps running."""
+        from .backup.service import BackupError, create_backup
+
+        url, media, tables = _backup_args()
+        try:
+            manifest = create_backup(url, media, dest, tables)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"backup written to {dest}: {manifest['database']['file']} ({manifest['database']['bytes']} bytes), "
+                   f"{manifest['media']['originals']} photos ({manifest['media']['bytes']} bytes)")
+
+    @backup_group.command("verify")
+    @click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+    def backup_verify(src: Path) -> None:
+        """Check a backup's checksums (database file and every photo)."""
+        from .backup.service import BackupError, verify_backup
+
+        try:
+            manifest = verify_backup(src)
+        except BackupError as exc:
+            click.echo(f"backup damaged: {exc}", err=True)
+            sys.exit(1)
+        click.echo(f"backup ok: {manifest['database']['file']}, {manifest['media']['originals']} photos, taken {manifest['started_at']}")
+
+    @backup_group.command("restore")
+    @click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+    @click.option("--force", is_flag=True, help="replace a database that already holds data (stop the service first)")
+    def backup_restore(src: Path, force: bool) -> None:
+        """Restore SRC into the configured database and MEDIA_ROOT (service stopped)."""
+        from .backup.service import BackupError, restore_backup
+        from .extensions import db
+
+        url, media, tables = _backup_args()
+        db.session.remove()
+        db.engine.dispose()  # no pooled connection may outlive the file being replaced
+        try:
+            result = restore_backup(src, url, media, tables, force=force)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        rows = sum(result["restored_rows"].values())
+        click.echo(f"restored {rows} rows and {result['media']['originals']} photos from {src}")
 
     @app.cli.command("revoke-device")
     @click.argument("device_id")

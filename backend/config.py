@@ -48,6 +48,8 @@ class Config:
     SQLALCHEMY_RECORD_QUERIES = False
     # evidence integrity beats a few ms per commit: synchronous=FULL on SQLite
     SQLITE_SYNCHRONOUS = env("SQLITE_SYNCHRONOUS", "FULL")
+    # how long a writer waits for SQLite's one write lock before the request gets 503 db.busy
+    SQLITE_BUSY_TIMEOUT_MS = as_int(env("SQLITE_BUSY_TIMEOUT_MS"), 30000)
     SPATIALITE_LIBRARY_PATH = env("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
 
     # --- files ------------------------------------------------------------
@@ -59,6 +61,8 @@ class Config:
     # --- evidence photos -----------------------------------------------------
     MEDIA_MAX_BYTES = as_int(env("MEDIA_MAX_BYTES"), 64 * 1024 * 1024)
     MEDIA_MAX_PIXELS = as_int(env("MEDIA_MAX_PIXELS"), 50_000_000)  # decompression-bomb guard
+    # EXIF + XMP + ICC of a real phone photo stay well under this; more is a crafted file
+    MEDIA_MAX_METADATA_BYTES = as_int(env("MEDIA_MAX_METADATA_BYTES"), 1024 * 1024)
     MEDIA_MISMATCH_DISTANCE_M = float(env("MEDIA_MISMATCH_DISTANCE_M", "200"))
     MEDIA_MISMATCH_SECONDS = float(env("MEDIA_MISMATCH_SECONDS", "900"))
     WATERMARK_FONT = env("WATERMARK_FONT")  # None -> WenQuanYi Micro Hei / Noto CJK from Debian
@@ -86,6 +90,7 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     # Behind a reverse proxy, set to the number of proxies to trust X-Forwarded-For.
     PROXY_FIX_X_FOR = as_int(env("PROXY_FIX_X_FOR"), 0)
+    HSTS_MAX_AGE = as_int(env("HSTS_MAX_AGE"), 365 * 24 * 3600)  # sent on HTTPS responses only
 
     # --- OpenAPI (flask-smorest) -------------------------------------------
     API_TITLE = "掌上执法 API"

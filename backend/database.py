@@ -49,7 +49,7 @@ def engine_options(url: str, config: dict[str, Any]) -> dict[str, Any]:
     if is_sqlite(url):
         return {
             "module": sqlite_driver(),
-            "connect_args": {"timeout": 30, "check_same_thread": False},
+            "connect_args": {"timeout": int(config.get("SQLITE_BUSY_TIMEOUT_MS", 30000)) / 1000, "check_same_thread": False},
         }
     return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
 
@@ -78,7 +78,7 @@ def install_sqlite_listeners(engine: Engine, config: dict[str, Any]) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute(f"PRAGMA synchronous={synchronous.upper()}")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(config.get('SQLITE_BUSY_TIMEOUT_MS', 30000))}")
         cur.close()
         # A no-op once the metadata tables exist.
         init_spatialite(dbapi_conn, transaction=True, init_mode="WGS84")

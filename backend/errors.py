@@ -11,7 +11,9 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from marshmallow import Schema, fields
-from sqlalchemy.exc import IntegrityError
+import errno
+
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -98,6 +100,7 @@ _HTTP_DEFAULTS: dict[int, tuple[str, str, str]] = {
     428: ("precondition_required", "缺少前置条件", "Precondition required"),
     429: ("rate_limited", "请求过于频繁，请稍后再试", "Too many requests, try again later"),
     500: ("internal_error", "服务器内部错误", "Internal server error"),
+    507: ("storage.full", "服务器存储空间已满", "The server's storage is full"),
     503: ("unavailable", "服务暂不可用", "Service unavailable"),
 }
 
@@ -170,6 +173,35 @@ def handle_integrity_error(exc: IntegrityError) -> Response:
     return _response(http_error(409))
 
 
+def handle_database_unavailable(exc: DBAPIError) -> Response:
+    """The database is locked past its busy timeout, restarting or unreachable: nothing
+    was committed, so the client may safely retry the same request later."""
+    from .extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection may be gone; the pool replaces it
+        db.session.remove()
+    log.warning("database unavailable on %s %s: %s", request.method, request.path, exc.orig)
+    # SQLite: "database is locked"; PostgreSQL: lock_timeout (55P03) or a deadlock (40P01)
+    if getattr(exc.orig, "sqlstate", None) in ("55P03", "40P01") or "locked" in str(exc.orig).lower():
+        err = ApiError("db.busy", "服务器繁忙，请稍后重试（数据未丢失）", "The database is busy; retry shortly (nothing was lost)",
+                       status=503, headers={"Retry-After": "2"})
+    else:
+        err = ApiError("db.unavailable", "数据库暂不可用，请稍后重试（数据未丢失）",
+                       "The database is unavailable; retry later (nothing was lost)", status=503, headers={"Retry-After": "10"})
+    return _response(err)
+
+
+def handle_os_error(exc: OSError) -> Response:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        log.error("storage full on %s %s: %s", request.method, request.path, exc)
+        return _response(ApiError("storage.full", "服务器存储空间已满，请稍后重试并通知管理员",
+                                  "The server's storage is full; retry later and tell the administrator",
+                                  status=507, headers={"Retry-After": "60"}))
+    return handle_unexpected(exc)
+
+
 def handle_unexpected(exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.path)
     return _response(http_error(500))
@@ -179,4 +211,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(OSError, handle_os_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -41,3 +41,21 @@ def commit() -> None:
         db.session.flush()
     else:
         db.session.commit()
+
+
+def end_read_transaction() -> None:
+    """End a read-only transaction without expiring what it loaded.
+
+    Called before a request starts reading a body that may trickle in for minutes (a
+    photo, a sync batch over a bad link): an open transaction would pin a pooled
+    connection (PostgreSQL) or SQLite's single write lock (every transaction there is
+    BEGIN IMMEDIATE) and stall everyone else.
+    """
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        return  # never commit someone's half-done work as a side effect
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True

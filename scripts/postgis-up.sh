@@ -39,4 +39,9 @@ if [ -z "$(psql_admin "-c \"SELECT 1 FROM pg_database WHERE datname='$DB'\"")" ]
   psql_admin "-c \"CREATE DATABASE $DB OWNER $ROLE\"" >&2
 fi
 psql_admin "-d $DB -c \"CREATE EXTENSION IF NOT EXISTS postgis\"" >&2
+# a second database the backup test restores into
+if [ -z "$(psql_admin "-c \"SELECT 1 FROM pg_database WHERE datname='${DB}_restore'\"")" ]; then
+  psql_admin "-c \"CREATE DATABASE ${DB}_restore OWNER $ROLE\"" >&2
+fi
+psql_admin "-d ${DB}_restore -c \"CREATE EXTENSION IF NOT EXISTS postgis\"" >&2
 echo "postgresql+psycopg://$ROLE:$PASS@127.0.0.1:$PORT/$DB"

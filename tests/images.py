@@ -102,3 +102,50 @@ def jpeg_bomb(side: int = 60_000) -> bytes:
     i = data.index(b"\xff\xc0")
     struct.pack_into(">HH", data, i + 5, side, side)
     return bytes(data)
+
+
+# --- hostile files (the corpus is generated here, never committed as binaries) -------
+
+def _jpeg_segment(marker: int, body: bytes) -> bytes:
+    return bytes([0xFF, marker]) + struct.pack(">H", len(body) + 2) + body
+
+
+def _after_soi(jpeg_bytes: bytes, *segments: bytes) -> bytes:
+    assert jpeg_bytes[:2] == b"\xff\xd8"
+    return jpeg_bytes[:2] + b"".join(segments) + jpeg_bytes[2:]
+
+
+def jpeg_zip_polyglot() -> bytes:
+    """A valid JPEG that is also a valid ZIP (the archive rides after the image)."""
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("payload.html", "<script>alert(1)</script>")
+    return jpeg_without_exif(320, 240) + buf.getvalue()
+
+
+def jpeg_html_trailer() -> bytes:
+    """A JPEG followed by an HTML page (opens as a page if ever served as text/html)."""
+    return jpeg_without_exif(320, 240) + b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
+
+
+def jpeg_html_in_comment() -> bytes:
+    """Script markup hidden in a JPEG comment segment (COM): the pixels are fine."""
+    return _after_soi(jpeg_without_exif(320, 240), _jpeg_segment(0xFE, b"<svg onload=alert(1)><script>x()</script>"))
+
+
+def png_html_in_text_chunk() -> bytes:
+    data = png(200, 150)
+    i = data.index(b"IDAT") - 4
+    return data[:i] + _chunk(b"tEXt", b"Comment\x00<html><script>alert(1)</script></html>") + data[i:]
+
+
+def jpeg_huge_metadata(segments: int = 24, size: int = 60_000) -> bytes:
+    """A photo carrying `segments` APP1 blocks of ~60 KB each (≈1.4 MB of "EXIF")."""
+    block = b"Exif\x00\x00" + b"II*\x00\x08\x00\x00\x00" + bytes(size)
+    return _after_soi(jpeg_without_exif(320, 240), *[_jpeg_segment(0xE1, block) for _ in range(segments)])
+
+
+def jpeg_impossible_gps() -> bytes:
+    return jpeg(320, 240, lat=95.5, lon=221.0, taken="2026:11:20 10:00:00")

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import math
+import struct
+import zipfile
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -118,7 +120,10 @@ def _read_exif(im: Image.Image) -> tuple[dict[str, Any], datetime | None, float 
         if gps:
             lat = _dms(gps.get(ExifTags.GPS.GPSLatitude), gps.get(ExifTags.GPS.GPSLatitudeRef), "N")
             lon = _dms(gps.get(ExifTags.GPS.GPSLongitude), gps.get(ExifTags.GPS.GPSLongitudeRef), "E")
-            if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                errors.append("gps_impossible")  # no phone writes this: a crafted or tampered file
+                lat = lon = None
+            elif lat is None or lon is None:
                 if gps.get(ExifTags.GPS.GPSLatitude) is not None:
                     errors.append("gps")
                 lat = lon = None
@@ -156,9 +161,109 @@ def open_image(path: Path, max_pixels: int) -> tuple[Image.Image, ImageInfo]:
         im.close()
         raise ImageRejected("media.too_many_pixels", "图片像素过多（疑似解压炸弹）", "Too many pixels (decompression bomb)")
     exif, taken_at, lat, lon = read_exif(im)
+    if "gps_impossible" in exif.get("errors", []):
+        im.close()
+        raise ImageRejected("media.impossible_gps", "照片的 GPS 坐标不可能存在（纬度超过 90° 或经度超过 180°），疑似被篡改",
+                            "The photo's GPS position is impossible (latitude beyond 90° or longitude beyond 180°)")
     if any("EXIF" in str(w.message) for w in caught) and "corrupt" not in exif.get("errors", []):
         exif.setdefault("errors", []).append("corrupt")  # Pillow read (and warned about) it while opening
     return im, ImageInfo(im.format, FORMATS[im.format], width, height, exif, taken_at, lat, lon)
+
+
+# Markup a browser or a PHP interpreter would act on, were the file ever served as text.
+_ACTIVE = (b"<script", b"<html", b"<iframe", b"<svg", b"<body", b"<object", b"<embed", b"<?php", b"<!doctype", b"javascript:")
+_SCAN_CHUNK = 1 << 20
+
+
+def _has_active_content(data: bytes) -> bool:
+    lowered = data.lower()  # plain substring search: far faster than a regex alternation on bytes
+    return any(marker in lowered for marker in _ACTIVE)
+
+
+def _jpeg_metadata(f: io.BufferedReader) -> tuple[int, bytes]:
+    """(bytes of APPn/COM segments, their contents) from SOI up to the first SOS."""
+    f.seek(2)
+    total, parts = 0, []
+    while True:
+        head = f.read(4)
+        if len(head) < 4 or head[0] != 0xFF:
+            break
+        marker, length = head[1], struct.unpack(">H", head[2:])[0]
+        if marker == 0xDA or length < 2:  # start of scan: the metadata is behind us
+            break
+        body_len = length - 2
+        if 0xE0 <= marker <= 0xEF or marker == 0xFE:
+            total += body_len
+            if total <= 16 * 1024 * 1024:
+                parts.append(f.read(body_len))
+                continue
+        f.seek(body_len, io.SEEK_CUR)
+    return total, b"".join(parts)
+
+
+def _png_metadata(f: io.BufferedReader) -> tuple[int, bytes, int]:
+    """(bytes of ancillary text chunks, their contents, offset just after IEND)."""
+    f.seek(8)
+    total, parts = 0, []
+    while True:
+        head = f.read(8)
+        if len(head) < 8:
+            return total, b"".join(parts), f.tell()
+        length, kind = struct.unpack(">I4s", head)
+        if kind in (b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"iCCP"):
+            total += length
+            if total <= 16 * 1024 * 1024:
+                parts.append(f.read(length))
+                f.seek(4, io.SEEK_CUR)
+                continue
+        f.seek(length + 4, io.SEEK_CUR)
+        if kind == b"IEND":
+            return total, b"".join(parts), f.tell()
+
+
+def _image_end(f: io.BufferedReader, fmt: str, size: int) -> int:
+    if fmt == "WEBP":
+        f.seek(4)
+        riff = f.read(4)
+        return min(size, struct.unpack("<I", riff)[0] + 8) if len(riff) == 4 else size
+    # JPEG: the last EOI (photos with MPF or a motion-photo video carry more images after the first)
+    tail_start = max(0, size - _SCAN_CHUNK)
+    f.seek(tail_start)
+    at = f.read().rfind(b"\xff\xd9")
+    return tail_start + at + 2 if at >= 0 else size
+
+
+def screen_content(path: Path, fmt: str, max_metadata: int) -> None:
+    """Refuse polyglots and oversized metadata. A photo is evidence, not a container:
+    no ZIP riding behind the image, no markup in the metadata or after the image data,
+    no metadata blocks larger than any phone writes.
+
+    Reads the metadata segments and what follows the image data, never the compressed
+    pixels in between, so a 5 MB photo costs well under a millisecond here.
+    """
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        if fmt == "PNG":
+            meta_bytes, meta, end = _png_metadata(f)
+        else:
+            meta_bytes, meta = _jpeg_metadata(f) if fmt == "JPEG" else (0, b"")
+            if fmt == "WEBP":
+                f.seek(0)
+                meta = f.read(min(size, 64 * 1024))
+            end = _image_end(f, fmt, size)
+        if meta_bytes > max_metadata:
+            raise ImageRejected("media.metadata_too_large", "图片的元数据（EXIF 等）过大，疑似被篡改",
+                                "The image's metadata (EXIF etc.) is implausibly large", )
+        if _has_active_content(meta):
+            raise ImageRejected("media.polyglot", "图片中夹带网页或脚本内容，已拒收", "The image carries HTML or script content")
+        f.seek(end)
+        overlap = b""
+        while chunk := f.read(_SCAN_CHUNK):  # whatever follows the image, streamed
+            if _has_active_content(overlap + chunk):
+                raise ImageRejected("media.polyglot", "图片中夹带网页或脚本内容，已拒收", "The image carries HTML or script content")
+            overlap = chunk[-16:]
+    if zipfile.is_zipfile(path):
+        raise ImageRejected("media.polyglot", "图片中夹带压缩包（ZIP），已拒收", "The image carries a ZIP archive")
 
 
 @lru_cache(maxsize=16)

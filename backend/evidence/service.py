@@ -21,7 +21,7 @@ from ..auth.access import Identity
 from ..auth.models import Role
 from ..errors import ApiError, Conflict, Forbidden, NotFound
 from ..errors import invalid as _error
-from ..extensions import db
+from ..extensions import db, end_read_transaction
 from ..models_base import utcnow
 from . import imaging
 from .models import Media, MediaCitation, MediaUpload
@@ -95,6 +95,7 @@ def receive(sha256: str, stream: BinaryIO, *, content_length: int | None, conten
     """`PUT /media/<sha256>`: a whole file, or one `Content-Range` chunk of it."""
     limit = current_app.config["MEDIA_MAX_BYTES"]
     existing = db.session.get(Media, sha256)
+    end_read_transaction()  # no lock or pooled connection held while the body trickles in
     if existing is not None and store().has_original(sha256):
         for _ in _read_exactly(stream, content_length, limit):  # drain; nothing stored twice
             pass
@@ -156,6 +157,7 @@ def _receive_chunk(sha256: str, stream: BinaryIO, rng: tuple[int, int, int], lim
         raise Conflict("upload.offset_mismatch", "续传位置不符，请从服务器记录的位置继续", "Resume from the offset the server has",
                        details={"offset": offset})
     expected = end - start + 1
+    end_read_transaction()
     try:
         new_size = st.append_partial(sha256, _read_exactly(stream, expected, expected), limit=total)
     except TooLarge:
@@ -193,6 +195,11 @@ def _finalize(sha256: str, staged: Path, actual: str, size: int, identity: Ident
         cfg = current_app.config
         syncer.start()
         im, info = imaging.open_image(staged, cfg["MEDIA_MAX_PIXELS"])
+        try:
+            imaging.screen_content(staged, info.format, cfg["MEDIA_MAX_METADATA_BYTES"])
+        except imaging.ImageRejected:
+            im.close()
+            raise
         with im:
             lines = _watermark_for(info, identity.officer, None)
             thumb, display = imaging.render_derivatives(im, lines, cfg.get("WATERMARK_FONT"))
@@ -204,10 +211,14 @@ def _finalize(sha256: str, staged: Path, actual: str, size: int, identity: Ident
         _join(syncer)
         staged.unlink(missing_ok=True)
         raise
-    st.put_derived(sha256, "thumb", thumb)
-    st.put_derived(sha256, "display", display)
     syncer.join()
-    st.commit_original(sha256, staged, synced=True)
+    try:
+        st.put_derived(sha256, "thumb", thumb)
+        st.put_derived(sha256, "display", display)
+        st.commit_original(sha256, staged, synced=True)
+    except BaseException:  # disk full: no half-written original left in tmp/
+        staged.unlink(missing_ok=True)
+        raise
     media = Media(
         sha256=sha256, bytes=size, content_type=info.content_type, width=info.width, height=info.height,
         exif=info.exif, taken_at=info.taken_at, lat=info.lat, lon=info.lon, uploaded_by_id=identity.officer.id,

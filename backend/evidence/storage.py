@@ -102,9 +102,13 @@ class FilesystemStore:
         dest = self._derived(sha256, variant)
         dest.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(dir=self.root / "tmp", prefix="dv-")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(name, dest)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(name, dest)
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
 
     def has_derived(self, sha256: str, variant: str) -> bool:
         return self._derived(sha256, variant).is_file()
@@ -124,14 +128,18 @@ class FilesystemStore:
         """Append a chunk stream; fsync so an acknowledged offset survives a crash."""
         path = self.partial_path(sha256)
         with open(path, "ab") as f:
-            size = f.tell()
-            for chunk in chunks:
-                size += len(chunk)
-                if size > limit:
-                    raise TooLarge()
-                f.write(chunk)
-            f.flush()
-            os.fsync(f.fileno())
+            start = size = f.tell()
+            try:
+                for chunk in chunks:
+                    size += len(chunk)
+                    if size > limit:
+                        raise TooLarge()
+                    f.write(chunk)
+                f.flush()
+                os.fsync(f.fileno())
+            except OSError:  # disk full or I/O error: keep only what was acknowledged before
+                f.truncate(start)
+                raise
         return size
 
     def truncate_partial(self, sha256: str, size: int) -> None:

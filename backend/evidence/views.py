@@ -42,6 +42,12 @@ def upload(sha256: str):
     """Upload a photo by its SHA-256 (the server recomputes it). Idempotent; resumable
     with `Content-Range` chunks (see docs/evidence.md)."""
     _check_hash(sha256)
+    declared = (request.mimetype or "").lower()
+    if declared and not (declared.startswith("image/") or declared == "application/octet-stream"):
+        # the type itself is always detected from the content; a non-image label is a lie worth refusing
+        raise ApiError("media.unsupported_type", "只接受照片（image/* 或 application/octet-stream）",
+                       "Only photos are accepted (image/* or application/octet-stream)", status=415,
+                       details={"declared": declared})
     request.max_content_length = current_app.config["MEDIA_MAX_BYTES"]
     length = request.content_length
     if length is not None and length > current_app.config["MEDIA_MAX_BYTES"]:

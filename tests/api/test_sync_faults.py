@@ -4,13 +4,7 @@ and every record retried to success, is stored exactly once."""
 from __future__ import annotations
 
 import http.client
-import json
-import os
 import random
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -19,57 +13,11 @@ from datetime import datetime, timezone
 from sqlalchemy import func, select
 
 from backend.extensions import db
-from tests.conftest import ROOT
+from tests.server import Server
 
 RECORDS = 300
 BATCH = 15
 KILLS = 4
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, database_url: str, media: str, secret: str) -> None:
-        self.port = _free_port()
-        self.env = {**os.environ, "DATABASE_URL": database_url, "MEDIA_ROOT": media, "SECRET_KEY": secret,
-                    "APP_ENV": "development", "SPATIALITE_LIBRARY_PATH": "mod_spatialite", "SYNC_RATE_LIMIT": "10000 per minute"}
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", "1", "--threads", "2",
-             "--no-control-socket", "--log-level", "warning", "wsgi:app"],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                if self.request("GET", "/api/v1/health")[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("server did not start")
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(timeout=10)
-            # gunicorn's worker is a child: make sure nothing is left serving or holding locks
-            subprocess.run(["pkill", "-9", "-f", f"127.0.0.1:{self.port}"], check=False)
-
-    def request(self, method: str, path: str, body: dict | None = None, token: str | None = None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
-        resp = conn.getresponse()
-        data = resp.read()
-        conn.close()
-        return resp.status, (json.loads(data) if data else None)
 
 
 def test_records_survive_sigkill_exactly_once(app, demo, database_url, tmp_path):
