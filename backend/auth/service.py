@@ -13,6 +13,7 @@ from typing import Any, Iterable
 from flask import current_app
 from sqlalchemy import select
 
+from ..audit import service as audit
 from ..errors import ApiError, Conflict, Forbidden, NotFound, Unauthorized
 from ..extensions import db
 from ..models_base import utcnow
@@ -94,6 +95,11 @@ def login(username: str, password: str, device_id: str, *, label: str = "", user
     # verify even when the user is unknown: equal timing, no username oracle
     ok = verify_password(officer.password_hash if officer else None, password)
     if officer is None or not ok or not officer.active:
+        # 执法全过程记录 includes who tried to get in; the refusal itself stays the same for all
+        audit.record("auth.login_failed", "officer", str(officer.id) if officer else username[:64],
+                     jurisdiction_id=officer.jurisdiction_id if officer else None, device_id=device_id[:64],
+                     details={"username": username[:64], "reason": "inactive" if officer and ok else "credentials"})
+        db.session.commit()
         raise _invalid_credentials()
     if needs_rehash(officer.password_hash):
         officer.password_hash = hash_password(password)
@@ -103,6 +109,8 @@ def login(username: str, password: str, device_id: str, *, label: str = "", user
     session.officer_id = officer.id
     db.session.add(session)
     pair = _issue(session)
+    audit.record("auth.login", "officer", str(officer.id), jurisdiction_id=officer.jurisdiction_id, actor_id=officer.id,
+                 device_id=device.device_id, details={"session": session.id, "app_version": app_version[:32]})
     db.session.commit()
     return pair
 
@@ -121,6 +129,8 @@ def refresh(refresh_token: str) -> TokenPair:
         if session.revoked_at is None:
             session.revoked_at = utcnow()
             session.revoked_reason = "refresh_reused"
+            audit.record("auth.refresh_reused", "device_session", session.id, jurisdiction_id=session.device.jurisdiction_id,
+                         actor_id=session.officer_id, device_id=session.device.device_id)
             db.session.commit()
         raise Unauthorized(
             "auth.refresh_reused", "登录凭据已被重复使用，已强制下线，请重新登录", "Refresh token reused; session revoked"
@@ -184,6 +194,8 @@ def profile(identity: Identity) -> dict[str, Any]:
 def logout(identity: Identity) -> None:
     identity.session.revoked_at = utcnow()
     identity.session.revoked_reason = "logout"
+    audit.record("auth.logout", "device_session", identity.session.id, jurisdiction_id=identity.jurisdiction_id,
+                 actor_id=identity.officer.id, device_id=identity.device.device_id)
     db.session.commit()
 
 
@@ -209,6 +221,8 @@ def revoke_device(device: Device, reason: str, by: Officer | None = None) -> Dev
     ):
         session.revoked_at = now
         session.revoked_reason = "device_revoked"
+    audit.record("device.revoked", "device", device.device_id, jurisdiction_id=device.jurisdiction_id,
+                 actor_id=by.id if by else None, details={"reason": reason[:255]})
     db.session.commit()
     return device
 
@@ -290,6 +304,9 @@ def create_officer(
             raise Conflict("certificate.number_taken", "执法证号已存在", "Certificate number already registered")
         officer.certificates.append(Certificate(**certificate))
     db.session.add(officer)
+    db.session.flush()
+    audit.record("officer.created", "officer", str(officer.id), jurisdiction_id=jurisdiction_id,
+                 details={"username": username, "role": role, "certificate": (certificate or {}).get("number")})
     db.session.commit()
     return officer
 

@@ -469,3 +469,12 @@ def inspection_to_dict(i: Inspection) -> dict[str, Any]:
         "rectify_deadline": i.rectify_deadline, "reinspect_due": i.reinspect_due, "follow_up": i.follow_up,
         "notes": i.notes, "photos": i.photos or [], "captured_at": i.captured_at, "received_at": i.received_at,
     }
+
+
+def record_track_export(identity: Identity, patrol: Patrol, fmt: str) -> None:
+    """Exports of where officers were are personal data leaving the system: audited."""
+    from ..audit import service as audit
+
+    audit.record("patrol.exported", "patrol", patrol.id, jurisdiction_id=patrol.jurisdiction_id, actor_id=identity.officer.id,
+                 device_id=identity.device.device_id, details={"format": fmt})
+    db.session.commit()

@@ -64,9 +64,11 @@ def get_patrol(patrol_id: str):
 def get_track(args: dict, patrol_id: str):
     """The cleaned track as GeoJSON, GPX 1.1 or KML (`?format=`), optionally simplified (`?simplify=` metres)."""
     patrol = service.get_patrol(patrol_id)
-    service.check_can_read_patrol(current_identity(), patrol)
+    identity = current_identity()
+    service.check_can_read_patrol(identity, patrol)
     fixes = service.track_fixes(patrol, args["simplify"])
     fmt = args["format"]
+    service.record_track_export(identity, patrol, fmt)
     name = f"巡查 {patrol.started_at.date().isoformat()} {patrol.id[:8]}"
     if fmt == "geojson":
         body = json.dumps(to_geojson(fixes, {"patrol_id": patrol.id, "name": name}), ensure_ascii=False).encode()

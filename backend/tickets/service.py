@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from ..audit import service as audit
 from ..auth.access import Identity, other_jurisdiction
 from ..auth.models import Officer
-from ..errors import ApiError, Conflict, NotFound
+from ..errors import ApiError, Conflict, Forbidden, NotFound
 from ..errors import invalid as _invalid
 from ..extensions import commit, db
 from ..models_base import LOCAL_TZ, utcnow
@@ -109,6 +109,13 @@ def check_number(number: str, device_id: str, issued_at: datetime, ticket_id: st
     return row
 
 
+def _may_void(officer_id: int, row: TicketNumber) -> bool:
+    if row.book.officer_id == officer_id:
+        return True
+    ticket = db.session.get(Ticket, row.ticket_id) if row.ticket_id else None
+    return ticket is not None and any(o.get("id") == officer_id for o in ticket.officers or [])
+
+
 def void_number(identity: Identity, number: str, reason: str) -> TicketNumber:
     """Void a spoiled form (never issued) or an issued ticket (corrections: void + reissue)."""
     row = db.session.get(TicketNumber, number)
@@ -116,6 +123,10 @@ def void_number(identity: Identity, number: str, reason: str) -> TicketNumber:
         raise NotFound("ticket.number_unknown", "决定书编号不存在", "Unknown form number")
     if row.book.jurisdiction_id != identity.jurisdiction_id:
         raise other_jurisdiction()
+    if identity.role == "officer" and not _may_void(identity.officer.id, row):
+        # a colleague cannot void someone else's form or decision: that goes through the 中队长
+        raise Forbidden("ticket.not_yours", "只能作废本人号段的编号或本人作出的决定书，其他请由中队长处理",
+                        "You may void only numbers of your own block or decisions you made; ask a supervisor")
     if not reason.strip():
         raise _invalid("ticket.void_reason_required", "作废须写明原因", "A reason is required to void")
     if row.status == "voided":
@@ -271,12 +282,35 @@ def mask_name(name: str) -> str:
     return name[:1] + "*" * max(1, len(name) - 1) if name else ""
 
 
-def ticket_to_dict(ticket: Ticket) -> dict[str, Any]:
+def mask_id_number(value: str | None) -> str | None:
+    """330203199001011234 → 3302************34: enough to tell two parties apart."""
+    if not value:
+        return value
+    return value[:4] + "*" * max(0, len(value) - 6) + value[-2:] if len(value) > 6 else "*" * len(value)
+
+
+def mask_phone(value: str | None) -> str | None:
+    """13812345678 → 138****5678."""
+    if not value or len(value) < 7:
+        return value
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def needs_personal_data(identity: Identity, ticket: Ticket) -> bool:
+    """Who sees a party's full ID number and phone: the officers who made the decision
+    and the supervisors who collect and review it; colleagues and IT admins see them masked."""
+    return identity.role == "supervisor" or any(o.get("id") == identity.officer.id for o in ticket.officers or [])
+
+
+def ticket_to_dict(ticket: Ticket, reveal: bool = True) -> dict[str, Any]:
+    party_id, party_phone = ticket.party_id_number, ticket.party_phone
+    if not reveal:
+        party_id, party_phone = mask_id_number(party_id), mask_phone(party_phone)
     return {
         "id": ticket.id, "number": ticket.number, "status": ticket.status, "issued_at": ticket.issued_at,
         "agency_name": ticket.agency_name,
-        "party": {"type": ticket.party_type, "name": ticket.party_name, "id_number": ticket.party_id_number,
-                  "address": ticket.party_address, "phone": ticket.party_phone},
+        "party": {"type": ticket.party_type, "name": ticket.party_name, "id_number": party_id,
+                  "address": ticket.party_address, "phone": party_phone},
         "place": {"lat": ticket.lat, "lon": ticket.lon, "accuracy": ticket.accuracy_m, "text": ticket.place_text,
                   "grid_id": ticket.grid_id},
         "matter": {"code": ticket.matter_code, "name": ticket.matter_name, "legal_basis": ticket.legal_basis,
@@ -333,3 +367,10 @@ def published(limit: int = 200) -> list[dict[str, Any]]:
         "party": t.party_name if t.party_type == "organization" else mask_name(t.party_name), "matter": t.matter_name,
         "penalty_kind": t.penalty_kind, "amount_fen": t.amount_fen,
     } for t in rows]
+
+
+def record_print(identity: Identity, ticket: Ticket, fmt: str) -> None:
+    """Every print or PDF of a decision (it carries the party's personal data) is audited."""
+    audit.record("ticket.printed", "ticket", ticket.number, jurisdiction_id=ticket.jurisdiction_id, actor_id=identity.officer.id,
+                 device_id=identity.device.device_id, details={"format": fmt})
+    db.session.commit()

@@ -65,8 +65,9 @@ def void(args: dict, number: str):
 @blp.response(200, TicketSchema)
 def get_ticket(number: str):
     ticket = service.get_ticket(number)
-    service.check_can_read(current_identity(), ticket)
-    return service.ticket_to_dict(ticket)
+    identity = current_identity()
+    service.check_can_read(identity, ticket)
+    return service.ticket_to_dict(ticket, reveal=service.needs_personal_data(identity, ticket))
 
 
 def verify_url(ticket) -> str:
@@ -84,7 +85,9 @@ def verify_url(ticket) -> str:
 def print_ticket(args: dict, number: str):
     """The printable decision with a QR code to its public verification page."""
     ticket = service.get_ticket(number)
-    service.check_can_read(current_identity(), ticket)
+    identity = current_identity()
+    service.check_can_read(identity, ticket)
+    service.record_print(identity, ticket, args["format"])
     data = service.ticket_to_dict(ticket)
     url = verify_url(ticket)
     if args["format"] == "pdf":
@@ -100,8 +103,9 @@ def print_ticket(args: dict, number: str):
 @blp.response(200, TicketSchema)
 def publication(args: dict, number: str):
     """公示: publish a decision on the public page, or withdraw it (with a reason)."""
-    ticket = service.set_publication(current_identity(), service.get_ticket(number), args["publish"], args["reason"])
-    return service.ticket_to_dict(ticket)
+    identity = current_identity()
+    ticket = service.set_publication(identity, service.get_ticket(number), args["publish"], args["reason"])
+    return service.ticket_to_dict(ticket, reveal=service.needs_personal_data(identity, ticket))
 
 
 @public_bp.route("/public/decisions")

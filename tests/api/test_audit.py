@@ -2,9 +2,10 @@
 reordering and truncation made directly in the database."""
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from backend.audit import service as audit
+from backend.audit.models import AuditEntry
 from backend.extensions import db
 
 
@@ -93,3 +94,24 @@ def test_recording_a_forged_chain_head_is_caught(app, runner, demo):
         db.session.execute(text("UPDATE audit_chains SET last_hash = :h WHERE chain = 1"), {"h": "f" * 64})
         db.session.commit()
     assert _verify(runner).exit_code == 1
+
+
+def test_logins_failures_logouts_revocations_exports_and_prints_are_recorded(app, client, demo, auth):
+    from tests.api.test_tickets import issue, lease
+
+    phone = auth.login("zf001")
+    client.post("/api/v1/auth/login", json={"username": "zf001", "password": "wrong-pass1", "device_id": "dev-guess-0001"},
+                environ_base={"REMOTE_ADDR": "127.8.0.1"})
+    (number,) = lease(client, phone, 1)
+    issue(app, phone, number)
+    assert client.get(f"/api/v1/tickets/{number}/print?format=html", headers=phone.headers).status_code == 200
+    boss = auth.login("zd001")
+    lost = auth.login("zf002")
+    assert client.post(f"/api/v1/devices/{lost.device_id}/revoke", json={"reason": "手机丢失"}, headers=boss.headers).status_code == 200
+    assert client.post("/api/v1/auth/logout", headers=phone.headers).status_code in (200, 204)
+    with app.app_context():
+        from backend.auth import service
+
+        service.create_officer(username="zf009", name="新队员", role="auxiliary", password="abc12345", jurisdiction_id=1)
+        actions = {e.action for e in db.session.scalars(select(AuditEntry))}
+    assert {"officer.created", "auth.login", "auth.login_failed", "ticket.printed", "device.revoked", "auth.logout"} <= actions

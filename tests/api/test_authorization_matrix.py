@@ -1,4 +1,4 @@
-"""Authorization matrix: every API endpoint × identity × own/other jurisdiction.
+"""Authorization matrix: every API endpoint × identity × own/other jurisdiction × own/other record.
 
 The table below is the specification. The test collects the live route table and fails
 when an endpoint has no entry, so a new endpoint cannot ship without deciding who may
@@ -7,7 +7,8 @@ call it. Each entry is checked over HTTP with real tokens:
 * allowed roles get a 2xx, other roles 403 `auth.role_forbidden`;
 * anonymous, a revoked device and an expired token get 401 (public endpoints: 2xx);
 * for resources bound to a jurisdiction, another street's resource is 403
-  `auth.other_jurisdiction` for everyone but a district-level admin.
+  `auth.other_jurisdiction` for everyone but a district-level admin;
+* a colleague of the same street (zf002) on zf001's record gets what `colleague` says.
 """
 from __future__ import annotations
 
@@ -57,6 +58,9 @@ class Spec:
     denied_code: str | dict = "auth.role_forbidden"  # what a role outside `allowed` gets (per role if a dict)
     declared: frozenset[str] | None = None  # the decorator's roles when the service narrows them further
     other_code: str | None = None  # what another street gets (default: denied_code or other_jurisdiction)
+    # what zf002 — an officer of the same street who neither made nor was given the record —
+    # gets: None = the same as the record's own officer
+    colleague: str | None = None
 
 
 def _path(p: str) -> Builder:
@@ -277,9 +281,11 @@ MATRIX: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/matters"): Spec(ALL, _path("/api/v1/matters")),
     ("GET", "/api/v1/matters/<string:code>"): Spec(ALL, _path("/api/v1/matters/SR-001")),
     ("GET", "/api/v1/patrols"): Spec(ALL, _path("/api/v1/patrols")),
-    ("GET", "/api/v1/patrols/<string:patrol_id>"): Spec(ALL, lambda c, w: (f"/api/v1/patrols/{_make_patrol(c, w)}", None), scoped=True),
+    ("GET", "/api/v1/patrols/<string:patrol_id>"): Spec(ALL, lambda c, w: (f"/api/v1/patrols/{_make_patrol(c, w)}", None), scoped=True,
+                                                        colleague="patrol.not_participant"),
     ("GET", "/api/v1/patrols/<string:patrol_id>/track"): Spec(
-        ALL, lambda c, w: (f"/api/v1/patrols/{_make_patrol(c, w)}/track?format=gpx", None), scoped=True),
+        ALL, lambda c, w: (f"/api/v1/patrols/{_make_patrol(c, w)}/track?format=gpx", None), scoped=True,
+        colleague="patrol.not_participant"),
     ("GET", "/api/v1/inspections"): Spec(ALL, _path("/api/v1/inspections")),
     ("PUT", "/api/v1/media/<string:sha256>"): Spec(ALL, _upload),
     ("GET", "/api/v1/rules"): Spec(ALL, _path("/api/v1/rules")),
@@ -287,7 +293,8 @@ MATRIX: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/ticket-books"): Spec(frozenset({OFFICER}), lambda c, w: ("/api/v1/ticket-books", {"count": 2})),
     ("GET", "/api/v1/ticket-books/report"): Spec(MANAGERS, _path("/api/v1/ticket-books/report")),
     ("POST", "/api/v1/ticket-numbers/<string:number>/void"): Spec(
-        frozenset({OFFICER, SUPERVISOR}), lambda c, w: (f"/api/v1/ticket-numbers/{_fresh_number(c, w)}/void", {"reason": "作废"}), scoped=True),
+        frozenset({OFFICER, SUPERVISOR}), lambda c, w: (f"/api/v1/ticket-numbers/{_fresh_number(c, w)}/void", {"reason": "作废"}), scoped=True,
+        colleague="ticket.not_yours"),
     ("GET", "/api/v1/tickets/<string:number>"): Spec(
         frozenset({OFFICER, SUPERVISOR, ADMIN}), lambda c, w: (f"/api/v1/tickets/{_ticket(c, w)}", None), scoped=True),
     ("GET", "/api/v1/tickets/<string:number>/print"): Spec(
@@ -302,7 +309,7 @@ MATRIX: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/tasks/<int:task_id>"): Spec(ALL, lambda c, w: (f"/api/v1/tasks/{_task(c, w)}", None), scoped=True),
     ("POST", "/api/v1/tasks/<int:task_id>/status"): Spec(
         frozenset({OFFICER}), lambda c, w: (f"/api/v1/tasks/{_task(c, w, fresh=True)}/status", {"status": "accepted"}), scoped=True,
-        denied_code={AUXILIARY: "task.not_yours"}, declared=frozenset({OFFICER, AUXILIARY})),
+        denied_code={AUXILIARY: "task.not_yours"}, declared=frozenset({OFFICER, AUXILIARY}), colleague="task.not_yours"),
     ("POST", "/api/v1/tasks/<int:task_id>/review"): Spec(
         MANAGERS, lambda c, w: (f"/api/v1/tasks/{_task(c, w, fresh=True, done=True)}/review", {"status": "closed"}), scoped=True),
     ("GET", "/api/v1/sync/incomplete"): Spec(MANAGERS, _path("/api/v1/sync/incomplete")),
@@ -445,6 +452,16 @@ def test_matrix(ctx: Ctx, route):
             else:
                 other = spec.other_code or ("media.forbidden" if spec.denied_code == "media.forbidden" else "auth.other_jurisdiction")
                 assert_error(resp, 403, other)
+
+    # own/other record: a colleague of the same street on a record that is not theirs
+    if OFFICER in spec.allowed:
+        colleague = ctx.auth.login("zf002")
+        path, body = spec.build(ctx, "own")
+        resp = _call(ctx, method, path, body, colleague.headers)
+        if spec.colleague is None:
+            assert _status_ok(resp.status_code), (route, "colleague", resp.status_code, resp.get_json())
+        else:
+            assert_error(resp, 403, spec.colleague)
 
     # a revoked device and an expired token are refused before any role check
     victim = ctx.auth.login("zd001")

@@ -270,3 +270,27 @@ def test_publication_lists_masked_decisions_and_withdrawal_is_recorded(app, clie
         from backend.audit.service import entries_for
 
         assert [e.action for e in entries_for("ticket", b)] == ["ticket.issued", "ticket.published", "ticket.publication_withdrawn"]
+
+
+def test_only_the_deciding_officers_or_a_supervisor_may_void_a_decision(app, client, demo, auth):
+    """A colleague of the same street cannot void someone else's ticket (insider threat)."""
+    phone = auth.login("zf001")
+    a, b = lease(client, phone, 2)
+    issue(app, phone, a)  # zf001 + zf002 decided it
+    issue(app, phone, b, co="zf003")
+    colleague = auth.login("zf002")
+    assert_error(client.post(f"/api/v1/ticket-numbers/{b}/void", json={"reason": "x"}, headers=colleague.headers), 403, "ticket.not_yours")
+    assert client.post(f"/api/v1/ticket-numbers/{a}/void", json={"reason": "写错"}, headers=colleague.headers).status_code == 200
+    assert client.post(f"/api/v1/ticket-numbers/{b}/void", json={"reason": "写错"}, headers=auth.login("zd001").headers).status_code == 200
+
+
+def test_the_partys_id_number_and_phone_are_masked_for_those_who_do_not_need_them(app, client, demo, auth):
+    phone = auth.login("zf001")
+    (number,) = lease(client, phone, 1)
+    party = {"type": "citizen", "name": "张三", "id_number": "11010519491231002X", "address": "某路 1 号", "phone": "13812345678"}
+    issue(app, phone, number, party=party)
+    full = {"id_number": "11010519491231002X", "phone": "13812345678"}
+    masked = {"id_number": "1101************2X", "phone": "138****5678"}
+    for username, expected in (("zf001", full), ("zf002", full), ("zd001", full), ("zf003", masked), ("admin", masked)):
+        body = client.get(f"/api/v1/tickets/{number}", headers=auth.login(username).headers).get_json()
+        assert {k: body["party"][k] for k in expected} == expected, username
