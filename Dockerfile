@@ -12,7 +12,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 # SpatiaLite keeps the embedded engine usable in the image (single-box deployments)
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libsqlite3-mod-spatialite fonts-wqy-microhei \
+ && apt-get install -y --no-install-recommends libsqlite3-mod-spatialite fonts-wqy-microhei postgresql-client \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -95,6 +95,28 @@ class MeSchema(Schema):
     grids = fields.List(fields.Nested(GridRefSchema), required=True, metadata={"description": "grids this officer is responsible for (分包)"})
     device = fields.Nested(DeviceSchema, required=True)
     session_id = fields.String(required=True)
+    confirm_code = fields.String(required=True, metadata={
+        "description": "this month's 6-digit code the officer tells a teammate's phone to co-sign a ticket offline"})
+
+
+class ConfirmVerifierSchema(Schema):
+    salt = fields.String(required=True)
+    iterations = fields.Integer(required=True)
+    hash = fields.String(required=True, metadata={"description": "hex PBKDF2-HMAC-SHA256(code, salt, iterations)"})
+    month = fields.String(required=True)
+
+
+class TeamMemberSchema(Schema):
+    id = fields.Integer(required=True)
+    username = fields.String(required=True)
+    name = fields.String(required=True)
+    role = fields.String(required=True)
+    certificates = fields.List(fields.Nested(CertificateSchema), required=True)
+    confirm = fields.Nested(ConfirmVerifierSchema, allow_none=True, required=True)
+
+
+class TeamSchema(Schema):
+    items = fields.List(fields.Nested(TeamMemberSchema), required=True)
 
 
 OfficerPageSchema = page_schema(OfficerSchema, "OfficerPage")

@@ -188,7 +188,43 @@ def profile(identity: Identity) -> dict[str, Any]:
         "grids": catalog.grids_of_officer(officer.id),
         "device": identity.device,
         "session_id": identity.session.id,
+        "confirm_code": confirm_code(officer),
     }
+
+
+CONFIRM_ITERATIONS = 200_000  # slows guessing a 6-digit code on a stolen phone's cache
+
+
+def _confirm_month(day: date | None = None) -> str:
+    return (day or date.today()).strftime("%Y-%m")
+
+
+def confirm_code(officer: Officer, month: str | None = None) -> str:
+    """The officer's co-signing code for a month: 6 digits from an HMAC of the server's
+    key. The officer reads it on their own phone and tells it to a teammate's phone,
+    which checks it offline against the verifier in the team roster (两人执法的确认)."""
+    month = month or _confirm_month()
+    mac = hmac.new(current_app.config["SECRET_KEY"].encode(), f"confirm:{officer.id}:{month}".encode(), "sha256").digest()
+    return f"{int.from_bytes(mac[:8], 'big') % 1_000_000:06d}"
+
+
+def confirm_verifier(officer: Officer, month: str | None = None) -> dict[str, Any]:
+    import hashlib
+
+    month = month or _confirm_month()
+    salt = hashlib.sha256(f"{officer.id}:{month}:{officer.username}".encode()).hexdigest()[:32]
+    digest = hashlib.pbkdf2_hmac("sha256", confirm_code(officer, month).encode(), bytes.fromhex(salt), CONFIRM_ITERATIONS)
+    return {"salt": salt, "iterations": CONFIRM_ITERATIONS, "hash": digest.hex(), "month": month}
+
+
+def team(identity: Identity) -> list[dict[str, Any]]:
+    """The street's active officers and auxiliaries with their certificates (what the
+    phone's rules engine needs offline to check the second officer) — no phones, no IDs."""
+    rows = db.session.scalars(select(Officer).where(
+        Officer.jurisdiction_id == identity.jurisdiction_id, Officer.active.is_(True),
+        Officer.role.in_(("officer", "auxiliary", "supervisor"))).order_by(Officer.username)).all()
+    return [{"id": o.id, "username": o.username, "name": o.name, "role": o.role, "certificates": o.certificates,
+             "confirm": confirm_verifier(o) if o.role == "officer" else None} for o in rows]
 
 
 def logout(identity: Identity) -> None:

@@ -15,6 +15,7 @@ from .schemas import (
     LoginSchema,
     MeSchema,
     OfficerCreateSchema,
+    TeamSchema,
     OfficerPageSchema,
     OfficerSchema,
     RefreshSchema,
@@ -81,6 +82,16 @@ def logout():
 def me():
     """The signed-in officer's profile, certificate, grids and device."""
     return service.profile(current_identity())
+
+
+@blp.route("/team", methods=["GET"])
+@authenticated
+@blp.etag
+@blp.response(200, TeamSchema)
+def team():
+    """The caller's street: who can co-sign a ticket (certificates) and the verifiers of
+    their monthly confirmation codes, cached by the phone for offline work."""
+    return {"items": service.team(current_identity())}
 
 
 @blp.route("/officers", methods=["GET"])

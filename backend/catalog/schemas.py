@@ -85,6 +85,7 @@ class TierSchema(Schema):
 class MatterSchema(Schema):
     code = fields.String(required=True)
     name = fields.String(required=True)
+    initials = fields.String(required=True, metadata={"description": "pinyin initials of the name (占道经营 → zdjy) for search"})
     domain = fields.String(required=True, metadata={"description": "门类"})
     legal_basis = fields.String(required=True, metadata={"description": "违法依据"})
     penalty_basis = fields.String(required=True, metadata={"description": "处罚依据"})

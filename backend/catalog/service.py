@@ -1,7 +1,7 @@
 """Catalog services: jurisdictions, grids (with point → grid), matters."""
 from __future__ import annotations
 
-
+from functools import lru_cache
 from typing import Any
 
 from geoalchemy2.shape import to_shape
@@ -168,10 +168,19 @@ def _range(min_fen: int | None, max_fen: int | None) -> dict[str, int] | None:
     return {"min_fen": min_fen, "max_fen": max_fen}
 
 
+@lru_cache(maxsize=4096)
+def pinyin_initials(text: str) -> str:
+    """占道经营 → zdjy: officers search the catalog by initials on the phone keyboard."""
+    from pypinyin import Style, lazy_pinyin
+
+    return "".join(p[:1] for p in lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore")).lower()
+
+
 def matter_to_dict(m: Matter, empowered: bool) -> dict[str, Any]:
     return {
         "code": m.code,
         "name": m.name,
+        "initials": pinyin_initials(m.name),
         "domain": m.domain,
         "legal_basis": m.legal_basis,
         "penalty_basis": m.penalty_basis,

@@ -32,6 +32,14 @@ def swagger_static(filename: str):
     return send_from_directory(str(swagger_ui_path), filename, max_age=86400)
 
 
+@bp.route("/app-config.json")
+@public
+def app_config():
+    """What the PWA reads at start: the optional base-map tiles (a key stays server-side config)."""
+    cfg = current_app.config
+    return {"map_tile_url": cfg.get("MAP_TILE_URL", ""), "map_tile_attribution": cfg.get("MAP_TILE_ATTRIBUTION", "")}
+
+
 @bp.route("/", defaults={"path": ""})
 @bp.route("/<path:path>")
 def pwa(path: str):

@@ -270,6 +270,7 @@ MATRIX: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/auth/refresh"): Spec(PUBLIC, _refresh_body),
     ("POST", "/api/v1/auth/logout"): Spec(ALL, _path("/api/v1/auth/logout")),
     ("GET", "/api/v1/me"): Spec(ALL, _path("/api/v1/me")),
+    ("GET", "/api/v1/team"): Spec(ALL, _path("/api/v1/team")),
     ("GET", "/api/v1/officers"): Spec(MANAGERS, _path("/api/v1/officers")),
     ("POST", "/api/v1/officers"): Spec(frozenset({ADMIN}), _create_officer, scoped=True),
     ("GET", "/api/v1/officers/<int:officer_id>"): Spec(MANAGERS, _officer_detail, scoped=True),

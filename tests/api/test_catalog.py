@@ -152,3 +152,11 @@ def test_jurisdictions_list_is_scoped(client, demo, auth):
     assert mine["items"][0]["grid_count"] >= 20
     everything = client.get("/api/v1/jurisdictions", headers=auth.login("admin").headers).get_json()
     assert len(everything["items"]) == 2
+
+
+def test_matters_carry_pinyin_initials_for_search(client, demo, auth):
+    session = auth.login("zf001")
+    items = client.get("/api/v1/matters", headers=session.headers).get_json()["items"]
+    by_name = {m["name"]: m["initials"] for m in items}
+    some = next(name for name in by_name if name.startswith("占道"))
+    assert by_name[some].startswith("zd")

@@ -80,3 +80,21 @@ def test_devices_list_shows_who_used_a_phone_and_revocation(client, demo, auth):
     assert row["revoked"] is True and row["revoked_reason"] == "丢失"
     assert row["last_officer_id"] == phone.body["officer"]["id"]
     assert_error(client.post("/api/v1/devices/dev-unknown-1/revoke", json={"reason": "x"}, headers=boss.headers), 404, "device.not_found")
+
+
+def test_team_roster_has_certificates_and_confirm_verifiers_but_no_personal_data(client, demo, auth):
+    import hashlib
+
+    a, b = auth.login("zf001"), auth.login("zf002")
+    team = client.get("/api/v1/team", headers=a.headers).get_json()["items"]
+    names = {m["username"] for m in team}
+    assert {"zf001", "zf002", "fz001", "zd001"} <= names and "zf101" not in names  # own street only
+    assert all("phone" not in m for m in team)
+    zf002 = next(m for m in team if m["username"] == "zf002")
+    assert zf002["certificates"] and zf002["confirm"]["iterations"] >= 100_000
+    assert next(m for m in team if m["username"] == "fz001")["confirm"] is None  # auxiliaries cannot co-sign
+    # the code zf002 sees on their own phone matches the verifier zf001's phone holds
+    code = client.get("/api/v1/me", headers=b.headers).get_json()["confirm_code"]
+    v = zf002["confirm"]
+    assert hashlib.pbkdf2_hmac("sha256", code.encode(), bytes.fromhex(v["salt"]), v["iterations"]).hex() == v["hash"]
+    assert hashlib.pbkdf2_hmac("sha256", b"000000", bytes.fromhex(v["salt"]), v["iterations"]).hex() != v["hash"] or code == "000000"
