@@ -48,7 +48,7 @@ fi
 
 # the PWA (issue: officer app) builds with the system's node/npm, offline-capable
 if [ -f pwa/package.json ]; then
-  if [ ! -f pwa/dist/index.html ] || [ -n "$(find pwa/src pwa/index.html pwa/package.json pwa/vite.config.* -newer pwa/dist/index.html 2>/dev/null | head -1)" ]; then
+  if [ ! -f pwa/dist/index.html ] || [ -n "$(find pwa/src pwa/public pwa/index.html pwa/package.json pwa/vite.config.* -newer pwa/dist/index.html 2>/dev/null | head -1)" ]; then
     echo "==> building the PWA"
     (cd pwa && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
   fi

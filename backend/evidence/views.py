@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from flask import current_app, request, send_file
+from flask import current_app, jsonify, request, send_file
 from flask_smorest import Blueprint
 
 from ..auth.access import authenticated, current_identity, roles
@@ -56,7 +56,9 @@ def upload(sha256: str):
                              content_range=request.headers.get("Content-Range"), identity=current_identity())
     if result.state == "partial":
         body = {"sha256": sha256, "state": "partial", "offset": result.offset, "total": result.total}
-        return UploadStatusSchema().dump(body), 202
+        # a Response is passed through as is (a plain dict would be re-dumped with UploadSchema,
+        # losing `offset`, the one thing the phone needs to continue)
+        return jsonify(UploadStatusSchema().dump(body)), 202
     return result.media, 201 if result.state == "created" else 200
 
 

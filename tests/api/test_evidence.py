@@ -159,6 +159,7 @@ def test_resumable_upload_continues_after_cuts_at_several_offsets(app, client, o
         # the phone sends from its offset to the end, but the connection drops at `cut`
         resp = client.put(f"/api/v1/media/{digest}", data=data[offset:cut], headers={**h, "Content-Range": f"bytes {offset}-{total - 1}/{total}"})
         assert resp.status_code == 202, resp.get_json()
+        assert resp.get_json() == {"sha256": digest, "state": "partial", "offset": cut, "total": total}  # where to go on
         status = client.get(f"/api/v1/media/{digest}/status", headers=h).get_json()
         assert status == {"sha256": digest, "state": "partial", "offset": cut, "total": total}
         offset = status["offset"]

@@ -1,0 +1,162 @@
+"""Browser tests: the built PWA in Debian's headless Chromium, driven by Playwright, against
+a real gunicorn serving the real Flask app on the test database (each engine).
+
+Offline is `context.set_offline(True)`; no CDP session is kept attached (an attached one
+breaks offline emulation). Geolocation is emulated per context.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from backend.extensions import db
+from tests.conftest import ROOT
+from tests.server import Server
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+DIST = ROOT / "pwa" / "dist"
+NINGBO = {"latitude": 29.9700, "longitude": 121.6200, "accuracy": 8}
+
+if not (Path(CHROMIUM).exists() and (DIST / "index.html").exists() and shutil.which("node")):
+    if os.environ.get("CI") == "true":
+        raise RuntimeError(f"browser tests need {CHROMIUM} and a built PWA in {DIST} (make test installs and builds both)")
+    pytest.skip("Chromium or the built PWA is missing (make test provides both)", allow_module_level=True)
+
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright  # noqa: E402
+
+expect.set_options(timeout=15000)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Browser:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def server(app, demo, database_url, tmp_path):
+    """gunicorn on a free port with the built PWA; each test starts from the demo data."""
+    srv = Server(database_url, str(tmp_path / "media"), app.config["SECRET_KEY"], threads=8,
+                 PWA_DIST=str(DIST), SYNC_RATE_LIMIT="100000 per minute", LOGIN_RATE_LIMIT="1000 per minute",
+                 LOGIN_USER_RATE_LIMIT="1000 per minute")
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def context(browser, server, tmp_path) -> BrowserContext:
+    ctx = browser.new_context(base_url=f"http://127.0.0.1:{server.port}", viewport={"width": 360, "height": 640},
+                              geolocation=NINGBO, permissions=["geolocation"], locale="zh-CN", service_workers="allow",
+                              accept_downloads=True)
+    ctx.set_default_timeout(20000)
+    yield ctx
+    ctx.close()
+
+
+ARTIFACTS = ROOT / "tests" / "browser" / "artifacts"
+
+
+@pytest.fixture
+def page(context, request) -> Page:
+    p = context.new_page()
+    errors: list[str] = []
+    p.on("pageerror", lambda e: errors.append(str(e)))
+    p.on("console", lambda m: print(f"[console.{m.type}] {m.text}"))
+    yield p
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        p.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    except Exception:  # noqa: BLE001 - a closed page has nothing to show
+        pass
+    assert not errors, f"uncaught errors in the page: {errors}"
+
+
+def login(page: Page, username: str = "zf001", password: str = "demo1234", pin: str = "2468") -> None:
+    page.goto("/login")
+    page.locator("[data-test=username] input").fill(username)
+    page.locator("[data-test=password] input").fill(password)
+    page.locator("[data-test=login]").click()
+    pin_box = page.locator("[data-test=new-pin] input")
+    pin_box.wait_for()
+    pin_box.fill(pin)
+    page.locator("[data-test=new-pin2] input").fill(pin)
+    page.locator("[data-test=save-pin]").click()
+    expect(page.locator("[data-test=go-patrol]")).to_be_visible()
+    # the offline data is in (numbers leased for officers who can decide penalties)
+    expect(page.locator("[data-test=numbers-left] .van-cell__value")).not_to_have_text("0")
+
+
+def wait_until(page: Page, expression: str, timeout: float = 20) -> None:
+    """Poll a JS expression from Python (page.wait_for_function evaluates strings in the
+    page, which our CSP — rightly — forbids)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        page.wait_for_timeout(100)
+
+
+def wait_for_service_worker(page: Page) -> None:
+    wait_until(page, "!!(navigator.serviceWorker && navigator.serviceWorker.controller)")
+
+
+def go_offline(context: BrowserContext, page: Page) -> None:
+    context.set_offline(True)
+    wait_until(page, "navigator.onLine === false")
+
+
+def go_online(context: BrowserContext, page: Page) -> None:
+    context.set_offline(False)
+    wait_until(page, "navigator.onLine === true")
+
+
+OUTBOX_STATE = """async () => {
+    const open = await new Promise((res, rej) => { const r = indexedDB.open('zhangshang'); r.onsuccess = () => res(r.result); r.onerror = rej })
+    const all = (store) => new Promise((res) => { const q = open.transaction(store).objectStore(store).getAll(); q.onsuccess = () => res(q.result) })
+    const outbox = await all('outbox')
+    const blobs = (await all('blobs')).map((b) => ({ sha256: b.sha256, verified: b.verified, size: b.size }))
+    open.close()
+    return { outbox: outbox.map((r) => ({ id: r.id, kind: r.kind, status: r.status, officer: r.officer, message: r.message })), blobs }
+}"""
+
+
+def outbox_state(page: Page) -> dict:
+    return page.evaluate(OUTBOX_STATE)
+
+
+def wait_synced(page: Page, timeout: float = 45) -> None:
+    """The outbox is empty: every record acknowledged, every photo verified."""
+    deadline = time.monotonic() + timeout
+    while True:
+        st = outbox_state(page)
+        if not st["outbox"] and not [b for b in st["blobs"] if b["verified"] == 0]:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"outbox not drained: {st}")
+        page.wait_for_timeout(300)
+
+
+def count(app, model, **filters: Any) -> int:
+    with app.app_context():
+        q = select(func.count()).select_from(model)
+        for k, v in filters.items():
+            q = q.where(getattr(model, k) == v)
+        n = db.session.scalar(q)
+        db.session.remove()
+        return n
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())

@@ -1,0 +1,272 @@
+"""The officer's PWA in headless Chromium: offline start, patrol, inspection with a photo,
+tickets checked offline, the outbox delivering everything exactly once."""
+from __future__ import annotations
+
+import io
+
+
+from backend.evidence.models import Media
+from backend.patrols.models import Inspection, Patrol
+from backend.tickets.models import Ticket
+from tests import images
+from tests.browser.conftest import count, expect, go_offline, go_online, login, wait_for_service_worker, wait_synced, wait_until
+
+
+def photo_file(tmp_path, name="evidence.jpg", width=800, height=600) -> str:
+    path = tmp_path / name
+    path.write_bytes(images.jpeg(width, height, lat=29.97, lon=121.62, taken="2026:11:20 10:00:00"))
+    return str(path)
+
+
+def big_photo_file(tmp_path) -> str:
+    """About 1.5 MB: six resumable chunks."""
+    path = tmp_path / "big.jpg"
+    im = images.picture(2000, 1500)
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=95)
+    path.write_bytes(buf.getvalue())
+    return str(path)
+
+
+def record_inspection(page, tmp_path, name="某某水果店", photo=True, photo_path=None) -> None:
+    page.goto("/inspection")
+    page.locator("[data-test=subject-name] input").fill(name)
+    page.locator("[data-test=subject-address] input").fill("蛟川街道某路 8 号")
+    page.locator("[data-test=matter-search] input").fill("zd")
+    page.locator(".van-cell[data-test^=matter-]").first.click()
+    page.locator("[data-test=result-rectify]").click()
+    page.locator("[data-test=rectify-by] input").fill("2026-12-01")
+    if photo:
+        page.locator("[data-test=photo-input]").set_input_files(photo_path or photo_file(tmp_path))
+        expect(page.locator("[data-test=photo]")).to_have_count(1)
+    expect(page.locator("[data-test=place]")).not_to_contain_text("定位…")
+    page.locator("[data-test=save-inspection]").click()
+    expect(page.locator("[data-test=go-patrol]")).to_be_visible()
+
+
+def test_installs_and_starts_offline_after_the_first_login(page, context, server):
+    page.goto("/")
+    login(page)
+    wait_for_service_worker(page)
+    go_offline(context, page)
+    page.reload()
+    expect(page.locator("[data-test=net]")).to_have_text("离线")
+    expect(page.locator("[data-test=go-patrol]")).to_be_visible()  # the session survived offline
+    # a shared phone locks: the PIN opens it again, offline
+    page.goto("/settings")
+    page.locator("[data-test=lock-now]").click()
+    expect(page.locator("[data-test=lock]")).to_be_visible()
+    page.locator("[data-test=pin]").fill("1111")
+    page.locator("[data-test=unlock]").click()
+    expect(page.locator("[data-test=pin-wrong]")).to_be_visible()
+    page.locator("[data-test=pin]").fill("2468")
+    page.locator("[data-test=unlock]").click()
+    expect(page.locator("[data-test=lock]")).to_be_hidden()
+    page.goto("/patrol")  # a client-side route straight from the service-worker cache
+    expect(page.locator("[data-test=start-patrol]")).to_be_visible()
+    expect(page.locator(".zs-grid-poly").first).to_be_attached()  # grids drawn from the offline cache
+
+
+def test_inspection_with_a_photo_offline_arrives_once_with_the_photo_verified(page, context, server, app, tmp_path):
+    page.goto("/")
+    login(page)
+    wait_for_service_worker(page)
+    go_offline(context, page)
+    record_inspection(page, tmp_path)
+    expect(page.locator("[data-test=unsynced]")).to_contain_text("待上传 1")
+    assert count(app, Inspection) == 0
+    go_online(context, page)
+    wait_synced(page)
+    assert count(app, Inspection) == 1
+    with app.app_context():
+        from backend.extensions import db
+
+        inspection = db.session.query(Inspection).one()
+        assert len(inspection.photos) == 1
+        stored = [m.sha256 for m in db.session.query(Media).all()]
+        assert inspection.photos[0] in stored, (inspection.photos, stored)
+        db.session.remove()
+
+
+def test_a_patrol_with_moving_gps_is_recorded_and_arrives_whole(page, context, server, app):
+    page.goto("/")
+    login(page)
+    page.goto("/patrol")
+    page.locator("[data-test=mate-zf002]").click()
+    page.locator("[data-test=start-patrol]").click()
+    expect(page.locator("[data-test=patrol-state]")).to_have_text("巡查中")
+    expect(page.locator("[data-test=fix-count]")).to_have_text("定位点 1")  # where the patrol started
+    go_offline(context, page)
+    lat, lon = 29.9700, 121.6150
+    for i in range(25):  # 25 more fixes walking east; the 20th flushes a track_points record
+        context.set_geolocation({"latitude": lat, "longitude": lon + 0.00008 * i, "accuracy": 6 if i != 12 else 120})
+        expect(page.locator("[data-test=fix-count]")).to_have_text(f"定位点 {i + 2}")
+    expect(page.locator("[data-test=current-grid]")).not_to_contain_text("不在本辖区")
+    expect(page.locator(".zs-track")).to_be_attached()
+    expect(page.locator(".zs-poor-fix")).to_have_count(1)  # the 120 m fix is flagged, not drawn in the line
+    page.locator("[data-test=stop-patrol]").click()
+    expect(page.locator("[data-test=patrol-state]")).to_have_text("未开始巡查")
+    assert count(app, Patrol) == 0
+    go_online(context, page)
+    wait_synced(page)
+    with app.app_context():
+        from backend.extensions import db
+
+        patrol = db.session.query(Patrol).one()
+        assert patrol.status == "ended" and patrol.fix_count == 26
+        assert sorted(o.username for o in patrol.officers) == ["zf001", "zf002"]
+        db.session.remove()
+
+
+def _fill_ticket(page, tmp_path, amount_yuan: str, confirm: str) -> None:
+    page.goto("/ticket")
+    page.locator("[data-test=party-name] input").fill("张三")
+    page.locator("[data-test=party-id] input").fill("11010519491231002X")
+    page.locator("[data-test=matter-search] input").fill("SR-001")
+    page.locator(".van-cell[data-test=matter-SR-001]").click()
+    page.locator("[data-test=facts] textarea").fill("在人行道摆摊经营水果，占用道路约 6 平方米")
+    page.locator("[data-test=place-text] input").fill("蛟川街道某路与某街交叉口")
+    page.locator("[data-test=amount] input").fill(amount_yuan)
+    page.locator("[data-test=second-zf002]").click()
+    page.locator("[data-test=confirm-code] input").fill(confirm)
+    page.locator("[data-test=photo-input]").set_input_files(photo_file(tmp_path, "scene.jpg"))
+    expect(page.locator("[data-test=photo]")).to_have_count(1)
+    expect(page.locator("[data-test=ticket-place]")).not_to_contain_text("定位…")
+    page.locator("[data-test=check-ticket]").click()
+
+
+def _sign(page) -> None:
+    box = page.locator("[data-test=signature-canvas]").bounding_box()
+    page.mouse.move(box["x"] + 30, box["y"] + 100)
+    page.mouse.down()
+    for i in range(1, 12):
+        page.mouse.move(box["x"] + 30 + i * 20, box["y"] + 100 + (25 if i % 2 else -25))
+    page.mouse.up()
+
+
+def test_tickets_are_checked_offline_and_a_lawful_one_is_issued_and_arrives_once(page, context, server, app, tmp_path):
+    with app.app_context():
+        from backend.auth.models import Officer
+        from backend.auth.service import confirm_code
+        from backend.extensions import db
+
+        code = confirm_code(db.session.query(Officer).filter_by(username="zf002").one())
+        db.session.remove()
+    page.goto("/")
+    login(page)
+    go_offline(context, page)
+    # unlawful: 3,000 yuan on a citizen is over the simple-procedure cap — refused with the reason
+    _fill_ticket(page, tmp_path, "3000", code)
+    expect(page.locator("[data-test=refusal]").first).to_contain_text("简易程序对公民罚款不得超过200.00元")
+    # a wrong confirmation code of the second officer is refused too
+    page.locator("[data-test=amount] input").fill("150")
+    page.locator("[data-test=confirm-code] input").fill("000000" if code != "000000" else "111111")
+    page.locator("[data-test=check-ticket]").click()
+    expect(page.locator("[data-test=refusal]", has_text="确认码不正确")).to_be_visible()
+    expect(page.locator("[data-test=refusal]")).to_have_count(1)  # 150 yuan itself is lawful
+    # lawful: 150 yuan, the right code, the party signs
+    page.locator("[data-test=confirm-code] input").fill(code)
+    page.locator("[data-test=check-ticket]").click()
+    expect(page.locator("[data-test=lawful]")).to_be_visible()
+    _sign(page)
+    page.locator("[data-test=issue-ticket]").click()
+    expect(page.locator("[data-test=decision]")).to_be_visible()
+    number = page.locator("[data-test=decision-number]").inner_text().split("：")[1].strip()
+    expect(page.locator("[data-test=decision-penalty]")).to_contain_text("150.00")
+    assert count(app, Ticket) == 0
+    go_online(context, page)
+    wait_synced(page)
+    with app.app_context():
+        from backend.extensions import db
+
+        ticket = db.session.query(Ticket).one()
+        assert ticket.number == number and ticket.amount_fen == 15000 and ticket.status == "issued"
+        assert db.session.get(Media, ticket.signature_sha256) is not None  # the signature PNG arrived and was verified
+        assert all(db.session.get(Media, p) is not None for p in ticket.photos)
+        db.session.remove()
+    page.reload()
+    expect(page.locator("[data-test=decision-qr]")).to_be_visible()  # online: the verification QR
+
+
+def test_a_photo_upload_cut_off_midway_resumes_from_the_servers_offset(page, context, server, app, tmp_path):
+    page.goto("/")
+    login(page)
+    go_offline(context, page)
+    record_inspection(page, tmp_path, photo_path=big_photo_file(tmp_path))
+    chunks: list[str] = []
+
+    def cut_after_two(route):
+        if route.request.method == "PUT" and "/api/v1/media/" in route.request.url:
+            chunks.append(route.request.headers.get("content-range", ""))
+            if len(chunks) == 3:  # the network drops during the third chunk
+                context.set_offline(True)
+                route.abort("internetdisconnected")
+                return
+        route.continue_()
+
+    context.route("**/api/v1/media/**", cut_after_two)
+    go_online(context, page)
+    try:
+        wait_until(page, "navigator.onLine === false", timeout=30)  # the cut happened
+    except AssertionError:
+        from tests.browser.conftest import outbox_state
+        raise AssertionError(f"no cut: chunks={chunks} outbox={outbox_state(page)}")
+    assert len(chunks) == 3
+    context.unroute("**/api/v1/media/**")
+    resumed: list[str] = []
+    page.on("request", lambda r: resumed.append(r.headers.get("content-range", "")) if r.method == "PUT" else None)
+    go_online(context, page)
+    wait_synced(page, timeout=60)
+    # the resume started where the server said it was: the third chunk again, not byte 0
+    assert resumed and resumed[0].startswith(chunks[2].split("-")[0]), (chunks, resumed)
+    with app.app_context():
+        from backend.extensions import db
+
+        inspection = db.session.query(Inspection).one()
+        assert db.session.get(Media, inspection.photos[0]) is not None
+        db.session.remove()
+
+
+def test_reloading_in_the_middle_of_a_sync_loses_and_doubles_nothing(page, context, server, app, tmp_path):
+    page.goto("/")
+    login(page)
+    go_offline(context, page)
+    for i in range(6):
+        record_inspection(page, tmp_path, name=f"商户{i}", photo=(i % 2 == 0), photo_path=photo_file(tmp_path, f"p{i}.jpg"))
+    expect(page.locator("[data-test=unsynced]")).to_contain_text("待上传 6")
+    go_online(context, page)
+    page.wait_for_timeout(150)  # the drain is under way...
+    page.reload()               # ...and the page goes away mid-flight
+    wait_synced(page, timeout=60)
+    assert count(app, Inspection) == 6
+    with app.app_context():
+        from backend.extensions import db
+        from backend.sync.models import SyncRecord
+
+        assert db.session.query(SyncRecord).filter_by(kind="inspection").count() == 6
+        db.session.remove()
+
+
+def test_logging_out_with_unsynced_records_still_syncs_them(page, context, server, app, tmp_path):
+    page.goto("/")
+    login(page)
+    go_offline(context, page)
+    record_inspection(page, tmp_path, name="退出前的检查")
+    page.goto("/settings")
+    page.locator("[data-test=logout]").click()
+    expect(page.locator("[data-test=login]")).to_be_visible()
+    expect(page.locator("[data-test=unsynced]")).to_contain_text("待上传 1")  # still there, still zf001's
+    go_online(context, page)
+    wait_synced(page)
+    with app.app_context():
+        from backend.auth.models import Officer
+        from backend.extensions import db
+
+        inspection = db.session.query(Inspection).one()
+        assert inspection.officer_id == db.session.query(Officer).filter_by(username="zf001").one().id
+        db.session.remove()
+    # zf001's server session was ended once their records were through
+    state = page.evaluate("""async () => { const db = await new Promise((r) => { const q = indexedDB.open('zhangshang'); q.onsuccess = () => r(q.result) })
+        const all = await new Promise((r) => { const q = db.transaction('sessions').objectStore('sessions').getAll(); q.onsuccess = () => r(q.result) })
+        db.close(); return all.map((s) => s.username) }""")
+    assert "zf001" not in state
