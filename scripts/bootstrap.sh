@@ -50,6 +50,6 @@ fi
 if [ -f pwa/package.json ]; then
   if [ ! -f pwa/dist/index.html ] || [ -n "$(find pwa/src pwa/public pwa/index.html pwa/package.json pwa/vite.config.* -newer pwa/dist/index.html 2>/dev/null | head -1)" ]; then
     echo "==> building the PWA"
-    (cd pwa && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
+    (cd pwa && npm install --no-audit --no-fund --loglevel=error && npm run build --silent)
   fi
 fi

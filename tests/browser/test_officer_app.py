@@ -9,7 +9,7 @@ from backend.evidence.models import Media
 from backend.patrols.models import Inspection, Patrol
 from backend.tickets.models import Ticket
 from tests import images
-from tests.browser.conftest import count, expect, go_offline, go_online, login, wait_for_service_worker, wait_synced, wait_until
+from tests.browser.conftest import count, expect, go_offline, go_online, login, new_id, wait_for_service_worker, wait_synced, wait_until
 
 
 def photo_file(tmp_path, name="evidence.jpg", width=800, height=600) -> str:
@@ -270,3 +270,77 @@ def test_logging_out_with_unsynced_records_still_syncs_them(page, context, serve
         const all = await new Promise((r) => { const q = db.transaction('sessions').objectStore('sessions').getAll(); q.onsuccess = () => r(q.result) })
         db.close(); return all.map((s) => s.username) }""")
     assert "zf001" not in state
+
+
+def test_a_dispatched_task_is_received_accepted_and_reported_back_with_a_photo(page, context, server, app, tmp_path):
+    status, body = server.request("POST", "/api/v1/auth/login", {"username": "zd001", "password": "demo1234", "device_id": new_id()})
+    assert status == 200
+    status, task = server.request("POST", "/api/v1/tasks", {"title": "核查群众举报：占道摆摊", "description": "某路 8 号门前",
+                                                           "assignee": "zf001", "lat": 29.971, "lon": 121.621}, token=body["access_token"])
+    assert status == 201, task
+    page.goto("/")
+    login(page)
+    page.goto("/tasks")
+    card = page.locator(f"[data-test=task-{task['id']}]")
+    expect(card).to_contain_text("核查群众举报")
+    expect(page.locator(".zs-marker")).to_have_count(1)  # on the map
+    go_offline(context, page)
+    page.locator(f"[data-test=task-accept-{task['id']}]").click()
+    expect(page.locator(f"[data-test=task-status-{task['id']}]")).to_have_text("已签收")
+    page.locator(f"[data-test=task-report-{task['id']}]").click()
+    page.locator("[data-test=task-note] textarea").fill("已劝离，现场恢复")
+    page.locator("[data-test=photo-input]").set_input_files(photo_file(tmp_path, "after.jpg"))
+    expect(page.locator("[data-test=photo]")).to_have_count(1)
+    page.locator(f"[data-test=task-done-{task['id']}]").click()
+    expect(page.locator(f"[data-test=task-status-{task['id']}]")).to_have_text("已反馈")
+    go_online(context, page)
+    wait_synced(page)
+    status, after = server.request("GET", f"/api/v1/tasks/{task['id']}", token=body["access_token"])
+    assert after["status"] == "done"
+    assert [e["to"] for e in after["events"]][-2:] == ["accepted", "done"]
+    assert after["events"][-1]["note"] == "已劝离，现场恢复" and len(after["events"][-1]["photos"]) == 1
+
+
+def test_the_queue_exported_to_a_file_is_imported_on_another_phone_and_stored_once(page, context, browser, server, app, tmp_path):
+    page.goto("/")
+    login(page)
+    go_offline(context, page)
+    record_inspection(page, tmp_path, name="导出的检查")
+    page.goto("/outbox")
+    with page.expect_download() as dl:
+        page.locator("[data-test=export-queue]").click()
+    exported = tmp_path / "queue.json"
+    dl.value.save_as(str(exported))
+    # another phone (a fresh browser profile), online, the same officer
+    other = browser.new_context(base_url=f"http://127.0.0.1:{server.port}", viewport={"width": 360, "height": 640},
+                                geolocation={"latitude": 29.97, "longitude": 121.62, "accuracy": 8}, permissions=["geolocation"])
+    try:
+        phone2 = other.new_page()
+        phone2.goto("/")
+        login(phone2)
+        phone2.goto("/outbox")
+        phone2.locator("[data-test=import-queue]").set_input_files(str(exported))
+        wait_synced(phone2)
+    finally:
+        other.close()
+    assert count(app, Inspection) == 1
+    go_online(context, page)  # the first phone sends the same record: the server says duplicate
+    wait_synced(page)
+    assert count(app, Inspection) == 1
+
+
+def test_english_and_high_contrast_at_360_by_640(page, context, server):
+    page.goto("/")
+    login(page)
+    page.goto("/settings")
+    page.locator("[data-test=toggle-lang]").click()
+    expect(page.locator(".van-tabbar")).to_contain_text("Patrol")
+    page.locator("[data-test=toggle-contrast]").click()
+    assert "hc" in page.evaluate("document.body.className")
+    # every button of the home screen is at least 44 px high (one-handed use)
+    page.goto("/")
+    expect(page.locator("[data-test=go-patrol]")).to_be_visible()
+    expect(page.locator(".van-tabbar")).to_contain_text("Patrol")  # the choice survives a reload
+    heights = page.evaluate("[...document.querySelectorAll('.zs-tile, .van-button')].map((e) => e.getBoundingClientRect().height)")
+    assert heights and min(heights) >= 44, heights
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing wider than the phone
