@@ -12,7 +12,7 @@ from xml.etree import ElementTree as ET
 from .segments import DEFAULT_GAP_S
 from .track import Fix
 
-__all__ = ["split_at_gaps", "to_geojson", "to_gpx", "to_kml"]
+__all__ = ["split_at_gaps", "to_geojson", "to_gpx", "to_kml", "points_to_geojson", "points_to_gpx", "points_to_kml"]
 
 GPX_NS = "http://www.topografix.com/GPX/1/1"
 KML_NS = "http://www.opengis.net/kml/2.2"
@@ -84,4 +84,44 @@ def to_kml(fixes: Sequence[Fix], name: str = "", gap_s: float = DEFAULT_GAP_S) -
         ET.SubElement(line, f"{{{KML_NS}}}coordinates").text = " ".join(
             f"{f.lon:.{COORD_DECIMALS}f},{f.lat:.{COORD_DECIMALS}f}" for f in seg
         )
+    return ET.tostring(kml, encoding="utf-8", xml_declaration=True)
+
+
+def points_to_geojson(points: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Places (inspections, tickets) as a FeatureCollection of Points; every other key of a
+    point becomes a property."""
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(p["lon"], COORD_DECIMALS), round(p["lat"], COORD_DECIMALS)]},
+         "properties": {k: v for k, v in p.items() if k not in ("lat", "lon")}} for p in points]}
+
+
+def points_to_gpx(points: Sequence[dict[str, Any]], name: str = "") -> bytes:
+    """Places as GPX waypoints (`name`, `desc`, `time` from the point's keys)."""
+    ET.register_namespace("", GPX_NS)
+    gpx = ET.Element(f"{{{GPX_NS}}}gpx", {"version": "1.1", "creator": "zhangshang-zhifa"})
+    ET.SubElement(ET.SubElement(gpx, f"{{{GPX_NS}}}metadata"), f"{{{GPX_NS}}}name").text = name
+    for p in points:
+        wpt = ET.SubElement(gpx, f"{{{GPX_NS}}}wpt", {"lat": f"{p['lat']:.{COORD_DECIMALS}f}", "lon": f"{p['lon']:.{COORD_DECIMALS}f}"})
+        if p.get("time"):
+            ET.SubElement(wpt, f"{{{GPX_NS}}}time").text = str(p["time"])
+        ET.SubElement(wpt, f"{{{GPX_NS}}}name").text = str(p.get("name", ""))
+        if p.get("desc"):
+            ET.SubElement(wpt, f"{{{GPX_NS}}}desc").text = str(p["desc"])
+    return ET.tostring(gpx, encoding="utf-8", xml_declaration=True)
+
+
+def points_to_kml(points: Sequence[dict[str, Any]], name: str = "") -> bytes:
+    ET.register_namespace("", KML_NS)
+    kml = ET.Element(f"{{{KML_NS}}}kml")
+    doc = ET.SubElement(kml, f"{{{KML_NS}}}Document")
+    ET.SubElement(doc, f"{{{KML_NS}}}name").text = name
+    for p in points:
+        pm = ET.SubElement(doc, f"{{{KML_NS}}}Placemark")
+        ET.SubElement(pm, f"{{{KML_NS}}}name").text = str(p.get("name", ""))
+        if p.get("desc"):
+            ET.SubElement(pm, f"{{{KML_NS}}}description").text = str(p["desc"])
+        if p.get("time"):
+            ET.SubElement(ET.SubElement(pm, f"{{{KML_NS}}}TimeStamp"), f"{{{KML_NS}}}when").text = str(p["time"])
+        ET.SubElement(ET.SubElement(pm, f"{{{KML_NS}}}Point"), f"{{{KML_NS}}}coordinates").text = (
+            f"{p['lon']:.{COORD_DECIMALS}f},{p['lat']:.{COORD_DECIMALS}f}")
     return ET.tostring(kml, encoding="utf-8", xml_declaration=True)

@@ -335,6 +335,14 @@ MATRIX: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/media/<string:sha256>/custody"): Spec(frozenset({OFFICER, SUPERVISOR, ADMIN}),
                                                            lambda c, w: (f"/api/v1/media/{_photo(c, w)}/custody", None), scoped=True,
                                                            denied_code="auth.role_forbidden", other_code="media.forbidden"),
+    ("GET", "/api/v1/supervision/stats"): Spec(MANAGERS, _path("/api/v1/supervision/stats")),
+    ("GET", "/api/v1/supervision/stats/<any(" + ", ".join(__import__("backend.supervision.service", fromlist=["x"]).FIGURES) + "):figure>"): Spec(
+        MANAGERS, _path("/api/v1/supervision/stats/general_cases?format=csv")),
+    ("GET", "/api/v1/supervision/coverage"): Spec(MANAGERS, _path("/api/v1/supervision/coverage")),
+    ("GET", "/api/v1/supervision/officers"): Spec(MANAGERS, _path("/api/v1/supervision/officers")),
+    ("GET", "/api/v1/supervision/patrols"): Spec(MANAGERS, _path("/api/v1/supervision/patrols")),
+    ("GET", "/api/v1/supervision/inspections/export"): Spec(MANAGERS, _path("/api/v1/supervision/inspections/export?format=kml")),
+    ("GET", "/api/v1/supervision/devices"): Spec(MANAGERS, _path("/api/v1/supervision/devices")),
     ("GET", "/api/v1/inspections/<string:inspection_id>"): Spec(
         ALL, lambda c, w: (f"/api/v1/inspections/{_make_inspection(c, w)}", None), scoped=True),
 }

@@ -1,0 +1,400 @@
+"""What supervisors (中队长, 指挥室) look at: the team's figures (统计), grid coverage, patrol
+logs, device health. Plain functions over the database; each figure has a drill-down that
+lists the records it counts, so a number on a report can always be traced.
+
+Definitions (docs/supervision.md):
+* periods are local calendar days [from 00:00, to+1 00:00) in Asia/Shanghai;
+* `general_cases` / `simple_cases`: cases opened in the period, by procedure, not voided;
+* `fines_total_fen`: fines decided in those cases; `fines_collected_fen`: payments
+  (without the §72 surcharge) received in the period;
+* `on_time_closure_rate` (按期结案率): of the cases closed in the period (not voided), the share
+  closed by their legal deadline — the decision deadline (§60, 90 days after 立案, pauses
+  included) for general cases, the filing deadline (备案) for simple ones;
+* `matter_coverage_rate`: empowered matters with at least one case ÷ empowered matters;
+* `officer_participation_rate`: certified officers with at least one case (as a deciding
+  officer of a ticket or the opener of a general case) ÷ certified officers.
+"""
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ..auth.models import Certificate, Officer
+from ..catalog.models import EmpoweredMatter, Grid, Matter, grid_officers
+from ..cases.models import Case, Payment
+from ..extensions import db
+from ..models_base import LOCAL_TZ, utcnow
+from ..patrols.models import Inspection, Patrol, PatrolGrid, patrol_officers
+from ..sync.models import SyncRecord
+from ..tasks.models import Task
+from ..tickets.models import Ticket
+
+LATE_SYNC_S = 24 * 3600  # a record reaching the server more than a day after capture is "late"
+
+
+def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """UTC instants of local midnight at `start` and of the midnight after `end`."""
+    lo = datetime.combine(start, datetime.min.time(), tzinfo=LOCAL_TZ)
+    hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=LOCAL_TZ)
+    return lo.astimezone(timezone.utc), hi.astimezone(timezone.utc)
+
+
+def _scoped(query, column, jurisdiction_id: int | None):
+    return query if jurisdiction_id is None else query.where(column == jurisdiction_id)
+
+
+def _rate(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None
+
+
+# --- the figures ---------------------------------------------------------------------
+
+def cases_opened(jurisdiction_id: int | None, lo: datetime, hi: datetime) -> list[Case]:
+    q = select(Case).where(Case.opened_at >= lo, Case.opened_at < hi, func.coalesce(Case.close_reason, "") != "voided")
+    return list(db.session.scalars(_scoped(q, Case.jurisdiction_id, jurisdiction_id).order_by(Case.id)))
+
+
+def cases_closed(jurisdiction_id: int | None, lo: datetime, hi: datetime) -> list[Case]:
+    q = select(Case).where(Case.closed_at >= lo, Case.closed_at < hi, func.coalesce(Case.close_reason, "") != "voided")
+    return list(db.session.scalars(_scoped(q, Case.jurisdiction_id, jurisdiction_id).order_by(Case.id)))
+
+
+def closed_on_time(case: Case) -> bool:
+    """Closed by the deadline the law sets for its procedure (see the module docstring)."""
+    closed = case.closed_at.astimezone(LOCAL_TZ).date() if case.closed_at else None
+    if closed is None:
+        return False
+    if case.procedure == "general":
+        return case.decision_due is None or (case.decided_on or closed) <= case.decision_due
+    filed = case.filed_at.astimezone(LOCAL_TZ).date() if case.filed_at else None
+    return case.filing_due is None or (filed is not None and filed <= case.filing_due)
+
+
+def payments_in(jurisdiction_id: int | None, start: date, end: date) -> list[Payment]:
+    q = select(Payment).join(Case, Case.id == Payment.case_id).where(Payment.paid_on >= start, Payment.paid_on <= end)
+    return list(db.session.scalars(_scoped(q, Case.jurisdiction_id, jurisdiction_id).order_by(Payment.id)))
+
+
+def empowered_matters(jurisdiction_id: int | None) -> list[Matter]:
+    q = select(Matter).join(EmpoweredMatter, EmpoweredMatter.matter_id == Matter.id)
+    if jurisdiction_id is not None:
+        q = q.where(EmpoweredMatter.jurisdiction_id == jurisdiction_id)
+    return list(db.session.scalars(q.distinct().order_by(Matter.code)))
+
+
+def certified_officers(jurisdiction_id: int | None, day: date) -> list[Officer]:
+    q = (select(Officer).join(Certificate, Certificate.officer_id == Officer.id)
+         .where(Officer.role == "officer", Officer.active.is_(True), Certificate.revoked.is_(False),
+                Certificate.valid_from <= day, Certificate.valid_until >= day))
+    return list(db.session.scalars(_scoped(q, Officer.jurisdiction_id, jurisdiction_id).distinct().order_by(Officer.username)))
+
+
+def officers_with_cases(cases: list[Case]) -> set[int]:
+    ids: set[int] = set()
+    ticket_ids = [c.ticket_id for c in cases if c.ticket_id]
+    if ticket_ids:
+        for officers in db.session.scalars(select(Ticket.officers).where(Ticket.id.in_(ticket_ids))):
+            ids.update(o["id"] for o in officers or [] if o.get("id") is not None)
+    ids.update(c.opened_by_id for c in cases if c.procedure == "general" and c.opened_by_id)
+    return ids
+
+
+def inspections_in(jurisdiction_id: int | None, lo: datetime, hi: datetime) -> list[Inspection]:
+    q = select(Inspection).where(Inspection.inspected_at >= lo, Inspection.inspected_at < hi)
+    return list(db.session.scalars(_scoped(q, Inspection.jurisdiction_id, jurisdiction_id).order_by(Inspection.inspected_at)))
+
+
+def tasks_dispatched(jurisdiction_id: int | None, lo: datetime, hi: datetime) -> list[Task]:
+    q = select(Task).where(Task.dispatched_at >= lo, Task.dispatched_at < hi)
+    return list(db.session.scalars(_scoped(q, Task.jurisdiction_id, jurisdiction_id).order_by(Task.id)))
+
+
+def sync_problems(jurisdiction_id: int | None, lo: datetime, hi: datetime) -> tuple[list[SyncRecord], list[SyncRecord]]:
+    """(records still waiting for photos, records received in the period more than a day after capture)."""
+    incomplete = list(db.session.scalars(_scoped(select(SyncRecord).where(SyncRecord.status == "incomplete"),
+                                                 SyncRecord.jurisdiction_id, jurisdiction_id).order_by(SyncRecord.received_at)))
+    received = db.session.scalars(_scoped(
+        select(SyncRecord).where(SyncRecord.received_at >= lo, SyncRecord.received_at < hi, SyncRecord.captured_at.is_not(None)),
+        SyncRecord.jurisdiction_id, jurisdiction_id))
+    late = [r for r in received if (r.received_at - r.captured_at).total_seconds() > LATE_SYNC_S]
+    return incomplete, late
+
+
+def stats(jurisdiction_id: int | None, start: date, end: date, *, stale_after_s: int, queue_alarm: int) -> dict[str, Any]:
+    from ..sync import service as sync
+
+    lo, hi = period_bounds(start, end)
+    opened = cases_opened(jurisdiction_id, lo, hi)
+    closed = cases_closed(jurisdiction_id, lo, hi)
+    payments = payments_in(jurisdiction_id, start, end)
+    empowered = empowered_matters(jurisdiction_id)
+    with_case = {c.matter_code for c in opened}
+    zero = [m for m in empowered if m.code not in with_case]
+    certified = certified_officers(jurisdiction_id, end)
+    active_ids = officers_with_cases(opened)
+    participating = [o for o in certified if o.id in active_ids]
+    inspections = inspections_in(jurisdiction_id, lo, hi)
+    tasks = tasks_dispatched(jurisdiction_id, lo, hi)
+    loops = [(t.feedback_at - t.dispatched_at).total_seconds() for t in tasks if t.feedback_at]
+    incomplete, late = sync_problems(jurisdiction_id, lo, hi)
+    devices = sync.devices_health(jurisdiction_id, stale_after_s, queue_alarm)
+    return {
+        "from": start, "to": end, "jurisdiction_id": jurisdiction_id,
+        "general_cases": sum(1 for c in opened if c.procedure == "general"),
+        "simple_cases": sum(1 for c in opened if c.procedure == "simple"),
+        "fines_total_fen": sum(c.amount_fen or 0 for c in opened),
+        "fines_collected_fen": sum(p.amount_fen for p in payments),
+        "cases_closed": len(closed),
+        "cases_closed_on_time": sum(1 for c in closed if closed_on_time(c)),
+        "on_time_closure_rate": _rate(sum(1 for c in closed if closed_on_time(c)), len(closed)),
+        "empowered_matters": len(empowered),
+        "matter_coverage_rate": _rate(len(empowered) - len(zero), len(empowered)),
+        "zero_case_matters": [{"code": m.code, "name": m.name} for m in zero],
+        "certified_officers": len(certified),
+        "officer_participation_rate": _rate(len(participating), len(certified)),
+        "inspections": len(inspections),
+        "inspections_by_result": dict(Counter(i.result for i in inspections)),
+        "tasks_dispatched": len(tasks),
+        "tasks_with_feedback": len(loops),
+        "median_dispatch_to_feedback_s": statistics.median(loops) if loops else None,
+        "records_incomplete": len(incomplete),
+        "records_late": len(late),
+        "devices_unhealthy": sum(1 for d in devices if d["alarms"]),
+    }
+
+
+# --- drill-downs: the records behind each figure -----------------------------------------
+
+def _case_row(c: Case) -> dict[str, Any]:
+    return {"id": c.id, "procedure": c.procedure, "stage": c.stage, "matter_code": c.matter_code, "party_name": c.party_name,
+            "amount_fen": c.amount_fen, "paid_fen": c.paid_fen, "opened_at": c.opened_at, "closed_at": c.closed_at,
+            "on_time": closed_on_time(c) if c.closed_at else None, "ticket_id": c.ticket_id}
+
+
+FIGURES = ("general_cases", "simple_cases", "fines_total_fen", "fines_collected_fen", "on_time_closure_rate",
+           "matter_coverage_rate", "zero_case_matters", "officer_participation_rate", "inspections",
+           "tasks_dispatched", "records_incomplete", "records_late", "devices_unhealthy")
+
+
+def drill_down(figure: str, jurisdiction_id: int | None, start: date, end: date, *, stale_after_s: int,
+               queue_alarm: int) -> list[dict[str, Any]]:
+    from ..sync import service as sync
+
+    lo, hi = period_bounds(start, end)
+    if figure in ("general_cases", "simple_cases", "fines_total_fen"):
+        rows = cases_opened(jurisdiction_id, lo, hi)
+        if figure != "fines_total_fen":
+            rows = [c for c in rows if c.procedure == figure.split("_")[0]]
+        return [_case_row(c) for c in rows]
+    if figure == "fines_collected_fen":
+        return [{"id": p.id, "case_id": p.case_id, "amount_fen": p.amount_fen, "surcharge_fen": p.surcharge_fen,
+                 "channel": p.channel, "paid_on": p.paid_on, "receipt": p.receipt} for p in payments_in(jurisdiction_id, start, end)]
+    if figure == "on_time_closure_rate":
+        return [_case_row(c) for c in cases_closed(jurisdiction_id, lo, hi)]
+    if figure in ("matter_coverage_rate", "zero_case_matters"):
+        counts = Counter(c.matter_code for c in cases_opened(jurisdiction_id, lo, hi))
+        rows = [{"code": m.code, "name": m.name, "domain": m.domain, "cases": counts.get(m.code, 0)}
+                for m in empowered_matters(jurisdiction_id)]
+        return [r for r in rows if r["cases"] == 0] if figure == "zero_case_matters" else rows
+    if figure == "officer_participation_rate":
+        opened = cases_opened(jurisdiction_id, lo, hi)
+        per: Counter[int] = Counter()
+        for c in opened:
+            per.update(officers_with_cases([c]))
+        return [{"id": o.id, "username": o.username, "name": o.name, "cases": per.get(o.id, 0)}
+                for o in certified_officers(jurisdiction_id, end)]
+    if figure == "inspections":
+        return [{"id": i.id, "inspected_at": i.inspected_at, "officer_id": i.officer_id, "subject_name": i.subject_name,
+                 "result": i.result, "grid_id": i.grid_id, "lat": _lat(i), "lon": _lon(i), "photos": len(i.photos or [])}
+                for i in inspections_in(jurisdiction_id, lo, hi)]
+    if figure == "tasks_dispatched":
+        return [{"id": t.id, "title": t.title, "status": t.status, "assignee_id": t.assignee_id, "dispatched_at": t.dispatched_at,
+                 "feedback_at": t.feedback_at,
+                 "dispatch_to_feedback_s": (t.feedback_at - t.dispatched_at).total_seconds() if t.feedback_at else None}
+                for t in tasks_dispatched(jurisdiction_id, lo, hi)]
+    if figure in ("records_incomplete", "records_late"):
+        incomplete, late = sync_problems(jurisdiction_id, lo, hi)
+        return [{"id": r.id, "kind": r.kind, "officer_id": r.officer_id, "device_id": r.device_id, "captured_at": r.captured_at,
+                 "received_at": r.received_at, "missing_photos": len(r.missing_photos or [])}
+                for r in (incomplete if figure == "records_incomplete" else late)]
+    if figure == "devices_unhealthy":
+        return [{"device_id": d["device_id"], "alarms": ",".join(d["alarms"]), "last_sync_at": d.get("last_sync_at"),
+                 "queue_depth": d.get("queue_depth")} for d in sync.devices_health(jurisdiction_id, stale_after_s, queue_alarm)
+                if d["alarms"]]
+    raise KeyError(figure)
+
+
+def _lat(i: Inspection) -> float:
+    from geoalchemy2.shape import to_shape
+
+    return round(to_shape(i.location).y, 7)
+
+
+def _lon(i: Inspection) -> float:
+    from geoalchemy2.shape import to_shape
+
+    return round(to_shape(i.location).x, 7)
+
+
+# --- coverage -----------------------------------------------------------------------------
+
+def refresh_stale_patrols(jurisdiction_id: int | None, lo: datetime, hi: datetime) -> int:
+    """Summaries are derived lazily; coverage needs them current for the period."""
+    from ..patrols.service import refresh_summary
+
+    q = select(Patrol).where(Patrol.summary_stale.is_(True), Patrol.started_at < hi,
+                             func.coalesce(Patrol.ended_at, Patrol.started_at) >= lo - timedelta(days=1))
+    stale = list(db.session.scalars(_scoped(q, Patrol.jurisdiction_id, jurisdiction_id)))
+    for p in stale:
+        refresh_summary(p)
+    if stale:
+        db.session.commit()
+    return len(stale)
+
+
+def coverage(jurisdiction_id: int | None, start: date, end: date, *, uncovered_after_days: int) -> dict[str, Any]:
+    """Per grid: last patrolled (ever, up to the end of the period), patrol minutes and
+    inspections in the period, its assigned officers, and whether it counts as uncovered
+    (not patrolled within `uncovered_after_days` before the end of the period)."""
+    from ..catalog.service import geometry_geojson
+
+    lo, hi = period_bounds(start, end)
+    refresh_stale_patrols(jurisdiction_id, lo, hi)
+    grids = list(db.session.scalars(_scoped(select(Grid), Grid.jurisdiction_id, jurisdiction_id).order_by(Grid.code)))
+    ids = [g.id for g in grids]
+    last = dict(db.session.execute(
+        select(PatrolGrid.grid_id, func.max(PatrolGrid.last_at)).where(PatrolGrid.grid_id.in_(ids), PatrolGrid.first_at < hi)
+        .group_by(PatrolGrid.grid_id)).all()) if ids else {}
+    seconds = dict(db.session.execute(
+        select(PatrolGrid.grid_id, func.sum(PatrolGrid.seconds)).where(
+            PatrolGrid.grid_id.in_(ids), PatrolGrid.first_at < hi, PatrolGrid.last_at >= lo).group_by(PatrolGrid.grid_id)).all()) if ids else {}
+    inspected = dict(db.session.execute(
+        select(Inspection.grid_id, func.count()).where(Inspection.grid_id.in_(ids), Inspection.inspected_at >= lo,
+                                                        Inspection.inspected_at < hi).group_by(Inspection.grid_id)).all()) if ids else {}
+    assigned: dict[int, list[str]] = defaultdict(list)
+    if ids:
+        for gid, username in db.session.execute(
+                select(grid_officers.c.grid_id, Officer.username).join(Officer, Officer.id == grid_officers.c.officer_id)
+                .where(grid_officers.c.grid_id.in_(ids)).order_by(Officer.username)):
+            assigned[gid].append(username)
+    threshold = hi - timedelta(days=uncovered_after_days)
+    features = []
+    for g in grids:
+        last_at = last.get(g.id)
+        features.append({
+            "type": "Feature", "id": g.code, "geometry": geometry_geojson(g.geom),
+            "properties": {
+                "id": g.id, "code": g.code, "name": g.name, "jurisdiction_id": g.jurisdiction_id,
+                "last_patrolled_at": last_at.isoformat() if last_at else None,
+                "patrol_minutes": round((seconds.get(g.id) or 0) / 60, 1),
+                "inspections": int(inspected.get(g.id) or 0),
+                "officers": assigned.get(g.id, []),
+                "uncovered": last_at is None or _aware(last_at) < threshold,
+            },
+        })
+    return {"type": "FeatureCollection", "features": features,
+            "properties": {"from": start.isoformat(), "to": end.isoformat(), "uncovered_after_days": uncovered_after_days,
+                           "uncovered": sum(1 for f in features if f["properties"]["uncovered"])}}
+
+
+def _aware(dt: datetime) -> datetime:
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def officer_coverage(jurisdiction_id: int | None, start: date, end: date) -> list[dict[str, Any]]:
+    """Per officer: the grids assigned to them (分包) and which of those they patrolled."""
+    lo, hi = period_bounds(start, end)
+    refresh_stale_patrols(jurisdiction_id, lo, hi)
+    officers = list(db.session.scalars(_scoped(select(Officer).where(Officer.role.in_(("officer", "auxiliary")), Officer.active.is_(True)),
+                                               Officer.jurisdiction_id, jurisdiction_id).order_by(Officer.username)))
+    assigned: dict[int, set[int]] = defaultdict(set)
+    for gid, oid in db.session.execute(select(grid_officers.c.grid_id, grid_officers.c.officer_id)):
+        assigned[oid].add(gid)
+    covered: dict[int, set[int]] = defaultdict(set)
+    rows = db.session.execute(
+        select(patrol_officers.c.officer_id, PatrolGrid.grid_id)
+        .join(PatrolGrid, PatrolGrid.patrol_id == patrol_officers.c.patrol_id)
+        .where(PatrolGrid.first_at < hi, PatrolGrid.last_at >= lo))
+    for oid, gid in rows:
+        covered[oid].add(gid)
+    codes = dict(db.session.execute(select(Grid.id, Grid.code)).all())
+    out = []
+    for o in officers:
+        mine = assigned.get(o.id, set())
+        done = mine & covered.get(o.id, set())
+        out.append({"id": o.id, "username": o.username, "name": o.name, "assigned": sorted(codes[g] for g in mine),
+                    "covered": sorted(codes[g] for g in done), "missed": sorted(codes[g] for g in mine - done),
+                    "coverage_rate": _rate(len(done), len(mine))})
+    return out
+
+
+def now_local_date() -> date:
+    return utcnow().astimezone(LOCAL_TZ).date()
+
+
+# --- patrol log ---------------------------------------------------------------------------
+
+def gap_kind(gap: dict[str, Any], fixes_before: list[Any]) -> str:
+    """Why the track stops, where the data can tell: poor accuracy just before means the
+    phone lost the sky (`no_signal`); otherwise the phone simply stopped reporting (screen
+    off or app closed — the browser does not say which)."""
+    recent = [f for f in fixes_before[-3:] if getattr(f, "accuracy", None) is not None]
+    if recent and sum(f.accuracy for f in recent) / len(recent) > 50:
+        return "no_signal"
+    return "no_fixes"
+
+
+def patrol_log(jurisdiction_id: int | None, start: date, end: date, *, officer_usernames: list[str] | None = None,
+               grid_codes: list[str] | None = None, simplify_m: float = 5.0) -> dict[str, Any]:
+    """Patrols of the period as map layers: each patrol's cleaned, simplified track with its
+    summary, stops and gaps, and the inspections and tickets of the period as markers."""
+    from geo.export import to_geojson
+
+    from ..patrols.service import patrol_to_dict, track_fixes
+
+    lo, hi = period_bounds(start, end)
+    refresh_stale_patrols(jurisdiction_id, lo, hi)
+    q = select(Patrol).where(Patrol.started_at < hi, func.coalesce(Patrol.last_fix_at, Patrol.ended_at, Patrol.started_at) >= lo)
+    q = _scoped(q, Patrol.jurisdiction_id, jurisdiction_id)
+    officer_ids: list[int] = []
+    if officer_usernames:
+        officer_ids = list(db.session.scalars(select(Officer.id).where(Officer.username.in_(officer_usernames))))
+        q = q.where(Patrol.id.in_(select(patrol_officers.c.patrol_id).where(patrol_officers.c.officer_id.in_(officer_ids))))
+    if grid_codes:
+        q = q.where(Patrol.id.in_(select(PatrolGrid.patrol_id).join(Grid, Grid.id == PatrolGrid.grid_id).where(Grid.code.in_(grid_codes))))
+    patrols = list(db.session.scalars(q.order_by(Patrol.started_at)))
+    features = []
+    for p in patrols:
+        fixes = track_fixes(p, simplify_m)
+        summary = patrol_to_dict(p)
+        feature = to_geojson(fixes, {"patrol_id": p.id})
+        by_t = {round(f.t): f for f in fixes}
+        gaps = []
+        for g in p.gaps or []:
+            start_t = datetime.fromisoformat(g["start"]).timestamp()
+            before = [f for t, f in sorted(by_t.items()) if t <= start_t]
+            gaps.append({**g, "kind": gap_kind(g, before)})
+        feature["properties"].update({
+            "officers": [o["username"] for o in summary["officers"]], "started_at": summary["started_at"],
+            "ended_at": summary["ended_at"], "distance_m": summary["distance_m"], "duration_s": summary["duration_s"],
+            "moving_s": summary["moving_s"], "grids": [g["code"] for g in summary["grids"]], "stops": p.stops or [],
+            "gaps": gaps, "status": p.status,
+        })
+        features.append(feature)
+    iq = select(Inspection).where(Inspection.inspected_at >= lo, Inspection.inspected_at < hi)
+    iq = _scoped(iq, Inspection.jurisdiction_id, jurisdiction_id)
+    if officer_ids:
+        iq = iq.where(Inspection.officer_id.in_(officer_ids))
+    inspections = [{"kind": "inspection", "id": i.id, "lat": _lat(i), "lon": _lon(i), "at": i.inspected_at, "result": i.result,
+                    "name": i.subject_name, "photos": i.photos or [], "patrol_id": i.patrol_id} for i in db.session.scalars(iq)]
+    tq = _scoped(select(Ticket).where(Ticket.issued_at >= lo, Ticket.issued_at < hi), Ticket.jurisdiction_id, jurisdiction_id)
+    tickets = [{"kind": "ticket", "id": t.id, "number": t.number, "lat": t.lat, "lon": t.lon, "at": t.issued_at, "status": t.status,
+                "amount_fen": t.amount_fen, "photos": t.photos or [],
+                "officers": [o.get("id") for o in t.officers or []]} for t in db.session.scalars(tq)]
+    if officer_ids:
+        tickets = [t for t in tickets if set(t["officers"]) & set(officer_ids)]
+    return {"tracks": {"type": "FeatureCollection", "features": features}, "inspections": inspections, "tickets": tickets}

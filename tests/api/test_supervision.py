@@ -1,0 +1,199 @@
+"""Supervisor figures, coverage and the patrol log against a data set whose answers are
+worked out by hand below (period 2026-11-01 … 2026-11-15, 蛟川街道)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from openpyxl import load_workbook
+
+from backend.auth.models import Officer
+from backend.cases.models import Case, Payment
+from backend.extensions import db
+from backend.patrols import service as patrols
+from backend.sync.models import SyncRecord
+from backend.tasks.models import Task
+from backend.tickets import service as tickets
+from tests.api.test_tickets import lease, proposal
+from tests.conftest import assert_error
+
+PERIOD = "from=2026-11-01&to=2026-11-15"
+
+
+def utc(s: str) -> datetime:
+    return datetime.fromisoformat(s).replace(tzinfo=timezone.utc)
+
+
+def _officer(username: str) -> Officer:
+    return db.session.query(Officer).filter_by(username=username).one()
+
+
+def _ticket(session, number: str, issued: str, mates: tuple[str, str], **over) -> Case:
+    lead, mate = _officer(mates[0]), _officer(mates[1])
+    p = proposal(**over)
+    p["officer_ids"] = [lead.id, mate.id]
+    ticket, _ = tickets.issue_ticket(ticket_id=str(uuid.uuid4()), number=number, identity_officer=lead, device_id=session.device_id,
+                                     issued_at=utc(issued), captured_at=utc(issued), proposal=p)
+    return db.session.query(Case).filter_by(ticket_id=ticket.id).one()
+
+
+@pytest.fixture
+def dataset(app, client, demo, auth):
+    """The records, and why each counts (or not):
+
+    simple cases (tickets) — opened = issued:
+      c1  11-02 zf001+zf002 SR-001 fine 150 元, filed 11-02 (due 11-05), paid 11-06 → closed on time
+      c2  11-03 zf001+zf003 SR-001 warning, filed 11-10 (due 11-06), closed 11-03 → closed late
+      c3  10-30 (before the period) fine 100 元, filed on time, paid 11-04 → closed on time, its payment counts
+      c4  11-07 voided → counts nowhere
+    general cases:
+      g1  opened 11-05 by zf004, HJ-003, open
+      g2  opened 08-01 (before), decision due 10-30, decided 11-03, closed 11-08 → closed late
+    """
+    phone = auth.login("zf001")
+    numbers = lease(client, phone, 4)
+    with app.app_context():
+        c1 = _ticket(phone, numbers[0], "2026-11-02T02:00:00", ("zf001", "zf002"))
+        c1.filed_at = utc("2026-11-02T03:00:00")
+        db.session.add(Payment(case=c1, amount_fen=15000, channel="bank", paid_on=date(2026, 11, 6)))
+        c1.paid_fen, c1.stage, c1.closed_at, c1.close_reason = 15000, "closed", utc("2026-11-06T04:00:00"), "paid"
+        c2 = _ticket(phone, numbers[1], "2026-11-03T02:00:00", ("zf001", "zf003"), penalty={"kind": "warning"})
+        c2.filed_at, c2.closed_at = utc("2026-11-10T02:00:00"), utc("2026-11-03T02:30:00")
+        c3 = _ticket(phone, numbers[2], "2026-10-30T02:00:00", ("zf002", "zf003"), amount_fen=10000,
+                     penalty={"kind": "fine", "amount_fen": 10000})
+        c3.filed_at = utc("2026-10-30T05:00:00")
+        db.session.add(Payment(case=c3, amount_fen=10000, channel="bank", paid_on=date(2026, 11, 4)))
+        c3.paid_fen, c3.stage, c3.closed_at, c3.close_reason = 10000, "closed", utc("2026-11-04T04:00:00"), "paid"
+        c4 = _ticket(phone, numbers[3], "2026-11-07T02:00:00", ("zf005", "zf006"))
+        c4.stage, c4.closed_at, c4.close_reason = "closed", utc("2026-11-07T03:00:00"), "voided"
+        db.session.add(Case(jurisdiction_id=1, procedure="general", stage="investigating", party_name="某餐饮公司", matter_code="HJ-003",
+                            opened_at=utc("2026-11-05T01:00:00"), opened_by_id=_officer("zf004").id, decision_due=date(2027, 2, 3)))
+        db.session.add(Case(jurisdiction_id=1, procedure="general", stage="closed", party_name="某建材公司", matter_code="HJ-003",
+                            opened_at=utc("2026-08-01T01:00:00"), opened_by_id=_officer("zf005").id, decision_due=date(2026, 10, 30),
+                            decided_on=date(2026, 11, 3), closed_at=utc("2026-11-08T01:00:00"), close_reason="executed", amount_fen=50000))
+        # inspections: three in the period (one of each result), one after it
+        zf001 = _officer("zf001")
+        for i, (result, when) in enumerate([("compliant", "2026-11-02T03:00:00"), ("rectify", "2026-11-09T03:00:00"),
+                                            ("violation", "2026-11-15T15:00:00"), ("compliant", "2026-11-15T16:30:00")]):
+            patrols.record_inspection(inspection_id=str(uuid.uuid4()), officer=zf001, device_id=phone.device_id, captured_at=utc(when),
+                                      inspected_at=utc(when), lat=29.97, lon=121.62, accuracy_m=5, subject_name=f"商户{i}", result=result,
+                                      rectify_deadline=date(2026, 12, 1) if result == "rectify" else None,
+                                      follow_up="case" if result == "violation" else None, photos=[])
+        # tasks: two dispatched in the period (feedback after 1 h for one), one before
+        boss = _officer("zd001")
+        for title, sent, back in (("甲", "2026-11-03T01:00:00", "2026-11-03T02:00:00"), ("乙", "2026-11-10T01:00:00", None),
+                                  ("丙", "2026-10-20T01:00:00", "2026-10-20T09:00:00")):
+            db.session.add(Task(jurisdiction_id=1, title=title, dispatcher_id=boss.id, assignee_id=zf001.id,
+                                status="done" if back else "dispatched", dispatched_at=utc(sent), feedback_at=utc(back) if back else None))
+        # sync ledger: one record still waiting for photos, one received two days after capture
+        for rid, status, captured, received in ((str(uuid.uuid4()), "incomplete", "2026-11-05T01:00:00", "2026-11-05T01:05:00"),
+                                                (str(uuid.uuid4()), "created", "2026-11-08T01:00:00", "2026-11-10T01:00:00")):
+            db.session.add(SyncRecord(id=rid, device_id=phone.device_id, officer_id=zf001.id, jurisdiction_id=1, kind="inspection",
+                                      payload={}, payload_digest="0" * 64, status=status, captured_at=utc(captured),
+                                      received_at=utc(received)))
+        db.session.commit()
+    return phone
+
+
+def test_the_figures_match_the_hand_worked_answers(client, auth, dataset):
+    boss = auth.login("zd001")
+    s = client.get(f"/api/v1/supervision/stats?{PERIOD}", headers=boss.headers).get_json()
+    assert (s["simple_cases"], s["general_cases"]) == (2, 1)          # c1, c2 | g1
+    assert s["fines_total_fen"] == 15000                              # c1 (c2 is a warning, g1 undecided)
+    assert s["fines_collected_fen"] == 25000                          # c1's 150 元 + c3's 100 元, both paid in the period
+    assert (s["cases_closed"], s["cases_closed_on_time"]) == (4, 2)   # c1 ✓, c2 ✗ filed late, c3 ✓, g2 ✗ decided late
+    assert s["on_time_closure_rate"] == 0.5
+    assert s["empowered_matters"] == 34                               # 35 demo matters, 蛟川 lacks GH-002
+    assert s["matter_coverage_rate"] == round(2 / 34, 4)              # SR-001, HJ-003
+    assert len(s["zero_case_matters"]) == 32 and {"code": "GH-002"} not in [{"code": m["code"]} for m in s["zero_case_matters"]]
+    assert not {m["code"] for m in s["zero_case_matters"]} & {"SR-001", "HJ-003"}
+    assert s["certified_officers"] == 7                               # zf001–zf007 (zf008's certificate lapsed)
+    assert s["officer_participation_rate"] == round(4 / 7, 4)         # zf001, zf002, zf003 (tickets), zf004 (g1)
+    assert s["inspections"] == 3 and s["inspections_by_result"] == {"compliant": 1, "rectify": 1, "violation": 1}
+    assert (s["tasks_dispatched"], s["tasks_with_feedback"], s["median_dispatch_to_feedback_s"]) == (2, 1, 3600)
+    assert (s["records_incomplete"], s["records_late"]) == (1, 1)
+
+
+def test_each_figure_drills_down_to_its_records_and_exports(client, auth, dataset):
+    boss = auth.login("zd001")
+    h = boss.headers
+    closed = client.get(f"/api/v1/supervision/stats/on_time_closure_rate?{PERIOD}", headers=h).get_json()["items"]
+    assert sorted(r["on_time"] for r in closed) == [False, False, True, True]
+    people = client.get(f"/api/v1/supervision/stats/officer_participation_rate?{PERIOD}", headers=h).get_json()["items"]
+    assert {r["username"]: r["cases"] for r in people if r["cases"]} == {"zf001": 2, "zf002": 1, "zf003": 1, "zf004": 1}
+    csv_resp = client.get(f"/api/v1/supervision/stats/simple_cases?{PERIOD}&format=csv", headers=h)
+    assert csv_resp.data.startswith(b"\xef\xbb\xbf") and "text/csv" in csv_resp.content_type  # Excel reads the BOM as UTF-8
+    rows = list(csv.DictReader(io.StringIO(csv_resp.data.decode("utf-8-sig"))))
+    assert len(rows) == 2 and {r["matter_code"] for r in rows} == {"SR-001"}
+    xlsx = client.get(f"/api/v1/supervision/stats/zero_case_matters?{PERIOD}&format=xlsx", headers=h)
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    assert sheet.max_row == 33 and sheet.cell(1, 1).value == "code"  # header + 32 matters
+    geo = json.loads(client.get(f"/api/v1/supervision/inspections/export?{PERIOD}&format=geojson", headers=h).data)
+    assert len(geo["features"]) == 3 and geo["features"][0]["geometry"]["type"] == "Point"
+    import gpxpy
+    from lxml import etree
+
+    gpx = gpxpy.parse(client.get(f"/api/v1/supervision/inspections/export?{PERIOD}&format=gpx", headers=h).data.decode())
+    assert len(gpx.waypoints) == 3
+    kml = etree.fromstring(client.get(f"/api/v1/supervision/inspections/export?{PERIOD}&format=kml", headers=h).data)
+    assert len(kml.findall(".//{http://www.opengis.net/kml/2.2}Placemark")) == 3
+
+
+def test_officers_see_no_figures_and_supervisors_only_their_street(client, auth, dataset):
+    assert_error(client.get(f"/api/v1/supervision/stats?{PERIOD}", headers=auth.login("zf001").headers), 403, "auth.role_forbidden")
+    other = client.get(f"/api/v1/supervision/stats?{PERIOD}", headers=auth.login("zd101").headers).get_json()
+    assert other["simple_cases"] == 0 and other["jurisdiction_id"] == 2
+    assert_error(client.get(f"/api/v1/supervision/stats?{PERIOD}&jurisdiction_id=1", headers=auth.login("zd101").headers),
+                 403, "auth.other_jurisdiction")
+    assert_error(client.get("/api/v1/supervision/stats?from=2026-11-15&to=2026-11-01", headers=auth.login("zd001").headers), 422)
+
+
+def _walk(app, session, usernames, start: datetime, lon0: float, n: int = 60):
+    """A patrol through the demo grids, one fix every 10 s heading east."""
+    pid = str(uuid.uuid4())
+    with app.app_context():
+        lead = _officer(usernames[0])
+        patrols.start_patrol(patrol_id=pid, officer=lead, device_id=session.device_id, started_at=start, captured_at=start,
+                             officer_ids=[_officer(u).id for u in usernames])
+        t0 = int(start.timestamp() * 1000)
+        pts = [{"t": t0 + 10000 * i, "lat": 29.9700, "lon": lon0 + 0.0001 * i, "accuracy": 5, "speed": 1.2} for i in range(n)]
+        patrols.add_track_points(patrol_id=pid, batch_id=str(uuid.uuid4()), device_id=session.device_id, points=pts, officer=lead)
+        patrols.end_patrol(patrol_id=pid, ended_at=start + timedelta(seconds=10 * n), officer=lead)
+        db.session.commit()
+    return pid
+
+
+def test_coverage_marks_patrolled_and_uncovered_grids(app, client, auth, demo):
+    phone = auth.login("zf001")
+    pid = _walk(app, phone, ["zf001", "fz001"], utc("2026-11-10T01:00:00"), 121.615)
+    boss = auth.login("zd001")
+    fc = client.get("/api/v1/supervision/coverage?from=2026-11-10&to=2026-11-10", headers=boss.headers).get_json()
+    n = len(fc["features"])
+    assert fc["type"] == "FeatureCollection" and n == 24  # 蛟川's demo grids
+    props = {f["properties"]["code"]: f["properties"] for f in fc["features"]}
+    visited = [p for p in props.values() if p["last_patrolled_at"]]
+    assert visited and all(p["patrol_minutes"] > 0 and not p["uncovered"] for p in visited)
+    assert sum(p["patrol_minutes"] for p in visited) == pytest.approx(59 * 10 / 60, abs=0.5)  # 590 s of walking
+    assert fc["properties"]["uncovered"] == n - len(visited)
+    # a week later, with a 3-day window, the same grids count as uncovered again
+    later = client.get("/api/v1/supervision/coverage?from=2026-11-17&to=2026-11-17&uncovered_after_days=3", headers=boss.headers).get_json()
+    assert later["properties"]["uncovered"] == n
+    log = client.get("/api/v1/supervision/patrols?from=2026-11-10&to=2026-11-10&officer=fz001", headers=boss.headers).get_json()
+    (track,) = log["tracks"]["features"]
+    assert track["properties"]["patrol_id"] == pid and track["properties"]["officers"] == ["zf001", "fz001"]
+    assert track["properties"]["distance_m"] > 500 and track["geometry"]["type"] == "MultiLineString"
+    assert client.get("/api/v1/supervision/patrols?from=2026-11-10&to=2026-11-10&officer=zf003",
+                      headers=boss.headers).get_json()["tracks"]["features"] == []
+    per = {r["username"]: r for r in client.get("/api/v1/supervision/officers?from=2026-11-10&to=2026-11-10",
+                                                headers=boss.headers).get_json()["items"]}
+    assert set(per["zf001"]["covered"]) <= set(per["zf001"]["assigned"]) and per["zf003"]["covered"] == []
+
+
+def test_stats_answer_names_its_period(client, auth, demo):
+    body = client.get(f"/api/v1/supervision/stats?{PERIOD}", headers=auth.login("zd001").headers).get_json()
+    assert (body["from"], body["to"], body["jurisdiction_id"]) == ("2026-11-01", "2026-11-15", 1)
+    assert body["on_time_closure_rate"] is None  # nothing closed: no rate, rather than a made-up 0 or 100 %
