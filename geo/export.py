@@ -33,26 +33,37 @@ def split_at_gaps(fixes: Sequence[Fix], gap_s: float = DEFAULT_GAP_S) -> list[li
     return segments
 
 
-def to_geojson(fixes: Sequence[Fix], properties: dict[str, Any] | None = None, gap_s: float = DEFAULT_GAP_S) -> dict[str, Any]:
+def _segments(fixes: Sequence[Fix] | Sequence[Sequence[Fix]], gap_s: float) -> list[Sequence[Fix]]:
+    """A flat track is split at its time gaps; a list of segments (a track simplified
+    stretch by stretch, whose kept vertices may lie far apart in time) is taken as is."""
+    if fixes and not isinstance(fixes[0], Fix):
+        return [seg for seg in fixes if seg]  # type: ignore[misc]
+    return split_at_gaps(fixes, gap_s)  # type: ignore[arg-type]
+
+
+def to_geojson(fixes: Sequence[Fix] | Sequence[Sequence[Fix]], properties: dict[str, Any] | None = None,
+               gap_s: float = DEFAULT_GAP_S) -> dict[str, Any]:
     """A Feature whose geometry is a MultiLineString (one line per gap-free segment);
-    `properties.times` holds each vertex's ISO time, segment by segment."""
-    segments = [s for s in split_at_gaps(fixes, gap_s)]
+    `properties.times` holds each vertex's ISO time, segment by segment. A lone fix
+    between two gaps is no line (RFC 7946 wants two positions) and is left out."""
+    segments = [s for s in _segments(fixes, gap_s) if len(s) >= 2]
     coords = [[[round(f.lon, COORD_DECIMALS), round(f.lat, COORD_DECIMALS)] for f in seg] for seg in segments]
     props = dict(properties or {})
     props["times"] = [[_iso(f.t) for f in seg] for seg in segments]
     return {"type": "Feature", "geometry": {"type": "MultiLineString", "coordinates": coords}, "properties": props}
 
 
-def to_gpx(fixes: Sequence[Fix], name: str = "", gap_s: float = DEFAULT_GAP_S) -> bytes:
+def to_gpx(fixes: Sequence[Fix] | Sequence[Sequence[Fix]], name: str = "", gap_s: float = DEFAULT_GAP_S) -> bytes:
     ET.register_namespace("", GPX_NS)
     gpx = ET.Element(f"{{{GPX_NS}}}gpx", {"version": "1.1", "creator": "zhangshang-zhifa"})
     meta = ET.SubElement(gpx, f"{{{GPX_NS}}}metadata")
     ET.SubElement(meta, f"{{{GPX_NS}}}name").text = name
-    if fixes:
-        ET.SubElement(meta, f"{{{GPX_NS}}}time").text = _iso(fixes[0].t)
+    segments = _segments(fixes, gap_s)
+    if segments:
+        ET.SubElement(meta, f"{{{GPX_NS}}}time").text = _iso(segments[0][0].t)
     trk = ET.SubElement(gpx, f"{{{GPX_NS}}}trk")
     ET.SubElement(trk, f"{{{GPX_NS}}}name").text = name
-    for seg in split_at_gaps(fixes, gap_s):
+    for seg in segments:
         trkseg = ET.SubElement(trk, f"{{{GPX_NS}}}trkseg")
         for f in seg:
             pt = ET.SubElement(
@@ -62,19 +73,20 @@ def to_gpx(fixes: Sequence[Fix], name: str = "", gap_s: float = DEFAULT_GAP_S) -
     return ET.tostring(gpx, encoding="utf-8", xml_declaration=True)
 
 
-def to_kml(fixes: Sequence[Fix], name: str = "", gap_s: float = DEFAULT_GAP_S) -> bytes:
+def to_kml(fixes: Sequence[Fix] | Sequence[Sequence[Fix]], name: str = "", gap_s: float = DEFAULT_GAP_S) -> bytes:
     ET.register_namespace("", KML_NS)
     kml = ET.Element(f"{{{KML_NS}}}kml")
     doc = ET.SubElement(kml, f"{{{KML_NS}}}Document")
     ET.SubElement(doc, f"{{{KML_NS}}}name").text = name
     placemark = ET.SubElement(doc, f"{{{KML_NS}}}Placemark")
     ET.SubElement(placemark, f"{{{KML_NS}}}name").text = name
-    if fixes:
+    segments = _segments(fixes, gap_s)
+    if segments:
         span = ET.SubElement(placemark, f"{{{KML_NS}}}TimeSpan")
-        ET.SubElement(span, f"{{{KML_NS}}}begin").text = _iso(fixes[0].t)
-        ET.SubElement(span, f"{{{KML_NS}}}end").text = _iso(fixes[-1].t)
+        ET.SubElement(span, f"{{{KML_NS}}}begin").text = _iso(segments[0][0].t)
+        ET.SubElement(span, f"{{{KML_NS}}}end").text = _iso(segments[-1][-1].t)
     multi = ET.SubElement(placemark, f"{{{KML_NS}}}MultiGeometry")
-    for seg in split_at_gaps(fixes, gap_s):
+    for seg in segments:
         if len(seg) < 2:
             point = ET.SubElement(multi, f"{{{KML_NS}}}Point")
             ET.SubElement(point, f"{{{KML_NS}}}coordinates").text = f"{seg[0].lon:.{COORD_DECIMALS}f},{seg[0].lat:.{COORD_DECIMALS}f}"

@@ -17,6 +17,7 @@ from shapely.geometry import LineString, Point
 from sqlalchemy import delete, func, insert, select, text, update
 
 from geo import Fix, GridIndex, clean_track, simplify_fixes, summarize_track
+from geo.export import split_at_gaps
 
 from ..auth.access import Identity, other_jurisdiction
 from ..auth.models import Officer, Role
@@ -309,10 +310,19 @@ def patrol_to_dict(patrol: Patrol) -> dict[str, Any]:
     }
 
 
-def track_fixes(patrol: Patrol, simplify_m: float = 0.0) -> list[Fix]:
-    """The cleaned track (what supervisors see), optionally simplified for display."""
-    kept = clean_track(patrol_fixes(patrol)).kept
-    return simplify_fixes(kept, simplify_m) if simplify_m > 0 else kept
+def track_fixes(patrol: Patrol) -> list[Fix]:
+    """The cleaned track (what supervisors see)."""
+    return clean_track(patrol_fixes(patrol)).kept
+
+
+def track_segments(patrol: Patrol, simplify_m: float = 0.0) -> list[list[Fix]]:
+    """The cleaned track split at its gaps, each stretch simplified on its own for display
+    (simplifying across a gap would drop the fixes on either side of it; and the kept
+    vertices of a straight stretch may lie far apart in time, so the split must come first)."""
+    segments = split_at_gaps(track_fixes(patrol))
+    if simplify_m > 0:
+        segments = [simplify_fixes(seg, simplify_m) for seg in segments]
+    return segments
 
 
 # --- inspections -------------------------------------------------------------------

@@ -66,7 +66,7 @@ def get_track(args: dict, patrol_id: str):
     patrol = service.get_patrol(patrol_id)
     identity = current_identity()
     service.check_can_read_patrol(identity, patrol)
-    fixes = service.track_fixes(patrol, args["simplify"])
+    fixes = service.track_segments(patrol, args["simplify"])
     fmt = args["format"]
     service.record_track_export(identity, patrol, fmt)
     name = f"巡查 {patrol.started_at.date().isoformat()} {patrol.id[:8]}"

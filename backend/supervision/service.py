@@ -354,7 +354,7 @@ def patrol_log(jurisdiction_id: int | None, start: date, end: date, *, officer_u
     summary, stops and gaps, and the inspections and tickets of the period as markers."""
     from geo.export import to_geojson
 
-    from ..patrols.service import patrol_to_dict, track_fixes
+    from ..patrols.service import patrol_to_dict, track_segments
 
     lo, hi = period_bounds(start, end)
     refresh_stale_patrols(jurisdiction_id, lo, hi)
@@ -369,10 +369,10 @@ def patrol_log(jurisdiction_id: int | None, start: date, end: date, *, officer_u
     patrols = list(db.session.scalars(q.order_by(Patrol.started_at)))
     features = []
     for p in patrols:
-        fixes = track_fixes(p, simplify_m)
+        segments = track_segments(p, simplify_m)
         summary = patrol_to_dict(p)
-        feature = to_geojson(fixes, {"patrol_id": p.id})
-        by_t = {round(f.t): f for f in fixes}
+        feature = to_geojson(segments, {"patrol_id": p.id})
+        by_t = {round(f.t): f for seg in segments for f in seg}
         gaps = []
         for g in p.gaps or []:
             start_t = datetime.fromisoformat(g["start"]).timestamp()

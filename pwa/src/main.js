@@ -17,6 +17,7 @@ import Decision from './views/Decision.vue'
 import Outbox from './views/Outbox.vue'
 import Tasks from './views/Tasks.vue'
 import Settings from './views/Settings.vue'
+import Supervise from './views/Supervise.vue'
 import { init as initSession, state } from './lib/session.js'
 import { loadLocale } from './lib/i18n.js'
 import { start as startOutbox } from './lib/outbox.js'
@@ -34,12 +35,15 @@ const router = createRouter({
     { path: '/outbox', component: Outbox },
     { path: '/tasks', component: Tasks },
     { path: '/settings', component: Settings },
+    { path: '/supervise', component: Supervise, meta: { roles: ['supervisor', 'admin'] } },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
 })
 
 router.beforeEach((to) => {
   if (!to.meta.public && !state.user) return '/login'
+  // supervisor views sit behind the role (the API refuses officers anyway)
+  if (to.meta.roles && !to.meta.roles.includes(state.profile?.officer?.role)) return '/'
   return true
 })
 

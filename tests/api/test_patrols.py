@@ -1,6 +1,8 @@
 """Patrols: ingest of fix batches, the derived summary on both engines, and the read API."""
 from __future__ import annotations
 
+import json
+
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -240,3 +242,30 @@ def test_summary_is_recomputed_when_late_fixes_arrive(app, client, demo, auth):
         service.add_track_points(batch_id=str(uuid.uuid4()), patrol_id=pid, points=points_of(late), officer=officer("zf001"), device_id="d")
     full = client.get(f"/api/v1/patrols/{pid}", headers=headers).get_json()["distance_m"]
     assert abs(full - walk.true_length_m) / walk.true_length_m < 0.02 and full > 1.8 * half
+
+
+def test_simplified_track_keeps_each_stretch_between_gaps_as_a_line(app, client, demo, auth):
+    """Douglas–Peucker runs per gap-free stretch: simplifying across a 10-minute gap must
+    not leave the stretches on either side as lone points."""
+    import uuid as _uuid
+    from datetime import datetime as _dt, timezone as _tz
+
+    from backend.auth.models import Officer
+    from backend.extensions import db
+    from backend.patrols import service
+
+    phone = auth.login("zf001")
+    pid = str(_uuid.uuid4())
+    t0 = _dt(2026, 11, 20, 1, 0, tzinfo=_tz.utc)
+    with app.app_context():
+        me = db.session.query(Officer).filter_by(username="zf001").one()
+        service.start_patrol(patrol_id=pid, officer=me, device_id=phone.device_id, started_at=t0, captured_at=t0)
+        ms = int(t0.timestamp() * 1000)
+        pts = [{"t": ms + 10000 * i + (600000 if i >= 40 else 0), "lat": 29.968 + 0.00002 * i, "lon": 121.612 + 0.0001 * i,
+                "accuracy": 5} for i in range(80)]
+        service.add_track_points(patrol_id=pid, batch_id=str(_uuid.uuid4()), device_id=phone.device_id, points=pts, officer=me)
+        db.session.commit()
+    resp = client.get(f"/api/v1/patrols/{pid}/track?format=geojson&simplify=3", headers=phone.headers)
+    body = json.loads(resp.data) if resp.status_code == 200 else resp.data
+    lines = body["geometry"]["coordinates"]
+    assert len(lines) == 2 and all(len(line) >= 2 for line in lines), body

@@ -29,6 +29,7 @@ from geo import (
     track_length_m,
     wgs84_to_gcj02,
 )
+from geo.export import split_at_gaps
 from geo.simplify import local_transformer
 from geo.synthetic import synthetic_walk
 
@@ -237,7 +238,8 @@ def test_exports_keep_every_fix(fixes, gap):
     parsed = gpxpy.parse(to_gpx(fixes, gap_s=gap).decode())
     assert sum(len(s.points) for s in parsed.tracks[0].segments) == len(fixes)
     feature = to_geojson(fixes, gap_s=gap)
-    assert sum(len(c) for c in feature["geometry"]["coordinates"]) == len(fixes)
+    in_lines = sum(len(seg) for seg in split_at_gaps(fixes, gap) if len(seg) >= 2)  # RFC 7946: a line has 2+ positions
+    assert sum(len(c) for c in feature["geometry"]["coordinates"]) == in_lines
     kml = etree.fromstring(to_kml(fixes, gap_s=gap))
     ns = "{http://www.opengis.net/kml/2.2}"
     coords = [c for el in kml.iter(f"{ns}coordinates") for c in el.text.split()]
@@ -251,3 +253,13 @@ def test_track_length_is_the_sum_of_its_segments_and_simplifying_never_lengthens
     total = track_length_m(fixes)
     assert total >= 0
     assert track_length_m(simplify_fixes(fixes, 10.0)) <= total + 1e-6
+
+
+def test_geojson_leaves_out_lone_fixes_between_gaps():
+    from geo import Fix
+    from geo.export import to_geojson
+
+    fixes = [Fix(t=t, lat=30.0, lon=lon, accuracy=5) for t, lon in ((0, 120.0), (10, 120.0001), (1000, 120.001), (3000, 120.002),
+                                                                   (3010, 120.0021))]
+    geometry = to_geojson(fixes)["geometry"]
+    assert [len(line) for line in geometry["coordinates"]] == [2, 2]  # the fix alone at t=1000 is no line

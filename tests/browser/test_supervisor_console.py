@@ -1,0 +1,122 @@
+"""The supervisor console in headless Chromium: a day of seeded patrols on the map with the
+uncovered grids, a patrol's summary, exports that parse, and a dispatched task that an
+officer's phone receives, completes and the supervisor accepts."""
+from __future__ import annotations
+
+import io
+import json
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from backend.auth.models import Officer
+from backend.extensions import db
+from backend.patrols import service as patrols
+from tests.browser.conftest import ARTIFACTS, expect, login, wait_synced
+from tests.browser.test_officer_app import photo_file
+
+
+def _seed_day(app, device_id: str) -> None:
+    """Two patrols earlier today (one with a gap), and an inspection."""
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    start = max(now - timedelta(hours=3), datetime.combine(now.astimezone(timezone(timedelta(hours=8))).date(), datetime.min.time(),
+                                                            tzinfo=timezone(timedelta(hours=8))).astimezone(timezone.utc) + timedelta(minutes=5))
+    with app.app_context():
+        by = {o.username: o for o in db.session.query(Officer).filter(Officer.username.in_(["zf001", "zf002", "zf003"]))}
+        for k, (who, lon0) in enumerate(((["zf001", "zf002"], 121.612), (["zf003"], 121.630))):
+            pid = str(uuid.uuid4())
+            t0 = start + timedelta(minutes=40 * k)
+            patrols.start_patrol(patrol_id=pid, officer=by[who[0]], device_id=device_id, started_at=t0, captured_at=t0,
+                                 officer_ids=[by[u].id for u in who])
+            ms = int(t0.timestamp() * 1000)
+            pts = [{"t": ms + 10000 * i + (600000 if i >= 40 else 0), "lat": 29.968 + 0.00002 * i, "lon": lon0 + 0.0001 * i,
+                    "accuracy": 5} for i in range(80)]
+            patrols.add_track_points(patrol_id=pid, batch_id=str(uuid.uuid4()), device_id=device_id, points=pts, officer=by[who[0]])
+            patrols.end_patrol(patrol_id=pid, ended_at=t0 + timedelta(minutes=25), officer=by[who[0]])
+            patrols.record_inspection(inspection_id=str(uuid.uuid4()), officer=by[who[0]], device_id=device_id, captured_at=t0,
+                                      inspected_at=t0 + timedelta(minutes=3), lat=29.9685, lon=lon0 + 0.001, accuracy_m=5,
+                                      subject_name=f"商户{k}", result="compliant", photos=[], patrol_id=pid)
+        db.session.commit()
+
+
+def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(page, context, browser, server, app, tmp_path):
+    _seed_day(app, "dev-seed-0001")
+    page.goto("/")
+    login(page, "zd001")
+    page.locator("[data-test=go-supervise]").click()
+    expect(page.locator(".zs-sup-track")).to_have_count(2)
+    expect(page.locator(".zs-uncovered").first).to_be_attached()  # grids nobody walked today
+    expect(page.locator(".zs-insp")).to_have_count(2)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("[data-test=sup-map]").screenshot(path=str(ARTIFACTS / "supervisor-map.png"))
+    uncovered = page.locator(".zs-uncovered").count()
+    assert 0 < uncovered < page.locator(".zs-uncovered, .zs-covered").count()
+
+    # click on the line itself (a straight walk: the middle of its bounding box lies on it)
+    box = page.locator(".zs-sup-track").first.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    assert box["width"] > 15  # drawn as a line, not a dot
+    page.mouse.click(x, y)
+    expect(page.locator("[data-test=sup-summary]")).to_be_visible()
+    expect(page.locator("[data-test=sup-distance]")).to_contain_text("km")
+    expect(page.locator("[data-test=sup-summary]")).to_contain_text("无定位上报")  # the 10-minute hole in the track
+    page.locator("[data-test=sup-playback]").fill("40")
+    expect(page.locator(".zs-replay")).to_be_attached()
+
+    with page.expect_download() as dl:
+        page.locator("[data-test=export-geojson]").click()
+    geo = json.loads(Path(dl.value.path()).read_text(encoding="utf-8"))
+    assert geo["type"] == "FeatureCollection" and len(geo["features"]) == 2
+
+    page.locator(".van-tab", has_text="统计").click()
+    expect(page.locator("[data-test=fig-inspections] .van-cell__value")).to_have_text("2")
+    page.locator("[data-test=fig-inspections]").click()
+    expect(page.locator("[data-test=drill-table] tr")).to_have_count(3)
+    with page.expect_download() as dl:
+        page.locator("[data-test=export-xlsx]").click()
+    sheet = load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes())).active
+    assert sheet.max_row == 3 and "subject_name" in [c.value for c in sheet[1]]
+
+    # dispatch (派遣) to zf001, placed on the map
+    page.locator(".van-tab", has_text="派遣").click()
+    page.locator("[data-test=task-title] input").fill("核查噪声投诉")
+    page.locator("[data-test=task-description] textarea").fill("某路 12 号夜间施工")
+    box = page.locator("[data-test=task-map]").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator("[data-test=task-place]")).not_to_contain_text("点选")
+    page.locator("[data-test=assign-zf001]").click()
+    page.locator("[data-test=dispatch]").click()
+    expect(page.locator("[data-test=dispatched]")).to_be_visible()
+    task_id = page.locator("[data-test=dispatched]").inner_text().split("#")[1].strip()
+
+    # the officer's phone receives it, accepts and reports back with a photo
+    phone_ctx = browser.new_context(base_url=f"http://127.0.0.1:{server.port}", viewport={"width": 360, "height": 640},
+                                    geolocation={"latitude": 29.97, "longitude": 121.62, "accuracy": 8}, permissions=["geolocation"])
+    try:
+        phone = phone_ctx.new_page()
+        phone.goto("/")
+        login(phone, "zf001")
+        phone.goto("/tasks")
+        expect(phone.locator(f"[data-test=task-{task_id}]")).to_contain_text("核查噪声投诉")
+        phone.locator(f"[data-test=task-accept-{task_id}]").click()
+        phone.locator(f"[data-test=task-report-{task_id}]").click()
+        phone.locator("[data-test=task-note] textarea").fill("已责令停止夜间施工")
+        phone.locator("[data-test=photo-input]").set_input_files(photo_file(tmp_path, "site.jpg"))
+        expect(phone.locator("[data-test=photo]")).to_have_count(1)
+        phone.locator(f"[data-test=task-done-{task_id}]").click()
+        wait_synced(phone)
+    finally:
+        phone_ctx.close()
+
+    # the supervisor accepts the feedback: the loop is closed, with its time as a figure
+    page.locator(".van-tab", has_text="巡查地图").click()
+    page.locator("[data-test=sup-load]").click()
+    page.locator(".van-tab", has_text="派遣").click()
+    expect(page.locator(f"[data-test=review-{task_id}]")).to_contain_text("已责令停止夜间施工")
+    page.locator(f"[data-test=accept-{task_id}]").click()
+    expect(page.locator(f"[data-test=review-{task_id}]")).to_have_count(0)
+    page.locator(".van-tab", has_text="统计").click()
+    page.locator("[data-test=sup-load]").click()
+    expect(page.locator("[data-test=fig-tasks_dispatched] .van-cell__value")).to_have_text("1")
