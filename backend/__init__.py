@@ -134,13 +134,14 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from .sync.views import blp as sync_blp
     from .tasks.views import blp as tasks_blp
     from .supervision.views import blp as supervision_blp
+    from .reviews.views import blp as reviews_blp
     from .health import blp as health_blp
     from .patrols.schemas import TrackPointSchema
     from .patrols.views import blp as patrols_blp
     from .web import bp as web_bp
 
     for blp in (health_blp, auth_blp, catalog_blp, patrols_blp, evidence_blp, tickets_blp, cases_blp, sync_blp, tasks_blp,
-                supervision_blp):
+                supervision_blp, reviews_blp):
         api.register_blueprint(blp)
     api.spec.components.schema("TrackPoint", schema=TrackPointSchema)
     app.register_blueprint(verify_bp)

@@ -8,3 +8,4 @@ from .tickets.models import Ticket, TicketBook, TicketNumber, TicketSequence  # 
 from .cases.models import Case, CaseEvent, Payment  # noqa: F401
 from .sync.models import DeviceHealth, SyncConflict, SyncRecord  # noqa: F401
 from .tasks.models import Task, TaskEvent  # noqa: F401
+from .reviews.models import Review  # noqa: F401

@@ -53,7 +53,7 @@ class ChangesQuerySchema(Schema):
 
 
 class ChangeSchema(Schema):
-    kind = fields.String(required=True, metadata={"enum": ["matter", "grid", "ticket_book", "task", "case", "record"]})
+    kind = fields.String(required=True, metadata={"enum": ["matter", "grid", "ticket_book", "task", "case", "review", "record"]})
     id = fields.String(required=True)
     at = fields.DateTime(required=True)
     data = fields.Dict(required=True)

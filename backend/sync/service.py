@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from marshmallow import Schema, ValidationError, fields, validate
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..auth.access import Identity
@@ -500,6 +500,14 @@ def changes(identity: Identity, since: str | None, limit: int) -> dict[str, Any]
                                    .order_by(Task.updated_at).limit(cap * 2)):
         add(task.updated_at, "task", str(task.id), {"title": task.title, "status": task.status, "lat": task.lat, "lon": task.lon,
                                                     "due_at": task.due_at})
+    from ..reviews.models import Review
+
+    # supervisors' reviews of this officer's records (督查意见), and when they were resolved
+    for rv in db.session.scalars(select(Review).where(Review.officer_id == identity.officer.id,
+                                                      func.coalesce(Review.resolved_at, Review.at) >= t0)
+                                 .order_by(Review.at).limit(cap * 2)):
+        add(rv.resolved_at or rv.at, "review", str(rv.id), {"object_type": rv.object_type, "object_id": rv.object_id,
+                                                            "verdict": rv.verdict, "comment": rv.comment, "resolved": rv.resolved_at is not None})
     for r in db.session.scalars(select(SyncRecord).where(SyncRecord.device_id == identity.device.device_id, SyncRecord.updated_at >= t0)
                                 .order_by(SyncRecord.updated_at).limit(cap * 2)):
         add(r.updated_at, "record", r.id, {"status": r.status, "ref": r.ref, "code": r.code, "missing_photos": r.missing_photos or []})

@@ -261,6 +261,24 @@ def _fresh_number(ctx: Ctx, which: str) -> str:
     return ctx.client.post("/api/v1/ticket-books", json={"count": 1}, headers=phone.headers).get_json()["numbers"][0]
 
 
+def _review(ctx: Ctx, which: str) -> str:
+    """A correction asked of zf001 (own street) or zf101 (the other), on their inspection."""
+    from backend.auth import service as auth_service
+    from backend.auth.access import Identity
+    from backend.extensions import db
+    from backend.reviews import service
+
+    iid = _make_inspection(ctx, which)
+    with ctx.app.app_context():
+        boss = ctx.auth.login("zd001" if which == "own" else "zd101")
+        identity = auth_service.identity_from_access_token(boss.access_token)
+        assert isinstance(identity, Identity)
+        review = service.add_review(identity, object_type="inspection", object_id=iid, verdict="needs_correction", comment="补拍照片")
+        rid = review.id
+        db.session.remove()
+    return str(rid)
+
+
 MATRIX: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/health"): Spec(PUBLIC, _path("/api/v1/health")),
     ("GET", "/api/v1/openapi.json"): Spec(PUBLIC, _path("/api/v1/openapi.json")),
@@ -343,6 +361,12 @@ MATRIX: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/supervision/patrols"): Spec(MANAGERS, _path("/api/v1/supervision/patrols")),
     ("GET", "/api/v1/supervision/inspections/export"): Spec(MANAGERS, _path("/api/v1/supervision/inspections/export?format=kml")),
     ("GET", "/api/v1/supervision/devices"): Spec(MANAGERS, _path("/api/v1/supervision/devices")),
+    ("POST", "/api/v1/reviews"): Spec(MANAGERS, lambda c, w: ("/api/v1/reviews", {
+        "object_type": "inspection", "object_id": _make_inspection(c, w), "verdict": "comment", "comment": "照片清晰"}), scoped=True),
+    ("GET", "/api/v1/reviews"): Spec(ALL, _path("/api/v1/reviews")),
+    ("POST", "/api/v1/reviews/<int:review_id>/resolve"): Spec(
+        frozenset({OFFICER, SUPERVISOR, ADMIN}), lambda c, w: (f"/api/v1/reviews/{_review(c, w)}/resolve", {"note": "已改"}), scoped=True,
+        denied_code={AUXILIARY: "review.not_yours"}, declared=ALL, colleague="review.not_yours"),
     ("GET", "/api/v1/inspections/<string:inspection_id>"): Spec(
         ALL, lambda c, w: (f"/api/v1/inspections/{_make_inspection(c, w)}", None), scoped=True),
 }

@@ -101,8 +101,16 @@ def login(page: Page, username: str = "zf001", password: str = "demo1234", pin: 
 def wait_until(page: Page, expression: str, timeout: float = 20) -> None:
     """Poll a JS expression from Python (page.wait_for_function evaluates strings in the
     page, which our CSP — rightly — forbids)."""
+    from playwright.sync_api import Error as PlaywrightError
+
     deadline = time.monotonic() + timeout
-    while not page.evaluate(expression):
+    while True:
+        try:
+            if page.evaluate(expression):
+                return
+        except PlaywrightError as exc:  # the page navigated (a reload after an update): ask again
+            if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
+                raise
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {expression}")
         page.wait_for_timeout(100)
@@ -138,9 +146,18 @@ def outbox_state(page: Page) -> dict:
 
 def wait_synced(page: Page, timeout: float = 45) -> None:
     """The outbox is empty: every record acknowledged, every photo verified."""
+    from playwright.sync_api import Error as PlaywrightError
+
     deadline = time.monotonic() + timeout
+    st: dict = {}
     while True:
-        st = outbox_state(page)
+        try:
+            st = outbox_state(page)
+        except PlaywrightError as exc:  # mid-navigation: look again
+            if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
+                raise
+            page.wait_for_timeout(300)
+            continue
         if not st["outbox"] and not [b for b in st["blobs"] if b["verified"] == 0]:
             return
         if time.monotonic() > deadline:

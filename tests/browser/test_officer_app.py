@@ -344,3 +344,48 @@ def test_english_and_high_contrast_at_360_by_640(page, context, server):
     heights = page.evaluate("[...document.querySelectorAll('.zs-tile, .van-button')].map((e) => e.getBoundingClientRect().height)")
     assert heights and min(heights) >= 44, heights
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing wider than the phone
+
+
+def test_a_new_version_waits_and_is_offered_only_between_tasks(browser, app, demo, database_url, tmp_path):
+    """A new service worker is installed in the background but never takes over in the
+    middle of a form: the prompt shows on the home screen, and applying it keeps the queue."""
+    import shutil
+
+    from tests.browser.conftest import DIST, NINGBO
+    from tests.server import Server
+
+    dist = tmp_path / "dist"
+    shutil.copytree(DIST, dist)
+    srv = Server(database_url, str(tmp_path / "media"), app.config["SECRET_KEY"], threads=8, PWA_DIST=str(dist),
+                 LOGIN_RATE_LIMIT="1000 per minute", LOGIN_USER_RATE_LIMIT="1000 per minute")
+    srv.start()
+    ctx = browser.new_context(base_url=f"http://127.0.0.1:{srv.port}", viewport={"width": 360, "height": 640},
+                              geolocation=NINGBO, permissions=["geolocation"], service_workers="allow")
+    try:
+        page = ctx.new_page()
+        page.goto("/")
+        login(page)
+        wait_for_service_worker(page)
+        go_offline(ctx, page)
+        record_inspection(page, tmp_path, name="更新前的检查", photo=False)
+        go_online(ctx, page)
+        # an officer is in the middle of an inspection form when the new version lands
+        page.goto("/inspection")
+        page.locator("[data-test=subject-name] input").fill("填写中")
+        sw = dist / "sw.js"
+        sw.write_text(sw.read_text() + "\n// v2\n")
+        page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
+        wait_until(page, "navigator.serviceWorker.getRegistration().then((r) => !!r.waiting)", timeout=30)
+        page.wait_for_timeout(500)
+        expect(page.locator("[data-test=apply-update]")).to_have_count(0)  # never mid-form
+        expect(page.locator("[data-test=subject-name] input")).to_have_value("填写中")
+        page.locator("[data-test=save-inspection]").click()  # the officer finishes; back on the home screen
+        expect(page.locator("[data-test=apply-update]")).to_be_visible()
+        page.locator("[data-test=apply-update]").click()
+        expect(page.locator("[data-test=go-patrol]")).to_be_visible()
+        wait_until(page, "navigator.serviceWorker.getRegistration().then((r) => !r.waiting)", timeout=30)
+        wait_synced(page)
+        assert count(app, Inspection) == 2  # nothing queued before the update was lost
+    finally:
+        ctx.close()
+        srv.stop()

@@ -78,6 +78,11 @@ def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(page, cont
         page.locator("[data-test=export-xlsx]").click()
     sheet = load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes())).active
     assert sheet.max_row == 3 and "subject_name" in [c.value for c in sheet[1]]
+    # 督查: the first inspection (zf001's) needs a better photo
+    page.locator("[data-test^=review-open-]").first.click()
+    page.locator("[data-test=review-text] textarea").fill("门牌照片不清，请补拍")
+    page.locator("[data-test=review-correct]").click()
+    expect(page.locator("[data-test=review-text]")).to_have_count(0)
 
     # dispatch (派遣) to zf001, placed on the map
     page.locator(".van-tab", has_text="派遣").click()
@@ -98,6 +103,7 @@ def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(page, cont
         phone = phone_ctx.new_page()
         phone.goto("/")
         login(phone, "zf001")
+        expect(phone.locator("[data-test^=correction-]")).to_contain_text("门牌照片不清")  # the review reached the phone
         phone.goto("/tasks")
         expect(phone.locator(f"[data-test=task-{task_id}]")).to_contain_text("核查噪声投诉")
         phone.locator(f"[data-test=task-accept-{task_id}]").click()

@@ -190,10 +190,13 @@ async function pullChanges(user) {
     const q = since ? `?since=${encodeURIComponent(since)}` : ''
     const { data } = await asOfficer(user, 'GET', `/api/v1/sync/changes${q}`)
     const cases = (await getRef(`cases:${user}`)) || {}
+    const reviews = (await getRef(`reviews:${user}`)) || {}
     for (const item of data.items || []) {
       if (item.kind === 'case') cases[item.id] = item.data
+      if (item.kind === 'review') reviews[item.id] = { ...item.data, id: item.id, at: item.at }
     }
     await setRef(`cases:${user}`, cases)
+    await setRef(`reviews:${user}`, reviews)
     since = data.cursor || since
     await setMeta(`cursor:${user}`, since)
     if (!data.next) break

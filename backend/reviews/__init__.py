@@ -1,0 +1,1 @@
+"""Supervisor review (督查意见) of inspections, tickets and cases."""

@@ -1,0 +1,36 @@
+"""督查意见: a supervisor asks for a correction on an officer's inspection; the officer's
+phone learns it through the change feed, and the officer marks it done."""
+from __future__ import annotations
+
+from tests.api.test_evidence import cite_in_inspection
+from tests.conftest import assert_error
+
+
+def test_a_correction_reaches_the_officer_and_is_resolved(app, client, demo, auth):
+    iid = cite_in_inspection(app, "ab" * 32)
+    boss, phone = auth.login("zd001"), auth.login("zf001")
+    assert_error(client.post("/api/v1/reviews", json={"object_type": "inspection", "object_id": iid, "verdict": "needs_correction"},
+                             headers=boss.headers), 422, "review.comment_required")
+    resp = client.post("/api/v1/reviews", json={"object_type": "inspection", "object_id": iid, "verdict": "needs_correction",
+                                                "comment": "现场照片看不清门牌，请补拍"}, headers=boss.headers)
+    assert resp.status_code == 201, resp.get_json()
+    review = resp.get_json()
+    mine = client.get("/api/v1/reviews?open=true", headers=phone.headers).get_json()["items"]
+    assert [r["id"] for r in mine] == [review["id"]]
+    assert client.get("/api/v1/reviews", headers=auth.login("zf002").headers).get_json()["items"] == []  # not theirs
+    feed = client.get("/api/v1/sync/changes", headers=phone.headers).get_json()
+    (item,) = [i for i in feed["items"] if i["kind"] == "review"]
+    assert item["data"]["comment"] == "现场照片看不清门牌，请补拍" and item["data"]["resolved"] is False
+    assert client.post(f"/api/v1/reviews/{review['id']}/resolve", json={"note": "已补拍"}, headers=phone.headers).status_code == 200
+    assert client.get("/api/v1/reviews?open=true", headers=phone.headers).get_json()["items"] == []
+    later = client.get(f"/api/v1/sync/changes?since={feed['cursor']}", headers=phone.headers).get_json()
+    assert [i["data"]["resolved"] for i in later["items"] if i["kind"] == "review"] == [True]
+
+
+def test_reviews_of_unknown_records_and_other_streets_are_refused(app, client, demo, auth):
+    boss = auth.login("zd001")
+    assert_error(client.post("/api/v1/reviews", json={"object_type": "case", "object_id": "999999", "verdict": "ok"}, headers=boss.headers),
+                 404, "review.object_not_found")
+    iid = cite_in_inspection(app, "cd" * 32, username="zf101", lon=121.68)
+    assert_error(client.post("/api/v1/reviews", json={"object_type": "inspection", "object_id": iid, "verdict": "ok"}, headers=boss.headers),
+                 403, "auth.other_jurisdiction")
