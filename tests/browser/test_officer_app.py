@@ -320,6 +320,7 @@ def test_the_queue_exported_to_a_file_is_imported_on_another_phone_and_stored_on
         login(phone2)
         phone2.goto("/outbox")
         phone2.locator("[data-test=import-queue]").set_input_files(str(exported))
+        expect(phone2.locator(".zs-ok")).to_contain_text("已导入 1 条记录")  # in the outbox before we wait for it to drain
         wait_synced(phone2)
     finally:
         other.close()
