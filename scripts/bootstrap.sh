@@ -48,6 +48,12 @@ fi
 
 # the PWA (issue: officer app) builds with the system's node/npm, offline-capable
 if [ -f pwa/package.json ]; then
+  node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if [ "$node_major" -lt 20 ]; then
+    echo "error: the PWA build (Vite 7) needs Node.js 20 or newer; this machine has $(node -v 2>/dev/null || echo none)." >&2
+    echo "       Install nodejs 20+ (NodeSource or a newer Debian), then run this again." >&2
+    exit 1
+  fi
   if [ ! -f pwa/dist/index.html ] || [ -n "$(find pwa/src pwa/public pwa/index.html pwa/package.json pwa/vite.config.* -newer pwa/dist/index.html 2>/dev/null | head -1)" ]; then
     echo "==> building the PWA"
     (cd pwa && npm install --no-audit --no-fund --loglevel=error && npm run build --silent)
