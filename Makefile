@@ -7,7 +7,7 @@ run:  ## set up everything, load demo data, serve on http://127.0.0.1:5000 and h
 test:  ## set up everything and run every test on SpatiaLite and PostGIS
 	@bash scripts/test.sh $(ARGS)
 
-fuzz:  ## a long schemathesis campaign (FUZZ_EXAMPLES per operation and role; the suite runs 4)
+fuzz:  ## a long schemathesis campaign (FUZZ_EXAMPLES per operation and role; the suite runs 3)
 	@bash scripts/bootstrap.sh test
 	TEST_POSTGIS_URL=$$(bash scripts/postgis-up.sh | tail -1) FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} \
 	  SPATIALITE_LIBRARY_PATH=mod_spatialite .venv/bin/pytest -q -p no:cacheprovider tests/api/test_fuzz_openapi.py

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hmac
 import uuid
+from functools import lru_cache
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable
@@ -213,8 +214,17 @@ def confirm_verifier(officer: Officer, month: str | None = None) -> dict[str, An
 
     month = month or _confirm_month()
     salt = hashlib.sha256(f"{officer.id}:{month}:{officer.username}".encode()).hexdigest()[:32]
-    digest = hashlib.pbkdf2_hmac("sha256", confirm_code(officer, month).encode(), bytes.fromhex(salt), CONFIRM_ITERATIONS)
-    return {"salt": salt, "iterations": CONFIRM_ITERATIONS, "hash": digest.hex(), "month": month}
+    digest = _pbkdf2(confirm_code(officer, month), salt)
+    return {"salt": salt, "iterations": CONFIRM_ITERATIONS, "hash": digest, "month": month}
+
+
+@lru_cache(maxsize=4096)
+def _pbkdf2(code: str, salt: str) -> str:
+    """Deliberately slow (it protects the code on a lost phone), so computed once per
+    officer and month per process, not on every roster request."""
+    import hashlib
+
+    return hashlib.pbkdf2_hmac("sha256", code.encode(), bytes.fromhex(salt), CONFIRM_ITERATIONS).hex()
 
 
 def team(identity: Identity) -> list[dict[str, Any]]:

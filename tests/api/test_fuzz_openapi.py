@@ -25,7 +25,7 @@ from backend import create_app
 from backend.extensions import limiter
 from tests.conftest import make_config
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 IDENTITIES = ("zf001", "fz001", "zd001", "admin", "anonymous")
 # Who may call what is the authorization matrix's job (tests/api/test_authorization_matrix.py);
 # here: no 5xx, and every answer as documented.
