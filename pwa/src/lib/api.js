@@ -48,7 +48,7 @@ export const api = { send }
 
 export async function login(username, password, deviceId) {
   const { data } = await send('POST', '/api/v1/auth/login', {
-    body: { username, password, device_id: deviceId, device_label: navigator.userAgent.slice(0, 100), app_version: __APP_VERSION__ },
+    body: { username, password, device_id: deviceId, device_label: (globalThis.navigator?.userAgent || '').slice(0, 100), app_version: __APP_VERSION__ },
   })
   return data
 }

@@ -120,8 +120,9 @@ export function kick(force = false) {
 }
 
 async function drainWithLock() {
-  if (navigator.locks?.request) {
-    return navigator.locks.request('zhangshang-outbox', { ifAvailable: true }, async (lock) => {
+  const locks = globalThis.navigator?.locks
+  if (locks?.request) {
+    return locks.request('zhangshang-outbox', { ifAvailable: true }, async (lock) => {
       if (lock) await drain()
     })
   }
@@ -132,7 +133,8 @@ async function healthFor() {
   const rows = await db.outbox.toArray()
   const oldest = rows.reduce((min, r) => Math.min(min, r.createdAt), Infinity)
   let persistent = null
-  try { persistent = navigator.storage?.persisted ? await navigator.storage.persisted() : null } catch { /* unknown */ }
+  const storage = globalThis.navigator?.storage
+  try { persistent = storage?.persisted ? await storage.persisted() : null } catch { /* unknown */ }
   return {
     queue_depth: rows.length,
     oldest_unsynced_age_s: rows.length ? Math.round((Date.now() - oldest) / 1000) : 0,
@@ -179,7 +181,7 @@ async function sendRecords(officer) {
     emit()
     const { data } = await asOfficer(officer, 'POST', '/api/v1/sync', {
       body: {
-        device_id: device, app_version: __APP_VERSION__, sent_at: new Date().toISOString(),
+        device_id: device, app_version: typeof __APP_VERSION__ === 'string' ? __APP_VERSION__ : 'dev', sent_at: new Date().toISOString(),
         health: await healthFor(),
         records: ready.map((r) => ({ id: r.id, kind: r.kind, captured_at: r.captured_at, payload: r.payload })),
       },
@@ -217,16 +219,16 @@ async function sendRecords(officer) {
 async function uploadPhotos(officer) {
   const pending = await db.blobs.where('officer').equals(officer).filter((b) => !b.verified).toArray()
   for (const b of pending) {
-    await uploadResumable(officer, b)
-    await db.blobs.update(b.sha256, { verified: 1, verifiedAt: Date.now() })
+    if (await uploadResumable(officer, b)) await db.blobs.update(b.sha256, { verified: 1, verifiedAt: Date.now() })
     emit()
   }
 }
 
-/** PUT the blob in chunks from wherever the server says it has got to. */
+/** PUT the blob in chunks from wherever the server says it has got to. True once the
+ * server has the photo verified; false when it refused the file (the record says why). */
 export async function uploadResumable(officer, b) {
   const { data: st } = await asOfficer(officer, 'GET', `/api/v1/media/${b.sha256}/status`)
-  if (st.state === 'complete') return
+  if (st.state === 'complete') return true
   let offset = st.state === 'partial' ? st.offset : 0
   const total = b.blob.size
   while (offset < total) {
@@ -237,7 +239,7 @@ export async function uploadResumable(officer, b) {
         headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `bytes ${offset}-${end - 1}/${total}` },
         timeoutMs: 120000,
       })
-      if (resp.status === 201 || resp.status === 200) return
+      if (resp.status === 201 || resp.status === 200) return true
       if (!Number.isInteger(resp.data?.offset)) throw new ApiError(502, { code: 'upload.no_offset' })
       offset = resp.data.offset
     } catch (err) {
@@ -251,11 +253,12 @@ export async function uploadResumable(officer, b) {
         await db.outbox.where('officer').equals(officer)
           .filter((r) => (r.photos || []).includes(b.sha256))
           .modify({ status: STATUS.error, message: err.messages, code: err.code })
-        return
+        return false
       }
       throw err
     }
   }
+  return true
 }
 
 /** Remove acknowledged records whose photos are all verified. */

@@ -1,0 +1,191 @@
+// Unit tests of the outbox (src/lib/outbox.js) under node's test runner, with IndexedDB
+// from fake-indexeddb and a scripted server behind `fetch`. Run by tests/unit/test_pwa_modules.py.
+import 'fake-indexeddb/auto'
+import { test, beforeEach } from 'node:test'
+import assert from 'node:assert/strict'
+
+const { db } = await import('../src/lib/db.js')
+const outbox = await import('../src/lib/outbox.js')
+
+// --- a small scripted server ---------------------------------------------------------------
+const server = {
+  online: true,
+  records: [],           // every record the server received, in order
+  stored: new Map(),     // id -> first status
+  media: new Map(),      // sha -> bytes received so far (Uint8Array)
+  puts: [],              // Content-Range of every chunk PUT
+  answer: () => 'created',
+  failPut: () => false,  // (range) -> true: the connection drops during this chunk
+  refuseMedia: false,
+}
+
+function json(status, body) {
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
+}
+
+globalThis.fetch = async (path, opts = {}) => {
+  if (!server.online) throw new TypeError('Failed to fetch')
+  const url = new URL(path, 'http://phone.test')
+  if (url.pathname === '/api/v1/sync') {
+    const body = JSON.parse(opts.body)
+    const results = body.records.map((r) => {
+      server.records.push(r)
+      if (server.stored.has(r.id)) return { id: r.id, status: 'duplicate', original_status: server.stored.get(r.id) }
+      const status = server.answer(r)
+      if (status === 'rejected') return { id: r.id, status, code: 'x.bad', message: { 'zh-CN': '数据有误', en: 'bad' }, retryable: false }
+      if (status === 'later') return { id: r.id, status: 'rejected', code: 'patrol.not_found', retryable: true }
+      if (status === 'conflict') return { id: r.id, status, code: 'sync.conflict', message: { 'zh-CN': '冲突', en: 'conflict' } }
+      server.stored.set(r.id, status)
+      return { id: r.id, status }
+    })
+    return json(200, { results, server_time: new Date().toISOString() })
+  }
+  const m = url.pathname.match(/^\/api\/v1\/media\/([0-9a-f]{64})(\/status)?$/)
+  if (m) {
+    const [, sha, isStatus] = m
+    const have = server.media.get(sha)
+    if (isStatus) {
+      if (have?.done) return json(200, { sha256: sha, state: 'complete', offset: have.bytes.length, total: have.bytes.length })
+      if (have) return json(200, { sha256: sha, state: 'partial', offset: have.bytes.length, total: have.total })
+      return json(200, { sha256: sha, state: 'absent', offset: 0, total: null })
+    }
+    const range = opts.headers['Content-Range']
+    server.puts.push(range)
+    const [, a, b, total] = range.match(/bytes (\d+)-(\d+)\/(\d+)/).map(Number)
+    const chunk = new Uint8Array(await opts.body.arrayBuffer())
+    const cur = have || { bytes: new Uint8Array(0), total }
+    if (a !== cur.bytes.length) return json(409, { code: 'upload.offset_mismatch', message: {}, details: { offset: cur.bytes.length } })
+    if (server.failPut(range)) {
+      // half the chunk arrives, then the connection drops
+      const half = chunk.slice(0, chunk.length >> 1)
+      const next = new Uint8Array(cur.bytes.length + half.length)
+      next.set(cur.bytes); next.set(half, cur.bytes.length)
+      server.media.set(sha, { bytes: next, total })
+      throw new TypeError('network changed')
+    }
+    if (server.refuseMedia) return json(422, { code: 'media.corrupt', message: { 'zh-CN': '图片已损坏', en: 'corrupt' }, details: {} })
+    const next = new Uint8Array(cur.bytes.length + chunk.length)
+    next.set(cur.bytes); next.set(chunk, cur.bytes.length)
+    const done = b + 1 === total
+    server.media.set(sha, { bytes: next, total, done })
+    return done ? json(201, { sha256: sha }) : json(202, { sha256: sha, state: 'partial', offset: next.length, total })
+  }
+  if (url.pathname === '/api/v1/auth/logout') return json(204, {})
+  return json(404, { code: 'not_found' })
+}
+
+beforeEach(async () => {
+  Object.assign(server, { online: true, records: [], stored: new Map(), media: new Map(), puts: [], answer: () => 'created',
+    failPut: () => false, refuseMedia: false })
+  await Promise.all([db.outbox.clear(), db.blobs.clear(), db.sessions.clear()])
+  await db.sessions.put({ username: 'zf001', access: 'tok', refresh: 'ref', accessExpiresAt: Date.now() + 3600e3 })
+  await outbox.kick(true) // settle the module's backoff state from the previous test
+})
+
+function photo(size, seed = 1) {
+  const bytes = new Uint8Array(size)
+  for (let i = 0; i < size; i++) bytes[i] = (i * 31 + seed) & 0xff
+  return new Blob([bytes], { type: 'image/jpeg' })
+}
+
+async function drain() {
+  await outbox.kick(true)
+}
+
+test('records go in order and leave only when acknowledged and their photos verified', async () => {
+  const sha = await outbox.keepBlob(photo(600 * 1024), 'zf001')
+  for (const [i, kind] of ['patrol_start', 'inspection', 'patrol_end'].entries()) {
+    await outbox.enqueue({ id: `00000000-0000-0000-0000-00000000000${i}`, kind, officer: 'zf001', payload: { i },
+      photos: kind === 'inspection' ? [sha] : [] })
+  }
+  await drain()
+  assert.deepEqual(server.records.map((r) => r.kind), ['patrol_start', 'inspection', 'patrol_end'])
+  assert.deepEqual(server.puts, ['bytes 0-262143/614400', 'bytes 262144-524287/614400', 'bytes 524288-614399/614400'])
+  assert.equal(await db.outbox.count(), 0)
+  assert.equal((await db.blobs.get(sha)).verified, 1)
+  assert.equal((await outbox.summary()).unsynced, 0)
+})
+
+test('no network: nothing is lost, the outbox backs off, and later it all goes exactly once', async () => {
+  server.online = false
+  await outbox.enqueue({ id: '10000000-0000-0000-0000-000000000001', kind: 'inspection', officer: 'zf001', payload: {} })
+  await drain()
+  const s = await outbox.summary()
+  assert.equal(s.unsynced, 1)
+  assert.equal(s.lastError, 'offline')
+  assert.ok(s.nextTry > Date.now(), 'a retry is scheduled, not hammered')
+  assert.equal((await db.outbox.toArray())[0].status, 'pending')
+  server.online = true
+  await drain()
+  await drain() // a second drain sends nothing again
+  assert.equal(server.records.length, 1)
+  assert.equal(await db.outbox.count(), 0)
+})
+
+test('refusals stay for the officer with the server message; "not yet" is retried', async () => {
+  server.answer = (r) => r.payload.want
+  await outbox.enqueue({ id: '20000000-0000-0000-0000-000000000001', kind: 'inspection', officer: 'zf001', payload: { want: 'rejected' } })
+  await outbox.enqueue({ id: '20000000-0000-0000-0000-000000000002', kind: 'inspection', officer: 'zf001', payload: { want: 'conflict' } })
+  await outbox.enqueue({ id: '20000000-0000-0000-0000-000000000003', kind: 'track_points', officer: 'zf001', payload: { want: 'later' } })
+  await drain()
+  const rows = await db.outbox.orderBy('seq').toArray()
+  assert.deepEqual(rows.map((r) => r.status), ['error', 'conflict', 'retry'])
+  assert.equal(rows[0].message['zh-CN'], '数据有误')
+  assert.equal((await outbox.summary()).needsAttention, 2)
+  // the officer fixes the first and sends it again
+  server.answer = () => 'created'
+  await outbox.retry(rows[0].seq, { payload: { want: 'fixed' } })
+  assert.equal(await db.outbox.where('id').equals('20000000-0000-0000-0000-000000000001').count(), 0)
+})
+
+test('a photo cut off mid-upload resumes from the offset the server reports', async () => {
+  const sha = await outbox.keepBlob(photo(700 * 1024, 7), 'zf001')
+  await outbox.enqueue({ id: '30000000-0000-0000-0000-000000000001', kind: 'inspection', officer: 'zf001', payload: {}, photos: [sha] })
+  let cut = true
+  server.failPut = (range) => cut && range.startsWith('bytes 262144-')
+  await drain()
+  assert.equal((await db.blobs.get(sha)).verified, 0)
+  assert.equal(await db.outbox.count(), 1, 'the record waits for its photo')
+  const kept = server.media.get(sha).bytes.length // half of the second chunk arrived
+  assert.equal(kept, 262144 + 131072)
+  cut = false
+  await drain()
+  assert.ok(server.puts.some((r) => r.startsWith(`bytes ${kept}-`)), `resumed at ${kept}: ${server.puts}`)
+  assert.equal((await db.blobs.get(sha)).verified, 1)
+  assert.equal(await db.outbox.count(), 0)
+  const original = new Uint8Array(await (photo(700 * 1024, 7)).arrayBuffer())
+  assert.deepEqual(server.media.get(sha).bytes, original, 'the server has exactly the original bytes')
+})
+
+test('a photo the server refuses marks its record for the officer instead of retrying forever', async () => {
+  server.refuseMedia = true
+  const sha = await outbox.keepBlob(photo(1000, 3), 'zf001')
+  await outbox.enqueue({ id: '40000000-0000-0000-0000-000000000001', kind: 'inspection', officer: 'zf001', payload: {}, photos: [sha] })
+  await drain()
+  assert.equal((await db.outbox.toArray())[0].status, 'error')
+  assert.equal((await db.blobs.get(sha)).verified, -1)
+})
+
+test('each record goes with its own officer, also after that officer logged out', async () => {
+  await db.sessions.put({ username: 'zf002', access: 'tok2', refresh: 'ref2', accessExpiresAt: Date.now() + 3600e3, loggedOut: true })
+  await outbox.enqueue({ id: '50000000-0000-0000-0000-000000000001', kind: 'inspection', officer: 'zf002', payload: {} })
+  const seen = []
+  const real = globalThis.fetch
+  globalThis.fetch = async (path, opts) => { seen.push([new URL(path, 'http://x').pathname, opts.headers.Authorization]); return real(path, opts) }
+  try {
+    await drain()
+  } finally {
+    globalThis.fetch = real
+  }
+  assert.deepEqual(seen[0], ['/api/v1/sync', 'Bearer tok2'])
+  assert.ok(seen.some(([p, a]) => p === '/api/v1/auth/logout' && a === 'Bearer tok2'), 'the session ends once their records are through')
+  assert.equal(await db.sessions.get('zf002'), undefined)
+})
+
+test('the same content hashes the same (SHA-256 by Web Crypto) and is kept once', async () => {
+  const a = await outbox.keepBlob(photo(5000, 9), 'zf001')
+  const b = await outbox.keepBlob(photo(5000, 9), 'zf001')
+  assert.equal(a, b)
+  assert.match(a, /^[0-9a-f]{64}$/)
+  assert.equal(await db.blobs.count(), 1)
+})

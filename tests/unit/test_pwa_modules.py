@@ -1,0 +1,22 @@
+"""The PWA's outbox module under node's test runner (IndexedDB from fake-indexeddb, a
+scripted server behind fetch): order, acknowledgement before removal, backoff, refusals,
+resumable photo uploads, per-officer sessions after logout (pwa/tests/outbox.test.mjs)."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from tests.conftest import ROOT
+
+PWA = ROOT / "pwa"
+READY = shutil.which("node") is not None and (PWA / "node_modules" / "fake-indexeddb").is_dir()
+
+
+@pytest.mark.skipif(not READY and os.environ.get("CI") != "true", reason="needs node and pwa/node_modules (make test installs them)")
+def test_outbox_module():
+    run = subprocess.run(["node", "--test", "tests/outbox.test.mjs"], cwd=PWA, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert "# fail 0" in run.stdout and "# pass 7" in run.stdout
