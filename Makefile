@@ -18,6 +18,7 @@ bench:  ## run the benchmarks on SpatiaLite (and PostGIS if BENCH_POSTGIS_URL is
 	SPATIALITE_LIBRARY_PATH=mod_spatialite .venv/bin/python -m bench.photo_pipeline
 	SPATIALITE_LIBRARY_PATH=mod_spatialite .venv/bin/python -m bench.sync_inspections
 	SPATIALITE_LIBRARY_PATH=mod_spatialite .venv/bin/python -m bench.supervision_queries --officers $${BENCH_OFFICERS:-100}
+	SPATIALITE_LIBRARY_PATH=mod_spatialite .venv/bin/python -m bench.pwa_first_load
 	@if [ -n "$$BENCH_POSTGIS_URL" ]; then \
 	  SPATIALITE_LIBRARY_PATH=mod_spatialite .venv/bin/python -m bench.fix_ingest --database-url "$$BENCH_POSTGIS_URL"; \
 	  SPATIALITE_LIBRARY_PATH=mod_spatialite .venv/bin/python -m bench.photo_pipeline --database-url "$$BENCH_POSTGIS_URL"; \
