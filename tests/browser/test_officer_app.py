@@ -92,11 +92,11 @@ def test_a_patrol_with_moving_gps_is_recorded_and_arrives_whole(page, context, s
     page.goto("/")
     login(page)
     page.goto("/patrol")
+    go_offline(context, page)  # the whole patrol happens without signal
     page.locator("[data-test=mate-zf002]").click()
     page.locator("[data-test=start-patrol]").click()
     expect(page.locator("[data-test=patrol-state]")).to_have_text("巡查中")
     expect(page.locator("[data-test=fix-count]")).to_have_text("定位点 1")  # where the patrol started
-    go_offline(context, page)
     lat, lon = 29.9700, 121.6150
     for i in range(25):  # 25 more fixes walking east; the 20th flushes a track_points record
         context.set_geolocation({"latitude": lat, "longitude": lon + 0.00008 * i, "accuracy": 6 if i != 12 else 120})
