@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -38,9 +38,9 @@ LATE_SYNC_S = 24 * 3600  # a record reaching the server more than a day after ca
 
 def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """UTC instants of local midnight at `start` and of the midnight after `end`."""
-    lo = datetime.combine(start, datetime.min.time(), tzinfo=LOCAL_TZ)
-    hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=LOCAL_TZ)
-    return lo.astimezone(timezone.utc), hi.astimezone(timezone.utc)
+    from ..patrols.service import local_day_bounds
+
+    return local_day_bounds(start)[0], local_day_bounds(end)[1]
 
 
 def _scoped(query, column, jurisdiction_id: int | None):
@@ -293,16 +293,12 @@ def coverage(jurisdiction_id: int | None, start: date, end: date, *, uncovered_a
                 "patrol_minutes": round((seconds.get(g.id) or 0) / 60, 1),
                 "inspections": int(inspected.get(g.id) or 0),
                 "officers": assigned.get(g.id, []),
-                "uncovered": last_at is None or _aware(last_at) < threshold,
+                "uncovered": last_at is None or last_at < threshold,  # max() keeps UTCDateTime: aware
             },
         })
     return {"type": "FeatureCollection", "features": features,
             "properties": {"from": start.isoformat(), "to": end.isoformat(), "uncovered_after_days": uncovered_after_days,
                            "uncovered": sum(1 for f in features if f["properties"]["uncovered"])}}
-
-
-def _aware(dt: datetime) -> datetime:
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
 def officer_coverage(jurisdiction_id: int | None, start: date, end: date) -> list[dict[str, Any]]:

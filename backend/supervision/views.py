@@ -136,6 +136,18 @@ def _file(body: bytes, content_type: str, name: str) -> Response:
     return Response(body, content_type=content_type, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
+def _table_file(rows: list[dict[str, Any]], fmt: str, title: str, name: str) -> Response:
+    """A table as CSV (with BOM) or XLSX, ready to download."""
+    body = exports.to_csv(rows) if fmt == "csv" else exports.to_xlsx(rows, title=title)
+    content_type, ext = TABLE_TYPES[fmt]
+    return _file(body, content_type, f"{name}.{ext}")
+
+
+def _json_safe(data: Any) -> Any:
+    """Dates and datetimes as ISO strings for the schemaless (Dict) parts of an answer."""
+    return json.loads(json.dumps(data, default=str, ensure_ascii=False))
+
+
 @blp.route("/stats", methods=["GET"])
 @roles("supervisor", "admin")
 @blp.arguments(PeriodSchema, location="query")
@@ -159,11 +171,9 @@ def drill_down(args: dict, figure: str):
     rows = service.drill_down(figure, jurisdiction_id, start, end, **_health_cfg())
     fmt = args["format"]
     if fmt == "json":
-        return {"figure": figure, "items": json.loads(json.dumps(rows, default=str, ensure_ascii=False))}
+        return {"figure": figure, "items": _json_safe(rows)}
     _audit_export(f"stats/{figure}", fmt, jurisdiction_id, start, end, len(rows))
-    body = exports.to_csv(rows) if fmt == "csv" else exports.to_xlsx(rows, title=figure)
-    content_type, ext = TABLE_TYPES[fmt]
-    return _file(body, content_type, f"{figure}-{start}-{end}.{ext}")
+    return _table_file(rows, fmt, figure, f"{figure}-{start}-{end}")
 
 
 @blp.route("/coverage", methods=["GET"])
@@ -188,9 +198,7 @@ def officers(args: dict):
     if args["format"] == "json":
         return {"items": rows}
     _audit_export("officers", args["format"], jurisdiction_id, start, end, len(rows))
-    body = exports.to_csv(rows) if args["format"] == "csv" else exports.to_xlsx(rows, title="分包覆盖")
-    content_type, ext = TABLE_TYPES[args["format"]]
-    return _file(body, content_type, f"officer-coverage-{start}-{end}.{ext}")
+    return _table_file(rows, args["format"], "分包覆盖", f"officer-coverage-{start}-{end}")
 
 
 @blp.route("/patrols", methods=["GET"])
@@ -203,7 +211,7 @@ def patrol_log(args: dict):
     jurisdiction_id, start, end = _period(args)
     data = service.patrol_log(jurisdiction_id, start, end, officer_usernames=args["officer"], grid_codes=args["grid"],
                               simplify_m=args["simplify"])
-    return json.loads(json.dumps(data, default=str, ensure_ascii=False))
+    return _json_safe(data)
 
 
 @blp.route("/inspections/export", methods=["GET"])
@@ -225,9 +233,7 @@ def export_inspections(args: dict):
         return _file(points_to_gpx(points, name), "application/gpx+xml; charset=utf-8", f"{name}.gpx")
     if fmt == "kml":
         return _file(points_to_kml(points, name), "application/vnd.google-earth.kml+xml; charset=utf-8", f"{name}.kml")
-    body = exports.to_csv(rows) if fmt == "csv" else exports.to_xlsx(rows, title="检查")
-    content_type, ext = TABLE_TYPES[fmt]
-    return _file(body, content_type, f"{name}.{ext}")
+    return _table_file(rows, fmt, "检查", name)
 
 
 @blp.route("/devices", methods=["GET"])
@@ -241,5 +247,5 @@ def devices(args: dict):
     jurisdiction_id, _, _ = _period(args)
     cfg = _health_cfg()
     items = sync.devices_health(jurisdiction_id, cfg["stale_after_s"], cfg["queue_alarm"])
-    return {"items": json.loads(json.dumps(items, default=str, ensure_ascii=False))}
+    return {"items": _json_safe(items)}
 
