@@ -124,9 +124,10 @@ def enforce_access() -> None:
 
     identity = identity_from_access_token(token)
     g.identity = identity
-    from ..extensions import end_read_transaction
+    if request.content_length or request.headers.get("Transfer-Encoding"):
+        from ..extensions import end_read_transaction
 
-    end_read_transaction()  # the body may trickle in for minutes: hold no lock meanwhile
+        end_read_transaction()  # the body may trickle in for minutes: hold no lock meanwhile
     if identity.role not in rule:
         raise Forbidden("auth.role_forbidden", "您的角色无权执行此操作", "Your role may not do this")
 
