@@ -4,6 +4,7 @@ Plain functions taking plain arguments; the views only translate HTTP.
 """
 from __future__ import annotations
 
+import hashlib
 import hmac
 import uuid
 from functools import lru_cache
@@ -210,8 +211,6 @@ def confirm_code(officer: Officer, month: str | None = None) -> str:
 
 
 def confirm_verifier(officer: Officer, month: str | None = None) -> dict[str, Any]:
-    import hashlib
-
     month = month or _confirm_month()
     salt = hashlib.sha256(f"{officer.id}:{month}:{officer.username}".encode()).hexdigest()[:32]
     digest = _pbkdf2(confirm_code(officer, month), salt)
@@ -222,8 +221,6 @@ def confirm_verifier(officer: Officer, month: str | None = None) -> dict[str, An
 def _pbkdf2(code: str, salt: str) -> str:
     """Deliberately slow (it protects the code on a lost phone), so computed once per
     officer and month per process, not on every roster request."""
-    import hashlib
-
     return hashlib.pbkdf2_hmac("sha256", code.encode(), bytes.fromhex(salt), CONFIRM_ITERATIONS).hex()
 
 

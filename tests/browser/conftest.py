@@ -98,19 +98,24 @@ def login(page: Page, username: str = "zf001", password: str = "demo1234", pin: 
         expect(page.locator("[data-test=numbers-left] .van-cell__value")).not_to_have_text("0")
 
 
+def _evaluate(page: Page, expression: str) -> Any:
+    """page.evaluate that asks again while the page is navigating (a reload after an update)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    while True:
+        try:
+            return page.evaluate(expression)
+        except PlaywrightError as exc:
+            if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
+                raise
+            page.wait_for_timeout(100)
+
+
 def wait_until(page: Page, expression: str, timeout: float = 20) -> None:
     """Poll a JS expression from Python (page.wait_for_function evaluates strings in the
     page, which our CSP — rightly — forbids)."""
-    from playwright.sync_api import Error as PlaywrightError
-
     deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if page.evaluate(expression):
-                return
-        except PlaywrightError as exc:  # the page navigated (a reload after an update): ask again
-            if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
-                raise
+    while not _evaluate(page, expression):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {expression}")
         page.wait_for_timeout(100)
@@ -141,23 +146,14 @@ OUTBOX_STATE = """async () => {
 
 
 def outbox_state(page: Page) -> dict:
-    return page.evaluate(OUTBOX_STATE)
+    return _evaluate(page, OUTBOX_STATE)
 
 
 def wait_synced(page: Page, timeout: float = 45) -> None:
     """The outbox is empty: every record acknowledged, every photo verified."""
-    from playwright.sync_api import Error as PlaywrightError
-
     deadline = time.monotonic() + timeout
-    st: dict = {}
     while True:
-        try:
-            st = outbox_state(page)
-        except PlaywrightError as exc:  # mid-navigation: look again
-            if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
-                raise
-            page.wait_for_timeout(300)
-            continue
+        st = outbox_state(page)
         if not st["outbox"] and not [b for b in st["blobs"] if b["verified"] == 0]:
             return
         if time.monotonic() > deadline:

@@ -157,16 +157,10 @@ async function drain() {
     lastError = null
     await setMeta('lastSyncAt', Date.now())
   } catch (err) {
-    if (err instanceof OfflineError || (err instanceof ApiError && (err.status >= 500 || err.status === 429))) {
-      lastError = err instanceof OfflineError ? 'offline' : err.code
-      backoff()
-      // records caught in flight go back to pending: the server's ledger makes a resend safe
-      await db.outbox.where('status').equals(STATUS.sending).modify({ status: STATUS.pending })
-    } else {
-      lastError = err?.code || String(err)
-      backoff()
-      await db.outbox.where('status').equals(STATUS.sending).modify({ status: STATUS.pending })
-    }
+    lastError = err instanceof OfflineError ? 'offline' : err?.code || String(err)
+    backoff()
+    // records caught in flight go back to pending: the server's ledger makes a resend safe
+    await db.outbox.where('status').equals(STATUS.sending).modify({ status: STATUS.pending })
   }
 }
 
