@@ -55,6 +55,14 @@ class Patrol(TimestampMixin, db.Model):
     stops: Mapped[list[Any]] = mapped_column(JSON, default=list)
     anomalies: Mapped[list[Any]] = mapped_column(JSON, default=list)
     geom = mapped_column(Geometry("LINESTRING", srid=4326, spatial_index=True), nullable=True)
+    # The track as the supervisors' map draws it, built with the summary so that a patrol
+    # log reads one row instead of unpacking and simplifying thousands of fixes per request.
+    # Kept as JSON *text* (MultiLineString coordinates, one line per gap-free stretch; the
+    # ISO time of each vertex) and spliced into the answer as is: parsing and re-encoding
+    # ~100 KB per patrol was most of the request.
+    display_tolerance_m: Mapped[float | None] = mapped_column(Float)
+    display_coordinates: Mapped[str | None] = mapped_column(Text)
+    display_times: Mapped[str | None] = mapped_column(Text)
 
     officers = relationship("Officer", secondary=patrol_officers, order_by="Officer.id")
     grid_visits: Mapped[list[PatrolGrid]] = relationship(
@@ -95,7 +103,7 @@ class PatrolGrid(db.Model):
     fix_count: Mapped[int] = mapped_column(Integer, default=0)
 
     patrol: Mapped[Patrol] = relationship(back_populates="grid_visits")
-    grid = relationship("Grid")
+    grid = relationship("Grid", lazy="joined")  # a visit is always shown with its grid's code and name
 
 
 class Inspection(TimestampMixin, db.Model):

@@ -9,15 +9,17 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from bisect import bisect_left
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable
 
 from geoalchemy2.shape import from_shape
 from shapely.geometry import LineString, Point
 from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy.orm import selectinload
 
 from geo import Fix, GridIndex, clean_track, simplify_fixes, summarize_track
-from geo.export import split_at_gaps
+from geo.export import split_at_gaps, to_geojson
 
 from ..auth.access import Identity, other_jurisdiction
 from ..auth.models import Officer, Role
@@ -205,6 +207,8 @@ def refresh_summary(patrol: Patrol) -> Patrol:
     index = GridIndex(catalog.grid_polygons(patrol.jurisdiction_id))
     summary = summarize_track(fixes, index)
     kept = summary.clean.kept
+    raw = sorted(fixes, key=lambda f: f.t)
+    raw_t = [f.t for f in raw]
     patrol.kept_count = len(kept)
     patrol.dropped = summary.clean.reasons()
     patrol.distance_m = round(summary.distance_m, 1)
@@ -218,6 +222,12 @@ def refresh_summary(patrol: Patrol) -> Patrol:
     patrol.stops = [{"start": _iso(s.start_t), "end": _iso(s.end_t), "duration_s": s.duration_s,
                      "lat": round(s.lat, 7), "lon": round(s.lon, 7), "fix_count": s.fix_count} for s in summary.stops]
     patrol.anomalies = [{**a, "t": _iso(a["t"])} if "t" in a else a for a in summary.anomalies]
+    patrol.gaps = [{**g, "kind": gap_kind(raw[:bisect_left(raw_t, gap.end_t)])}
+                   for g, gap in zip(patrol.gaps, summary.gaps)]
+    patrol.display_tolerance_m = DISPLAY_SIMPLIFY_M
+    coordinates, times = display_track(kept)
+    patrol.display_coordinates = json.dumps(coordinates, separators=(",", ":"))
+    patrol.display_times = json.dumps(times, separators=(",", ":"))
     line = summary.line
     patrol.geom = from_shape(LineString([(f.lon, f.lat) for f in line]), srid=4326) if len(line) >= 2 else None
     db.session.execute(delete(PatrolGrid).where(PatrolGrid.patrol_id == patrol.id))
@@ -230,6 +240,27 @@ def refresh_summary(patrol: Patrol) -> Patrol:
     patrol.summary_stale = False
     db.session.flush()
     return patrol
+
+
+DISPLAY_SIMPLIFY_M = 5.0  # the patrol log's default: street-level zoom on a phone or desktop
+
+
+def display_track(kept: list[Fix], tolerance_m: float = DISPLAY_SIMPLIFY_M) -> tuple[list[Any], list[list[str]]]:
+    """The cleaned track split at its gaps, each stretch simplified on its own: GeoJSON
+    MultiLineString coordinates and each vertex's ISO time (what `patrol_log` serves)."""
+    feature = to_geojson([simplify_fixes(seg, tolerance_m) for seg in split_at_gaps(kept)])
+    return feature["geometry"]["coordinates"], feature["properties"]["times"]
+
+
+def gap_kind(raw_before_end: list[Fix]) -> str:
+    """Why the track stops, where the data can tell, from the raw fixes (cleaning drops
+    the poor ones) received before the gap ends: poor accuracy at the last of them means
+    the phone lost the sky (`no_signal`); otherwise the phone simply stopped reporting
+    (screen off or app closed — the browser does not say which)."""
+    recent = raw_before_end[-3:]
+    if recent and sum(f.accuracy for f in recent) / len(recent) > 50:
+        return "no_signal"
+    return "no_fixes"
 
 
 def fresh_summary(patrol: Patrol) -> Patrol:
@@ -254,7 +285,7 @@ def local_day_bounds(day: date) -> tuple[datetime, datetime]:
 
 def list_patrols(identity: Identity, jurisdiction_id: int | None, *, officer_id: int | None = None,
                  day: date | None = None, grid_code: str | None = None):
-    query = select(Patrol)
+    query = select(Patrol).options(selectinload(Patrol.officers), selectinload(Patrol.grid_visits))
     if jurisdiction_id is not None:
         query = query.where(Patrol.jurisdiction_id == jurisdiction_id)
     if identity.role in (Role.officer.value, Role.auxiliary.value):
@@ -278,9 +309,7 @@ def list_patrols(identity: Identity, jurisdiction_id: int | None, *, officer_id:
 
 
 def patrol_to_dict(patrol: Patrol) -> dict[str, Any]:
-    from ..catalog import service as catalog
-
-    grids = catalog.grids_by_ids([v.grid_id for v in patrol.grid_visits])
+    grids = {v.grid_id: v.grid for v in patrol.grid_visits}  # loaded with the visits where the caller asked
     return {
         "id": patrol.id,
         "jurisdiction_id": patrol.jurisdiction_id,

@@ -21,7 +21,8 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
 
 from ..auth.models import Certificate, Officer
 from ..catalog.models import EmpoweredMatter, Grid, Matter, grid_officers
@@ -260,37 +261,39 @@ def coverage(jurisdiction_id: int | None, start: date, end: date, *, uncovered_a
     """Per grid: last patrolled (ever, up to the end of the period), patrol minutes and
     inspections in the period, its assigned officers, and whether it counts as uncovered
     (not patrolled within `uncovered_after_days` before the end of the period)."""
-    from ..catalog.service import geometry_geojson
+    from ..rawjson import RawJSON
 
     lo, hi = period_bounds(start, end)
     refresh_stale_patrols(jurisdiction_id, lo, hi)
-    grids = list(db.session.scalars(_scoped(select(Grid), Grid.jurisdiction_id, jurisdiction_id).order_by(Grid.code)))
-    ids = [g.id for g in grids]
-    last = dict(db.session.execute(
-        select(PatrolGrid.grid_id, func.max(PatrolGrid.last_at)).where(PatrolGrid.grid_id.in_(ids), PatrolGrid.first_at < hi)
-        .group_by(PatrolGrid.grid_id)).all()) if ids else {}
-    seconds = dict(db.session.execute(
-        select(PatrolGrid.grid_id, func.sum(PatrolGrid.seconds)).where(
-            PatrolGrid.grid_id.in_(ids), PatrolGrid.first_at < hi, PatrolGrid.last_at >= lo).group_by(PatrolGrid.grid_id)).all()) if ids else {}
-    inspected = dict(db.session.execute(
-        select(Inspection.grid_id, func.count()).where(Inspection.grid_id.in_(ids), Inspection.inspected_at >= lo,
-                                                        Inspection.inspected_at < hi).group_by(Inspection.grid_id)).all()) if ids else {}
+    # The outlines come as GeoJSON text from the database and are spliced in unparsed.
+    grids = db.session.execute(_scoped(
+        select(Grid.id, Grid.code, Grid.name, Grid.jurisdiction_id, func.ST_AsGeoJSON(Grid.geom, 6).label("geojson")),
+        Grid.jurisdiction_id, jurisdiction_id).order_by(Grid.code)).all()
+    in_period = (PatrolGrid.first_at < hi) & (PatrolGrid.last_at >= lo)
+    visits = {row.grid_id: row for row in db.session.execute(_scoped(
+        select(PatrolGrid.grid_id, func.max(case((PatrolGrid.first_at < hi, PatrolGrid.last_at))).label("last_at"),
+               func.sum(case((in_period, PatrolGrid.seconds), else_=0.0)).label("seconds"))
+        .join(Grid, Grid.id == PatrolGrid.grid_id), Grid.jurisdiction_id, jurisdiction_id).group_by(PatrolGrid.grid_id))}
+    inspected = dict(db.session.execute(_scoped(
+        select(Inspection.grid_id, func.count()).where(Inspection.grid_id.is_not(None), Inspection.inspected_at >= lo,
+                                                        Inspection.inspected_at < hi),
+        Inspection.jurisdiction_id, jurisdiction_id).group_by(Inspection.grid_id)).all())
     assigned: dict[int, list[str]] = defaultdict(list)
-    if ids:
-        for gid, username in db.session.execute(
-                select(grid_officers.c.grid_id, Officer.username).join(Officer, Officer.id == grid_officers.c.officer_id)
-                .where(grid_officers.c.grid_id.in_(ids)).order_by(Officer.username)):
-            assigned[gid].append(username)
+    for gid, username in db.session.execute(_scoped(
+            select(grid_officers.c.grid_id, Officer.username).join(Officer, Officer.id == grid_officers.c.officer_id)
+            .join(Grid, Grid.id == grid_officers.c.grid_id), Grid.jurisdiction_id, jurisdiction_id).order_by(Officer.username)):
+        assigned[gid].append(username)
     threshold = hi - timedelta(days=uncovered_after_days)
     features = []
     for g in grids:
-        last_at = last.get(g.id)
+        visit = visits.get(g.id)
+        last_at = visit.last_at if visit else None
         features.append({
-            "type": "Feature", "id": g.code, "geometry": geometry_geojson(g.geom),
+            "type": "Feature", "id": g.code, "geometry": RawJSON(g.geojson or "null"),
             "properties": {
                 "id": g.id, "code": g.code, "name": g.name, "jurisdiction_id": g.jurisdiction_id,
                 "last_patrolled_at": last_at.isoformat() if last_at else None,
-                "patrol_minutes": round((seconds.get(g.id) or 0) / 60, 1),
+                "patrol_minutes": round((visit.seconds if visit else 0) / 60, 1),
                 "inspections": int(inspected.get(g.id) or 0),
                 "officers": assigned.get(g.id, []),
                 "uncovered": last_at is None or last_at < threshold,  # max() keeps UTCDateTime: aware
@@ -334,26 +337,15 @@ def now_local_date() -> date:
 
 # --- patrol log ---------------------------------------------------------------------------
 
-def gap_kind(gap: dict[str, Any], fixes_before: list[Any]) -> str:
-    """Why the track stops, where the data can tell: poor accuracy just before means the
-    phone lost the sky (`no_signal`); otherwise the phone simply stopped reporting (screen
-    off or app closed — the browser does not say which)."""
-    recent = [f for f in fixes_before[-3:] if getattr(f, "accuracy", None) is not None]
-    if recent and sum(f.accuracy for f in recent) / len(recent) > 50:
-        return "no_signal"
-    return "no_fixes"
-
-
 def patrol_log(jurisdiction_id: int | None, start: date, end: date, *, officer_usernames: list[str] | None = None,
                grid_codes: list[str] | None = None, simplify_m: float = 5.0) -> dict[str, Any]:
     """Patrols of the period as map layers: each patrol's cleaned, simplified track with its
     summary, stops and gaps, and the inspections and tickets of the period as markers."""
-    from geo.export import to_geojson
+    from ..patrols.service import patrol_to_dict
 
-    from ..patrols.service import patrol_to_dict, track_segments
+    from ..patrols.service import refresh_summary
 
     lo, hi = period_bounds(start, end)
-    refresh_stale_patrols(jurisdiction_id, lo, hi)
     q = select(Patrol).where(Patrol.started_at < hi, func.coalesce(Patrol.last_fix_at, Patrol.ended_at, Patrol.started_at) >= lo)
     q = _scoped(q, Patrol.jurisdiction_id, jurisdiction_id)
     officer_ids: list[int] = []
@@ -362,23 +354,22 @@ def patrol_log(jurisdiction_id: int | None, start: date, end: date, *, officer_u
         q = q.where(Patrol.id.in_(select(patrol_officers.c.patrol_id).where(patrol_officers.c.officer_id.in_(officer_ids))))
     if grid_codes:
         q = q.where(Patrol.id.in_(select(PatrolGrid.patrol_id).join(Grid, Grid.id == PatrolGrid.grid_id).where(Grid.code.in_(grid_codes))))
-    patrols = list(db.session.scalars(q.order_by(Patrol.started_at)))
+    patrols = list(db.session.scalars(q.order_by(Patrol.started_at).options(
+        selectinload(Patrol.officers), selectinload(Patrol.grid_visits))))
+    stale = [p for p in patrols if p.summary_stale]
+    for p in stale:  # only the patrols shown: summaries are derived lazily
+        refresh_summary(p)
+    if stale:
+        db.session.commit()
     features = []
     for p in patrols:
-        segments = track_segments(p, simplify_m)
         summary = patrol_to_dict(p)
-        feature = to_geojson(segments, {"patrol_id": p.id})
-        by_t = {round(f.t): f for seg in segments for f in seg}
-        gaps = []
-        for g in p.gaps or []:
-            start_t = datetime.fromisoformat(g["start"]).timestamp()
-            before = [f for t, f in sorted(by_t.items()) if t <= start_t]
-            gaps.append({**g, "kind": gap_kind(g, before)})
+        feature = display_feature(p, simplify_m)
         feature["properties"].update({
             "officers": [o["username"] for o in summary["officers"]], "started_at": summary["started_at"],
             "ended_at": summary["ended_at"], "distance_m": summary["distance_m"], "duration_s": summary["duration_s"],
             "moving_s": summary["moving_s"], "grids": [g["code"] for g in summary["grids"]], "stops": p.stops or [],
-            "gaps": gaps, "status": p.status,
+            "gaps": p.gaps or [], "status": p.status,
         })
         features.append(feature)
     iq = select(Inspection).where(Inspection.inspected_at >= lo, Inspection.inspected_at < hi)
@@ -394,3 +385,30 @@ def patrol_log(jurisdiction_id: int | None, start: date, end: date, *, officer_u
     if officer_ids:
         tickets = [t for t in tickets if set(t["officers"]) & set(officer_ids)]
     return {"tracks": {"type": "FeatureCollection", "features": features}, "inspections": inspections, "tickets": tickets}
+
+
+def display_feature(patrol: Patrol, simplify_m: float) -> dict[str, Any]:
+    """The patrol's track as a GeoJSON Feature for the map at `simplify_m`.
+
+    At the stored tolerance it is the stored display track, spliced in as text; coarser
+    zooms simplify that (a few hundred vertices) further; only finer detail than stored
+    goes back to the raw fixes."""
+    from geo.export import to_geojson
+
+    from ..patrols.service import track_segments
+    from ..rawjson import RawJSON
+
+    tolerance = patrol.display_tolerance_m
+    if tolerance is None or patrol.display_coordinates is None or simplify_m < tolerance:
+        return to_geojson(track_segments(patrol, simplify_m), {"patrol_id": patrol.id})
+    if simplify_m > tolerance:
+        import json
+
+        from geo import Fix, simplify_fixes
+
+        lines, times = json.loads(patrol.display_coordinates), json.loads(patrol.display_times or "[]")
+        segments = [simplify_fixes([Fix(datetime.fromisoformat(t).timestamp(), c[0], c[1], 0.0) for c, t in zip(line, ts)],
+                                   simplify_m) for line, ts in zip(lines, times)]
+        return to_geojson(segments, {"patrol_id": patrol.id})
+    return {"type": "Feature", "geometry": {"type": "MultiLineString", "coordinates": RawJSON(patrol.display_coordinates)},
+            "properties": {"patrol_id": patrol.id, "times": RawJSON(patrol.display_times or "[]")}}

@@ -16,6 +16,7 @@ from geo.export import points_to_geojson, points_to_gpx, points_to_kml
 from ..audit import service as audit
 from ..auth.access import current_identity, roles, scope_jurisdiction
 from ..patrols.schemas import PlausibleDate
+from .. import rawjson
 from . import exports, service
 
 blp = Blueprint("supervision", __name__, url_prefix="/api/v1/supervision", description="督查 · Supervision")
@@ -184,7 +185,8 @@ def coverage(args: dict):
     """Grids as GeoJSON with `last_patrolled_at`, `patrol_minutes`, `inspections`, `uncovered`."""
     jurisdiction_id, start, end = _period(args)
     days = args.get("uncovered_after_days") or (end - start).days + 1
-    return service.coverage(jurisdiction_id, start, end, uncovered_after_days=days)
+    data = service.coverage(jurisdiction_id, start, end, uncovered_after_days=days)
+    return Response(rawjson.dumps(data), content_type="application/json")  # grid outlines spliced in as text
 
 
 @blp.route("/officers", methods=["GET"])
@@ -211,7 +213,8 @@ def patrol_log(args: dict):
     jurisdiction_id, start, end = _period(args)
     data = service.patrol_log(jurisdiction_id, start, end, officer_usernames=args["officer"], grid_codes=args["grid"],
                               simplify_m=args["simplify"])
-    return _json_safe(data)
+    # Stored tracks are spliced in as text (backend/rawjson.py); the schema documents the shape.
+    return Response(rawjson.dumps(data), content_type="application/json")
 
 
 @blp.route("/inspections/export", methods=["GET"])

@@ -197,3 +197,56 @@ def test_stats_answer_names_its_period(client, auth, demo):
     body = client.get(f"/api/v1/supervision/stats?{PERIOD}", headers=auth.login("zd001").headers).get_json()
     assert (body["from"], body["to"], body["jurisdiction_id"]) == ("2026-11-01", "2026-11-15", 1)
     assert body["on_time_closure_rate"] is None  # nothing closed: no rate, rather than a made-up 0 or 100 %
+
+
+def test_patrol_log_serves_the_stored_display_track_at_each_zoom(app, client, auth, demo):
+    """The log reads the track stored with the summary; it must equal the track built from
+    the raw fixes, coarser zooms must thin it, finer ones go back to the fixes, and a gap
+    after poor-accuracy fixes is told apart from a plain stop in reporting."""
+    from geo.export import to_geojson
+
+    phone = auth.login("zf001")
+    start = utc("2026-11-10T01:00:00")
+    pid = str(uuid.uuid4())
+    with app.app_context():
+        lead = _officer("zf001")
+        patrols.start_patrol(patrol_id=pid, officer=lead, device_id=phone.device_id, started_at=start, captured_at=start)
+        t0 = int(start.timestamp() * 1000)
+        # a zig-zag east (so simplification keeps some vertices), the last three fixes poor,
+        # then ten minutes without fixes (lost the sky), then a second stretch, ten minutes
+        # without fixes after good ones (screen off), and a third stretch
+        pts = [{"t": t0 + 5000 * i, "lat": 29.9700 + (0.00012 if i % 6 < 3 else 0), "lon": 121.615 + 0.00005 * i,
+                "accuracy": 80 if 37 <= i < 40 else 5} for i in range(40)]
+        t1 = t0 + 5000 * 39 + 600_000
+        pts += [{"t": t1 + 5000 * i, "lat": 29.9702, "lon": 121.617 + 0.00005 * i, "accuracy": 5} for i in range(20)]
+        t2 = t1 + 5000 * 19 + 600_000
+        pts += [{"t": t2 + 5000 * i, "lat": 29.9704, "lon": 121.619 + 0.00005 * i, "accuracy": 5} for i in range(20)]
+        patrols.add_track_points(patrol_id=pid, batch_id=str(uuid.uuid4()), device_id=phone.device_id, points=pts, officer=lead)
+        db.session.commit()
+    boss = auth.login("zd001")
+
+    def log(simplify: float) -> dict:
+        resp = client.get(f"/api/v1/supervision/patrols?from=2026-11-10&to=2026-11-10&officer=zf001&simplify={simplify}",
+                          headers=boss.headers)
+        assert resp.status_code == 200
+        (track,) = resp.get_json()["tracks"]["features"]
+        return track
+
+    default = log(5)
+    with app.app_context():
+        patrol = db.session.get(patrols.Patrol, pid)
+        assert patrol.display_coordinates is not None and not patrol.summary_stale  # built with the summary
+        expected = to_geojson(patrols.track_segments(patrol, 5.0))
+    assert default["geometry"]["coordinates"] == expected["geometry"]["coordinates"]
+    assert default["properties"]["times"] == expected["properties"]["times"]
+    assert len(default["geometry"]["coordinates"]) == 3  # one line per gap-free stretch
+    assert [g["kind"] for g in default["properties"]["gaps"]] == ["no_signal", "no_fixes"]
+
+    def vertices(track: dict) -> list:
+        return [tuple(c) for line in track["geometry"]["coordinates"] for c in line]
+
+    coarse, fine = log(60), log(0)
+    assert len(vertices(coarse)) < len(vertices(default)) < len(vertices(fine))
+    assert set(vertices(coarse)) <= set(vertices(default))
+    assert len(vertices(fine)) == 77  # all 80 fixes but the 3 poor ones that cleaning drops: none simplified away
+    assert all(len(c) == len(t) for c, t in zip(coarse["geometry"]["coordinates"], coarse["properties"]["times"]))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
+
 import gpxpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -263,3 +265,40 @@ def test_geojson_leaves_out_lone_fixes_between_gaps():
                                                                    (3010, 120.0021))]
     geometry = to_geojson(fixes)["geometry"]
     assert [len(line) for line in geometry["coordinates"]] == [2, 2]  # the fix alone at t=1000 is no line
+
+
+def _reference_douglas_peucker(xy: list[tuple[float, float]], tol: float) -> list[int]:
+    """Textbook recursive Douglas–Peucker with distance to the segment."""
+    def dist(p, a, b):
+        (px, py), (ax, ay), (bx, by) = p, a, b
+        dx, dy = bx - ax, by - ay
+        if dx == dy == 0:
+            return math.hypot(px - ax, py - ay)
+        u = max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy)))
+        return math.hypot(px - ax - u * dx, py - ay - u * dy)
+
+    def rec(i: int, j: int) -> list[int]:
+        if j <= i + 1:
+            return [i]
+        k, d = max(((k, dist(xy[k], xy[i], xy[j])) for k in range(i + 1, j)), key=lambda kd: kd[1])
+        return rec(i, k) + rec(k, j) if d > tol else [i]
+
+    return rec(0, len(xy) - 1) + [len(xy) - 1]
+
+
+def test_simplification_keeps_the_same_fixes_as_textbook_douglas_peucker():
+    import random
+
+    from geo.simplify import _kept_indices
+
+    rng = random.Random(7)
+    for trial in range(60):
+        x = y = 0.0
+        xy = []
+        for _ in range(rng.randrange(3, 400)):
+            x, y = x + rng.gauss(0, 5), y + rng.gauss(0, 5)
+            xy.append((x, y))
+        if trial % 5 == 0:  # standing still: repeated positions
+            xy[2:12] = [xy[2]] * 10
+        arr = np.array(xy)
+        assert _kept_indices(arr, 5.0) == _reference_douglas_peucker(xy, 5.0)
