@@ -7,6 +7,8 @@ text inside an answer and `dumps` splices it in verbatim.
 from __future__ import annotations
 
 import json
+import re
+import secrets
 from datetime import date, datetime
 from typing import Any
 
@@ -23,16 +25,17 @@ class RawJSON:
 def dumps(data: Any) -> str:
     """`json.dumps` with dates as ISO 8601 and `RawJSON` spliced in verbatim."""
     raws: list[str] = []
+    nonce = secrets.token_hex(8)  # a stored string cannot pose as a placeholder: it would have to guess this
 
     def default(obj: Any) -> Any:
         if isinstance(obj, RawJSON):
             raws.append(obj.text)
-            return f"\x00{len(raws) - 1}\x00"
+            return f"\x00{nonce}:{len(raws) - 1}\x00"
         if isinstance(obj, (datetime, date)):
             return obj.isoformat()
         raise TypeError(f"{type(obj).__name__} is not JSON serializable")
 
     out = json.dumps(data, default=default, ensure_ascii=False, separators=(",", ":"))
-    for i, raw in enumerate(raws):
-        out = out.replace(f'"\\u0000{i}\\u0000"', raw, 1)
-    return out
+    if not raws:
+        return out
+    return re.sub(rf'"\\u0000{nonce}:(\d+)\\u0000"', lambda m: raws[int(m.group(1))], out)

@@ -17,8 +17,11 @@ os.environ.setdefault("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
-def make_app(database_url: str | None):
-    """A fresh schema with the demo data on SQLite (temp file) or the given PostGIS URL."""
+def make_app(database_url: str | None, *, reuse: bool = False):
+    """A fresh schema with the demo data on SQLite (temp file) or the given PostGIS URL.
+
+    `reuse` keeps what the PostGIS database holds (only migrating it), for re-running a
+    query benchmark on a district that took long to generate."""
     from flask_migrate import upgrade
 
     from backend import create_app
@@ -34,6 +37,10 @@ def make_app(database_url: str | None):
         tmp = tempfile.mkdtemp(prefix="zs-bench-")
         cfg["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp}/bench.db"
     app = create_app(cfg)
+    if reuse and database_url:
+        with app.app_context():
+            upgrade()
+        return app
     with app.app_context():
         with db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":

@@ -141,3 +141,27 @@ def generate(app, *, streets: int = 16, officers: int = 1000, fixes_per_officer:
         db.session.commit()
     timings["summaries_s"] = t_sum.seconds
     return District(jids, [p[0] for p in people], [p[1] for p in people], patrol_ids, day, officers * fixes_per_officer, timings)
+
+
+def existing(app, *, officers: int, fixes_per_officer: int, day: date = date(2026, 11, 20)) -> District | None:
+    """The district `generate` left in this database, if it has these dimensions."""
+    from sqlalchemy import func
+
+    from backend.auth.models import Officer
+    from backend.catalog.models import Jurisdiction
+    from backend.extensions import db
+    from backend.patrols.models import Patrol, patrol_officers
+
+    with app.app_context():
+        people = db.session.execute(select(Officer.id, Officer.username).where(Officer.username.like("bz%"))
+                                    .order_by(Officer.username)).all()
+        if len(people) != officers:
+            return None
+        fixes = db.session.scalar(select(func.sum(Patrol.fix_count)).join(patrol_officers, patrol_officers.c.patrol_id == Patrol.id)
+                                  .join(Officer, Officer.id == patrol_officers.c.officer_id).where(Officer.username.like("bz%")))
+        if fixes != officers * fixes_per_officer:
+            return None
+        jids = list(db.session.scalars(select(Jurisdiction.id).where(Jurisdiction.code.like("BENCH%")).order_by(Jurisdiction.code)))
+        pids = list(db.session.scalars(select(patrol_officers.c.patrol_id).join(Officer, Officer.id == patrol_officers.c.officer_id)
+                                       .where(Officer.username.like("bz%")).order_by(Officer.username)))
+    return District(jids, [p[0] for p in people], [p[1] for p in people], pids, day, fixes, {"reused": 0.0})

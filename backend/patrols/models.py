@@ -99,7 +99,7 @@ class PatrolGrid(db.Model):
     grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), primary_key=True, index=True)
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
     first_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    last_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # coverage: "last patrolled" within a lookback
     fix_count: Mapped[int] = mapped_column(Integer, default=0)
 
     patrol: Mapped[Patrol] = relationship(back_populates="grid_visits")

@@ -22,7 +22,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import selectinload
 
 from ..auth.models import Certificate, Officer
 from ..catalog.models import EmpoweredMatter, Grid, Matter, grid_officers
@@ -34,6 +33,7 @@ from ..sync.models import SyncRecord
 from ..tasks.models import Task
 from ..tickets.models import Ticket
 
+LAST_PATROLLED_LOOKBACK_DAYS = 90  # coverage's "last patrolled": how far back it looks
 LATE_SYNC_S = 24 * 3600  # a record reaching the server more than a day after capture is "late"
 
 
@@ -247,9 +247,10 @@ def refresh_stale_patrols(jurisdiction_id: int | None, lo: datetime, hi: datetim
     """Summaries are derived lazily; coverage needs them current for the period."""
     from ..patrols.service import refresh_summary
 
-    q = select(Patrol).where(Patrol.summary_stale.is_(True), Patrol.started_at < hi,
-                             func.coalesce(Patrol.ended_at, Patrol.started_at) >= lo - timedelta(days=1))
-    stale = list(db.session.scalars(_scoped(q, Patrol.jurisdiction_id, jurisdiction_id)))
+    q = select(Patrol.id).where(Patrol.summary_stale.is_(True), Patrol.started_at < hi,
+                                func.coalesce(Patrol.ended_at, Patrol.started_at) >= lo - timedelta(days=1))
+    ids = list(db.session.scalars(_scoped(q, Patrol.jurisdiction_id, jurisdiction_id)))  # usually none: ids only
+    stale = list(db.session.scalars(select(Patrol).where(Patrol.id.in_(ids)))) if ids else []
     for p in stale:
         refresh_summary(p)
     if stale:
@@ -270,10 +271,14 @@ def coverage(jurisdiction_id: int | None, start: date, end: date, *, uncovered_a
         select(Grid.id, Grid.code, Grid.name, Grid.jurisdiction_id, func.ST_AsGeoJSON(Grid.geom, 6).label("geojson")),
         Grid.jurisdiction_id, jurisdiction_id).order_by(Grid.code)).all()
     in_period = (PatrolGrid.first_at < hi) & (PatrolGrid.last_at >= lo)
+    # "last patrolled" looks back a bounded time (indexed on last_at), so the query does
+    # not grow with years of history; older than that reads as not patrolled
+    lookback = max(LAST_PATROLLED_LOOKBACK_DAYS, uncovered_after_days)
     visits = {row.grid_id: row for row in db.session.execute(_scoped(
         select(PatrolGrid.grid_id, func.max(case((PatrolGrid.first_at < hi, PatrolGrid.last_at))).label("last_at"),
                func.sum(case((in_period, PatrolGrid.seconds), else_=0.0)).label("seconds"))
-        .join(Grid, Grid.id == PatrolGrid.grid_id), Grid.jurisdiction_id, jurisdiction_id).group_by(PatrolGrid.grid_id))}
+        .join(Grid, Grid.id == PatrolGrid.grid_id).where(PatrolGrid.last_at >= hi - timedelta(days=lookback)),
+        Grid.jurisdiction_id, jurisdiction_id).group_by(PatrolGrid.grid_id))}
     inspected = dict(db.session.execute(_scoped(
         select(Inspection.grid_id, func.count()).where(Inspection.grid_id.is_not(None), Inspection.inspected_at >= lo,
                                                         Inspection.inspected_at < hi),
@@ -301,6 +306,7 @@ def coverage(jurisdiction_id: int | None, start: date, end: date, *, uncovered_a
         })
     return {"type": "FeatureCollection", "features": features,
             "properties": {"from": start.isoformat(), "to": end.isoformat(), "uncovered_after_days": uncovered_after_days,
+                           "last_patrolled_lookback_days": lookback,
                            "uncovered": sum(1 for f in features if f["properties"]["uncovered"])}}
 
 
@@ -341,53 +347,69 @@ def patrol_log(jurisdiction_id: int | None, start: date, end: date, *, officer_u
                grid_codes: list[str] | None = None, simplify_m: float = 5.0) -> dict[str, Any]:
     """Patrols of the period as map layers: each patrol's cleaned, simplified track with its
     summary, stops and gaps, and the inspections and tickets of the period as markers."""
-    from ..patrols.service import patrol_to_dict
-
     from ..patrols.service import refresh_summary
 
     lo, hi = period_bounds(start, end)
-    q = select(Patrol).where(Patrol.started_at < hi, func.coalesce(Patrol.last_fix_at, Patrol.ended_at, Patrol.started_at) >= lo)
-    q = _scoped(q, Patrol.jurisdiction_id, jurisdiction_id)
-    officer_ids: list[int] = []
+    # Columns, not entities: the answer is read straight from rows (the ORM's per-object
+    # cost was most of this request at district scale; bench/supervision_queries.py).
+    P = Patrol.__table__.c
+    q = select(P.id, P.started_at, P.ended_at, P.status, P.distance_m, P.duration_s, P.moving_s, P.gaps, P.stops, P.summary_stale,
+               P.display_tolerance_m, P.display_coordinates, P.display_times)
+    q = _scoped(q.where(P.started_at < hi, func.coalesce(P.last_fix_at, P.ended_at, P.started_at) >= lo), P.jurisdiction_id, jurisdiction_id)
+    chosen = select(Officer.id).where(Officer.username.in_(officer_usernames or [])).scalar_subquery()
     if officer_usernames:
-        officer_ids = list(db.session.scalars(select(Officer.id).where(Officer.username.in_(officer_usernames))))
-        q = q.where(Patrol.id.in_(select(patrol_officers.c.patrol_id).where(patrol_officers.c.officer_id.in_(officer_ids))))
+        q = q.where(P.id.in_(select(patrol_officers.c.patrol_id).where(patrol_officers.c.officer_id.in_(chosen))))
     if grid_codes:
-        q = q.where(Patrol.id.in_(select(PatrolGrid.patrol_id).join(Grid, Grid.id == PatrolGrid.grid_id).where(Grid.code.in_(grid_codes))))
-    patrols = list(db.session.scalars(q.order_by(Patrol.started_at).options(
-        selectinload(Patrol.officers), selectinload(Patrol.grid_visits))))
-    stale = [p for p in patrols if p.summary_stale]
-    for p in stale:  # only the patrols shown: summaries are derived lazily
-        refresh_summary(p)
-    if stale:
+        q = q.where(P.id.in_(select(PatrolGrid.patrol_id).join(Grid, Grid.id == PatrolGrid.grid_id).where(Grid.code.in_(grid_codes))))
+    q = q.order_by(P.started_at)
+    rows = db.session.execute(q).all()
+    stale = [r.id for r in rows if r.summary_stale]
+    if stale:  # only the patrols shown: summaries are derived lazily
+        for patrol in db.session.scalars(select(Patrol).where(Patrol.id.in_(stale))):
+            refresh_summary(patrol)
         db.session.commit()
+        rows = db.session.execute(q).all()
+    ids = [r.id for r in rows]
+    crews: dict[str, list[str]] = defaultdict(list)
+    grids: dict[str, list[str]] = defaultdict(list)
+    if ids:
+        for pid, username in db.session.execute(select(patrol_officers.c.patrol_id, Officer.username)
+                                                .join(Officer, Officer.id == patrol_officers.c.officer_id)
+                                                .where(patrol_officers.c.patrol_id.in_(ids)).order_by(Officer.id)):
+            crews[pid].append(username)
+        for pid, code in db.session.execute(select(PatrolGrid.patrol_id, Grid.code).join(Grid, Grid.id == PatrolGrid.grid_id)
+                                            .where(PatrolGrid.patrol_id.in_(ids)).order_by(PatrolGrid.first_at)):
+            grids[pid].append(code)
     features = []
-    for p in patrols:
-        summary = patrol_to_dict(p)
-        feature = display_feature(p, simplify_m)
+    for r in rows:
+        feature = display_feature(r, simplify_m)
         feature["properties"].update({
-            "officers": [o["username"] for o in summary["officers"]], "started_at": summary["started_at"],
-            "ended_at": summary["ended_at"], "distance_m": summary["distance_m"], "duration_s": summary["duration_s"],
-            "moving_s": summary["moving_s"], "grids": [g["code"] for g in summary["grids"]], "stops": p.stops or [],
-            "gaps": p.gaps or [], "status": p.status,
+            "officers": crews[r.id], "started_at": r.started_at, "ended_at": r.ended_at, "distance_m": r.distance_m,
+            "duration_s": r.duration_s, "moving_s": r.moving_s, "grids": grids[r.id], "stops": r.stops or [],
+            "gaps": r.gaps or [], "status": r.status,
         })
         features.append(feature)
-    iq = select(Inspection).where(Inspection.inspected_at >= lo, Inspection.inspected_at < hi)
-    iq = _scoped(iq, Inspection.jurisdiction_id, jurisdiction_id)
-    if officer_ids:
-        iq = iq.where(Inspection.officer_id.in_(officer_ids))
-    inspections = [{"kind": "inspection", "id": i.id, "lat": _lat(i), "lon": _lon(i), "at": i.inspected_at, "result": i.result,
-                    "name": i.subject_name, "photos": i.photos or [], "patrol_id": i.patrol_id} for i in db.session.scalars(iq)]
-    tq = _scoped(select(Ticket).where(Ticket.issued_at >= lo, Ticket.issued_at < hi), Ticket.jurisdiction_id, jurisdiction_id)
+    iq = select(Inspection.id, func.ST_Y(Inspection.location).label("lat"), func.ST_X(Inspection.location).label("lon"),
+                Inspection.inspected_at, Inspection.result, Inspection.subject_name, Inspection.photos, Inspection.patrol_id)
+    iq = _scoped(iq.where(Inspection.inspected_at >= lo, Inspection.inspected_at < hi), Inspection.jurisdiction_id, jurisdiction_id)
+    if officer_usernames:
+        iq = iq.where(Inspection.officer_id.in_(chosen))
+    inspections = [{"kind": "inspection", "id": i.id, "lat": round(i.lat, 7), "lon": round(i.lon, 7), "at": i.inspected_at,
+                    "result": i.result, "name": i.subject_name, "photos": i.photos or [], "patrol_id": i.patrol_id}
+                   for i in db.session.execute(iq.order_by(Inspection.inspected_at))]
+    T = Ticket.__table__.c
+    tq = _scoped(select(T.id, T.number, T.lat, T.lon, T.issued_at, T.status, T.amount_fen, T.photos, T.officers)
+                 .where(T.issued_at >= lo, T.issued_at < hi), T.jurisdiction_id, jurisdiction_id)
     tickets = [{"kind": "ticket", "id": t.id, "number": t.number, "lat": t.lat, "lon": t.lon, "at": t.issued_at, "status": t.status,
                 "amount_fen": t.amount_fen, "photos": t.photos or [],
-                "officers": [o.get("id") for o in t.officers or []]} for t in db.session.scalars(tq)]
-    if officer_ids:
-        tickets = [t for t in tickets if set(t["officers"]) & set(officer_ids)]
+                "officers": [o.get("id") for o in t.officers or []]} for t in db.session.execute(tq.order_by(T.issued_at))]
+    if officer_usernames and tickets:  # a ticket names its officers in JSON: matched here, on every engine alike
+        officer_ids = set(db.session.scalars(select(Officer.id).where(Officer.username.in_(officer_usernames))))
+        tickets = [t for t in tickets if set(t["officers"]) & officer_ids]
     return {"tracks": {"type": "FeatureCollection", "features": features}, "inspections": inspections, "tickets": tickets}
 
 
-def display_feature(patrol: Patrol, simplify_m: float) -> dict[str, Any]:
+def display_feature(patrol: Any, simplify_m: float) -> dict[str, Any]:
     """The patrol's track as a GeoJSON Feature for the map at `simplify_m`.
 
     At the stored tolerance it is the stored display track, spliced in as text; coarser
@@ -398,9 +420,9 @@ def display_feature(patrol: Patrol, simplify_m: float) -> dict[str, Any]:
     from ..patrols.service import track_segments
     from ..rawjson import RawJSON
 
-    tolerance = patrol.display_tolerance_m
+    tolerance = patrol.display_tolerance_m  # a Patrol or a row with its id and display_* columns
     if tolerance is None or patrol.display_coordinates is None or simplify_m < tolerance:
-        return to_geojson(track_segments(patrol, simplify_m), {"patrol_id": patrol.id})
+        return to_geojson(track_segments(db.session.get(Patrol, patrol.id), simplify_m), {"patrol_id": patrol.id})
     if simplify_m > tolerance:
         import json
 

@@ -182,6 +182,11 @@ def test_coverage_marks_patrolled_and_uncovered_grids(app, client, auth, demo):
     # a week later, with a 3-day window, the same grids count as uncovered again
     later = client.get("/api/v1/supervision/coverage?from=2026-11-17&to=2026-11-17&uncovered_after_days=3", headers=boss.headers).get_json()
     assert later["properties"]["uncovered"] == n
+    assert {f["properties"]["code"] for f in later["features"] if f["properties"]["last_patrolled_at"]} == \
+        {code for code, p in props.items() if p["last_patrolled_at"]}  # still named: within the 90-day lookback
+    much_later = client.get("/api/v1/supervision/coverage?from=2027-03-01&to=2027-03-01", headers=boss.headers).get_json()
+    assert much_later["properties"]["last_patrolled_lookback_days"] == 90
+    assert all(f["properties"]["last_patrolled_at"] is None for f in much_later["features"])
     log = client.get("/api/v1/supervision/patrols?from=2026-11-10&to=2026-11-10&officer=fz001", headers=boss.headers).get_json()
     (track,) = log["tracks"]["features"]
     assert track["properties"]["patrol_id"] == pid and track["properties"]["officers"] == ["zf001", "fz001"]

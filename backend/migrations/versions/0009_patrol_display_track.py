@@ -1,4 +1,4 @@
-"""patrols.display_*: the simplified track with times, stored with the summary
+"""patrols.display_*: the simplified track with times, stored with the summary; patrol_grids.last_at indexed
 
 Revision ID: 0009_patrol_display_track
 Revises: 0008_reviews
@@ -23,8 +23,10 @@ def upgrade():
     op.add_column("patrols", sa.Column("display_coordinates", sa.Text(), nullable=True))
     op.add_column("patrols", sa.Column("display_times", sa.Text(), nullable=True))
     op.execute(sa.text("UPDATE patrols SET summary_stale = :t").bindparams(t=True))
+    op.create_index("ix_patrol_grids_last_at", "patrol_grids", ["last_at"], unique=False)
 
 
 def downgrade():
+    op.drop_index("ix_patrol_grids_last_at", table_name="patrol_grids")
     for column in ("display_times", "display_coordinates", "display_tolerance_m"):
         op.drop_column("patrols", column)
