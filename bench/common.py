@@ -14,7 +14,8 @@ from sqlalchemy import text
 
 os.environ.setdefault("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
+# the smoke run (scripts/bench-smoke.sh) writes elsewhere: its tiny figures are not results
+RESULTS_DIR = Path(os.environ.get("BENCH_RESULTS_DIR") or Path(__file__).resolve().parent / "results")
 
 
 def make_app(database_url: str | None, *, reuse: bool = False):
