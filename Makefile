@@ -1,5 +1,5 @@
 # 掌上执法 — the two commands: `make run` and `make test`.
-.PHONY: run test fuzz bench clean-db
+.PHONY: run test fuzz bench bench-smoke clean-db
 
 run:  ## set up everything, load demo data, serve on http://127.0.0.1:5000 and https://<LAN>:5443
 	@bash scripts/run.sh
@@ -19,12 +19,20 @@ bench:  ## run the benchmarks on SpatiaLite (and PostGIS if BENCH_POSTGIS_URL is
 	SPATIALITE_LIBRARY_PATH=mod_spatialite .venv/bin/python -m bench.sync_inspections
 	SPATIALITE_LIBRARY_PATH=mod_spatialite .venv/bin/python -m bench.supervision_queries --officers $${BENCH_OFFICERS:-100}
 	SPATIALITE_LIBRARY_PATH=mod_spatialite .venv/bin/python -m bench.pwa_first_load
+	SPATIALITE_LIBRARY_PATH=mod_spatialite .venv/bin/python -m bench.sync_slow_link
+	SPATIALITE_LIBRARY_PATH=mod_spatialite .venv/bin/python -m bench.load --users $${BENCH_USERS:-200}
 	@if [ -n "$$BENCH_POSTGIS_URL" ]; then \
 	  SPATIALITE_LIBRARY_PATH=mod_spatialite .venv/bin/python -m bench.fix_ingest --database-url "$$BENCH_POSTGIS_URL"; \
 	  SPATIALITE_LIBRARY_PATH=mod_spatialite .venv/bin/python -m bench.photo_pipeline --database-url "$$BENCH_POSTGIS_URL"; \
 	  SPATIALITE_LIBRARY_PATH=mod_spatialite .venv/bin/python -m bench.sync_inspections --database-url "$$BENCH_POSTGIS_URL"; \
 	  SPATIALITE_LIBRARY_PATH=mod_spatialite .venv/bin/python -m bench.supervision_queries --officers $${BENCH_OFFICERS:-100} \
+	    --database-url "$$BENCH_POSTGIS_URL"; \
+	  SPATIALITE_LIBRARY_PATH=mod_spatialite .venv/bin/python -m bench.load --users $${BENCH_USERS:-200} \
 	    --database-url "$$BENCH_POSTGIS_URL"; fi
+
+bench-smoke:  ## every benchmark once at a tiny size (part of `make test`)
+	@bash scripts/bootstrap.sh test
+	@bash scripts/bench-smoke.sh
 
 clean-db:  ## delete the embedded demo database (instance/zhangshang.db)
 	rm -f instance/zhangshang.db instance/zhangshang.db-wal instance/zhangshang.db-shm

@@ -45,7 +45,7 @@ def make_app(database_url: str | None, *, reuse: bool = False):
     with app.app_context():
         with db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                tables = [t.name for t in db.metadata.sorted_tables] + ["alembic_version", "bench_fixes"]
+                tables = [t.name for t in db.metadata.sorted_tables] + ["alembic_version", "bench_fixes", "bench_inspections"]
                 conn.execute(text("DROP TABLE IF EXISTS " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
         upgrade()
         seed_demo()

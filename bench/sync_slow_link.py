@@ -16,11 +16,10 @@ response's headers and body as Chromium counts them, up and down). Goal â‰¤ 1.1Ã
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import base64
-import io
+import os
 import random
+import sys
 import time
 import uuid
 from datetime import datetime, timezone

@@ -19,4 +19,6 @@ fi
 export TEST_POSTGIS_URL
 # undefined names, unused imports and syntax errors fail fast, before the long suite
 .venv/bin/ruff check --select F,E9 backend geo bench tests wsgi.py
+# every benchmark once at a tiny size, so that `make bench` keeps working (~2 min)
+[ "${BENCH_SMOKE:-1}" = 0 ] || scripts/bench-smoke.sh
 exec .venv/bin/python -m pytest "$@"

@@ -45,6 +45,7 @@ globalThis.fetch = async (path, opts = {}) => {
     const [, sha, isStatus] = m
     const have = server.media.get(sha)
     if (isStatus) {
+      server.statuses.push(sha)
       if (have?.done) return json(200, { sha256: sha, state: 'complete', offset: have.bytes.length, total: have.bytes.length })
       if (have) return json(200, { sha256: sha, state: 'partial', offset: have.bytes.length, total: have.total })
       return json(200, { sha256: sha, state: 'absent', offset: 0, total: null })
@@ -75,7 +76,7 @@ globalThis.fetch = async (path, opts = {}) => {
 }
 
 beforeEach(async () => {
-  Object.assign(server, { online: true, records: [], stored: new Map(), media: new Map(), puts: [], answer: () => 'created',
+  Object.assign(server, { online: true, records: [], stored: new Map(), media: new Map(), puts: [], statuses: [], answer: () => 'created',
     failPut: () => false, refuseMedia: false })
   await Promise.all([db.outbox.clear(), db.blobs.clear(), db.sessions.clear()])
   await db.sessions.put({ username: 'zf001', access: 'tok', refresh: 'ref', accessExpiresAt: Date.now() + 3600e3 })
@@ -151,10 +152,20 @@ test('a photo cut off mid-upload resumes from the offset the server reports', as
   cut = false
   await drain()
   assert.ok(server.puts.some((r) => r.startsWith(`bytes ${kept}-`)), `resumed at ${kept}: ${server.puts}`)
+  assert.deepEqual(server.statuses, [sha], 'the resumed upload asked where to go on, once')
   assert.equal((await db.blobs.get(sha)).verified, 1)
   assert.equal(await db.outbox.count(), 0)
   const original = new Uint8Array(await (photo(700 * 1024, 7)).arrayBuffer())
   assert.deepEqual(server.media.get(sha).bytes, original, 'the server has exactly the original bytes')
+})
+
+test('a first upload goes straight to the bytes; only a resumed one asks the server where it got to', async () => {
+  const sha = await outbox.keepBlob(photo(300 * 1024, 9), 'zf001')
+  await outbox.enqueue({ id: '30000000-0000-0000-0000-000000000009', kind: 'inspection', officer: 'zf001', payload: {}, photos: [sha] })
+  await drain()
+  assert.equal((await db.blobs.get(sha)).verified, 1)
+  assert.deepEqual(server.statuses, [], 'no status round trip before a first upload')
+  assert.deepEqual(server.puts, ['bytes 0-262143/307200', 'bytes 262144-307199/307200'])
 })
 
 test('a photo the server refuses marks its record for the officer instead of retrying forever', async () => {

@@ -210,20 +210,39 @@ async function sendRecords(officer) {
   }
 }
 
+// Two photos in flight: while one chunk waits out the link's latency for its answer, the
+// other one's bytes are on the wire (one at a time left ~10 % of a 3G link idle).
+const PHOTO_STREAMS = 2
+
 async function uploadPhotos(officer) {
   const pending = await db.blobs.where('officer').equals(officer).filter((b) => !b.verified).toArray()
-  for (const b of pending) {
-    if (await uploadResumable(officer, b)) await db.blobs.update(b.sha256, { verified: 1, verifiedAt: Date.now() })
-    emit()
+  let next = 0
+  const stream = async () => {
+    while (next < pending.length) {
+      const b = pending[next++]
+      if (await uploadResumable(officer, b)) await db.blobs.update(b.sha256, { verified: 1, verifiedAt: Date.now() })
+      emit()
+    }
   }
+  // both streams finish (or fail) before the drain goes on; the first failure is the drain's
+  const failed = (await Promise.allSettled(Array.from({ length: PHOTO_STREAMS }, stream))).find((r) => r.status === 'rejected')
+  if (failed) throw failed.reason
 }
 
 /** PUT the blob in chunks from wherever the server says it has got to. True once the
  * server has the photo verified; false when it refused the file (the record says why). */
 export async function uploadResumable(officer, b) {
-  const { data: st } = await asOfficer(officer, 'GET', `/api/v1/media/${b.sha256}/status`)
-  if (st.state === 'complete') return true
-  let offset = st.state === 'partial' ? st.offset : 0
+  let offset = 0
+  if (b.attempted) {
+    // resuming: ask where the server got to (a first attempt skips this round trip: on a
+    // 3G link with 150 ms latency it cost ~10 % of a day's sync; a server that already
+    // has the photo answers the first chunk with 200, one with a partial copy with 409)
+    const { data: st } = await asOfficer(officer, 'GET', `/api/v1/media/${b.sha256}/status`)
+    if (st.state === 'complete') return true
+    offset = st.state === 'partial' ? st.offset : 0
+  } else {
+    await db.blobs.update(b.sha256, { attempted: 1 })
+  }
   const total = b.blob.size
   while (offset < total) {
     const end = Math.min(total, offset + CHUNK)
