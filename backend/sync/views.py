@@ -50,9 +50,7 @@ def push(batch: dict):
         raise ApiError("sync.batch_too_large", f"每批最多 {MAX_RECORDS} 条记录", f"At most {MAX_RECORDS} records per batch",
                        status=413, details={"limit_records": MAX_RECORDS})
     received = utcnow()
-    results = service.push(identity, batch, received)
-    skew = round((received - batch["sent_at"]).total_seconds(), 1) if batch.get("sent_at") else None
-    service.record_health(identity, batch.get("health"), batch.get("app_version", ""), skew)
+    results = service.push(identity, batch, received)  # records the phone's health in the same transaction
     return {"results": results, "server_time": utcnow()}
 
 
