@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from ..extensions import db
 from ..models_base import utcnow
@@ -53,6 +53,35 @@ def record(action: str, object_type: str, object_id: str, *, jurisdiction_id: in
     head.last_seq, head.last_hash = seq, digest
     db.session.flush()
     return entry
+
+
+def record_many(entries: list[dict[str, Any]], *, jurisdiction_id: int | None) -> None:
+    """Append several entries to one chain, as `record` would one by one, under one lock
+    with one head update and one multi-row insert (the sync endpoint's batch path).
+    Each entry: action, object_type, object_id, actor_id, device_id, details[, at]."""
+    if not entries:
+        return
+    chain_key = jurisdiction_id or DISTRICT_CHAIN
+    head = db.session.execute(select(AuditChain).where(AuditChain.chain == chain_key).with_for_update()).scalar_one_or_none()
+    if head is None:
+        head = AuditChain(chain=chain_key, last_seq=0, last_hash=GENESIS)
+        db.session.add(head)
+    seq, prev = head.last_seq, head.last_hash
+    rows = []
+    for e in entries:
+        at = e.get("at") or utcnow()
+        details = json.loads(json.dumps(e.get("details") or {}, default=str))  # what is stored is what is hashed
+        seq += 1
+        digest = entry_hash(prev, chain_key, seq, at, e.get("actor_id"), e.get("device_id"), e["action"], e["object_type"],
+                            str(e["object_id"]), details)
+        rows.append(dict(chain=chain_key, seq=seq, at=at, actor_id=e.get("actor_id"), device_id=e.get("device_id"),
+                         action=e["action"], object_type=e["object_type"], object_id=str(e["object_id"]), details=details,
+                         prev_hash=prev, hash=digest))
+        prev = digest
+    # one executemany, rows in seq order (ids follow, as verify_chain reads them)
+    db.session.execute(insert(AuditEntry), rows)
+    head.last_seq, head.last_hash = seq, prev
+    db.session.flush()
 
 
 @dataclass

@@ -13,17 +13,17 @@ from bisect import bisect_left
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable
 
-from geoalchemy2.shape import from_shape
+from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import LineString, Point
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from geo import Fix, GridIndex, clean_track, simplify_fixes, summarize_track
+from geo import Fix, clean_track, simplify_fixes, summarize_track
 from geo.export import split_at_gaps, to_geojson
 
 from ..auth.access import Identity, other_jurisdiction
 from ..auth.models import Officer, Role
-from ..errors import Conflict, Forbidden, NotFound
+from ..errors import ApiError, Conflict, Forbidden, NotFound
 from ..errors import invalid as _invalid
 from ..extensions import commit, db
 from ..identity_numbers import valid_uscc
@@ -204,7 +204,7 @@ def refresh_summary(patrol: Patrol) -> Patrol:
     from ..catalog import service as catalog
 
     fixes = patrol_fixes(patrol)
-    index = GridIndex(catalog.grid_polygons(patrol.jurisdiction_id))
+    index = catalog.grid_index(patrol.jurisdiction_id)
     summary = summarize_track(fixes, index)
     kept = summary.clean.kept
     raw = sorted(fixes, key=lambda f: f.t)
@@ -382,25 +382,99 @@ def record_inspection(
     sets the re-inspection due date (the day after the rectification deadline)."""
     from ..catalog import service as catalog
 
+    args = {k: v for k, v in locals().items() if k != "catalog"}
     jurisdiction_id = _require_jurisdiction(officer)
-    photos = list(photos)
-    payload = {k: v for k, v in locals().items() if k not in {"officer", "catalog"}}
-    payload["officer"] = officer.id
-    digest = _digest(payload)
+    digest = _inspection_digest(args, jurisdiction_id)
     existing = db.session.get(Inspection, inspection_id)
     if existing is not None:
         if existing.payload_digest != digest:
             raise Conflict("inspection.conflict", "同一检查编号已有不同内容", "An inspection with this id exists with other content")
         return existing, False
+    values = _inspection_values(args, jurisdiction_id, digest, catalog.matter_by_code,
+                                lambda pid: db.session.get(Patrol, pid))
+    grid = catalog.grid_at(lon, lat, jurisdiction_id)
+    inspection = Inspection(**values, grid_id=grid.id if grid else None)
+    db.session.add(inspection)
+    db.session.flush()
+    _cite_and_audit([(inspection, grid.name if grid else "")], officer, device_id)
+    commit()
+    return inspection, True
 
+
+def record_inspections(officer: Officer, device_id: str, batch: list[dict[str, Any]]) -> list[ApiError | None]:
+    """The batch form of `record_inspection` for the sync endpoint: the same checks per
+    item, but matters, patrols and grids are looked up once for the whole batch (grids in
+    memory with `catalog.grid_index`), the rows go in with one flush and the audit
+    entries with one append. Every id must be new (the caller sends the others through
+    `record_inspection`, which knows duplicates and conflicts). Returns, per item, None
+    when stored or the ApiError that refused it."""
+    from ..catalog import service as catalog
+    from ..catalog.models import Grid, Matter
+
+    jurisdiction_id = _require_jurisdiction(officer)
+    codes = {a["matter_code"] for a in batch if a.get("matter_code")}
+    matters = {m.code: m for m in db.session.scalars(select(Matter).where(Matter.code.in_(codes)))} if codes else {}
+    pids = {a["patrol_id"] for a in batch if a.get("patrol_id")}
+    patrols = {p.id: p for p in db.session.scalars(select(Patrol).where(Patrol.id.in_(pids)))} if pids else {}
+    index = catalog.grid_index(jurisdiction_id)
+    names: dict[int, str] = {}
+    outcomes: list[ApiError | None] = []
+    stored: list[dict[str, Any]] = []
+    now = utcnow()
+    for item in batch:
+        args = {**item, "officer": officer, "device_id": device_id}
+        try:
+            values = _inspection_values(args, jurisdiction_id, _inspection_digest(args, jurisdiction_id), matters.get, patrols.get)
+        except ApiError as exc:
+            outcomes.append(exc)
+            continue
+        stored.append({**values, "grid_id": index.locate(args["lon"], args["lat"]), "received_at": now, "created_at": now,
+                       "updated_at": now})
+        outcomes.append(None)
+    if stored:
+        db.session.execute(insert(Inspection), stored)  # one executemany, no ORM objects
+        ids = {v["grid_id"] for v in stored if v["grid_id"] is not None}
+        names = dict(db.session.execute(select(Grid.id, Grid.name).where(Grid.id.in_(ids))).all()) if ids else {}
+        _cite_and_audit([(_Row(v), names.get(v["grid_id"], "")) for v in stored], officer, device_id)
+    return outcomes
+
+
+class _Row:
+    """Attribute access to an inserted row's values (what `_cite_and_audit` reads)."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+
+
+_INSPECTION_ARGS = ("inspection_id", "device_id", "captured_at", "inspected_at", "lat", "lon", "accuracy_m", "subject_name",
+                    "subject_address", "subject_uscc", "matter_code", "result", "rectify_deadline", "follow_up", "notes",
+                    "photos", "patrol_id")
+_INSPECTION_DEFAULTS = {"subject_address": "", "subject_uscc": None, "matter_code": None, "rectify_deadline": None,
+                        "follow_up": None, "notes": "", "photos": (), "patrol_id": None}
+
+
+def _inspection_digest(args: dict[str, Any], jurisdiction_id: int) -> str:
+    """What makes two sends of one inspection id "the same content"."""
+    payload = {k: args.get(k, _INSPECTION_DEFAULTS.get(k)) for k in _INSPECTION_ARGS}
+    payload["photos"] = list(payload["photos"])
+    payload["jurisdiction_id"] = jurisdiction_id
+    payload["officer"] = args["officer"].id
+    return _digest(payload)
+
+
+def _inspection_values(args: dict[str, Any], jurisdiction_id: int, digest: str, matter_of, patrol_of) -> dict[str, Any]:
+    """The legal and format checks of one inspection, and its row (without the grid)."""
+    a = {**_INSPECTION_DEFAULTS, **args}
+    inspected_at, result, photos = a["inspected_at"], a["result"], list(a["photos"])
+    rectify_deadline, follow_up, subject_uscc, patrol_id = a["rectify_deadline"], a["follow_up"], a["subject_uscc"], a["patrol_id"]
     _not_future(inspected_at, "inspected_at")
     if result not in INSPECTION_RESULTS:
         raise _invalid("inspection.bad_result", "检查结果无效", f"result must be one of {INSPECTION_RESULTS}", field="result")
     if subject_uscc is not None and not valid_uscc(subject_uscc):
         raise _invalid("inspection.bad_uscc", "统一社会信用代码校验不通过，请核对", "The unified social credit code fails its check", field="subject_uscc")
     matter = None
-    if matter_code is not None:
-        matter = catalog.matter_by_code(matter_code)
+    if a["matter_code"] is not None:
+        matter = matter_of(a["matter_code"])
         if matter is None:
             raise _invalid("inspection.unknown_matter", "执法事项不存在", "Unknown matter", field="matter_code")
     local_day = inspected_at.astimezone(LOCAL_TZ).date()
@@ -423,34 +497,36 @@ def record_inspection(
     if len(photos) > MAX_PHOTOS or len(set(photos)) != len(photos) or not all(isinstance(p, str) and SHA256_RE.match(p) for p in photos):
         raise _invalid("inspection.bad_photos", "照片须为不重复的 SHA-256 摘要", "photos must be distinct lowercase SHA-256 digests", field="photos")
     if patrol_id is not None:
-        patrol = db.session.get(Patrol, patrol_id)
+        patrol = patrol_of(patrol_id)
         if patrol is None:
             raise _invalid("inspection.unknown_patrol", "所属巡查不存在", "The patrol this inspection cites does not exist", field="patrol_id")
         if patrol.jurisdiction_id != jurisdiction_id:
             raise other_jurisdiction()
-
-    grid = catalog.grid_at(lon, lat, jurisdiction_id)
-    inspection = Inspection(
-        id=inspection_id, jurisdiction_id=jurisdiction_id, patrol_id=patrol_id, officer_id=officer.id,
-        device_id=device_id, captured_at=captured_at, inspected_at=inspected_at,
-        location=from_shape(Point(lon, lat), srid=4326), accuracy_m=accuracy_m,
-        grid_id=grid.id if grid else None, subject_name=subject_name, subject_address=subject_address,
-        subject_uscc=subject_uscc, matter_id=matter.id if matter else None, result=result,
-        rectify_deadline=rectify_deadline, reinspect_due=reinspect_due, follow_up=follow_up,
-        notes=notes, photos=photos, payload_digest=digest,
+    return dict(
+        id=a["inspection_id"], jurisdiction_id=jurisdiction_id, patrol_id=patrol_id, officer_id=a["officer"].id,
+        device_id=a["device_id"], captured_at=a["captured_at"], inspected_at=inspected_at,
+        location=from_shape(Point(a["lon"], a["lat"]), srid=4326), accuracy_m=a["accuracy_m"],
+        subject_name=a["subject_name"], subject_address=a["subject_address"], subject_uscc=subject_uscc,
+        matter_id=matter.id if matter else None, result=result, rectify_deadline=rectify_deadline,
+        reinspect_due=reinspect_due, follow_up=follow_up, notes=a["notes"], photos=photos, payload_digest=digest,
     )
-    db.session.add(inspection)
-    db.session.flush()
+
+
+def _cite_and_audit(stored: list[tuple[Any, str]], officer: Officer, device_id: str) -> None:
+    """Photos cited (EXIF checked against place and time) and one audit entry each."""
     from ..audit import service as audit
     from ..evidence import service as evidence
 
-    place = " ".join(p for p in (grid.name if grid else "", subject_address) if p)
-    evidence.cite(photos, record_kind="inspection", record_id=inspection_id, jurisdiction_id=jurisdiction_id,
-                  officer_id=officer.id, device_id=device_id, claimed_at=inspected_at, lat=lat, lon=lon, label=place)
-    audit.record("inspection.created", "inspection", inspection_id, jurisdiction_id=jurisdiction_id, actor_id=officer.id,
-                 device_id=device_id, details={"result": result, "subject": subject_name, "photos": photos})
-    commit()
-    return inspection, True
+    for i, grid_name in stored:
+        if i.photos:
+            place = " ".join(p for p in (grid_name, i.subject_address) if p)
+            point = to_shape(i.location)
+            evidence.cite(i.photos, record_kind="inspection", record_id=i.id, jurisdiction_id=i.jurisdiction_id,
+                          officer_id=officer.id, device_id=device_id, claimed_at=i.inspected_at, lat=point.y, lon=point.x,
+                          label=place)
+    audit.record_many([{"action": "inspection.created", "object_type": "inspection", "object_id": i.id, "actor_id": officer.id,
+                        "device_id": device_id, "details": {"result": i.result, "subject": i.subject_name, "photos": i.photos}}
+                       for i, _ in stored], jurisdiction_id=stored[0][0].jurisdiction_id if stored else None)
 
 
 def get_inspection(inspection_id: str) -> Inspection:

@@ -198,3 +198,98 @@ def test_change_feed_pages_and_resumes(client, phone):
     push(client, phone, [rec("inspection", inspection())])
     fresh = client.get(f"/api/v1/sync/changes?since={cursor}", headers=phone.headers).get_json()["items"]
     assert [i["kind"] for i in fresh] == ["record"]
+
+
+def _stored_inspections(app, ids):
+    from sqlalchemy import select
+
+    from backend.patrols.models import Inspection
+    from backend.sync.models import SyncRecord
+
+    with app.app_context():
+        rows = {i.id: i for i in db.session.scalars(select(Inspection).where(Inspection.id.in_(ids)))}
+        ledger = {r.id: r for r in db.session.scalars(select(SyncRecord).where(SyncRecord.id.in_(ids)))}
+        out = {rid: None if rid not in rows else
+               {k: getattr(rows[rid], k) for k in ("grid_id", "matter_id", "result", "reinspect_due", "subject_name", "photos",
+                                                    "payload_digest", "patrol_id")} for rid in ids}
+        codes = {rid: (ledger[rid].status, ledger[rid].code) for rid in ids if rid in ledger}
+        db.session.remove()
+    return out, codes
+
+
+def _mixed_run(phone_ids, photo, dup_id, conflict_id, bad_patrol_id):
+    """A run of inspections of every kind of outcome, at points over several grids."""
+    ids = phone_ids
+    return [
+        rec("inspection", inspection(lon=121.612, lat=29.968), rid=ids[0]),
+        rec("inspection", inspection(lon=121.625, lat=29.975, result="rectify", rectify_by="2026-11-27", photos=[photo]), rid=ids[1]),
+        rec("inspection", inspection(result="bogus"), rid=ids[2]),                      # refused by the schema
+        rec("inspection", inspection(matter_code="NO-SUCH"), rid=ids[3]),                # refused by the service
+        rec("inspection", inspection(), rid=dup_id),                                     # sent before: duplicate
+        rec("inspection", inspection(subject={"name": "另一家店"}), rid=conflict_id),    # sent before, other content
+        rec("inspection", inspection(patrol_id=bad_patrol_id), rid=ids[4]),              # its patrol was refused above
+        rec("inspection", inspection(lon=121.64, lat=29.99, result="violation", follow_up="case"), rid=ids[5]),
+    ]
+
+
+def test_a_run_of_inspections_goes_in_at_once_with_the_same_answers_as_one_by_one(app, client, demo, auth, monkeypatch):
+    """The batch path for inspections (sync.service._push_inspections) must answer and
+    store exactly what the record-by-record path does, in the same order."""
+    from backend.audit import service as audit
+    from backend.sync import service as sync
+
+    photo = hashlib.sha256(b"not uploaded yet").hexdigest()
+    outcomes = {}
+    taken = []
+    real = sync._push_inspections
+    monkeypatch.setattr(sync, "_push_inspections", lambda *a, **k: taken.append(real(*a, **k)) or taken[-1])
+    for path in ("batch", "one_by_one"):
+        phone = auth.login("zf001", device_id=f"dev-{path}")
+        if path == "one_by_one":
+            assert any(t is not None and len(t) == 8 for t in taken), "the batch path took the run"
+            monkeypatch.setattr(sync, "_push_inspections", lambda *a, **k: None)
+        dup_id, conflict_id, bad_patrol = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+        assert [r["status"] for r in push(client, phone, [rec("inspection", inspection(), rid=dup_id),
+                                                          rec("inspection", inspection(), rid=conflict_id)])] == ["created"] * 2
+        ids = [str(uuid.uuid4()) for _ in range(6)]
+        records = [rec("patrol_start", {"started_at": "not a time"}, rid=bad_patrol)] + _mixed_run(ids, photo, dup_id, conflict_id, bad_patrol)
+        results = push(client, phone, records)
+        answers = [(r["status"], r.get("code"), r.get("missing_photos")) for r in results]
+        assert [r["id"] for r in results] == [r["id"] for r in records]
+        stored, ledger = _stored_inspections(app, ids)
+        outcomes[path] = (answers, [stored[i] and {k: v for k, v in stored[i].items() if k != "payload_digest"} for i in ids],
+                          [ledger.get(i) for i in ids])
+        with app.app_context():
+            assert all(broken is None for _, broken in audit.verify_all())
+            db.session.remove()
+    assert outcomes["batch"] == outcomes["one_by_one"]
+    answers, stored, _ = outcomes["batch"]
+    assert [a[0] for a in answers] == ["rejected", "created", "incomplete", "rejected", "rejected", "duplicate", "conflict",
+                                       "rejected", "created"]
+    assert answers[3][1] == "sync.bad_payload" and answers[4][1] == "inspection.unknown_matter"
+    assert answers[7][1] == "sync.dependency_rejected" and answers[2][2] == [photo]
+    with app.app_context():
+        from backend.catalog import service as catalog
+
+        assert stored[0]["grid_id"] == catalog.grid_at(121.612, 29.968).id  # the in-memory index agrees with the spatial query
+        assert stored[1]["grid_id"] == catalog.grid_at(121.625, 29.975).id and stored[1]["grid_id"] != stored[0]["grid_id"]
+        db.session.remove()
+
+
+def test_the_batch_path_keeps_a_digest_the_rest_api_agrees_with(app, client, phone):
+    """An inspection stored by the batch path and sent again through the same path is a
+    duplicate; the stored content digest is the one `record_inspection` computes."""
+    ids = [str(uuid.uuid4()), str(uuid.uuid4())]
+    records = [rec("inspection", inspection(), rid=ids[0]), rec("inspection", inspection(lon=121.63), rid=ids[1])]
+    assert [r["status"] for r in push(client, phone, records)] == ["created", "created"]
+    assert [r["status"] for r in push(client, phone, records)] == ["duplicate", "duplicate"]
+    from backend.auth.models import Officer
+    from backend.patrols import service as patrols
+    from backend.sync.service import _inspection_args, _load, PAYLOADS
+
+    with app.app_context():
+        officer = db.session.query(Officer).filter_by(username="zf001").one()
+        args = _inspection_args(ids[1], _load(PAYLOADS["inspection"](), records[1]["payload"]), datetime.fromisoformat(records[1]["captured_at"]))
+        inspection_row, created = patrols.record_inspection(officer=officer, device_id=phone.device_id, **args)
+        assert created is False and inspection_row.id == ids[1]  # same content by the single path's own digest
+        db.session.remove()
