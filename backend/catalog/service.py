@@ -122,7 +122,7 @@ def grid_polygons(jurisdiction_id: int) -> dict[int, Any]:
     return {grid_id: to_shape(geom) for grid_id, geom in rows}
 
 
-_GRID_INDEXES: dict[int, tuple[tuple[Any, ...], Any]] = {}
+_GRID_INDEXES: dict[tuple[str, int], tuple[tuple[Any, ...], Any]] = {}
 
 
 def grid_index(jurisdiction_id: int):
@@ -134,9 +134,10 @@ def grid_index(jurisdiction_id: int):
     version = tuple(db.session.execute(
         select(func.count(Grid.id), func.max(Grid.updated_at), func.sum(Grid.id)).where(Grid.jurisdiction_id == jurisdiction_id)
     ).one())
-    cached = _GRID_INDEXES.get(jurisdiction_id)
+    key = (str(db.engine.url), jurisdiction_id)  # one process may serve (or test) several databases
+    cached = _GRID_INDEXES.get(key)
     if cached is None or cached[0] != version:
-        cached = _GRID_INDEXES[jurisdiction_id] = (version, GridIndex(grid_polygons(jurisdiction_id)))
+        cached = _GRID_INDEXES[key] = (version, GridIndex(grid_polygons(jurisdiction_id)))
     return cached[1]
 
 

@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Integer, case, cast, func, literal, null, select, true, union_all
 
 from ..auth.models import Certificate, Officer
 from ..catalog.models import EmpoweredMatter, Grid, Matter, grid_officers
@@ -243,13 +243,17 @@ def _lon(i: Inspection) -> float:
 
 # --- coverage -----------------------------------------------------------------------------
 
+def _stale_patrols(jurisdiction_id: int | None, lo: datetime, hi: datetime):
+    q = select(Patrol.id).where(Patrol.summary_stale.is_(True), Patrol.started_at < hi,
+                                func.coalesce(Patrol.ended_at, Patrol.started_at) >= lo - timedelta(days=1))
+    return _scoped(q, Patrol.jurisdiction_id, jurisdiction_id)
+
+
 def refresh_stale_patrols(jurisdiction_id: int | None, lo: datetime, hi: datetime) -> int:
     """Summaries are derived lazily; coverage needs them current for the period."""
     from ..patrols.service import refresh_summary
 
-    q = select(Patrol.id).where(Patrol.summary_stale.is_(True), Patrol.started_at < hi,
-                                func.coalesce(Patrol.ended_at, Patrol.started_at) >= lo - timedelta(days=1))
-    ids = list(db.session.scalars(_scoped(q, Patrol.jurisdiction_id, jurisdiction_id)))  # usually none: ids only
+    ids = list(db.session.scalars(_stale_patrols(jurisdiction_id, lo, hi)))  # usually none: ids only
     stale = list(db.session.scalars(select(Patrol).where(Patrol.id.in_(ids)))) if ids else []
     for p in stale:
         refresh_summary(p)
@@ -258,18 +262,53 @@ def refresh_stale_patrols(jurisdiction_id: int | None, lo: datetime, hi: datetim
     return len(stale)
 
 
+_COVERAGE_GRIDS: dict[tuple[str, int | None], tuple[tuple[Any, ...], list[tuple[dict[str, Any], Any]]]] = {}
+
+
+def _coverage_grids(jurisdiction_id: int | None, lo: datetime, hi: datetime) -> list[tuple[dict[str, Any], Any]]:
+    """The unchanging part of a coverage answer — each grid's outline (GeoJSON text from
+    the database, spliced in unparsed), code, name and assigned officers (分包) — kept per
+    process and rebuilt when the grids, their officers or those officers change. One
+    statement checks that and, in the same round trip, whether any summary of the
+    period is stale (then those are rebuilt first)."""
+    from ..rawjson import RawJSON
+
+    grids_of = _scoped(select(Grid.id), Grid.jurisdiction_id, jurisdiction_id).scalar_subquery()
+    shape = _scoped(select(func.count(Grid.id).label("n"), func.max(Grid.updated_at).label("at"),
+                           func.coalesce(func.sum(Grid.id), 0).label("ids")), Grid.jurisdiction_id, jurisdiction_id).subquery()
+    links = (select(func.count().label("n"), func.coalesce(func.sum(grid_officers.c.grid_id * grid_officers.c.officer_id), 0).label("pairs"),
+                    func.coalesce(func.sum(grid_officers.c.officer_id), 0).label("ids"), func.max(Officer.updated_at).label("at"))
+             .select_from(grid_officers.join(Officer, Officer.id == grid_officers.c.officer_id))
+             .where(grid_officers.c.grid_id.in_(grids_of)).subquery())
+    row = db.session.execute(select(shape, links, _stale_patrols(jurisdiction_id, lo, hi).exists())
+                             .select_from(shape.join(links, true()))).one()
+    *version, stale = tuple(row)
+    if stale:
+        refresh_stale_patrols(jurisdiction_id, lo, hi)
+    key = (str(db.engine.url), jurisdiction_id)
+    cached = _COVERAGE_GRIDS.get(key)
+    if cached is not None and cached[0] == tuple(version):
+        return cached[1]
+    assigned: dict[int, list[str]] = defaultdict(list)
+    for gid, username in db.session.execute(
+            select(grid_officers.c.grid_id, Officer.username).join(Officer, Officer.id == grid_officers.c.officer_id)
+            .where(grid_officers.c.grid_id.in_(grids_of)).order_by(Officer.username)):
+        assigned[gid].append(username)
+    rows = db.session.execute(_scoped(
+        select(Grid.id, Grid.code, Grid.name, Grid.jurisdiction_id, func.ST_AsGeoJSON(Grid.geom, 6).label("geojson")),
+        Grid.jurisdiction_id, jurisdiction_id).order_by(Grid.code)).all()
+    grids = [({"id": g.id, "code": g.code, "name": g.name, "jurisdiction_id": g.jurisdiction_id,
+               "officers": assigned.get(g.id, [])}, RawJSON(g.geojson or "null")) for g in rows]
+    _COVERAGE_GRIDS[key] = (tuple(version), grids)
+    return grids
+
+
 def coverage(jurisdiction_id: int | None, start: date, end: date, *, uncovered_after_days: int) -> dict[str, Any]:
     """Per grid: last patrolled (ever, up to the end of the period), patrol minutes and
     inspections in the period, its assigned officers, and whether it counts as uncovered
     (not patrolled within `uncovered_after_days` before the end of the period)."""
-    from ..rawjson import RawJSON
-
     lo, hi = period_bounds(start, end)
-    refresh_stale_patrols(jurisdiction_id, lo, hi)
-    # The outlines come as GeoJSON text from the database and are spliced in unparsed.
-    grids = db.session.execute(_scoped(
-        select(Grid.id, Grid.code, Grid.name, Grid.jurisdiction_id, func.ST_AsGeoJSON(Grid.geom, 6).label("geojson")),
-        Grid.jurisdiction_id, jurisdiction_id).order_by(Grid.code)).all()
+    grids = _coverage_grids(jurisdiction_id, lo, hi)
     in_period = (PatrolGrid.first_at < hi) & (PatrolGrid.last_at >= lo)
     # "last patrolled" looks back a bounded time (indexed on last_at), so the query does
     # not grow with years of history; older than that reads as not patrolled
@@ -283,24 +322,17 @@ def coverage(jurisdiction_id: int | None, start: date, end: date, *, uncovered_a
         select(Inspection.grid_id, func.count()).where(Inspection.grid_id.is_not(None), Inspection.inspected_at >= lo,
                                                         Inspection.inspected_at < hi),
         Inspection.jurisdiction_id, jurisdiction_id).group_by(Inspection.grid_id)).all())
-    assigned: dict[int, list[str]] = defaultdict(list)
-    for gid, username in db.session.execute(_scoped(
-            select(grid_officers.c.grid_id, Officer.username).join(Officer, Officer.id == grid_officers.c.officer_id)
-            .join(Grid, Grid.id == grid_officers.c.grid_id), Grid.jurisdiction_id, jurisdiction_id).order_by(Officer.username)):
-        assigned[gid].append(username)
     threshold = hi - timedelta(days=uncovered_after_days)
     features = []
-    for g in grids:
-        visit = visits.get(g.id)
+    for g, outline in grids:
+        visit = visits.get(g["id"])
         last_at = visit.last_at if visit else None
         features.append({
-            "type": "Feature", "id": g.code, "geometry": RawJSON(g.geojson or "null"),
+            "type": "Feature", "id": g["code"], "geometry": outline,
             "properties": {
-                "id": g.id, "code": g.code, "name": g.name, "jurisdiction_id": g.jurisdiction_id,
-                "last_patrolled_at": last_at.isoformat() if last_at else None,
+                **g, "last_patrolled_at": last_at.isoformat() if last_at else None,
                 "patrol_minutes": round((visit.seconds if visit else 0) / 60, 1),
-                "inspections": int(inspected.get(g.id) or 0),
-                "officers": assigned.get(g.id, []),
+                "inspections": int(inspected.get(g["id"]) or 0),
                 "uncovered": last_at is None or last_at < threshold,  # max() keeps UTCDateTime: aware
             },
         })
@@ -373,13 +405,17 @@ def patrol_log(jurisdiction_id: int | None, start: date, end: date, *, officer_u
     crews: dict[str, list[str]] = defaultdict(list)
     grids: dict[str, list[str]] = defaultdict(list)
     if ids:
-        for pid, username in db.session.execute(select(patrol_officers.c.patrol_id, Officer.username)
-                                                .join(Officer, Officer.id == patrol_officers.c.officer_id)
-                                                .where(patrol_officers.c.patrol_id.in_(ids)).order_by(Officer.id)):
-            crews[pid].append(username)
-        for pid, code in db.session.execute(select(PatrolGrid.patrol_id, Grid.code).join(Grid, Grid.id == PatrolGrid.grid_id)
-                                            .where(PatrolGrid.patrol_id.in_(ids)).order_by(PatrolGrid.first_at)):
-            grids[pid].append(code)
+        # crews and grids crossed in one round trip: (patrol, 'o', username, officer id, -)
+        # and (patrol, 'g', grid code, -, first entered); each sorted here
+        crew = (select(patrol_officers.c.patrol_id.label("pid"), literal("o").label("kind"), Officer.username.label("label"),
+                       Officer.id.label("n"), cast(null(), PatrolGrid.first_at.type).label("at"))
+                .join(Officer, Officer.id == patrol_officers.c.officer_id).where(patrol_officers.c.patrol_id.in_(ids)))
+        crossed = (select(PatrolGrid.patrol_id, literal("g"), Grid.code, cast(null(), Integer), PatrolGrid.first_at)
+                   .join(Grid, Grid.id == PatrolGrid.grid_id).where(PatrolGrid.patrol_id.in_(ids)))
+        parts: list[Any] = sorted(db.session.execute(union_all(crew, crossed)).all(),
+                                  key=lambda r: (r.n or 0, r.at.timestamp() if r.at else 0))
+        for r in parts:
+            (crews if r.kind == "o" else grids)[r.pid].append(r.label)
     features = []
     for r in rows:
         feature = display_feature(r, simplify_m)

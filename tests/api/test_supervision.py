@@ -255,3 +255,30 @@ def test_patrol_log_serves_the_stored_display_track_at_each_zoom(app, client, au
     assert set(vertices(coarse)) <= set(vertices(default))
     assert len(vertices(fine)) == 77  # all 80 fixes but the 3 poor ones that cleaning drops: none simplified away
     assert all(len(c) == len(t) for c, t in zip(coarse["geometry"]["coordinates"], coarse["properties"]["times"]))
+
+
+def test_coverage_sees_changed_grids_and_assignments_at_once(app, client, auth, demo):
+    """The grid outlines and assignments are cached per process (supervision.service.
+    _coverage_grids); a renamed grid or a new assignment must show in the next answer."""
+    from sqlalchemy import select
+
+    from backend.catalog.models import Grid, grid_officers
+
+    boss = auth.login("zd001")
+
+    def props() -> dict:
+        fc = client.get("/api/v1/supervision/coverage?from=2026-11-10&to=2026-11-10", headers=boss.headers).get_json()
+        return {f["properties"]["code"]: f["properties"] for f in fc["features"]}
+
+    before = props()
+    code = sorted(before)[0]
+    newcomer = "zf003" if "zf003" not in before[code]["officers"] else "fz001"
+    with app.app_context():
+        grid = db.session.scalar(select(Grid).where(Grid.code == code))
+        grid.name = "改名后的网格"
+        db.session.execute(grid_officers.insert().values(grid_id=grid.id, officer_id=_officer(newcomer).id))
+        db.session.commit()
+        db.session.remove()
+    after = props()
+    assert after[code]["name"] == "改名后的网格" and newcomer in after[code]["officers"]
+    assert {c: p for c, p in after.items() if c != code} == {c: p for c, p in before.items() if c != code}
