@@ -33,31 +33,15 @@ def entry_hash(prev_hash: str, chain: int, seq: int, at: datetime, actor_id: int
 
 
 def record(action: str, object_type: str, object_id: str, *, jurisdiction_id: int | None, actor_id: int | None = None,
-           device_id: str | None = None, details: dict[str, Any] | None = None, at: datetime | None = None) -> AuditEntry:
+           device_id: str | None = None, details: dict[str, Any] | None = None, at: datetime | None = None) -> None:
     """Append one entry in the current transaction (committed with the caller's work)."""
-    chain_key = jurisdiction_id or DISTRICT_CHAIN
-    head = db.session.execute(
-        select(AuditChain).where(AuditChain.chain == chain_key).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        head = AuditChain(chain=chain_key, last_seq=0, last_hash=GENESIS)
-        db.session.add(head)
-    at = at or utcnow()
-    details = json.loads(json.dumps(details or {}, default=str))  # what is stored is what is hashed
-    seq = head.last_seq + 1
-    digest = entry_hash(head.last_hash, chain_key, seq, at, actor_id, device_id, action, object_type, str(object_id), details)
-    entry = AuditEntry(chain=chain_key, seq=seq, at=at, actor_id=actor_id, device_id=device_id, action=action,
-                       object_type=object_type, object_id=str(object_id), details=details,
-                       prev_hash=head.last_hash, hash=digest)
-    db.session.add(entry)
-    head.last_seq, head.last_hash = seq, digest
-    db.session.flush()
-    return entry
+    record_many([{"action": action, "object_type": object_type, "object_id": object_id, "actor_id": actor_id,
+                  "device_id": device_id, "details": details, "at": at}], jurisdiction_id=jurisdiction_id)
 
 
 def record_many(entries: list[dict[str, Any]], *, jurisdiction_id: int | None) -> None:
-    """Append several entries to one chain, as `record` would one by one, under one lock
-    with one head update and one multi-row insert (the sync endpoint's batch path).
+    """Append entries to one chain under its lock (`SELECT … FOR UPDATE` on the head):
+    each hashed on the one before, one head update and one insert for all of them.
     Each entry: action, object_type, object_id, actor_id, device_id, details[, at]."""
     if not entries:
         return

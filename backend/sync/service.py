@@ -308,7 +308,7 @@ def push(identity: Identity, batch: dict[str, Any], received_at: datetime | None
         # the phone's health rides in the same transaction: one commit per sync request
         # (a second commit and the reloads after the first were ~10 % of the server's
         # database time under load; bench/load.py profile in docs/benchmarks.md)
-        record_health(identity, batch.get("health"), ctx["app_version"], skew, commit=False)
+        record_health(identity, batch.get("health"), ctx["app_version"], skew)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -486,33 +486,24 @@ def photo_arrived(sha256: str) -> None:
                 row.status, row.completed_at = "created", utcnow()
 
 
-def record_health(identity: Identity, health: dict[str, Any] | None, app_version: str, skew: float | None, *,
-                  commit: bool = True) -> None:
-    """What the phone said about its queue (best effort: a lost race with the same
-    phone's other tab changes nothing that matters, and never costs the batch)."""
-    savepoint = db.session.begin_nested()
-    try:
-        _upsert_health(identity, health, app_version, skew)
-        savepoint.commit()
-    except IntegrityError:
-        savepoint.rollback()
-    if commit:
-        db.session.commit()
+def record_health(identity: Identity, health: dict[str, Any] | None, app_version: str, skew: float | None) -> None:
+    """What the phone said about its queue, in the caller's transaction: one
+    INSERT … ON CONFLICT DO UPDATE (both engines have it), so no read first, and a
+    concurrent first sync from the same phone's other tab cannot fail the batch."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-
-def _upsert_health(identity: Identity, health: dict[str, Any] | None, app_version: str, skew: float | None) -> None:
-    row = db.session.get(DeviceHealth, identity.device.id) or DeviceHealth(device_pk=identity.device.id)
-    row.jurisdiction_id = identity.jurisdiction_id
-    row.last_sync_at = utcnow()
-    row.last_officer_id = identity.officer.id
-    row.app_version = app_version or row.app_version or ""
-    row.clock_skew_s = skew
+    values: dict[str, Any] = {"device_pk": identity.device.id, "jurisdiction_id": identity.jurisdiction_id,
+                              "last_sync_at": utcnow(), "last_officer_id": identity.officer.id, "app_version": app_version or "",
+                              "clock_skew_s": skew}
     if health:
-        row.queue_depth = health.get("queue_depth", 0)
-        row.oldest_unsynced_age_s = health.get("oldest_unsynced_age_s")
-        row.storage_persistent = health.get("storage_persistent")
-    db.session.add(row)
-    db.session.flush()
+        values.update(queue_depth=health.get("queue_depth", 0), oldest_unsynced_age_s=health.get("oldest_unsynced_age_s"),
+                      storage_persistent=health.get("storage_persistent"))
+    upsert = (pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert)(DeviceHealth).values(**values)
+    changes = {k: upsert.excluded[k] for k in values if k != "device_pk"}
+    # an app that did not say its version keeps the one it said before
+    changes["app_version"] = func.coalesce(func.nullif(upsert.excluded.app_version, ""), DeviceHealth.app_version, "")
+    db.session.execute(upsert.on_conflict_do_update(index_elements=[DeviceHealth.device_pk], set_=changes))
 
 
 def incomplete(jurisdiction_id: int | None) -> list[dict[str, Any]]:
