@@ -177,6 +177,11 @@ def test_clock_skew_and_device_health(client, demo, auth):
     mine = next(d for d in devices if d["device_id"] == phone.device_id)
     assert 400 < mine["clock_skew_s"] < 440 and mine["app_version"] == "1.2.3"
     assert set(mine["alarms"]) >= {"queue_long", "storage_not_persistent"}
+    # the next sync updates the same row; a batch that names no app version keeps the last one
+    push(client, phone, [rec("inspection", inspection())], health={"queue_depth": 0, "storage_persistent": True})
+    mine = next(d for d in client.get("/api/v1/devices/health", headers=boss.headers).get_json()["items"]
+                if d["device_id"] == phone.device_id)
+    assert mine["app_version"] == "1.2.3" and mine["queue_depth"] == 0 and not set(mine["alarms"]) & {"queue_long", "storage_not_persistent"}
 
 
 def test_change_feed_pages_and_resumes(client, phone):
