@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
@@ -122,23 +122,33 @@ def grid_polygons(jurisdiction_id: int) -> dict[int, Any]:
     return {grid_id: to_shape(geom) for grid_id, geom in rows}
 
 
-_GRID_INDEXES: dict[tuple[str, int], tuple[tuple[Any, ...], Any]] = {}
+def grids_version(jurisdiction_id: int | None):
+    """What changes when a jurisdiction's grids change (all grids for None): their count,
+    newest `updated_at` and ids — the key of the per-process caches built from grids."""
+    q = select(func.count(Grid.id).label("n"), func.max(Grid.updated_at).label("at"), func.coalesce(func.sum(Grid.id), 0).label("ids"))
+    return q if jurisdiction_id is None else q.where(Grid.jurisdiction_id == jurisdiction_id)
+
+
+def versioned(cache: dict[Any, tuple[Any, Any]], jurisdiction_id: int | None, version: Any, build: Callable[[], Any]) -> Any:
+    """A per-process cache entry for this database and jurisdiction, built again when its
+    `version` changes (one process may serve, or test, several databases)."""
+    key = (str(db.engine.url), jurisdiction_id)
+    hit = cache.get(key)
+    if hit is None or hit[0] != version:
+        hit = cache[key] = (version, build())
+    return hit[1]
+
+
+_GRID_INDEXES: dict[Any, tuple[Any, Any]] = {}
 
 
 def grid_index(jurisdiction_id: int):
-    """A `geo.GridIndex` of the jurisdiction's grids, kept per process and rebuilt when
-    the grids change (their count, newest `updated_at` or ids): one small query instead
-    of loading 150 polygons for every patrol summary or sync batch."""
+    """A `geo.GridIndex` of the jurisdiction's grids, kept per process: one small query
+    instead of loading 150 polygons for every patrol summary or sync batch."""
     from geo import GridIndex
 
-    version = tuple(db.session.execute(
-        select(func.count(Grid.id), func.max(Grid.updated_at), func.sum(Grid.id)).where(Grid.jurisdiction_id == jurisdiction_id)
-    ).one())
-    key = (str(db.engine.url), jurisdiction_id)  # one process may serve (or test) several databases
-    cached = _GRID_INDEXES.get(key)
-    if cached is None or cached[0] != version:
-        cached = _GRID_INDEXES[key] = (version, GridIndex(grid_polygons(jurisdiction_id)))
-    return cached[1]
+    version = tuple(db.session.execute(grids_version(jurisdiction_id)).one())
+    return versioned(_GRID_INDEXES, jurisdiction_id, version, lambda: GridIndex(grid_polygons(jurisdiction_id)))
 
 
 def grids_by_ids(ids: list[int]) -> dict[int, Grid]:

@@ -248,7 +248,7 @@ DISPLAY_SIMPLIFY_M = 5.0  # the patrol log's default: street-level zoom on a pho
 def display_track(kept: list[Fix], tolerance_m: float = DISPLAY_SIMPLIFY_M) -> tuple[list[Any], list[list[str]]]:
     """The cleaned track split at its gaps, each stretch simplified on its own: GeoJSON
     MultiLineString coordinates and each vertex's ISO time (what `patrol_log` serves)."""
-    feature = to_geojson([simplify_fixes(seg, tolerance_m) for seg in split_at_gaps(kept)])
+    feature = to_geojson(display_segments(kept, tolerance_m))
     return feature["geometry"]["coordinates"], feature["properties"]["times"]
 
 
@@ -348,10 +348,13 @@ def track_segments(patrol: Patrol, simplify_m: float = 0.0) -> list[list[Fix]]:
     """The cleaned track split at its gaps, each stretch simplified on its own for display
     (simplifying across a gap would drop the fixes on either side of it; and the kept
     vertices of a straight stretch may lie far apart in time, so the split must come first)."""
-    segments = split_at_gaps(track_fixes(patrol))
-    if simplify_m > 0:
-        segments = [simplify_fixes(seg, simplify_m) for seg in segments]
-    return segments
+    return display_segments(track_fixes(patrol), simplify_m)
+
+
+def display_segments(kept: list[Fix], simplify_m: float) -> list[list[Fix]]:
+    """Cleaned fixes split at their gaps, each stretch simplified on its own."""
+    segments = split_at_gaps(kept)
+    return [simplify_fixes(seg, simplify_m) for seg in segments] if simplify_m > 0 else segments
 
 
 # --- inspections -------------------------------------------------------------------
@@ -396,7 +399,7 @@ def record_inspection(
     inspection = Inspection(**values, grid_id=grid.id if grid else None)
     db.session.add(inspection)
     db.session.flush()
-    _cite_and_audit([(inspection, grid.name if grid else "")], officer, device_id)
+    _cite_and_audit([(values, grid.name if grid else "")], officer, device_id)
     commit()
     return inspection, True
 
@@ -435,15 +438,8 @@ def record_inspections(officer: Officer, device_id: str, batch: list[dict[str, A
         db.session.execute(insert(Inspection), stored)  # one executemany, no ORM objects
         ids = {v["grid_id"] for v in stored if v["grid_id"] is not None}
         names = dict(db.session.execute(select(Grid.id, Grid.name).where(Grid.id.in_(ids))).all()) if ids else {}
-        _cite_and_audit([(_Row(v), names.get(v["grid_id"], "")) for v in stored], officer, device_id)
+        _cite_and_audit([(v, names.get(v["grid_id"], "")) for v in stored], officer, device_id)
     return outcomes
-
-
-class _Row:
-    """Attribute access to an inserted row's values (what `_cite_and_audit` reads)."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.__dict__.update(values)
 
 
 _INSPECTION_ARGS = ("inspection_id", "device_id", "captured_at", "inspected_at", "lat", "lon", "accuracy_m", "subject_name",
@@ -512,21 +508,22 @@ def _inspection_values(args: dict[str, Any], jurisdiction_id: int, digest: str, 
     )
 
 
-def _cite_and_audit(stored: list[tuple[Any, str]], officer: Officer, device_id: str) -> None:
-    """Photos cited (EXIF checked against place and time) and one audit entry each."""
+def _cite_and_audit(stored: list[tuple[dict[str, Any], str]], officer: Officer, device_id: str) -> None:
+    """For inspection rows just stored (their values, their grid's name): the photos they
+    cite (EXIF checked against place and time) and one audit entry each."""
     from ..audit import service as audit
     from ..evidence import service as evidence
 
-    for i, grid_name in stored:
-        if i.photos:
-            place = " ".join(p for p in (grid_name, i.subject_address) if p)
-            point = to_shape(i.location)
-            evidence.cite(i.photos, record_kind="inspection", record_id=i.id, jurisdiction_id=i.jurisdiction_id,
-                          officer_id=officer.id, device_id=device_id, claimed_at=i.inspected_at, lat=point.y, lon=point.x,
+    for v, grid_name in stored:
+        if v["photos"]:
+            place = " ".join(p for p in (grid_name, v["subject_address"]) if p)
+            point = to_shape(v["location"])
+            evidence.cite(v["photos"], record_kind="inspection", record_id=v["id"], jurisdiction_id=v["jurisdiction_id"],
+                          officer_id=officer.id, device_id=device_id, claimed_at=v["inspected_at"], lat=point.y, lon=point.x,
                           label=place)
-    audit.record_many([{"action": "inspection.created", "object_type": "inspection", "object_id": i.id, "actor_id": officer.id,
-                        "device_id": device_id, "details": {"result": i.result, "subject": i.subject_name, "photos": i.photos}}
-                       for i, _ in stored], jurisdiction_id=stored[0][0].jurisdiction_id if stored else None)
+    audit.record_many([{"action": "inspection.created", "object_type": "inspection", "object_id": v["id"], "actor_id": officer.id,
+                        "device_id": device_id, "details": {"result": v["result"], "subject": v["subject_name"], "photos": v["photos"]}}
+                       for v, _ in stored], jurisdiction_id=stored[0][0]["jurisdiction_id"] if stored else None)
 
 
 def get_inspection(inspection_id: str) -> Inspection:

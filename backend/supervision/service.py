@@ -16,6 +16,7 @@ Definitions (docs/supervision.md):
 """
 from __future__ import annotations
 
+import json
 import statistics
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
@@ -251,18 +252,21 @@ def _stale_patrols(jurisdiction_id: int | None, lo: datetime, hi: datetime):
 
 def refresh_stale_patrols(jurisdiction_id: int | None, lo: datetime, hi: datetime) -> int:
     """Summaries are derived lazily; coverage needs them current for the period."""
+    ids = list(db.session.scalars(_stale_patrols(jurisdiction_id, lo, hi)))  # usually none: ids only
+    _refresh_summaries(ids)
+    return len(ids)
+
+
+def _refresh_summaries(ids: list[str]) -> None:
     from ..patrols.service import refresh_summary
 
-    ids = list(db.session.scalars(_stale_patrols(jurisdiction_id, lo, hi)))  # usually none: ids only
-    stale = list(db.session.scalars(select(Patrol).where(Patrol.id.in_(ids)))) if ids else []
-    for p in stale:
-        refresh_summary(p)
-    if stale:
+    if ids:
+        for patrol in db.session.scalars(select(Patrol).where(Patrol.id.in_(ids))):
+            refresh_summary(patrol)
         db.session.commit()
-    return len(stale)
 
 
-_COVERAGE_GRIDS: dict[tuple[str, int | None], tuple[tuple[Any, ...], list[tuple[dict[str, Any], Any]]]] = {}
+_COVERAGE_GRIDS: dict[Any, tuple[Any, Any]] = {}
 
 
 def _coverage_grids(jurisdiction_id: int | None, lo: datetime, hi: datetime) -> list[tuple[dict[str, Any], Any]]:
@@ -271,11 +275,11 @@ def _coverage_grids(jurisdiction_id: int | None, lo: datetime, hi: datetime) -> 
     process and rebuilt when the grids, their officers or those officers change. One
     statement checks that and, in the same round trip, whether any summary of the
     period is stale (then those are rebuilt first)."""
+    from ..catalog.service import grids_version, versioned
     from ..rawjson import RawJSON
 
     grids_of = _scoped(select(Grid.id), Grid.jurisdiction_id, jurisdiction_id).scalar_subquery()
-    shape = _scoped(select(func.count(Grid.id).label("n"), func.max(Grid.updated_at).label("at"),
-                           func.coalesce(func.sum(Grid.id), 0).label("ids")), Grid.jurisdiction_id, jurisdiction_id).subquery()
+    shape = grids_version(jurisdiction_id).subquery()
     links = (select(func.count().label("n"), func.coalesce(func.sum(grid_officers.c.grid_id * grid_officers.c.officer_id), 0).label("pairs"),
                     func.coalesce(func.sum(grid_officers.c.officer_id), 0).label("ids"), func.max(Officer.updated_at).label("at"))
              .select_from(grid_officers.join(Officer, Officer.id == grid_officers.c.officer_id))
@@ -285,22 +289,20 @@ def _coverage_grids(jurisdiction_id: int | None, lo: datetime, hi: datetime) -> 
     *version, stale = tuple(row)
     if stale:
         refresh_stale_patrols(jurisdiction_id, lo, hi)
-    key = (str(db.engine.url), jurisdiction_id)
-    cached = _COVERAGE_GRIDS.get(key)
-    if cached is not None and cached[0] == tuple(version):
-        return cached[1]
-    assigned: dict[int, list[str]] = defaultdict(list)
-    for gid, username in db.session.execute(
-            select(grid_officers.c.grid_id, Officer.username).join(Officer, Officer.id == grid_officers.c.officer_id)
-            .where(grid_officers.c.grid_id.in_(grids_of)).order_by(Officer.username)):
-        assigned[gid].append(username)
-    rows = db.session.execute(_scoped(
-        select(Grid.id, Grid.code, Grid.name, Grid.jurisdiction_id, func.ST_AsGeoJSON(Grid.geom, 6).label("geojson")),
-        Grid.jurisdiction_id, jurisdiction_id).order_by(Grid.code)).all()
-    grids = [({"id": g.id, "code": g.code, "name": g.name, "jurisdiction_id": g.jurisdiction_id,
-               "officers": assigned.get(g.id, [])}, RawJSON(g.geojson or "null")) for g in rows]
-    _COVERAGE_GRIDS[key] = (tuple(version), grids)
-    return grids
+
+    def build() -> list[tuple[dict[str, Any], Any]]:
+        assigned: dict[int, list[str]] = defaultdict(list)
+        for gid, username in db.session.execute(
+                select(grid_officers.c.grid_id, Officer.username).join(Officer, Officer.id == grid_officers.c.officer_id)
+                .where(grid_officers.c.grid_id.in_(grids_of)).order_by(Officer.username)):
+            assigned[gid].append(username)
+        rows = db.session.execute(_scoped(
+            select(Grid.id, Grid.code, Grid.name, Grid.jurisdiction_id, func.ST_AsGeoJSON(Grid.geom, 6).label("geojson")),
+            Grid.jurisdiction_id, jurisdiction_id).order_by(Grid.code)).all()
+        return [({"id": g.id, "code": g.code, "name": g.name, "jurisdiction_id": g.jurisdiction_id,
+                  "officers": assigned.get(g.id, [])}, RawJSON(g.geojson or "null")) for g in rows]
+
+    return versioned(_COVERAGE_GRIDS, jurisdiction_id, tuple(version), build)
 
 
 def coverage(jurisdiction_id: int | None, start: date, end: date, *, uncovered_after_days: int) -> dict[str, Any]:
@@ -379,8 +381,6 @@ def patrol_log(jurisdiction_id: int | None, start: date, end: date, *, officer_u
                grid_codes: list[str] | None = None, simplify_m: float = 5.0) -> dict[str, Any]:
     """Patrols of the period as map layers: each patrol's cleaned, simplified track with its
     summary, stops and gaps, and the inspections and tickets of the period as markers."""
-    from ..patrols.service import refresh_summary
-
     lo, hi = period_bounds(start, end)
     # Columns, not entities: the answer is read straight from rows (the ORM's per-object
     # cost was most of this request at district scale; bench/supervision_queries.py).
@@ -397,9 +397,7 @@ def patrol_log(jurisdiction_id: int | None, start: date, end: date, *, officer_u
     rows = db.session.execute(q).all()
     stale = [r.id for r in rows if r.summary_stale]
     if stale:  # only the patrols shown: summaries are derived lazily
-        for patrol in db.session.scalars(select(Patrol).where(Patrol.id.in_(stale))):
-            refresh_summary(patrol)
-        db.session.commit()
+        _refresh_summaries(stale)
         rows = db.session.execute(q).all()
     ids = [r.id for r in rows]
     crews: dict[str, list[str]] = defaultdict(list)
@@ -460,8 +458,6 @@ def display_feature(patrol: Any, simplify_m: float) -> dict[str, Any]:
     if tolerance is None or patrol.display_coordinates is None or simplify_m < tolerance:
         return to_geojson(track_segments(db.session.get(Patrol, patrol.id), simplify_m), {"patrol_id": patrol.id})
     if simplify_m > tolerance:
-        import json
-
         from geo import Fix, simplify_fixes
 
         lines, times = json.loads(patrol.display_coordinates), json.loads(patrol.display_times or "[]")
