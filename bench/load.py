@@ -18,7 +18,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,15 +26,10 @@ import time
 from pathlib import Path
 
 from bench.common import engine_name, make_app, write_result
+from tests.server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL_P99_OVER_IDLE_P50 = 10.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _photos(n: int, folder: Path) -> list[str]:
@@ -105,7 +99,7 @@ def run(users: int, seconds: int, database_url: str | None, spawn_rate: float) -
     plan = {"phones": phones, "photos": photos, "origin": [121.615, 29.970], "matter_code": "SR-001",
             "wait_min_s": 1.0, "wait_max_s": 3.0}
     (tmp / "plan.json").write_text(json.dumps(plan))
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secret, "APP_ENV": "production", "MEDIA_ROOT": str(tmp / "media"),
            "BIND": f"127.0.0.1:{port}", "SPATIALITE_LIBRARY_PATH": os.environ.get("SPATIALITE_LIBRARY_PATH", "mod_spatialite")}
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--access-logfile", "/dev/null",

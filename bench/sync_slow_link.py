@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import argparse
 import base64
-import os
 import random
-import sys
 import time
 import uuid
 from datetime import datetime, timezone
@@ -100,8 +98,6 @@ def run(records: int, photos: int) -> dict:
         sizes["up"] += s["requestHeadersSize"] + body
         sizes["down"] += s["responseHeadersSize"] + s["responseBodySize"]
         sizes["requests"] += 1
-        if os.environ.get("SLOW_DEBUG"):
-            print(req.method, req.url[-60:], s, file=sys.stderr)
 
     try:
         with sync_playwright() as p:

@@ -15,7 +15,7 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -23,7 +23,7 @@ def _free_port() -> int:
 
 class Server:
     def __init__(self, database_url: str, media: str, secret: str, threads: int = 2, **env: str) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.threads = threads
         self.env = {**os.environ, "DATABASE_URL": database_url, "MEDIA_ROOT": media, "SECRET_KEY": secret,
                     "APP_ENV": "development", "SPATIALITE_LIBRARY_PATH": "mod_spatialite", "SYNC_RATE_LIMIT": "10000 per minute", **env}
