@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Any
 
 from geoalchemy2 import Geometry
-from sqlalchemy import JSON, Boolean, CheckConstraint, Column, Date, Float, ForeignKey, Integer, LargeBinary, String, Table, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Column, Date, Float, ForeignKey, Index, Integer, LargeBinary, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -94,9 +94,12 @@ class PatrolGrid(db.Model):
     """Time a patrol spent in a grid (derived), for coverage queries."""
 
     __tablename__ = "patrol_grids"
+    # coverage reads a grid's visits from this index alone (no table rows): its latest
+    # visit and the time in the period, per grid, however long the history grows
+    __table_args__ = (Index("ix_patrol_grids_grid_visits", "grid_id", "last_at", "first_at", "seconds"),)
 
     patrol_id: Mapped[str] = mapped_column(ForeignKey("patrols.id", ondelete="CASCADE"), primary_key=True)
-    grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), primary_key=True, index=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), primary_key=True)
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
     first_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # coverage: "last patrolled" within a lookback

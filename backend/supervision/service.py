@@ -19,16 +19,18 @@ from __future__ import annotations
 import json
 import statistics
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, case, cast, func, literal, null, select, true, union_all
+from sqlalchemy import Integer, String, bindparam, case, cast, func, literal, null, select, true, union_all
 
 from ..auth.models import Certificate, Officer
 from ..catalog.models import EmpoweredMatter, Grid, Matter, grid_officers
 from ..cases.models import Case, Payment
 from ..extensions import db
-from ..models_base import LOCAL_TZ, utcnow
+from ..models_base import LOCAL_TZ, UTCDateTime, utcnow
 from ..patrols.models import Inspection, Patrol, PatrolGrid, patrol_officers
 from ..sync.models import SyncRecord
 from ..tasks.models import Task
@@ -266,82 +268,137 @@ def _refresh_summaries(ids: list[str]) -> None:
         db.session.commit()
 
 
+@dataclass(frozen=True, slots=True)
+class GridCoverage:
+    """One grid's coverage figures for a period."""
+
+    grid_id: int
+    last_patrolled_at: datetime | None  # latest visit up to the end of the period, within the lookback
+    patrol_minutes: float  # time spent in the grid during the period
+    inspections: int  # inspections in the grid during the period
+    uncovered: bool  # nobody patrolled it within `uncovered_after_days` before the end
+
+
 _COVERAGE_GRIDS: dict[Any, tuple[Any, Any]] = {}
+_UTC = UTCDateTime()
 
 
-def _coverage_grids(jurisdiction_id: int | None, lo: datetime, hi: datetime) -> list[tuple[dict[str, Any], Any]]:
-    """The unchanging part of a coverage answer — each grid's outline (GeoJSON text from
-    the database, spliced in unparsed), code, name and assigned officers (分包) — kept per
-    process and rebuilt when the grids, their officers or those officers change. One
-    statement checks that and, in the same round trip, whether any summary of the
-    period is stale (then those are rebuilt first)."""
-    from ..catalog.service import grids_version, versioned
-    from ..rawjson import RawJSON
+@lru_cache(maxsize=2)
+def _coverage_statement(scoped: bool) -> Any:
+    """The one statement of a coverage request, built once (binds :j, :lo, :hi, :since,
+    :stale_lo): per grid of the street its latest visit, time in the period and
+    inspections, and on every row what the per-process outline cache is keyed on — the
+    grids' count, newest change and ids; their assignments (分包) and those officers'
+    newest change — and whether a summary of the period is stale."""
+    j = bindparam("j", type_=Integer())
+    lo, hi = bindparam("lo", type_=_UTC), bindparam("hi", type_=_UTC)
+    since, stale_lo = bindparam("since", type_=_UTC), bindparam("stale_lo", type_=_UTC)
 
-    grids_of = _scoped(select(Grid.id), Grid.jurisdiction_id, jurisdiction_id).scalar_subquery()
-    shape = grids_version(jurisdiction_id).subquery()
-    links = (select(func.count().label("n"), func.coalesce(func.sum(grid_officers.c.grid_id * grid_officers.c.officer_id), 0).label("pairs"),
-                    func.coalesce(func.sum(grid_officers.c.officer_id), 0).label("ids"), func.max(Officer.updated_at).label("at"))
+    def scope(q: Any, column: Any) -> Any:
+        return q.where(column == j) if scoped else q
+
+    grids_of = scope(select(Grid.id), Grid.jurisdiction_id).scalar_subquery()
+    # the newest changes as text: compared for equality only, and not converted on each of the 150 rows
+    shape = scope(select(func.count(Grid.id).label("n_grids"), cast(func.max(Grid.updated_at), String).label("grids_at"),
+                         func.coalesce(func.sum(Grid.id), 0).label("grid_ids")), Grid.jurisdiction_id)
+    links = (select(func.count().label("n_links"),
+                    func.coalesce(func.sum(grid_officers.c.grid_id * grid_officers.c.officer_id), 0).label("pairs"),
+                    func.coalesce(func.sum(grid_officers.c.officer_id), 0).label("link_ids"),
+                    cast(func.max(Officer.updated_at), String).label("officers_at"))
              .select_from(grid_officers.join(Officer, Officer.id == grid_officers.c.officer_id))
-             .where(grid_officers.c.grid_id.in_(grids_of)).subquery())
-    row = db.session.execute(select(shape, links, _stale_patrols(jurisdiction_id, lo, hi).exists())
-                             .select_from(shape.join(links, true()))).one()
-    *version, stale = tuple(row)
-    if stale:
-        refresh_stale_patrols(jurisdiction_id, lo, hi)
-
-    def build() -> list[tuple[dict[str, Any], Any]]:
-        assigned: dict[int, list[str]] = defaultdict(list)
-        for gid, username in db.session.execute(
-                select(grid_officers.c.grid_id, Officer.username).join(Officer, Officer.id == grid_officers.c.officer_id)
-                .where(grid_officers.c.grid_id.in_(grids_of)).order_by(Officer.username)):
-            assigned[gid].append(username)
-        rows = db.session.execute(_scoped(
-            select(Grid.id, Grid.code, Grid.name, Grid.jurisdiction_id, func.ST_AsGeoJSON(Grid.geom, 6).label("geojson")),
-            Grid.jurisdiction_id, jurisdiction_id).order_by(Grid.code)).all()
-        return [({"id": g.id, "code": g.code, "name": g.name, "jurisdiction_id": g.jurisdiction_id,
-                  "officers": assigned.get(g.id, [])}, RawJSON(g.geojson or "null")) for g in rows]
-
-    return versioned(_COVERAGE_GRIDS, jurisdiction_id, tuple(version), build)
-
-
-def coverage(jurisdiction_id: int | None, start: date, end: date, *, uncovered_after_days: int) -> dict[str, Any]:
-    """Per grid: last patrolled (ever, up to the end of the period), patrol minutes and
-    inspections in the period, its assigned officers, and whether it counts as uncovered
-    (not patrolled within `uncovered_after_days` before the end of the period)."""
-    lo, hi = period_bounds(start, end)
-    grids = _coverage_grids(jurisdiction_id, lo, hi)
+             .where(grid_officers.c.grid_id.in_(grids_of)))
+    stale = scope(select(Patrol.id).where(Patrol.summary_stale.is_(True), Patrol.started_at < hi,
+                                          func.coalesce(Patrol.ended_at, Patrol.started_at) >= stale_lo), Patrol.jurisdiction_id)
+    shape, links = shape.subquery(), links.subquery()
+    version = select(shape, links, stale.exists().label("stale")).select_from(shape.join(links, true())).subquery("version")
+    # read from ix_patrol_grids_grid_visits alone; "last patrolled" looks back a bounded time
     in_period = (PatrolGrid.first_at < hi) & (PatrolGrid.last_at >= lo)
-    # "last patrolled" looks back a bounded time (indexed on last_at), so the query does
-    # not grow with years of history; older than that reads as not patrolled
+    visits = scope(select(PatrolGrid.grid_id, func.max(case((PatrolGrid.first_at < hi, PatrolGrid.last_at))).label("last_at"),
+                          func.sum(case((in_period, PatrolGrid.seconds), else_=0.0)).label("seconds"))
+                   .join(Grid, Grid.id == PatrolGrid.grid_id).where(PatrolGrid.last_at >= since), Grid.jurisdiction_id
+                   ).group_by(PatrolGrid.grid_id).subquery("visits")
+    inspected = scope(select(Inspection.grid_id, func.count().label("n"))
+                      .where(Inspection.grid_id.is_not(None), Inspection.inspected_at >= lo, Inspection.inspected_at < hi),
+                      Inspection.jurisdiction_id).group_by(Inspection.grid_id).subquery("inspected")
+    return scope(select(Grid.id, visits.c.last_at, visits.c.seconds, inspected.c.n, *version.c)
+                 .select_from(Grid).join(version, true())
+                 .outerjoin(visits, visits.c.grid_id == Grid.id).outerjoin(inspected, inspected.c.grid_id == Grid.id),
+                 Grid.jurisdiction_id)
+
+
+def _coverage_features(jurisdiction_id: int | None) -> list[tuple[int, str]]:
+    """Each grid's unchanging part of a coverage Feature as JSON text, in code order:
+    its outline (GeoJSON from the database, never parsed), code, name and assigned
+    officers, up to where the period's figures follow."""
+    grids_of = _scoped(select(Grid.id), Grid.jurisdiction_id, jurisdiction_id).scalar_subquery()
+    assigned: dict[int, list[str]] = defaultdict(list)
+    for gid, username in db.session.execute(
+            select(grid_officers.c.grid_id, Officer.username).join(Officer, Officer.id == grid_officers.c.officer_id)
+            .where(grid_officers.c.grid_id.in_(grids_of)).order_by(Officer.username)):
+        assigned[gid].append(username)
+    rows = db.session.execute(_scoped(
+        select(Grid.id, Grid.code, Grid.name, Grid.jurisdiction_id, func.ST_AsGeoJSON(Grid.geom, 6).label("geojson")),
+        Grid.jurisdiction_id, jurisdiction_id).order_by(Grid.code)).all()
+    out = []
+    for g in rows:
+        props = _json({"id": g.id, "code": g.code, "name": g.name, "jurisdiction_id": g.jurisdiction_id,
+                       "officers": assigned.get(g.id, [])})
+        out.append((g.id, f'{{"type":"Feature","id":{_json(g.code)},"geometry":{g.geojson or "null"},"properties":{props[:-1]},'))
+    return out
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _coverage(jurisdiction_id: int | None, start: date, end: date, uncovered_after_days: int
+              ) -> tuple[list[tuple[int, str]], dict[int, GridCoverage], int]:
+    """The cached Feature texts, each grid's figures and the lookback in days."""
+    from ..catalog.service import versioned
+
+    lo, hi = period_bounds(start, end)
+    # "last patrolled" looks back a bounded time, so the query does not grow with years of
+    # history; older than that reads as not patrolled
     lookback = max(LAST_PATROLLED_LOOKBACK_DAYS, uncovered_after_days)
-    visits = {row.grid_id: row for row in db.session.execute(_scoped(
-        select(PatrolGrid.grid_id, func.max(case((PatrolGrid.first_at < hi, PatrolGrid.last_at))).label("last_at"),
-               func.sum(case((in_period, PatrolGrid.seconds), else_=0.0)).label("seconds"))
-        .join(Grid, Grid.id == PatrolGrid.grid_id).where(PatrolGrid.last_at >= hi - timedelta(days=lookback)),
-        Grid.jurisdiction_id, jurisdiction_id).group_by(PatrolGrid.grid_id))}
-    inspected = dict(db.session.execute(_scoped(
-        select(Inspection.grid_id, func.count()).where(Inspection.grid_id.is_not(None), Inspection.inspected_at >= lo,
-                                                        Inspection.inspected_at < hi),
-        Inspection.jurisdiction_id, jurisdiction_id).group_by(Inspection.grid_id)).all())
+    params = {"lo": lo, "hi": hi, "since": hi - timedelta(days=lookback), "stale_lo": lo - timedelta(days=1)}
+    if jurisdiction_id is not None:
+        params["j"] = jurisdiction_id
+    statement = _coverage_statement(jurisdiction_id is not None)
+    rows = db.session.execute(statement, params).all()
+    if rows and rows[0].stale:  # summaries are derived lazily: bring the period's up to date first
+        refresh_stale_patrols(jurisdiction_id, lo, hi)
+        rows = db.session.execute(statement, params).all()
+    if not rows:
+        return [], {}, lookback
+    version = tuple(rows[0])[4:-1]
+    features = versioned(_COVERAGE_GRIDS, jurisdiction_id, version, lambda: _coverage_features(jurisdiction_id))
     threshold = hi - timedelta(days=uncovered_after_days)
-    features = []
-    for g, outline in grids:
-        visit = visits.get(g["id"])
-        last_at = visit.last_at if visit else None
-        features.append({
-            "type": "Feature", "id": g["code"], "geometry": outline,
-            "properties": {
-                **g, "last_patrolled_at": last_at.isoformat() if last_at else None,
-                "patrol_minutes": round((visit.seconds if visit else 0) / 60, 1),
-                "inspections": int(inspected.get(g["id"]) or 0),
-                "uncovered": last_at is None or last_at < threshold,  # max() keeps UTCDateTime: aware
-            },
-        })
-    return {"type": "FeatureCollection", "features": features,
-            "properties": {"from": start.isoformat(), "to": end.isoformat(), "uncovered_after_days": uncovered_after_days,
-                           "last_patrolled_lookback_days": lookback,
-                           "uncovered": sum(1 for f in features if f["properties"]["uncovered"])}}
+    figures = {r.id: GridCoverage(r.id, r.last_at, round((r.seconds or 0) / 60, 1), int(r.n or 0),
+                                  r.last_at is None or r.last_at < threshold) for r in rows}  # max() keeps UTCDateTime: aware
+    return features, figures, lookback
+
+
+def grid_coverage(jurisdiction_id: int | None, start: date, end: date, *, uncovered_after_days: int) -> list[GridCoverage]:
+    """Per grid, in code order: last patrolled (up to the end of the period), patrol
+    minutes and inspections in the period, and whether it counts as uncovered (not
+    patrolled within `uncovered_after_days` before the end of the period)."""
+    features, figures, _ = _coverage(jurisdiction_id, start, end, uncovered_after_days)
+    return [figures[gid] for gid, _ in features]
+
+
+def coverage_geojson(jurisdiction_id: int | None, start: date, end: date, *, uncovered_after_days: int) -> str:
+    """Coverage as a GeoJSON FeatureCollection text: each grid's outline, code, name and
+    assigned officers (cached per process as text) followed by its figures."""
+    features, figures, lookback = _coverage(jurisdiction_id, start, end, uncovered_after_days)
+    parts = []
+    for gid, head in features:
+        f = figures[gid]
+        last = f'"{f.last_patrolled_at.isoformat()}"' if f.last_patrolled_at else "null"
+        parts.append(f'{head}"last_patrolled_at":{last},"patrol_minutes":{f.patrol_minutes!r},'
+                     f'"inspections":{f.inspections},"uncovered":{"true" if f.uncovered else "false"}}}}}')
+    meta = _json({"from": start.isoformat(), "to": end.isoformat(), "uncovered_after_days": uncovered_after_days,
+                  "last_patrolled_lookback_days": lookback, "uncovered": sum(1 for f in figures.values() if f.uncovered)})
+    return f'{{"type":"FeatureCollection","features":[{",".join(parts)}],"properties":{meta}}}'
 
 
 def officer_coverage(jurisdiction_id: int | None, start: date, end: date) -> list[dict[str, Any]]:

@@ -185,8 +185,8 @@ def coverage(args: dict):
     """Grids as GeoJSON with `last_patrolled_at`, `patrol_minutes`, `inspections`, `uncovered`."""
     jurisdiction_id, start, end = _period(args)
     days = args.get("uncovered_after_days") or (end - start).days + 1
-    data = service.coverage(jurisdiction_id, start, end, uncovered_after_days=days)
-    return Response(rawjson.dumps(data), content_type="application/json")  # grid outlines spliced in as text
+    text = service.coverage_geojson(jurisdiction_id, start, end, uncovered_after_days=days)
+    return Response(text, content_type="application/json")  # built as text: outlines are cached JSON
 
 
 @blp.route("/officers", methods=["GET"])

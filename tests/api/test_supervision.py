@@ -282,3 +282,53 @@ def test_coverage_sees_changed_grids_and_assignments_at_once(app, client, auth, 
     after = props()
     assert after[code]["name"] == "改名后的网格" and newcomer in after[code]["officers"]
     assert {c: p for c, p in after.items() if c != code} == {c: p for c, p in before.items() if c != code}
+
+
+def test_grid_coverage_figures_land_on_their_grids(app, client, auth, demo):
+    """`grid_coverage` (the domain function) against figures worked out by hand: the
+    minutes walked in each grid come from the fixes' own grid visits, an inspection counts
+    in the grid it stands in and only within the period; the GeoJSON text the endpoint
+    sends carries the same figures, grid by grid, in code order."""
+    from backend.catalog import service as catalog
+    from backend.supervision import service as supervision
+
+    N = 150
+    phone = auth.login("zf001")
+    start = utc("2026-11-10T01:00:00")
+    _walk(app, phone, ["zf001"], start, 121.615, n=N)  # N fixes 10 s apart, 11 m each
+    with app.app_context():
+        lead = _officer("zf001")
+        jid = lead.jurisdiction_id
+        # where the walk's fixes fall, worked out here from the grid outlines: fix i is at
+        # lon0 + 0.0001 i; the seconds between two fixes count for the grid of the first
+        cells = [catalog.grid_at(121.615 + 0.0001 * i, 29.97, jid) for i in range(N)]
+        seconds: dict[int, float] = {}
+        for a, b in zip(cells, cells[1:]):
+            if a is not None and a == b:
+                seconds[a.id] = seconds.get(a.id, 0) + 10
+        first_grid = cells[0]
+        assert first_grid is not None
+        for k, at in enumerate(("2026-11-10T02:00:00", "2026-11-10T03:00:00", "2026-11-11T03:00:00")):  # the last: next day
+            patrols.record_inspection(inspection_id=str(uuid.uuid4()), officer=lead, device_id=phone.device_id,
+                                      captured_at=utc(at), inspected_at=utc(at), lat=29.97, lon=121.615, accuracy_m=5,
+                                      subject_name=f"店{k}", result="compliant")
+        day = date(2026, 11, 10)
+        rows = supervision.grid_coverage(jid, day, day, uncovered_after_days=1)
+        by_id = {r.grid_id: r for r in rows}
+        codes = dict(db.session.execute(db.select(catalog.Grid.id, catalog.Grid.code).where(catalog.Grid.jurisdiction_id == jid)).all())
+        assert [codes[r.grid_id] for r in rows] == sorted(codes.values())  # every grid of the street, in code order
+        assert by_id[first_grid.id].inspections == 2 and sum(r.inspections for r in rows) == 2
+        for gid, expected in seconds.items():  # visits are split at grid borders: ±one fix interval per border
+            assert by_id[gid].patrol_minutes == pytest.approx(expected / 60, abs=10 / 60 + 0.05)
+            assert by_id[gid].last_patrolled_at is not None and not by_id[gid].uncovered
+        untouched = [r for r in rows if r.grid_id not in {c.id for c in cells if c}]
+        assert len(seconds) >= 2, seconds
+        assert untouched and all(r.patrol_minutes == 0 and r.last_patrolled_at is None and r.uncovered for r in untouched)
+        fc = json.loads(supervision.coverage_geojson(jid, day, day, uncovered_after_days=1))
+    assert [f["properties"]["id"] for f in fc["features"]] == [r.grid_id for r in rows]
+    for f, r in zip(fc["features"], rows):
+        p = f["properties"]
+        assert f["id"] == p["code"] == codes[r.grid_id] and f["geometry"]["type"] in ("Polygon", "MultiPolygon")
+        assert (p["patrol_minutes"], p["inspections"], p["uncovered"]) == (r.patrol_minutes, r.inspections, r.uncovered)
+        assert p["last_patrolled_at"] == (r.last_patrolled_at.isoformat() if r.last_patrolled_at else None)
+    assert fc["properties"]["uncovered"] == sum(r.uncovered for r in rows)
