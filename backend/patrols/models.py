@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Any
 
 from geoalchemy2 import Geometry
-from sqlalchemy import JSON, Boolean, CheckConstraint, Column, Date, Float, ForeignKey, Index, Integer, LargeBinary, String, Table, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Column, Date, Float, ForeignKey, Index, Integer, LargeBinary, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -26,7 +26,12 @@ class Patrol(TimestampMixin, db.Model):
     """巡查: one walk or ride by one or more officers, with its GPS track."""
 
     __tablename__ = "patrols"
-    __table_args__ = (CheckConstraint("status IN ('active', 'ended')", name="status"),)
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'ended')", name="status"),
+        # the few patrols whose summary is due to be rebuilt: coverage asks on every request
+        Index("ix_patrols_stale_summary", "jurisdiction_id", postgresql_where=text("summary_stale IS TRUE"),
+              sqlite_where=text("summary_stale IS 1")),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # UUID made on the phone
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)

@@ -19,10 +19,9 @@ from __future__ import annotations
 import json
 import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Integer, String, bindparam, case, cast, func, literal, null, select, true, union_all
 
@@ -268,8 +267,7 @@ def _refresh_summaries(ids: list[str]) -> None:
         db.session.commit()
 
 
-@dataclass(frozen=True, slots=True)
-class GridCoverage:
+class GridCoverage(NamedTuple):
     """One grid's coverage figures for a period."""
 
     grid_id: int
@@ -364,10 +362,10 @@ def _coverage(jurisdiction_id: int | None, start: date, end: date, uncovered_aft
     if jurisdiction_id is not None:
         params["j"] = jurisdiction_id
     statement = _coverage_statement(jurisdiction_id is not None)
-    rows = db.session.execute(statement, params).all()
+    rows = db.session.connection().execute(statement, params).all()  # Core: rows only, no ORM loading
     if rows and rows[0].stale:  # summaries are derived lazily: bring the period's up to date first
         refresh_stale_patrols(jurisdiction_id, lo, hi)
-        rows = db.session.execute(statement, params).all()
+        rows = db.session.connection().execute(statement, params).all()
     if not rows:
         return [], {}, lookback
     version = tuple(rows[0])[4:-1]
@@ -434,40 +432,69 @@ def now_local_date() -> date:
 
 # --- patrol log ---------------------------------------------------------------------------
 
+@lru_cache(maxsize=8)
+def _patrol_log_statements(scoped: bool, by_officer: bool, by_grid: bool) -> tuple[Any, Any, Any, Any]:
+    """The patrol log's four statements, built once per kind of filter (binds :j, :lo,
+    :hi, :officers, :grid_codes): the period's patrols with their stored display track,
+    their crews and grids crossed, the inspections and the tickets."""
+    j = bindparam("j", type_=Integer())
+    lo, hi = bindparam("lo", type_=_UTC), bindparam("hi", type_=_UTC)
+
+    def scope(q: Any, column: Any) -> Any:
+        return q.where(column == j) if scoped else q
+
+    # Columns, not entities: the answer is read straight from rows (the ORM's per-object
+    # cost was most of this request at district scale; bench/supervision_queries.py).
+    P = Patrol.__table__.c
+    chosen = select(Officer.id).where(Officer.username.in_(bindparam("officers", expanding=True)))
+    wanted = [P.started_at < hi, func.coalesce(P.last_fix_at, P.ended_at, P.started_at) >= lo]
+    if by_officer:
+        wanted.append(P.id.in_(select(patrol_officers.c.patrol_id).where(patrol_officers.c.officer_id.in_(chosen))))
+    if by_grid:
+        wanted.append(P.id.in_(select(PatrolGrid.patrol_id).join(Grid, Grid.id == PatrolGrid.grid_id)
+                               .where(Grid.code.in_(bindparam("grid_codes", expanding=True)))))
+    patrols = scope(select(P.id, P.started_at, P.ended_at, P.status, P.distance_m, P.duration_s, P.moving_s, P.gaps, P.stops,
+                           P.summary_stale, P.display_tolerance_m, P.display_coordinates, P.display_times).where(*wanted),
+                    P.jurisdiction_id).order_by(P.started_at)
+    shown = scope(select(P.id).where(*wanted), P.jurisdiction_id)
+    # crews and grids crossed in one round trip: (patrol, 'o', username, officer id, -)
+    # and (patrol, 'g', grid code, -, first entered); each sorted by the caller
+    crew = (select(patrol_officers.c.patrol_id.label("pid"), literal("o").label("kind"), Officer.username.label("label"),
+                   Officer.id.label("n"), cast(null(), PatrolGrid.first_at.type).label("at"))
+            .join(Officer, Officer.id == patrol_officers.c.officer_id).where(patrol_officers.c.patrol_id.in_(shown)))
+    crossed = (select(PatrolGrid.patrol_id, literal("g"), Grid.code, cast(null(), Integer), PatrolGrid.first_at)
+               .join(Grid, Grid.id == PatrolGrid.grid_id).where(PatrolGrid.patrol_id.in_(shown)))
+    inspections = scope(select(Inspection.id, func.ST_Y(Inspection.location).label("lat"), func.ST_X(Inspection.location).label("lon"),
+                               Inspection.inspected_at, Inspection.result, Inspection.subject_name, Inspection.photos, Inspection.patrol_id)
+                        .where(Inspection.inspected_at >= lo, Inspection.inspected_at < hi), Inspection.jurisdiction_id)
+    if by_officer:
+        inspections = inspections.where(Inspection.officer_id.in_(chosen))
+    T = Ticket.__table__.c
+    tickets = scope(select(T.id, T.number, T.lat, T.lon, T.issued_at, T.status, T.amount_fen, T.photos, T.officers)
+                    .where(T.issued_at >= lo, T.issued_at < hi), T.jurisdiction_id)
+    return patrols, union_all(crew, crossed), inspections.order_by(Inspection.inspected_at), tickets.order_by(T.issued_at)
+
+
 def patrol_log(jurisdiction_id: int | None, start: date, end: date, *, officer_usernames: list[str] | None = None,
                grid_codes: list[str] | None = None, simplify_m: float = 5.0) -> dict[str, Any]:
     """Patrols of the period as map layers: each patrol's cleaned, simplified track with its
     summary, stops and gaps, and the inspections and tickets of the period as markers."""
     lo, hi = period_bounds(start, end)
-    # Columns, not entities: the answer is read straight from rows (the ORM's per-object
-    # cost was most of this request at district scale; bench/supervision_queries.py).
-    P = Patrol.__table__.c
-    q = select(P.id, P.started_at, P.ended_at, P.status, P.distance_m, P.duration_s, P.moving_s, P.gaps, P.stops, P.summary_stale,
-               P.display_tolerance_m, P.display_coordinates, P.display_times)
-    q = _scoped(q.where(P.started_at < hi, func.coalesce(P.last_fix_at, P.ended_at, P.started_at) >= lo), P.jurisdiction_id, jurisdiction_id)
-    chosen = select(Officer.id).where(Officer.username.in_(officer_usernames or [])).scalar_subquery()
-    if officer_usernames:
-        q = q.where(P.id.in_(select(patrol_officers.c.patrol_id).where(patrol_officers.c.officer_id.in_(chosen))))
-    if grid_codes:
-        q = q.where(P.id.in_(select(PatrolGrid.patrol_id).join(Grid, Grid.id == PatrolGrid.grid_id).where(Grid.code.in_(grid_codes))))
-    q = q.order_by(P.started_at)
-    rows = db.session.execute(q).all()
+    params: dict[str, Any] = {"lo": lo, "hi": hi, "j": jurisdiction_id, "officers": officer_usernames or [], "grid_codes": grid_codes or []}
+    patrols_q, parts_q, inspections_q, tickets_q = _patrol_log_statements(
+        jurisdiction_id is not None, bool(officer_usernames), bool(grid_codes))
+    def run(statement: Any) -> Any:  # Core: rows only, no ORM loading
+        return db.session.connection().execute(statement, params)
+
+    rows = run(patrols_q).all()
     stale = [r.id for r in rows if r.summary_stale]
     if stale:  # only the patrols shown: summaries are derived lazily
         _refresh_summaries(stale)
-        rows = db.session.execute(q).all()
-    ids = [r.id for r in rows]
+        rows = run(patrols_q).all()
     crews: dict[str, list[str]] = defaultdict(list)
     grids: dict[str, list[str]] = defaultdict(list)
-    if ids:
-        # crews and grids crossed in one round trip: (patrol, 'o', username, officer id, -)
-        # and (patrol, 'g', grid code, -, first entered); each sorted here
-        crew = (select(patrol_officers.c.patrol_id.label("pid"), literal("o").label("kind"), Officer.username.label("label"),
-                       Officer.id.label("n"), cast(null(), PatrolGrid.first_at.type).label("at"))
-                .join(Officer, Officer.id == patrol_officers.c.officer_id).where(patrol_officers.c.patrol_id.in_(ids)))
-        crossed = (select(PatrolGrid.patrol_id, literal("g"), Grid.code, cast(null(), Integer), PatrolGrid.first_at)
-                   .join(Grid, Grid.id == PatrolGrid.grid_id).where(PatrolGrid.patrol_id.in_(ids)))
-        parts: list[Any] = sorted(db.session.execute(union_all(crew, crossed)).all(),
+    if rows:
+        parts: list[Any] = sorted(run(parts_q).all(),
                                   key=lambda r: (r.n or 0, r.at.timestamp() if r.at else 0))
         for r in parts:
             (crews if r.kind == "o" else grids)[r.pid].append(r.label)
@@ -480,20 +507,12 @@ def patrol_log(jurisdiction_id: int | None, start: date, end: date, *, officer_u
             "gaps": r.gaps or [], "status": r.status,
         })
         features.append(feature)
-    iq = select(Inspection.id, func.ST_Y(Inspection.location).label("lat"), func.ST_X(Inspection.location).label("lon"),
-                Inspection.inspected_at, Inspection.result, Inspection.subject_name, Inspection.photos, Inspection.patrol_id)
-    iq = _scoped(iq.where(Inspection.inspected_at >= lo, Inspection.inspected_at < hi), Inspection.jurisdiction_id, jurisdiction_id)
-    if officer_usernames:
-        iq = iq.where(Inspection.officer_id.in_(chosen))
     inspections = [{"kind": "inspection", "id": i.id, "lat": round(i.lat, 7), "lon": round(i.lon, 7), "at": i.inspected_at,
                     "result": i.result, "name": i.subject_name, "photos": i.photos or [], "patrol_id": i.patrol_id}
-                   for i in db.session.execute(iq.order_by(Inspection.inspected_at))]
-    T = Ticket.__table__.c
-    tq = _scoped(select(T.id, T.number, T.lat, T.lon, T.issued_at, T.status, T.amount_fen, T.photos, T.officers)
-                 .where(T.issued_at >= lo, T.issued_at < hi), T.jurisdiction_id, jurisdiction_id)
+                   for i in run(inspections_q)]
     tickets = [{"kind": "ticket", "id": t.id, "number": t.number, "lat": t.lat, "lon": t.lon, "at": t.issued_at, "status": t.status,
                 "amount_fen": t.amount_fen, "photos": t.photos or [],
-                "officers": [o.get("id") for o in t.officers or []]} for t in db.session.execute(tq.order_by(T.issued_at))]
+                "officers": [o.get("id") for o in t.officers or []]} for t in run(tickets_q)]
     if officer_usernames and tickets:  # a ticket names its officers in JSON: matched here, on every engine alike
         officer_ids = set(db.session.scalars(select(Officer.id).where(Officer.username.in_(officer_usernames))))
         tickets = [t for t in tickets if set(t["officers"]) & officer_ids]

@@ -332,3 +332,28 @@ def test_grid_coverage_figures_land_on_their_grids(app, client, auth, demo):
         assert (p["patrol_minutes"], p["inspections"], p["uncovered"]) == (r.patrol_minutes, r.inspections, r.uncovered)
         assert p["last_patrolled_at"] == (r.last_patrolled_at.isoformat() if r.last_patrolled_at else None)
     assert fc["properties"]["uncovered"] == sum(r.uncovered for r in rows)
+
+
+def test_patrol_log_filters_by_grid_and_officer(app, client, auth, demo):
+    """Two walks in different grids on one day: the log without a filter shows both, a
+    grid filter only the walk that crossed it, an officer filter only that officer's, and
+    another street's supervisor neither."""
+    a = _walk(app, auth.login("zf001"), ["zf001"], utc("2026-11-10T01:00:00"), 121.615)
+    b = _walk(app, auth.login("zf002"), ["zf002"], utc("2026-11-10T02:00:00"), 121.640)
+    boss = auth.login("zd001")
+
+    def log(query: str) -> dict:
+        resp = client.get(f"/api/v1/supervision/patrols?from=2026-11-10&to=2026-11-10{query}", headers=boss.headers)
+        assert resp.status_code == 200, resp.get_data(as_text=True)
+        return {f["properties"]["patrol_id"]: f["properties"] for f in resp.get_json()["tracks"]["features"]}
+
+    both = log("")
+    assert set(both) == {a, b} and both[a]["officers"] == ["zf001"] and both[b]["officers"] == ["zf002"]
+    only_a = set(both[a]["grids"]) - set(both[b]["grids"])
+    assert only_a, (both[a]["grids"], both[b]["grids"])
+    assert set(log(f"&grid={sorted(only_a)[0]}")) == {a}
+    assert set(log("&officer=zf002")) == {b}
+    assert set(log("&officer=zf002&officer=zf001")) == {a, b}
+    assert set(log(f"&officer=zf002&grid={sorted(only_a)[0]}")) == set()
+    other = client.get("/api/v1/supervision/patrols?from=2026-11-10&to=2026-11-10", headers=auth.login("zd101").headers).get_json()
+    assert other["tracks"]["features"] == []
