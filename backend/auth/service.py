@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Iterable
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..audit import service as audit
 from ..errors import ApiError, Conflict, Forbidden, NotFound, Unauthorized
@@ -157,6 +157,16 @@ def _check_session_usable(session: DeviceSession) -> None:
         raise Unauthorized("auth.officer_inactive", "账号已停用", "Account disabled")
 
 
+@lru_cache(maxsize=1)
+def _session_statement() -> Any:
+    """Every authenticated request runs this: built once (building it cost as much as
+    running it; bench/supervision_queries.py)."""
+    return (select(DeviceSession, Officer, Device)
+            .join(Officer, Officer.id == DeviceSession.officer_id)
+            .join(Device, Device.id == DeviceSession.device_pk)
+            .where(DeviceSession.id == bindparam("sid")))
+
+
 def identity_from_access_token(token: str) -> Identity:
     try:
         claims = tokens.decode_access_token(current_app.config["SECRET_KEY"], token)
@@ -164,12 +174,7 @@ def identity_from_access_token(token: str) -> Identity:
         raise Unauthorized(
             exc.code, "登录已失效，请重新登录", "Access token invalid or expired", headers={"WWW-Authenticate": "Bearer"}
         ) from exc
-    row = db.session.execute(
-        select(DeviceSession, Officer, Device)
-        .join(Officer, Officer.id == DeviceSession.officer_id)
-        .join(Device, Device.id == DeviceSession.device_pk)
-        .where(DeviceSession.id == claims["sid"])
-    ).first()
+    row = db.session.execute(_session_statement(), {"sid": claims["sid"]}).first()
     if row is None or str(row.Officer.id) != claims["sub"]:
         raise Unauthorized("auth.token_invalid", "登录已失效，请重新登录", "Access token invalid")
     session, officer, device = row
