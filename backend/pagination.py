@@ -84,10 +84,11 @@ def _decode_value(value: Any) -> Any:
     raise ApiError("bad_cursor", "分页游标无效", "Invalid paging cursor", status=400)
 
 
-def paginate_desc(query: Select, columns: list[Any], limit: int, cursor: str | None) -> dict[str, Any]:
+def paginate_desc(query: Select, columns: list[Any], limit: int, cursor: str | None, *, rows: bool = False) -> dict[str, Any]:
     """Page newest first by a composite key, e.g. (started_at, id): `(a, b) < (x, y)`.
 
-    Row-value comparison works on SQLite ≥ 3.15 and PostgreSQL alike.
+    Row-value comparison works on SQLite ≥ 3.15 and PostgreSQL alike. Items are the
+    query's entities, or with `rows` its rows (which must name the key columns alike).
     """
     from sqlalchemy import tuple_
 
@@ -96,9 +97,10 @@ def paginate_desc(query: Select, columns: list[Any], limit: int, cursor: str | N
         if not isinstance(last, list) or len(last) != len(columns):
             raise ApiError("bad_cursor", "分页游标无效", "Invalid paging cursor", status=400)
         query = query.where(tuple_(*columns) < tuple_(*[_decode_value(v) for v in last]))
-    rows = list(db.session.scalars(query.order_by(*[c.desc() for c in columns]).limit(limit + 1)))
+    query = query.order_by(*[c.desc() for c in columns]).limit(limit + 1)
+    items = list(db.session.execute(query).all() if rows else db.session.scalars(query))
     next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor([_encode_value(getattr(rows[-1], c.key)) for c in columns])
-    return {"items": rows, "next": next_cursor}
+    if len(items) > limit:
+        items = items[:limit]
+        next_cursor = encode_cursor([_encode_value(getattr(items[-1], c.key)) for c in columns])
+    return {"items": items, "next": next_cursor}

@@ -11,12 +11,13 @@ import json
 import re
 from bisect import bisect_left
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any, Iterable
 
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import LineString, Point
 from sqlalchemy import delete, func, insert, select, text, update
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from geo import Fix, clean_track, simplify_fixes, summarize_track
 from geo.export import split_at_gaps, to_geojson
@@ -533,14 +534,31 @@ def get_inspection(inspection_id: str) -> Inspection:
     return inspection
 
 
+@lru_cache(maxsize=1)
+def _inspection_rows() -> Any:
+    """An inspection as the API shows it, as one flat row: its officer, grid and matter
+    joined and its point read as numbers (no ORM objects, no geometry parsing; a page of
+    200 is one statement)."""
+    from ..catalog.models import Grid, Matter
+
+    i = Inspection.__table__.c
+    return (select(i.id, i.jurisdiction_id, i.patrol_id, Officer.id.label("officer_id"), Officer.username.label("officer_username"),
+                   Officer.name.label("officer_name"), i.inspected_at, func.ST_Y(i.location).label("lat"),
+                   func.ST_X(i.location).label("lon"), i.accuracy_m, Grid.id.label("grid_id"), Grid.code.label("grid_code"),
+                   Grid.name.label("grid_name"), i.subject_name, i.subject_address, i.subject_uscc, Matter.code.label("matter_code"),
+                   i.result, i.rectify_deadline, i.reinspect_due, i.follow_up, i.notes, i.photos, i.captured_at, i.received_at)
+            .select_from(Inspection.__table__.join(Officer, Officer.id == i.officer_id)
+                         .outerjoin(Grid, Grid.id == i.grid_id).outerjoin(Matter, Matter.id == i.matter_id)))
+
+
 def list_inspections(jurisdiction_id: int | None, *, bbox: tuple[float, float, float, float] | None = None,
                      since: datetime | None = None, until: datetime | None = None,
                      grid_code: str | None = None, result: str | None = None):
-    # each row shows its officer, grid and matter: joined in the one statement, not three queries per row
-    query = select(Inspection).options(joinedload(Inspection.officer), joinedload(Inspection.grid),
-                                       joinedload(Inspection.matter))
+    """A statement of inspection rows (see `inspection_to_dict`) with the filters applied."""
+    i = Inspection.__table__.c
+    query = _inspection_rows()
     if jurisdiction_id is not None:
-        query = query.where(Inspection.jurisdiction_id == jurisdiction_id)
+        query = query.where(i.jurisdiction_id == jurisdiction_id)
     if bbox is not None:
         minlon, minlat, maxlon, maxlat = bbox
         if db.session.get_bind().dialect.name == "sqlite":
@@ -551,37 +569,41 @@ def list_inspections(jurisdiction_id: int | None, *, bbox: tuple[float, float, f
                 "AND f_geometry_column = 'location' AND search_frame = BuildMbr(:x1, :y1, :x2, :y2, 4326))"
             ).bindparams(x1=minlon, y1=minlat, x2=maxlon, y2=maxlat))
         else:
-            query = query.where(func.ST_Intersects(Inspection.location, func.ST_MakeEnvelope(minlon, minlat, maxlon, maxlat, 4326)))
+            query = query.where(func.ST_Intersects(i.location, func.ST_MakeEnvelope(minlon, minlat, maxlon, maxlat, 4326)))
     if since is not None:
-        query = query.where(Inspection.inspected_at >= since)
+        query = query.where(i.inspected_at >= since)
     if until is not None:
-        query = query.where(Inspection.inspected_at < until)
+        query = query.where(i.inspected_at < until)
     if result is not None:
-        query = query.where(Inspection.result == result)
+        query = query.where(i.result == result)
     if grid_code is not None:
         from ..catalog import service as catalog
 
         grid = catalog.grid_by_code(grid_code)
         if grid is None:
             raise NotFound("grid.not_found", "网格不存在", "Grid not found")
-        query = query.where(Inspection.grid_id == grid.id)
+        query = query.where(i.grid_id == grid.id)
     return query
 
 
-def inspection_to_dict(i: Inspection) -> dict[str, Any]:
-    from geoalchemy2.shape import to_shape
+def inspection_row(inspection_id: str) -> Any:
+    row = db.session.execute(_inspection_rows().where(Inspection.__table__.c.id == inspection_id)).first()
+    if row is None:
+        raise NotFound("inspection.not_found", "检查记录不存在", "Inspection not found")
+    return row
 
-    point = to_shape(i.location)
+
+def inspection_to_dict(r: Any) -> dict[str, Any]:
+    """A row of `list_inspections` / `inspection_row` as the API's Inspection."""
     return {
-        "id": i.id, "jurisdiction_id": i.jurisdiction_id, "patrol_id": i.patrol_id,
-        "officer": {"id": i.officer.id, "username": i.officer.username, "name": i.officer.name},
-        "inspected_at": i.inspected_at, "lat": round(point.y, 7), "lon": round(point.x, 7),
-        "accuracy_m": i.accuracy_m,
-        "grid": {"id": i.grid.id, "code": i.grid.code, "name": i.grid.name} if i.grid else None,
-        "subject_name": i.subject_name, "subject_address": i.subject_address, "subject_uscc": i.subject_uscc,
-        "matter_code": i.matter.code if i.matter else None, "result": i.result,
-        "rectify_deadline": i.rectify_deadline, "reinspect_due": i.reinspect_due, "follow_up": i.follow_up,
-        "notes": i.notes, "photos": i.photos or [], "captured_at": i.captured_at, "received_at": i.received_at,
+        "id": r.id, "jurisdiction_id": r.jurisdiction_id, "patrol_id": r.patrol_id,
+        "officer": {"id": r.officer_id, "username": r.officer_username, "name": r.officer_name},
+        "inspected_at": r.inspected_at, "lat": round(r.lat, 7), "lon": round(r.lon, 7), "accuracy_m": r.accuracy_m,
+        "grid": {"id": r.grid_id, "code": r.grid_code, "name": r.grid_name} if r.grid_id is not None else None,
+        "subject_name": r.subject_name, "subject_address": r.subject_address, "subject_uscc": r.subject_uscc,
+        "matter_code": r.matter_code, "result": r.result,
+        "rectify_deadline": r.rectify_deadline, "reinspect_due": r.reinspect_due, "follow_up": r.follow_up,
+        "notes": r.notes, "photos": r.photos or [], "captured_at": r.captured_at, "received_at": r.received_at,
     }
 
 

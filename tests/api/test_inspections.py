@@ -141,3 +141,26 @@ def test_list_filters_by_bbox_time_grid_and_result(app, client, auth, centroids)
     assert_error(client.get(f"/api/v1/inspections/{ids_other}", headers=h), 403, "auth.other_jurisdiction")
     for bad in ("?bbox=1,2,3", "?bbox=a,b,c,d", "?bbox=122,30,121,29", "?from=yesterday", "?result=maybe"):
         assert_error(client.get(f"/api/v1/inspections{bad}", headers=h), 422, "validation_error")
+
+
+def test_list_items_are_exactly_what_the_schema_dumps(app, client, auth, centroids):
+    """The list is sent without a marshmallow pass (a page of 200 at district scale): each
+    item must be what `InspectionSchema` would send — the same keys, types and formats —
+    and the same as the inspection's own page. One with a grid and a matter, one with
+    neither (outside every grid, no matter code)."""
+    from backend.patrols.schemas import InspectionSchema
+
+    a = centroids["JC-003"]
+    with app.app_context():
+        inspect(lat=a.y, lon=a.x, result="rectify", rectify_deadline=date(2026, 11, 30))
+        inspect(lat=29.5, lon=121.0, matter_code=None, subject_uscc=None, accuracy_m=None, photos=[])
+    h = auth.login("zd001").headers
+    items = client.get("/api/v1/inspections", headers=h).get_json()["items"]
+    assert len(items) == 2 and {i["grid"] is None for i in items} == {True, False}
+    schema = InspectionSchema()
+    for item in items:
+        assert schema.dump(schema.load(item)) == item  # every field present, typed and formatted as the schema does
+        assert client.get(f"/api/v1/inspections/{item['id']}", headers=h).get_json() == item
+    with_grid = next(i for i in items if i["grid"])
+    assert with_grid["grid"]["code"] == "JC-003" and with_grid["matter_code"] == "SR-001"
+    assert with_grid["rectify_deadline"] == "2026-11-30" and with_grid["inspected_at"] == "2026-11-20T02:00:00+00:00"
