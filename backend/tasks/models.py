@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -27,7 +27,12 @@ class Task(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
+    # the place as the dispatcher wrote it (门牌、店名): with or instead of a map point; not
+    # geocoded — the product makes no calls out, and the officer reads it
+    address: Mapped[str] = mapped_column(String(255), default="", server_default="")
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"))
+    # dispatched to a grid (派给网格): the grid's officer (分包) with the fewest open tasks got it
+    via_grid: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     dispatcher_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
     assignee_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="dispatched", index=True)
@@ -38,6 +43,7 @@ class Task(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
 
     events: Mapped[list[TaskEvent]] = relationship(back_populates="task", order_by="TaskEvent.id")
+    grid = relationship("Grid")
 
 
 class TaskEvent(db.Model):

@@ -1,20 +1,34 @@
 """Schemas of tasks."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..pagination import PageArgsSchema, page_schema
-from ..patrols.schemas import AwareDateTime
+from ..patrols.schemas import SHA256, AwareDateTime
 from .models import TASK_STATUSES
 
 
 class TaskCreateSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=128))
     description = fields.String(load_default="", validate=validate.Length(max=4000))
-    assignee = fields.String(required=True, metadata={"description": "the officer's username"})
+    assignee = fields.String(load_default=None, allow_none=True,
+                             metadata={"description": "the officer's username; or give `grid`"})
+    grid = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32),
+                         metadata={"description": "a grid code: the task goes to that grid's officer (分包) with the fewest open tasks"})
     lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
     lon = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+    address = fields.String(load_default="", validate=validate.Length(max=255),
+                            metadata={"description": "the place in words, with or instead of a map point"})
+    photos = fields.List(fields.String(validate=SHA256), load_default=list, validate=validate.Length(max=9),
+                         metadata={"description": "SHA-256 of photos already uploaded (PUT /media/{sha256})"})
     due_at = AwareDateTime(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _one_recipient(self, data: dict, **kwargs) -> None:
+        if bool(data.get("assignee")) == bool(data.get("grid")):
+            raise ValidationError("give exactly one of assignee (an officer) and grid (a grid code)", "assignee")
+        if (data.get("lat") is None) != (data.get("lon") is None):
+            raise ValidationError("give both lat and lon, or neither", "lat")
 
 
 class TaskUpdateSchema(Schema):
@@ -33,7 +47,11 @@ class TaskSchema(Schema):
     description = fields.String(required=True)
     lat = fields.Float(allow_none=True, required=True)
     lon = fields.Float(allow_none=True, required=True)
+    address = fields.String(required=True)
     grid_id = fields.Integer(allow_none=True, required=True)
+    grid_code = fields.String(allow_none=True, required=True)
+    via_grid = fields.Boolean(required=True, metadata={"description": "dispatched to the grid, which chose the officer"})
+    photos = fields.List(fields.String(), required=True, metadata={"description": "the dispatcher's photos"})
     dispatcher_id = fields.Integer(required=True)
     assignee_id = fields.Integer(required=True)
     status = fields.String(required=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..audit import service as audit
 from ..auth.access import Identity, other_jurisdiction
@@ -17,27 +17,79 @@ from ..models_base import utcnow
 from .models import ASSIGNEE_MOVES, DISPATCHER_MOVES, TASK_STATUSES, Task, TaskEvent
 
 
-def dispatch(identity: Identity, *, title: str, description: str, assignee: str, lat: float | None = None,
-             lon: float | None = None, due_at: datetime | None = None) -> Task:
-    from ..catalog import service as catalog
+OPEN_STATUSES = ("dispatched", "accepted", "in_progress", "returned")
 
-    query = select(Officer).where(Officer.username == assignee)
-    if not identity.is_global_admin:  # a district admin dispatches into the assignee's street
-        query = query.where(Officer.jurisdiction_id == identity.jurisdiction_id)
-    officer = db.session.scalar(query)
-    if officer is None or not officer.active or officer.jurisdiction_id is None:
-        raise _invalid("task.unknown_assignee", "接收人员不存在或不属本乡镇（街道）", "The assignee is not an active officer of this jurisdiction",
-                       field="assignee")
-    grid = catalog.grid_at(lon, lat, officer.jurisdiction_id) if lat is not None and lon is not None else None
-    task = Task(jurisdiction_id=officer.jurisdiction_id, title=title, description=description, lat=lat, lon=lon,
-                grid_id=grid.id if grid else None, dispatcher_id=identity.officer.id, assignee_id=officer.id, due_at=due_at)
+
+def grid_officer_for_task(grid_id: int) -> Officer | None:
+    """派给网格: of the grid's active officers (分包, officers and auxiliaries), the one with
+    the fewest open tasks; ties go by username, so the choice is reproducible."""
+    from ..catalog.models import grid_officers
+
+    open_tasks = (select(func.count(Task.id)).where(Task.assignee_id == Officer.id, Task.status.in_(OPEN_STATUSES))
+                  .correlate(Officer).scalar_subquery())
+    return db.session.scalar(
+        select(Officer).join(grid_officers, grid_officers.c.officer_id == Officer.id)
+        .where(grid_officers.c.grid_id == grid_id, Officer.active.is_(True), Officer.role.in_(("officer", "auxiliary")))
+        .order_by(open_tasks, Officer.username).limit(1))
+
+
+def dispatch(identity: Identity, *, title: str, description: str, assignee: str | None = None, grid: str | None = None,
+             lat: float | None = None, lon: float | None = None, address: str = "", photos: Iterable[str] = (),
+             due_at: datetime | None = None) -> Task:
+    """交办: a task to an officer, or to a grid (its officer with the fewest open tasks),
+    with a place (a map point, an address, or both) and the dispatcher's photos, which
+    must be uploaded already (the console uploads them first)."""
+    from ..catalog import service as catalog
+    from ..catalog.models import Grid
+    from ..evidence import service as evidence
+
+    if grid:
+        query = select(Grid).where(Grid.code == grid)
+        if not identity.is_global_admin:
+            query = query.where(Grid.jurisdiction_id == identity.jurisdiction_id)
+        target = db.session.scalar(query)
+        if target is None:
+            raise _invalid("task.unknown_grid", "网格不存在或不属本乡镇（街道）", "No such grid in this jurisdiction", field="grid")
+        officer = grid_officer_for_task(target.id)
+        if officer is None:
+            raise _invalid("task.grid_without_officer", f"网格「{target.name}」没有在岗的分包人员，请直接指派人员",
+                           "The grid has no active officer assigned; assign the task to an officer", field="grid")
+    else:
+        query = select(Officer).where(Officer.username == assignee)
+        if not identity.is_global_admin:  # a district admin dispatches into the assignee's street
+            query = query.where(Officer.jurisdiction_id == identity.jurisdiction_id)
+        officer = db.session.scalar(query)
+        if officer is None or not officer.active or officer.jurisdiction_id is None:
+            raise _invalid("task.unknown_assignee", "接收人员不存在或不属本乡镇（街道）", "The assignee is not an active officer of this jurisdiction",
+                           field="assignee")
+        target = catalog.grid_at(lon, lat, officer.jurisdiction_id) if lat is not None and lon is not None else None
+    photos = list(dict.fromkeys(photos))
+    missing = evidence.missing_photos(photos)
+    if missing:
+        raise _invalid("task.photo_missing", "照片尚未上传，请稍后重试", "Upload the photos first (PUT /api/v1/media/{sha256})",
+                       field="photos", missing=missing)
+    task = Task(jurisdiction_id=officer.jurisdiction_id, title=title, description=description, lat=lat, lon=lon, address=address,
+                grid_id=target.id if target else None, via_grid=bool(grid), dispatcher_id=identity.officer.id, assignee_id=officer.id,
+                due_at=due_at)
     db.session.add(task)
     db.session.flush()
-    db.session.add(TaskEvent(task=task, actor_id=identity.officer.id, from_status=None, to_status="dispatched", note=description))
+    db.session.add(TaskEvent(task=task, actor_id=identity.officer.id, from_status=None, to_status="dispatched", note=description,
+                             photos=photos))
+    _cite(task, photos, identity.officer, identity.device.device_id)
     audit.record("task.dispatched", "task", str(task.id), jurisdiction_id=task.jurisdiction_id, actor_id=identity.officer.id,
-                 details={"assignee": officer.username, "title": title})
+                 details={"assignee": officer.username, "title": title, "grid": grid, "address": address, "photos": photos})
     db.session.commit()
     return task
+
+
+def _cite(task: Task, photos: list[str], officer: Officer, device_id: str | None) -> None:
+    """The task's photos (dispatch and feedback) are cited by it: the street's supervisors
+    and officers may see them, and each goes into the photo's chain of custody."""
+    from ..evidence import service as evidence
+
+    if photos:
+        evidence.cite(photos, record_kind="task", record_id=str(task.id), jurisdiction_id=task.jurisdiction_id, officer_id=officer.id,
+                      device_id=device_id, claimed_at=None, lat=None, lon=None, label=(task.address or task.title)[:255])
 
 
 def get_task(task_id: int, identity: Identity) -> Task:
@@ -75,6 +127,7 @@ def update(officer: Officer, *, task_id: Any, status: str, note: str = "", photo
     photos = list(photos)
     db.session.add(TaskEvent(task=task, actor_id=officer.id, from_status=task.status, to_status=status, note=note, photos=photos,
                              record_id=record_id))
+    _cite(task, photos, officer, None)
     if status == "done" and task.feedback_at is None:
         task.feedback_at = utcnow()
     if status == "closed":
@@ -103,7 +156,8 @@ def task_to_dict(task: Task) -> dict[str, Any]:
     feedback_s = (task.feedback_at - task.dispatched_at).total_seconds() if task.feedback_at else None
     return {
         "id": task.id, "title": task.title, "description": task.description, "lat": task.lat, "lon": task.lon,
-        "grid_id": task.grid_id, "dispatcher_id": task.dispatcher_id, "assignee_id": task.assignee_id, "status": task.status,
+        "address": task.address or "", "grid_id": task.grid_id, "grid_code": task.grid.code if task.grid else None,
+        "via_grid": bool(task.via_grid), "photos": (task.events[0].photos or []) if task.events else [], "dispatcher_id": task.dispatcher_id, "assignee_id": task.assignee_id, "status": task.status,
         "dispatched_at": task.dispatched_at, "due_at": task.due_at, "feedback_at": task.feedback_at, "closed_at": task.closed_at,
         "dispatch_to_feedback_s": feedback_s,
         "events": [{"at": e.at, "actor_id": e.actor_id, "from": e.from_status, "to": e.to_status, "note": e.note, "photos": e.photos or []}
