@@ -23,6 +23,8 @@ from tests.server import Server
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 DIST = ROOT / "pwa" / "dist"
 NINGBO = {"latitude": 29.9700, "longitude": 121.6200, "accuracy": 8}
+# the officers' clocks: "today" in the app is the server's local day (Asia/Shanghai), not the CI machine's UTC
+TZ = "Asia/Shanghai"
 
 if not (Path(CHROMIUM).exists() and (DIST / "index.html").exists() and shutil.which("node")):
     if os.environ.get("CI") == "true":
@@ -57,7 +59,7 @@ def server(app, demo, database_url, tmp_path):
 
 @pytest.fixture
 def context(browser, server, tmp_path) -> BrowserContext:
-    ctx = browser.new_context(base_url=f"http://127.0.0.1:{server.port}", viewport={"width": 360, "height": 640},
+    ctx = browser.new_context(base_url=f"http://127.0.0.1:{server.port}", viewport={"width": 360, "height": 640}, timezone_id=TZ,
                               geolocation=NINGBO, permissions=["geolocation"], locale="zh-CN", service_workers="allow",
                               accept_downloads=True)
     ctx.set_default_timeout(20000)

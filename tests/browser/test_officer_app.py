@@ -9,7 +9,7 @@ from backend.evidence.models import Media
 from backend.patrols.models import Inspection, Patrol
 from backend.tickets.models import Ticket
 from tests import images
-from tests.browser.conftest import count, expect, go_offline, go_online, login, new_id, wait_for_service_worker, wait_synced, wait_until
+from tests.browser.conftest import TZ, count, expect, go_offline, go_online, login, new_id, wait_for_service_worker, wait_synced, wait_until
 
 
 def photo_file(tmp_path, name="evidence.jpg", width=800, height=600) -> str:
@@ -312,7 +312,7 @@ def test_the_queue_exported_to_a_file_is_imported_on_another_phone_and_stored_on
     exported = tmp_path / "queue.json"
     dl.value.save_as(str(exported))
     # another phone (a fresh browser profile), online, the same officer
-    other = browser.new_context(base_url=f"http://127.0.0.1:{server.port}", viewport={"width": 360, "height": 640},
+    other = browser.new_context(base_url=f"http://127.0.0.1:{server.port}", viewport={"width": 360, "height": 640}, timezone_id=TZ,
                                 geolocation={"latitude": 29.97, "longitude": 121.62, "accuracy": 8}, permissions=["geolocation"])
     try:
         phone2 = other.new_page()
@@ -360,7 +360,7 @@ def test_a_new_version_waits_and_is_offered_only_between_tasks(browser, app, dem
     srv = Server(database_url, str(tmp_path / "media"), app.config["SECRET_KEY"], threads=8, PWA_DIST=str(dist),
                  LOGIN_RATE_LIMIT="1000 per minute", LOGIN_USER_RATE_LIMIT="1000 per minute")
     srv.start()
-    ctx = browser.new_context(base_url=f"http://127.0.0.1:{srv.port}", viewport={"width": 360, "height": 640},
+    ctx = browser.new_context(base_url=f"http://127.0.0.1:{srv.port}", viewport={"width": 360, "height": 640}, timezone_id=TZ,
                               geolocation=NINGBO, permissions=["geolocation"], service_workers="allow")
     try:
         page = ctx.new_page()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -14,15 +14,23 @@ from openpyxl import load_workbook
 from backend.auth.models import Officer
 from backend.extensions import db
 from backend.patrols import service as patrols
-from tests.browser.conftest import ARTIFACTS, expect, login, wait_synced
+from tests.browser.conftest import TZ, ARTIFACTS, expect, login, wait_synced
 from tests.browser.test_officer_app import photo_file
 
 
-def _seed_day(app, device_id: str) -> None:
-    """Two patrols earlier today (one with a gap), and an inspection."""
-    now = datetime.now(timezone.utc).replace(microsecond=0)
-    start = max(now - timedelta(hours=3), datetime.combine(now.astimezone(timezone(timedelta(hours=8))).date(), datetime.min.time(),
-                                                            tzinfo=timezone(timedelta(hours=8))).astimezone(timezone.utc) + timedelta(minutes=5))
+LOCAL = timezone(timedelta(hours=8))
+
+
+def _seed_day(app, device_id: str) -> date:
+    """Two finished patrols (one with a gap), each with an inspection: earlier today
+    (local time), or yesterday evening in the first 90 minutes of a day. Returns that day."""
+    now = datetime.now(LOCAL).replace(microsecond=0)
+    midnight = datetime.combine(now.date(), datetime.min.time(), tzinfo=LOCAL)
+    if now - midnight >= timedelta(minutes=90):
+        start = max(now - timedelta(hours=3), midnight + timedelta(minutes=5))
+    else:
+        start = midnight - timedelta(hours=4)
+    start = start.astimezone(timezone.utc)
     with app.app_context():
         by = {o.username: o for o in db.session.query(Officer).filter(Officer.username.in_(["zf001", "zf002", "zf003"]))}
         for k, (who, lon0) in enumerate(((["zf001", "zf002"], 121.612), (["zf003"], 121.630))):
@@ -39,13 +47,18 @@ def _seed_day(app, device_id: str) -> None:
                                       inspected_at=t0 + timedelta(minutes=3), lat=29.9685, lon=lon0 + 0.001, accuracy_m=5,
                                       subject_name=f"商户{k}", result="compliant", photos=[], patrol_id=pid)
         db.session.commit()
+    return start.astimezone(LOCAL).date()
 
 
 def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(page, context, browser, server, app, tmp_path):
-    _seed_day(app, "dev-seed-0001")
+    day = _seed_day(app, "dev-seed-0001")
     page.goto("/")
     login(page, "zd001")
     page.locator("[data-test=go-supervise]").click()
+    if day != datetime.now(LOCAL).date():  # seeded yesterday evening: show yesterday and today
+        expect(page.locator("[data-test=sup-legend]")).not_to_contain_text("未巡查网格 —")  # today's first answer is in
+        page.locator("[data-test=sup-from]").fill(day.isoformat())
+        page.locator("[data-test=sup-load]").click()
     expect(page.locator(".zs-sup-track")).to_have_count(2)
     expect(page.locator(".zs-uncovered").first).to_be_attached()  # grids nobody walked today
     expect(page.locator(".zs-insp")).to_have_count(2)
@@ -84,20 +97,32 @@ def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(page, cont
     page.locator("[data-test=review-correct]").click()
     expect(page.locator("[data-test=review-text]")).to_have_count(0)
 
-    # dispatch (派遣) to zf001, placed on the map
+    # dispatch (派遣) to zf001, placed on the map, with an address and a photo of the complaint
     page.locator(".van-tab", has_text="派遣").click()
     page.locator("[data-test=task-title] input").fill("核查噪声投诉")
     page.locator("[data-test=task-description] textarea").fill("某路 12 号夜间施工")
+    page.locator("[data-test=task-address] input").fill("蛟川街道某路 12 号")
     box = page.locator("[data-test=task-map]").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     expect(page.locator("[data-test=task-place]")).not_to_contain_text("点选")
+    page.locator("[data-test=photo-input]").set_input_files(photo_file(tmp_path, "complaint.jpg", 640, 480))
+    expect(page.locator("[data-test=photo]")).to_have_count(1)
     page.locator("[data-test=assign-zf001]").click()
     page.locator("[data-test=dispatch]").click()
     expect(page.locator("[data-test=dispatched]")).to_be_visible()
-    task_id = page.locator("[data-test=dispatched]").inner_text().split("#")[1].strip()
+    task_id = page.locator("[data-test=dispatched]").inner_text().split("#")[1].split("→")[0].strip()
+    expect(page.locator("[data-test=photo]")).to_have_count(0)  # the form is ready for the next task
+
+    # a second task to a grid: the grid's officer with the fewest open tasks receives it
+    page.locator("[data-test=task-title] input").fill("巡查网格内共享单车乱停")
+    grid_option = page.locator("[data-test=assign-grid] option").nth(1)
+    page.locator("[data-test=assign-grid]").select_option(grid_option.get_attribute("value"))
+    page.locator("[data-test=dispatch]").click()
+    expect(page.locator("[data-test=dispatched]")).not_to_contain_text(f"#{task_id} ")
+    assert "→" in page.locator("[data-test=dispatched]").inner_text()
 
     # the officer's phone receives it, accepts and reports back with a photo
-    phone_ctx = browser.new_context(base_url=f"http://127.0.0.1:{server.port}", viewport={"width": 360, "height": 640},
+    phone_ctx = browser.new_context(base_url=f"http://127.0.0.1:{server.port}", viewport={"width": 360, "height": 640}, timezone_id=TZ,
                                     geolocation={"latitude": 29.97, "longitude": 121.62, "accuracy": 8}, permissions=["geolocation"])
     try:
         phone = phone_ctx.new_page()
@@ -106,6 +131,10 @@ def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(page, cont
         expect(phone.locator("[data-test^=correction-]")).to_contain_text("门牌照片不清")  # the review reached the phone
         phone.goto("/tasks")
         expect(phone.locator(f"[data-test=task-{task_id}]")).to_contain_text("核查噪声投诉")
+        expect(phone.locator(f"[data-test=task-address-{task_id}]")).to_contain_text("蛟川街道某路 12 号")
+        thumb = phone.locator(f"[data-test=task-{task_id}] [data-test=server-photo] img")
+        expect(thumb).to_have_count(1)  # the dispatcher's photo, fetched with the officer's token
+        phone.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
         phone.locator(f"[data-test=task-accept-{task_id}]").click()
         phone.locator(f"[data-test=task-report-{task_id}]").click()
         phone.locator("[data-test=task-note] textarea").fill("已责令停止夜间施工")
@@ -121,8 +150,9 @@ def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(page, cont
     page.locator("[data-test=sup-load]").click()
     page.locator(".van-tab", has_text="派遣").click()
     expect(page.locator(f"[data-test=review-{task_id}]")).to_contain_text("已责令停止夜间施工")
+    expect(page.locator(f"[data-test=review-{task_id}] [data-test=server-photo] img")).to_have_count(1)  # the officer's photo
     page.locator(f"[data-test=accept-{task_id}]").click()
     expect(page.locator(f"[data-test=review-{task_id}]")).to_have_count(0)
     page.locator(".van-tab", has_text="统计").click()
     page.locator("[data-test=sup-load]").click()
-    expect(page.locator("[data-test=fig-tasks_dispatched] .van-cell__value")).to_have_text("1")
+    expect(page.locator("[data-test=fig-tasks_dispatched] .van-cell__value")).to_have_text("2")
