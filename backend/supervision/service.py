@@ -368,7 +368,8 @@ def _coverage(jurisdiction_id: int | None, start: date, end: date, uncovered_aft
         rows = db.session.connection().execute(statement, params).all()
     if not rows:
         return [], {}, lookback
-    version = tuple(rows[0])[4:-1]
+    first = rows[0]
+    version = (first.n_grids, first.grids_at, first.grid_ids, first.n_links, first.pairs, first.link_ids, first.officers_at)
     features = versioned(_COVERAGE_GRIDS, jurisdiction_id, version, lambda: _coverage_features(jurisdiction_id))
     threshold = hi - timedelta(days=uncovered_after_days)
     figures = {r.id: GridCoverage(r.id, r.last_at, round((r.seconds or 0) / 60, 1), int(r.n or 0),
