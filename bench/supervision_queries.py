@@ -1,5 +1,5 @@
 """Benchmark: supervisor queries at district scale, against the bare SQL they reduce to and
-against an authenticated no-op request, in the same run.
+against an authenticated no-op request, in the same run (interleaved call by call).
 
 Data: `bench.district` (16 streets × 150 grids, N officers, one day of fixes each, built
 through the product's own ingest and summaries). Measured over HTTP through the Flask test
@@ -32,18 +32,23 @@ from bench import district
 from bench.common import engine_name, make_app, write_result
 
 GOAL_RATIO = 2.0
-REPEAT = 15
+REPEAT = 25
 
 
-def _median_ms(fn, repeat: int = REPEAT) -> float:
+def _median_ms(*fns, repeat: int = REPEAT) -> list[float]:
+    """Median ms of each function, called in turn within every round: product, baseline and
+    no-op see the same moments of a noisy machine, so their ratio is not skewed by a slow
+    spell that hit only one of them."""
     for _ in range(2):
-        fn()
-    samples = []
+        for fn in fns:
+            fn()
+    samples: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - t) * 1000)
-    return round(statistics.median(samples), 2)
+        for fn, out in zip(fns, samples):
+            t = time.perf_counter()
+            fn()
+            out.append((time.perf_counter() - t) * 1000)
+    return [round(statistics.median(x), 2) for x in samples]
 
 
 def run(officers: int, fixes: int, database_url: str | None, reuse: bool = False) -> dict:
@@ -147,13 +152,16 @@ def run(officers: int, fixes: int, database_url: str | None, reuse: bool = False
                 "ORDER BY i.inspected_at DESC, i.id DESC LIMIT 201",
                 j=jid, lo=iso_lo, hi=iso_hi, x1=bbox[0], y1=bbox[1], x2=bbox[2], y2=bbox[3])),
     }
-    noop_ms = _median_ms(get("/api/v1/me"))
+    noop = get("/api/v1/me")
     out = {"engine": engine, "officers": officers, "fixes_per_officer": fixes, "grids": 2400, "generate_timings_s": d.timings,
-           "noop_me_ms": noop_ms, "goal_ratio_vs_bare": GOAL_RATIO, "queries": {}}
+           "goal_ratio_vs_bare": GOAL_RATIO, "queries": {}}
+    noops = []
     for name, (product, bare) in cases.items():
-        p_ms, b_ms = _median_ms(product), _median_ms(bare)
-        out["queries"][name] = {"product_ms": p_ms, "bare_sql_ms": b_ms, "ratio_vs_bare": round(p_ms / b_ms, 2),
-                                "ratio_vs_noop": round(p_ms / noop_ms, 2), "met": p_ms / b_ms <= GOAL_RATIO}
+        p_ms, b_ms, n_ms = _median_ms(product, bare, noop)
+        noops.append(n_ms)
+        out["queries"][name] = {"product_ms": p_ms, "bare_sql_ms": b_ms, "noop_me_ms": n_ms, "ratio_vs_bare": round(p_ms / b_ms, 2),
+                                "ratio_vs_noop": round(p_ms / n_ms, 2), "met": p_ms / b_ms <= GOAL_RATIO}
+    out["noop_me_ms"] = round(statistics.median(noops), 2)
     return out
 
 
