@@ -604,7 +604,7 @@ def changes(identity: Identity, since: str | None, limit: int) -> dict[str, Any]
     for task in db.session.scalars(select(Task).where(Task.assignee_id == identity.officer.id, Task.updated_at >= t0)
                                    .order_by(Task.updated_at).limit(cap * 2)):
         add(task.updated_at, "task", str(task.id), {"title": task.title, "status": task.status, "lat": task.lat, "lon": task.lon,
-                                                    "due_at": task.due_at})
+                                                    "address": task.address, "due_at": task.due_at})
     from ..reviews.models import Review
 
     # supervisors' reviews of this officer's records (督查意见), and when they were resolved

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Iterable
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit import service as audit
 from ..auth.access import Identity, other_jurisdiction
@@ -142,7 +143,8 @@ def update(officer: Officer, *, task_id: Any, status: str, note: str = "", photo
 
 
 def list_tasks(identity: Identity, jurisdiction_id: int | None, *, status: str | None, mine: bool):
-    query = select(Task)
+    # each task is shown with its events and grid: loaded for the page at once, not per task
+    query = select(Task).options(selectinload(Task.events), joinedload(Task.grid))
     if jurisdiction_id is not None:
         query = query.where(Task.jurisdiction_id == jurisdiction_id)
     if mine or identity.role in ("officer", "auxiliary"):

@@ -140,3 +140,31 @@ def test_a_task_has_an_address_and_the_dispatchers_photos_which_its_officer_may_
     custody = client.get(f"/api/v1/media/{fdigest}/custody", headers=boss.headers).get_json()
     captured = [e for e in custody["items"] if e["action"] == "media.captured"]
     assert [(e["details"]["record_kind"], e["details"]["record_id"]) for e in captured] == [("task", str(task["id"]))]
+
+
+def test_the_task_list_costs_the_same_statements_for_one_task_or_many(app, client, demo, auth):
+    """Events and grid are loaded for the whole page (a list of 200 tasks must not run 400
+    extra queries)."""
+    from sqlalchemy import event
+
+    from backend.extensions import db
+
+    boss = auth.login("zd001")
+
+    def statements() -> int:
+        seen = []
+        with app.app_context():
+            engine = db.engine
+        listener = lambda *args: seen.append(1)  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/api/v1/tasks?limit=200", headers=boss.headers).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    dispatch(client, boss)
+    one = statements()
+    for _ in range(5):
+        dispatch(client, boss, assignee="zf002")
+    assert statements() == one
