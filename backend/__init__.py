@@ -72,6 +72,9 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not app.config.get("MEDIA_ROOT"):
         app.config["MEDIA_ROOT"] = str(Path(app.instance_path) / "media")
+    if app.config.get("MAP_TILE_CRS", "wgs84") not in ("wgs84", "gcj02"):
+        # a wrong frame draws every track ~500 m off on the base map: refuse to start instead
+        raise RuntimeError("MAP_TILE_CRS must be 'wgs84' (e.g. Tianditu) or 'gcj02' (e.g. AMap).")
     from PIL import Image
 
     # Pillow's own bomb guard at our limit (it raises at twice this, warns at once)

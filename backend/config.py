@@ -106,6 +106,10 @@ class Config:
     # A tile layer is configuration, never fetched by tests. Empty = grid polygons only.
     MAP_TILE_URL = env("MAP_TILE_URL", "")
     MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", "")
+    # "wgs84" (Tianditu: CGCS2000, no shift) or "gcj02" (AMap and other Chinese commercial
+    # maps: the PWA converts our WGS-84 data to draw on them, and clicks back)
+    MAP_TILE_CRS = env("MAP_TILE_CRS", "wgs84")
+    MAP_TILE_SUBDOMAINS = env("MAP_TILE_SUBDOMAINS", "abc")  # the {s} of the URL
 
 
 class TestConfig(Config):

@@ -8,6 +8,8 @@ import json
 import uuid
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+from xml.etree import ElementTree
 
 from openpyxl import load_workbook
 
@@ -67,7 +69,30 @@ def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(page, cont
     uncovered = page.locator(".zs-uncovered").count()
     assert 0 < uncovered < page.locator(".zs-uncovered, .zs-covered").count()
 
+    # tracks are simplified for the zoom: zooming in asks for finer detail
+    asked: list[int] = []
+    page.on("request", lambda r: asked.append(int(parse_qs(urlparse(r.url).query)["simplify"][0]))
+            if "/supervision/patrols" in r.url else None)
+    expect(page.locator("[data-test=sup-simplify]")).not_to_contain_text("±5 ")  # the street-wide view re-asked coarser
+    before = int(page.locator("[data-test=sup-simplify]").inner_text().split("±")[1].split()[0])
+    page.locator(".leaflet-control-zoom-in").click()
+    expect(page.locator("[data-test=sup-simplify]")).not_to_contain_text(f"±{before} ")
+    after = int(page.locator("[data-test=sup-simplify]").inner_text().split("±")[1].split()[0])
+    assert after < before and after in asked
+    expect(page.locator(".zs-sup-track")).to_have_count(2)
+    page.locator(".leaflet-control-zoom-out").click()
+    expect(page.locator("[data-test=sup-simplify]")).to_contain_text(f"±{before} ")
+
+    # the log for one officer: only the patrol zf003 walked
+    page.locator("[data-test=sup-officers]").select_option(["zf003"])
+    page.locator("[data-test=sup-load]").click()
+    expect(page.locator(".zs-sup-track")).to_have_count(1)
+    page.locator("[data-test=sup-officers]").select_option([])
+    page.locator("[data-test=sup-load]").click()
+    expect(page.locator(".zs-sup-track")).to_have_count(2)
+
     # click on the line itself (a straight walk: the middle of its bounding box lies on it)
+    page.locator("[data-test=sup-map]").scroll_into_view_if_needed()
     box = page.locator(".zs-sup-track").first.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     assert box["width"] > 15  # drawn as a line, not a dot
@@ -77,6 +102,10 @@ def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(page, cont
     expect(page.locator("[data-test=sup-summary]")).to_contain_text("无定位上报")  # the 10-minute hole in the track
     page.locator("[data-test=sup-playback]").fill("40")
     expect(page.locator(".zs-replay")).to_be_attached()
+    with page.expect_download() as dl:
+        page.locator("[data-test=track-gpx]").click()
+    gpx = ElementTree.fromstring(Path(dl.value.path()).read_bytes())
+    assert len(gpx.findall(".//{http://www.topografix.com/GPX/1/1}trkpt")) > 10  # the cleaned track, not the drawn one
 
     with page.expect_download() as dl:
         page.locator("[data-test=export-geojson]").click()
@@ -102,6 +131,7 @@ def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(page, cont
     page.locator("[data-test=task-title] input").fill("核查噪声投诉")
     page.locator("[data-test=task-description] textarea").fill("某路 12 号夜间施工")
     page.locator("[data-test=task-address] input").fill("蛟川街道某路 12 号")
+    page.locator("[data-test=task-map]").scroll_into_view_if_needed()
     box = page.locator("[data-test=task-map]").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     expect(page.locator("[data-test=task-place]")).not_to_contain_text("点选")
@@ -156,3 +186,94 @@ def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(page, cont
     page.locator(".van-tab", has_text="统计").click()
     page.locator("[data-test=sup-load]").click()
     expect(page.locator("[data-test=fig-tasks_dispatched] .van-cell__value")).to_have_text("2")
+
+
+def _tile(lon: float, lat: float, z: int) -> tuple[float, float]:
+    """Fractional slippy-map tile of a point (Web Mercator), as Leaflet requests them."""
+    import math
+
+    n = 2 ** z
+    return (lon + 180) / 360 * n, (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n
+
+
+def test_on_a_gcj02_base_map_data_is_shifted_to_the_tiles_and_clicks_come_back_as_wgs84(browser, app, demo, database_url, tmp_path):
+    """With AMap-style tiles (GCJ-02) the grids are drawn where those tiles show them (the
+    tile under the street's centre is the GCJ-02 one, ~500 m from the WGS-84 one), and a
+    place clicked for a task is stored in WGS-84."""
+    import math
+
+    from geoalchemy2.shape import to_shape
+    from shapely.ops import unary_union
+
+    from backend.catalog.models import Grid
+    from geo import wgs84_to_gcj02
+    from geo.measure import geodesic_distance_m
+    from tests.browser.conftest import DIST, NINGBO
+    from tests.server import Server
+
+    with app.app_context():
+        street = unary_union([to_shape(g.geom) for g in db.session.query(Grid).filter(Grid.code.like("JC-%"))])
+    minx, miny, maxx, maxy = street.bounds
+
+    def mercator_mid(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
+        y = lambda lat: math.asinh(math.tan(math.radians(lat)))  # noqa: E731
+        return (a[0] + b[0]) / 2, math.degrees(math.atan(math.sinh((y(a[1]) + y(b[1])) / 2)))
+
+    centre_wgs = mercator_mid((minx, miny), (maxx, maxy))
+    centre_gcj = mercator_mid(wgs84_to_gcj02(minx, miny), wgs84_to_gcj02(maxx, maxy))
+    srv = Server(database_url, str(tmp_path / "media"), app.config["SECRET_KEY"], threads=8, PWA_DIST=str(DIST),
+                 LOGIN_RATE_LIMIT="1000 per minute", LOGIN_USER_RATE_LIMIT="1000 per minute",
+                 MAP_TILE_URL="/no-tiles/{z}/{x}/{y}.png?s={s}", MAP_TILE_CRS="gcj02", MAP_TILE_SUBDOMAINS="1")
+    srv.start()
+    ctx = browser.new_context(base_url=f"http://127.0.0.1:{srv.port}", viewport={"width": 360, "height": 640}, timezone_id=TZ,
+                              geolocation=NINGBO, permissions=["geolocation"], locale="zh-CN")
+    try:
+        page = ctx.new_page()
+        login(page, "zd001")
+        page.locator("[data-test=go-supervise]").click()
+        expect(page.locator("[data-test=sup-legend]")).not_to_contain_text("未巡查网格 —")
+        page.locator("[data-test=sup-map]").scroll_into_view_if_needed()
+        tiles = page.locator("img.leaflet-tile")
+        expect(tiles.first).to_be_attached()
+        page.wait_for_timeout(500)  # the fit to the street has settled (tiles of the first view may linger)
+
+        def zoom_now() -> int:  # the newest level of tiles
+            return max(int(t.get_attribute("src").split("/no-tiles/")[1].split("/")[0]) for t in tiles.all())
+
+        zoom = zoom_now()
+        # zoom in (about the centre) until the street's centre lies in different tiles in
+        # the two frames, well inside its GCJ-02 tile (the fitted centre is exact to a pixel)
+        while True:
+            g, w = _tile(*centre_gcj, zoom), _tile(*centre_wgs, zoom)
+            inside = all(0.1 < v % 1 < 0.9 for v in g)
+            if inside and (int(g[0]), int(g[1])) != (int(w[0]), int(w[1])):
+                break
+            for _ in range(20):  # a tap during a zoom animation is dropped by Leaflet: tap again
+                page.locator(".leaflet-control-zoom-in").click()
+                page.wait_for_timeout(400)
+                if zoom_now() > zoom:
+                    break
+            assert zoom_now() == zoom + 1 <= 19
+            zoom += 1
+            page.wait_for_timeout(400)  # the level's tiles are all placed
+        box = page.locator("[data-test=sup-map]").bounding_box()
+        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        under = [t for t in page.locator(f"img.leaflet-tile[src*='/no-tiles/{zoom}/']").all()
+                 if (b := t.bounding_box()) and b["x"] <= cx < b["x"] + b["width"] and b["y"] <= cy < b["y"] + b["height"]]
+        assert len(under) == 1
+        x, y = map(int, under[0].get_attribute("src").split(f"/no-tiles/{zoom}/")[1].split(".png")[0].split("/"))
+        assert (x, y) == (int(_tile(*centre_gcj, zoom)[0]), int(_tile(*centre_gcj, zoom)[1]))
+
+        # a task placed by a click at the centre of the dispatch map is stored in WGS-84
+        page.locator(".van-tab", has_text="派遣").click()
+        page.locator("[data-test=task-map]").scroll_into_view_if_needed()
+        expect(page.locator("[data-test=task-map] path").first).to_be_attached()
+        box = page.locator("[data-test=task-map]").bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        expect(page.locator("[data-test=task-place]")).not_to_contain_text("点选")
+        lat, lon = map(float, page.locator("[data-test=task-place] .van-cell__value").inner_text().split(","))
+        assert geodesic_distance_m(lon, lat, *centre_wgs) < 60  # the GCJ-02 point would be ~500 m off
+        assert geodesic_distance_m(lon, lat, *centre_gcj) > 300
+    finally:
+        ctx.close()
+        srv.stop()

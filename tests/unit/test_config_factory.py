@@ -69,6 +69,17 @@ def test_config_mapping_overrides_defaults(tmp_path):
     assert app.testing
 
 
+def test_the_base_maps_frame_is_told_to_the_pwa_and_a_wrong_one_refuses_to_start(tmp_path):
+    base = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.db'}", "TESTING": True, "SECRET_KEY": "t" * 32}
+    amap = create_app({**base, "MAP_TILE_URL": "https://webrd0{s}.is.autonavi.com/appmaptile?x={x}&y={y}&z={z}&style=8",
+                       "MAP_TILE_CRS": "gcj02", "MAP_TILE_SUBDOMAINS": "1234"})
+    cfg = amap.test_client().get("/app-config.json").get_json()
+    assert cfg["map_tile_crs"] == "gcj02" and cfg["map_tile_subdomains"] == "1234" and "autonavi" in cfg["map_tile_url"]
+    assert create_app(base).test_client().get("/app-config.json").get_json()["map_tile_crs"] == "wgs84"
+    with pytest.raises(RuntimeError, match="MAP_TILE_CRS"):
+        create_app({**base, "MAP_TILE_CRS": "bd09"})
+
+
 def test_every_api_endpoint_must_declare_access(tmp_path, monkeypatch):
     """A view without @public/@roles makes create_app fail, not ship unprotected."""
     from flask_smorest import Blueprint

@@ -1,0 +1,40 @@
+// The base map under every Leaflet map of the app. Tiles are optional configuration
+// (/app-config.json: none, Tianditu with a key, AMap...); with none, or offline, the grid
+// polygons are the map. A GCJ-02 tile source (AMap) gets our WGS-84 data converted for
+// drawing, and clicks converted back: stored coordinates are WGS-84 always.
+import L from 'leaflet'
+import { gcj02ToWgs84, wgs84ToGcj02 } from './gcj02.js'
+
+let config
+
+export function mapConfig() {
+  config ||= fetch('/app-config.json', { cache: 'no-store' }).then((r) => r.json()).catch(() => ({}))
+  return config
+}
+
+export function projection(crs) {
+  if (crs === 'gcj02') {
+    return {
+      crs,
+      toMap: (lat, lon) => { const [x, y] = wgs84ToGcj02(lon, lat); return L.latLng(y, x) },
+      fromMap: (ll) => { const [lon, lat] = gcj02ToWgs84(ll.lng, ll.lat); return { lat, lon } },
+    }
+  }
+  return { crs: 'wgs84', toMap: (lat, lon) => L.latLng(lat, lon), fromMap: (ll) => ({ lat: ll.lat, lon: ll.lng }) }
+}
+
+/** Options for L.geoJSON that draw WGS-84 GeoJSON in the map's frame. */
+export function geoJsonOptions(proj, options = {}) {
+  return { ...options, coordsToLatLng: (c) => proj.toMap(c[1], c[0]) }
+}
+
+/** Add the configured tile layer, if any; the projection to draw with. */
+export async function addBaseLayer(map) {
+  const cfg = await mapConfig()
+  if (!cfg.map_tile_url) return projection('wgs84')
+  L.tileLayer(cfg.map_tile_url, {
+    attribution: cfg.map_tile_attribution || '', maxZoom: 19,
+    subdomains: cfg.map_tile_subdomains || 'abc',
+  }).addTo(map)
+  return projection(cfg.map_tile_crs === 'gcj02' ? 'gcj02' : 'wgs84')
+}
