@@ -34,3 +34,24 @@ def test_reviews_of_unknown_records_and_other_streets_are_refused(app, client, d
     iid = cite_in_inspection(app, "cd" * 32, username="zf101", lon=121.68)
     assert_error(client.post("/api/v1/reviews", json={"object_type": "inspection", "object_id": iid, "verdict": "ok"}, headers=boss.headers),
                  403, "auth.other_jurisdiction")
+
+
+def test_a_ticket_and_a_case_are_reviewed_and_their_officer_sees_it(app, client, demo, auth):
+    """The console reviews a simple-procedure decision (by its number: the lead deciding
+    officer is asked) and a case (its opener is asked)."""
+    from tests.api.test_supervision import _ticket
+    from tests.api.test_tickets import lease
+
+    phone = auth.login("zf001")
+    number = lease(client, phone, 1)[0]
+    with app.app_context():
+        case = _ticket(phone, number, "2026-11-02T02:00:00", ("zf001", "zf002"))
+        case_id = case.id
+    boss = auth.login("zd001")
+    for object_type, object_id in (("ticket", number), ("case", str(case_id))):
+        resp = client.post("/api/v1/reviews", json={"object_type": object_type, "object_id": object_id, "verdict": "needs_correction",
+                                                    "comment": f"{object_type}: 违法事实表述不完整"}, headers=boss.headers)
+        assert resp.status_code == 201, resp.get_json()
+    mine = client.get("/api/v1/reviews?open=true", headers=phone.headers).get_json()["items"]
+    assert sorted((r["object_type"], r["object_id"]) for r in mine) == sorted([("ticket", number), ("case", str(case_id))])
+    assert client.get("/api/v1/reviews?open=true", headers=auth.login("zf002").headers).get_json()["items"] == []
