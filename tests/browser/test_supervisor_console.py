@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import uuid
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -186,6 +187,11 @@ def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(page, cont
     page.locator(".van-tab", has_text="统计").click()
     page.locator("[data-test=sup-load]").click()
     expect(page.locator("[data-test=fig-tasks_dispatched] .van-cell__value")).to_have_text("2")
+    # per officer: the grids assigned to them (分包) and how many they patrolled
+    rows = page.locator("[data-test^=officer-cov-]")
+    expect(rows.first).to_be_visible()
+    assert rows.count() >= 3 and all(re.fullmatch(r"\d+ / \d+", r.locator(".van-cell__value").inner_text().strip()) for r in rows.all())
+    assert any(int(r.locator(".van-cell__value").inner_text().split("/")[0]) > 0 for r in rows.all())  # the seeded walks covered some
 
 
 def _tile(lon: float, lat: float, z: int) -> tuple[float, float]:
