@@ -101,6 +101,8 @@ def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(page, cont
     expect(page.locator("[data-test=sup-summary]")).to_be_visible()
     expect(page.locator("[data-test=sup-distance]")).to_contain_text("km")
     expect(page.locator("[data-test=sup-summary]")).to_contain_text("无定位上报")  # the 10-minute hole in the track
+    expect(page.locator("[data-test=sup-inspections] .van-cell__value")).to_have_text("1")  # its inspection (商户0 or 商户1)
+    expect(page.locator("[data-test=sup-inspections]")).to_contain_text("商户")
     page.locator("[data-test=sup-playback]").fill("40")
     expect(page.locator(".zs-replay")).to_be_attached()
     with page.expect_download() as dl:
