@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
-from sqlalchemy import func, select, text
+from sqlalchemy import String, cast, func, select, text
 
 from ..errors import NotFound
 from ..extensions import db
@@ -122,11 +122,14 @@ def grid_polygons(jurisdiction_id: int) -> dict[int, Any]:
     return {grid_id: to_shape(geom) for grid_id, geom in rows}
 
 
-def grids_version(jurisdiction_id: int | None):
+def grids_version(jurisdiction: Any):
     """What changes when a jurisdiction's grids change (all grids for None): their count,
-    newest `updated_at` and ids — the key of the per-process caches built from grids."""
-    q = select(func.count(Grid.id).label("n"), func.max(Grid.updated_at).label("at"), func.coalesce(func.sum(Grid.id), 0).label("ids"))
-    return q if jurisdiction_id is None else q.where(Grid.jurisdiction_id == jurisdiction_id)
+    newest `updated_at` and ids — the key of the per-process caches built from grids.
+    `jurisdiction` is an id or a bind parameter (in a statement built once)."""
+    # the newest change as text: compared for equality only, never converted
+    q = select(func.count(Grid.id).label("n_grids"), cast(func.max(Grid.updated_at), String).label("grids_at"),
+               func.coalesce(func.sum(Grid.id), 0).label("grid_ids"))
+    return q if jurisdiction is None else q.where(Grid.jurisdiction_id == jurisdiction)
 
 
 def versioned(cache: dict[Any, tuple[Any, Any]], jurisdiction_id: int | None, version: Any, build: Callable[[], Any]) -> Any:

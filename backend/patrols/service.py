@@ -527,13 +527,6 @@ def _cite_and_audit(stored: list[tuple[dict[str, Any], str]], officer: Officer, 
                        for v, _ in stored], jurisdiction_id=stored[0][0]["jurisdiction_id"] if stored else None)
 
 
-def get_inspection(inspection_id: str) -> Inspection:
-    inspection = db.session.get(Inspection, inspection_id)
-    if inspection is None:
-        raise NotFound("inspection.not_found", "检查记录不存在", "Inspection not found")
-    return inspection
-
-
 @lru_cache(maxsize=1)
 def _inspection_rows() -> Any:
     """An inspection as the API shows it, as one flat row: its officer, grid and matter

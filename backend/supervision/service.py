@@ -46,8 +46,10 @@ def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return local_day_bounds(start)[0], local_day_bounds(end)[1]
 
 
-def _scoped(query, column, jurisdiction_id: int | None):
-    return query if jurisdiction_id is None else query.where(column == jurisdiction_id)
+def _scoped(query, column, jurisdiction: Any):
+    """`query` limited to one jurisdiction (an id, or a bind parameter in a statement built
+    once); None: all of them."""
+    return query if jurisdiction is None else query.where(column == jurisdiction)
 
 
 def _rate(numerator: int, denominator: int) -> float | None:
@@ -245,15 +247,17 @@ def _lon(i: Inspection) -> float:
 
 # --- coverage -----------------------------------------------------------------------------
 
-def _stale_patrols(jurisdiction_id: int | None, lo: datetime, hi: datetime):
+def _stale_patrols(jurisdiction: Any, since: Any, hi: Any):
+    """Patrols of [since, hi) whose summary is due to be rebuilt (values or bind parameters)."""
     q = select(Patrol.id).where(Patrol.summary_stale.is_(True), Patrol.started_at < hi,
-                                func.coalesce(Patrol.ended_at, Patrol.started_at) >= lo - timedelta(days=1))
-    return _scoped(q, Patrol.jurisdiction_id, jurisdiction_id)
+                                func.coalesce(Patrol.ended_at, Patrol.started_at) >= since)
+    return _scoped(q, Patrol.jurisdiction_id, jurisdiction)
 
 
 def refresh_stale_patrols(jurisdiction_id: int | None, lo: datetime, hi: datetime) -> int:
-    """Summaries are derived lazily; coverage needs them current for the period."""
-    ids = list(db.session.scalars(_stale_patrols(jurisdiction_id, lo, hi)))  # usually none: ids only
+    """Summaries are derived lazily; coverage needs them current for the period (and the
+    day before: a patrol begun then may reach into it)."""
+    ids = list(db.session.scalars(_stale_patrols(jurisdiction_id, lo - timedelta(days=1), hi)))  # usually none: ids only
     _refresh_summaries(ids)
     return len(ids)
 
@@ -288,40 +292,35 @@ def _coverage_statement(scoped: bool) -> Any:
     inspections, and on every row what the per-process outline cache is keyed on — the
     grids' count, newest change and ids; their assignments (分包) and those officers'
     newest change — and whether a summary of the period is stale."""
-    j = bindparam("j", type_=Integer())
+    from ..catalog.service import grids_version
+
+    j = bindparam("j", type_=Integer()) if scoped else None
     lo, hi = bindparam("lo", type_=_UTC), bindparam("hi", type_=_UTC)
     since, stale_lo = bindparam("since", type_=_UTC), bindparam("stale_lo", type_=_UTC)
-
-    def scope(q: Any, column: Any) -> Any:
-        return q.where(column == j) if scoped else q
-
-    grids_of = scope(select(Grid.id), Grid.jurisdiction_id).scalar_subquery()
-    # the newest changes as text: compared for equality only, and not converted on each of the 150 rows
-    shape = scope(select(func.count(Grid.id).label("n_grids"), cast(func.max(Grid.updated_at), String).label("grids_at"),
-                         func.coalesce(func.sum(Grid.id), 0).label("grid_ids")), Grid.jurisdiction_id)
+    grids_of = _scoped(select(Grid.id), Grid.jurisdiction_id, j).scalar_subquery()
+    shape = grids_version(j)
     links = (select(func.count().label("n_links"),
                     func.coalesce(func.sum(grid_officers.c.grid_id * grid_officers.c.officer_id), 0).label("pairs"),
                     func.coalesce(func.sum(grid_officers.c.officer_id), 0).label("link_ids"),
                     cast(func.max(Officer.updated_at), String).label("officers_at"))
              .select_from(grid_officers.join(Officer, Officer.id == grid_officers.c.officer_id))
              .where(grid_officers.c.grid_id.in_(grids_of)))
-    stale = scope(select(Patrol.id).where(Patrol.summary_stale.is_(True), Patrol.started_at < hi,
-                                          func.coalesce(Patrol.ended_at, Patrol.started_at) >= stale_lo), Patrol.jurisdiction_id)
+    stale = _stale_patrols(j, stale_lo, hi)
     shape, links = shape.subquery(), links.subquery()
     version = select(shape, links, stale.exists().label("stale")).select_from(shape.join(links, true())).subquery("version")
     # read from ix_patrol_grids_grid_visits alone; "last patrolled" looks back a bounded time
     in_period = (PatrolGrid.first_at < hi) & (PatrolGrid.last_at >= lo)
-    visits = scope(select(PatrolGrid.grid_id, func.max(case((PatrolGrid.first_at < hi, PatrolGrid.last_at))).label("last_at"),
-                          func.sum(case((in_period, PatrolGrid.seconds), else_=0.0)).label("seconds"))
-                   .join(Grid, Grid.id == PatrolGrid.grid_id).where(PatrolGrid.last_at >= since), Grid.jurisdiction_id
-                   ).group_by(PatrolGrid.grid_id).subquery("visits")
-    inspected = scope(select(Inspection.grid_id, func.count().label("n"))
-                      .where(Inspection.grid_id.is_not(None), Inspection.inspected_at >= lo, Inspection.inspected_at < hi),
-                      Inspection.jurisdiction_id).group_by(Inspection.grid_id).subquery("inspected")
-    return scope(select(Grid.id, visits.c.last_at, visits.c.seconds, inspected.c.n, *version.c)
-                 .select_from(Grid).join(version, true())
-                 .outerjoin(visits, visits.c.grid_id == Grid.id).outerjoin(inspected, inspected.c.grid_id == Grid.id),
-                 Grid.jurisdiction_id)
+    visits = _scoped(select(PatrolGrid.grid_id, func.max(case((PatrolGrid.first_at < hi, PatrolGrid.last_at))).label("last_at"),
+                            func.sum(case((in_period, PatrolGrid.seconds), else_=0.0)).label("seconds"))
+                     .join(Grid, Grid.id == PatrolGrid.grid_id).where(PatrolGrid.last_at >= since), Grid.jurisdiction_id, j
+                     ).group_by(PatrolGrid.grid_id).subquery("visits")
+    inspected = _scoped(select(Inspection.grid_id, func.count().label("n"))
+                        .where(Inspection.grid_id.is_not(None), Inspection.inspected_at >= lo, Inspection.inspected_at < hi),
+                        Inspection.jurisdiction_id, j).group_by(Inspection.grid_id).subquery("inspected")
+    return _scoped(select(Grid.id, visits.c.last_at, visits.c.seconds, inspected.c.n, *version.c)
+                   .select_from(Grid).join(version, true())
+                   .outerjoin(visits, visits.c.grid_id == Grid.id).outerjoin(inspected, inspected.c.grid_id == Grid.id),
+                   Grid.jurisdiction_id, j)
 
 
 def _coverage_features(jurisdiction_id: int | None) -> list[tuple[int, str]]:
@@ -438,11 +437,8 @@ def _patrol_log_statements(scoped: bool, by_officer: bool, by_grid: bool) -> tup
     """The patrol log's four statements, built once per kind of filter (binds :j, :lo,
     :hi, :officers, :grid_codes): the period's patrols with their stored display track,
     their crews and grids crossed, the inspections and the tickets."""
-    j = bindparam("j", type_=Integer())
+    j = bindparam("j", type_=Integer()) if scoped else None
     lo, hi = bindparam("lo", type_=_UTC), bindparam("hi", type_=_UTC)
-
-    def scope(q: Any, column: Any) -> Any:
-        return q.where(column == j) if scoped else q
 
     # Columns, not entities: the answer is read straight from rows (the ORM's per-object
     # cost was most of this request at district scale; bench/supervision_queries.py).
@@ -454,9 +450,9 @@ def _patrol_log_statements(scoped: bool, by_officer: bool, by_grid: bool) -> tup
     if by_grid:
         wanted.append(P.id.in_(select(PatrolGrid.patrol_id).join(Grid, Grid.id == PatrolGrid.grid_id)
                                .where(Grid.code.in_(bindparam("grid_codes", expanding=True)))))
-    patrols = scope(select(P.id, P.started_at, P.ended_at, P.status, P.distance_m, P.duration_s, P.moving_s, P.gaps, P.stops,
-                           P.summary_stale, P.display_tolerance_m, P.display_coordinates, P.display_times).where(*wanted),
-                    P.jurisdiction_id).order_by(P.started_at)
+    patrols = _scoped(select(P.id, P.started_at, P.ended_at, P.status, P.distance_m, P.duration_s, P.moving_s, P.gaps, P.stops,
+                             P.summary_stale, P.display_tolerance_m, P.display_coordinates, P.display_times).where(*wanted),
+                      P.jurisdiction_id, j).order_by(P.started_at)
     shown = bindparam("pids", expanding=True)  # the patrols the first statement found (a few ids: faster than its filter again)
     # crews and grids crossed in one round trip: (patrol, 'o', username, officer id, -)
     # and (patrol, 'g', grid code, -, first entered); each sorted by the caller
@@ -465,14 +461,14 @@ def _patrol_log_statements(scoped: bool, by_officer: bool, by_grid: bool) -> tup
             .join(Officer, Officer.id == patrol_officers.c.officer_id).where(patrol_officers.c.patrol_id.in_(shown)))
     crossed = (select(PatrolGrid.patrol_id, literal("g"), Grid.code, cast(null(), Integer), PatrolGrid.first_at)
                .join(Grid, Grid.id == PatrolGrid.grid_id).where(PatrolGrid.patrol_id.in_(shown)))
-    inspections = scope(select(Inspection.id, func.ST_Y(Inspection.location).label("lat"), func.ST_X(Inspection.location).label("lon"),
-                               Inspection.inspected_at, Inspection.result, Inspection.subject_name, Inspection.photos, Inspection.patrol_id)
-                        .where(Inspection.inspected_at >= lo, Inspection.inspected_at < hi), Inspection.jurisdiction_id)
+    inspections = _scoped(select(Inspection.id, func.ST_Y(Inspection.location).label("lat"), func.ST_X(Inspection.location).label("lon"),
+                                 Inspection.inspected_at, Inspection.result, Inspection.subject_name, Inspection.photos, Inspection.patrol_id)
+                          .where(Inspection.inspected_at >= lo, Inspection.inspected_at < hi), Inspection.jurisdiction_id, j)
     if by_officer:
         inspections = inspections.where(Inspection.officer_id.in_(chosen))
     T = Ticket.__table__.c
-    tickets = scope(select(T.id, T.number, T.lat, T.lon, T.issued_at, T.status, T.amount_fen, T.photos, T.officers)
-                    .where(T.issued_at >= lo, T.issued_at < hi), T.jurisdiction_id)
+    tickets = _scoped(select(T.id, T.number, T.lat, T.lon, T.issued_at, T.status, T.amount_fen, T.photos, T.officers)
+                      .where(T.issued_at >= lo, T.issued_at < hi), T.jurisdiction_id, j)
     return patrols, union_all(crew, crossed), inspections.order_by(Inspection.inspected_at), tickets.order_by(T.issued_at)
 
 
