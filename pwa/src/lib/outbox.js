@@ -219,14 +219,22 @@ async function uploadPhotos(officer) {
   let next = 0
   const stream = async () => {
     while (next < pending.length) {
-      const b = pending[next++]
-      if (await uploadResumable(officer, b)) await db.blobs.update(b.sha256, { verified: 1, verifiedAt: Date.now() })
+      await uploadKept(officer, pending[next++])
       emit()
     }
   }
   // both streams finish (or fail) before the drain goes on; the first failure is the drain's
   const failed = (await Promise.allSettled(Array.from({ length: PHOTO_STREAMS }, stream))).find((r) => r.status === 'rejected')
   if (failed) throw failed.reason
+}
+
+/** Upload a kept photo now (unless the server has verified it already) and mark it
+ * verified: the drain's photo streams, and the console before it cites photos. */
+export async function uploadKept(officer, b) {
+  if (b.verified === 1) return true
+  if (!(await uploadResumable(officer, b))) return false
+  await db.blobs.update(b.sha256, { verified: 1, verifiedAt: Date.now() })
+  return true
 }
 
 /** PUT the blob in chunks from wherever the server says it has got to. True once the
