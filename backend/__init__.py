@@ -56,12 +56,24 @@ def _resolve_secret_key(app: Flask) -> None:
     app.config["SECRET_KEY"] = key_file.read_text().strip()
 
 
+def _set_clock(app: Flask) -> None:
+    start = app.config.get("CLOCK_START")
+    if not start:
+        return
+    if app.config.get("ENV_NAME") == "production":
+        raise RuntimeError("CLOCK_START is for tests: a production server keeps the real time.")
+    from .clock import parse_instant, set_clock
+
+    set_clock(parse_instant(start))
+
+
 def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(BASE_DIR / "instance"), instance_relative_config=False)
     _load_config(app, config)
     app.json.ensure_ascii = False  # Chinese stays readable (and ~40 % smaller) on the wire
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _resolve_secret_key(app)
+    _set_clock(app)
 
     url = app.config.get("SQLALCHEMY_DATABASE_URI") or app.config.get("DATABASE_URL") or default_database_url(
         Path(app.instance_path)

@@ -3,13 +3,13 @@ backup create/verify/restore."""
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
 from flask import Flask
 from sqlalchemy import select
 
+from .clock import local_today
 from .errors import ApiError
 
 
@@ -53,7 +53,7 @@ def register_cli(app: Flask) -> None:
             certificate = {
                 "number": certificate_number,
                 "domains": [d.strip() for d in domains.split(",") if d.strip()],
-                "valid_from": date.today(),
+                "valid_from": local_today(),
                 "valid_until": valid_until.date(),
             }
         try:

@@ -42,6 +42,9 @@ class Config:
     # (see create_app); demo/dev runs get a random one per process via make run.
     SECRET_KEY = env("SECRET_KEY")
     DEMO_MODE = as_bool(env("DEMO_MODE"), False)
+    # Tests only (refused in production): the server's clock starts at this ISO 8601 instant
+    # and runs on from there (backend/clock.py), so a browser journey can be run at 00:30.
+    CLOCK_START = env("CLOCK_START")
 
     # --- database ---------------------------------------------------------
     DATABASE_URL = env("DATABASE_URL")  # None -> SpatiaLite file under instance/

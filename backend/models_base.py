@@ -3,19 +3,21 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, func
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-# Stored times are UTC; dates the law counts in (issue day, deadlines) are local.
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+from . import clock
+from .clock import LOCAL_TZ
+
+__all__ = ["LOCAL_TZ", "utcnow", "UTCDateTime", "TimestampMixin"]
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """Now, from the product's one clock (backend/clock.py)."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
 
-from backend import create_app
+from backend import clock, create_app
 from backend.config import TestConfig
 from backend.extensions import db, limiter
 
@@ -30,6 +31,15 @@ if os.environ.get("CI") == "true" and not POSTGIS_URL:
     raise RuntimeError("CI must test PostGIS too: TEST_POSTGIS_URL is not set (see scripts/postgis-up.sh)")
 
 DEMO_PASSWORD = "demo1234"
+
+# The instants at which the date-sensitive tests run besides the real time (issue #23):
+# what "today" is, which deadline is due and what the console draws must not depend on
+# the hour CI happens to start. Fixed instants, so a failure reproduces on any day.
+CLOCK_INSTANTS = {
+    "0030-shanghai": "2026-12-01T00:30:00+08:00",  # Tuesday, still Monday 30 Nov in UTC
+    "2330-shanghai": "2026-12-04T23:30:00+08:00",  # Friday night: the next two days are rest days
+    "makeup-sunday": "2026-09-20T09:30:00+08:00",  # a Sunday that is a working day (调休), before 国庆
+}
 
 
 def make_config(url: str, **overrides: Any) -> dict[str, Any]:
@@ -107,6 +117,52 @@ def _clean_state(request):
         db.session.remove()
 
 
+class Clock:
+    """The server's clock in this process (backend/clock.py), put back when the test ends."""
+
+    def set(self, at: str | datetime) -> datetime:
+        clock.set_clock(datetime.fromisoformat(at) if isinstance(at, str) else at)
+        return clock.now()
+
+    @staticmethod
+    def now() -> datetime:
+        return clock.now()
+
+    @staticmethod
+    def today() -> date:
+        return clock.local_today()
+
+
+@pytest.fixture
+def clock_control():
+    """Set the product's clock; the real time comes back after the test."""
+    yield Clock()
+    clock.reset_clock()
+
+
+# Fixtures that move the clock: `demo` (and so the browser's server) comes after them.
+CLOCK_FIXTURES = ("at_any_hour", "night_clock")
+
+
+@pytest.fixture(params=["real-time", *CLOCK_INSTANTS])
+def at_any_hour(request, clock_control: Clock) -> Clock:
+    """Run a date-sensitive test at the real time and at each of CLOCK_INSTANTS."""
+    if request.param != "real-time":
+        clock_control.set(CLOCK_INSTANTS[request.param])
+    return clock_control
+
+
+# The heavy browser journeys run once per engine, each at a night hour that once failed
+# (00:30 is still yesterday in UTC; at 23:30 the next local day is half an hour away).
+NIGHT_BY_ENGINE = {"sqlite": "0030-shanghai", "postgis": "0030-shanghai"}
+
+
+@pytest.fixture
+def night_clock(engine_name: str, clock_control: Clock) -> Clock:
+    clock_control.set(CLOCK_INSTANTS[NIGHT_BY_ENGINE[engine_name]])
+    return clock_control
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
@@ -118,8 +174,12 @@ def runner(app: Flask):
 
 
 @pytest.fixture
-def demo(app: Flask) -> dict[str, int]:
+def demo(app: Flask, request) -> dict[str, int]:
     from backend.demo.seed import seed_demo
+
+    for name in CLOCK_FIXTURES:  # the demo street is set up at the test's instant
+        if name in request.fixturenames:
+            request.getfixturevalue(name)
 
     with app.app_context():
         return seed_demo()

@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, select
 from ..audit import service as audit
 from ..errors import ApiError, Conflict, Forbidden, NotFound, Unauthorized
 from ..extensions import db
+from ..clock import local_today
 from ..models_base import utcnow
 from . import tokens
 from .access import Identity
@@ -203,7 +204,7 @@ CONFIRM_ITERATIONS = 200_000  # slows guessing a 6-digit code on a stolen phone'
 
 
 def _confirm_month(day: date | None = None) -> str:
-    return (day or date.today()).strftime("%Y-%m")
+    return (day or local_today()).strftime("%Y-%m")
 
 
 def confirm_code(officer: Officer, month: str | None = None) -> str:
@@ -360,7 +361,7 @@ def create_officer(
 
 
 def valid_certificate(officer: Officer, day: date | None = None) -> Certificate | None:
-    day = day or date.today()
+    day = day or local_today()
     for cert in officer.certificates:
         if cert.is_valid_on(day):
             return cert

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
 import jwt
+
+from .. import clock
 
 ALGORITHM = "HS256"
 LEEWAY_SECONDS = 30  # phones' clocks drift; a little leeway avoids spurious 401s
@@ -19,7 +21,7 @@ class TokenError(Exception):
 
 
 def issue_access_token(secret: str, officer_id: int, session_id: str, device_id: str, ttl: int) -> str:
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     claims = {
         "sub": str(officer_id),
         "sid": session_id,
@@ -38,12 +40,18 @@ def decode_access_token(secret: str, token: str) -> dict[str, Any]:
             secret,
             algorithms=[ALGORITHM],
             leeway=LEEWAY_SECONDS,
-            options={"require": ["exp", "iat", "sub", "sid", "typ"]},
+            # lifetimes are checked below against the product's clock, not PyJWT's time.time()
+            options={"require": ["exp", "iat", "sub", "sid", "typ"], "verify_exp": False, "verify_iat": False},
         )
-    except jwt.ExpiredSignatureError as exc:
-        raise TokenError("auth.token_expired") from exc
     except jwt.PyJWTError as exc:
         raise TokenError("auth.token_invalid") from exc
+    now = clock.now().timestamp()
+    if not isinstance(claims["exp"], (int, float)) or not isinstance(claims["iat"], (int, float)):
+        raise TokenError("auth.token_invalid")
+    if claims["exp"] <= now - LEEWAY_SECONDS:
+        raise TokenError("auth.token_expired")
+    if claims["iat"] > now + LEEWAY_SECONDS:
+        raise TokenError("auth.token_invalid")
     if claims.get("typ") != "access":
         raise TokenError("auth.token_invalid")
     return claims

@@ -17,13 +17,13 @@ import json
 import os
 import shutil
 import subprocess
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
+from .. import clock
 from ..database import is_sqlite, sqlite_driver
 
 MANIFEST = "manifest.json"
@@ -96,7 +96,7 @@ def create_backup(database_url: str, media_root: Path, dest: Path, tables: list[
     if dest.exists() and any(dest.iterdir()):
         raise BackupError(f"{dest} is not empty")
     dest.mkdir(parents=True, exist_ok=True)
-    started = datetime.now(timezone.utc)
+    started = clock.now()
     if is_sqlite(database_url):
         db_file = dest / "database.sqlite"
         driver = sqlite_driver()
@@ -121,7 +121,7 @@ def create_backup(database_url: str, media_root: Path, dest: Path, tables: list[
         "format": FORMAT,
         "engine": "sqlite" if is_sqlite(database_url) else "postgresql",
         "started_at": started.isoformat(),
-        "finished_at": datetime.now(timezone.utc).isoformat(),
+        "finished_at": clock.now().isoformat(),
         "database": {"file": db_file.name, "bytes": db_file.stat().st_size, "sha256": _sha256(db_file)},
         "media": {"originals": photos, "bytes": photo_bytes},
         "rows": counts,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import time
 import zlib
 from itertools import chain
 from typing import Any, Sequence
@@ -18,6 +17,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from geo import Fix
+
+from .. import clock
 
 FORMAT_VERSION = 1
 MAX_POINTS_PER_BATCH = 5000
@@ -40,7 +41,7 @@ class PointsError(ValueError):
 
 def _explain(points: Sequence[Any]) -> PointsError:
     """Slow path, only for a bad batch: find the first bad point and say why."""
-    now_ms = time.time() * 1000
+    now_ms = clock.now_ms()
     for i, p in enumerate(points):
         if not isinstance(p, dict):
             return PointsError("a point must be an object", i)
@@ -87,7 +88,7 @@ def parse_points(points: Any) -> np.ndarray:
     if cols.shape != (len(points), 6):
         raise _explain(points)
     t, lat, lon, acc, speed, heading = cols.T
-    now_ms = time.time() * 1000
+    now_ms = clock.now_ms()
     bad = (
         ~np.isfinite(cols[:, :4]).all(axis=1)
         | (t < EARLIEST_MS) | (t > now_ms + FUTURE_SLACK_MS)

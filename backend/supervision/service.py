@@ -29,7 +29,8 @@ from ..auth.models import Certificate, Officer
 from ..catalog.models import EmpoweredMatter, Grid, Matter, grid_officers
 from ..cases.models import Case, Payment
 from ..extensions import db
-from ..models_base import LOCAL_TZ, UTCDateTime, utcnow
+from ..clock import local_today
+from ..models_base import LOCAL_TZ, UTCDateTime
 from ..patrols.models import Inspection, Patrol, PatrolGrid, patrol_officers
 from ..sync.models import SyncRecord
 from ..tasks.models import Task
@@ -427,7 +428,7 @@ def officer_coverage(jurisdiction_id: int | None, start: date, end: date) -> lis
 
 
 def now_local_date() -> date:
-    return utcnow().astimezone(LOCAL_TZ).date()
+    return local_today()
 
 
 # --- patrol log ---------------------------------------------------------------------------

@@ -3,13 +3,18 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+from backend import clock
 from backend.cases import deadlines
 from backend.cases.models import Case
 from backend.extensions import db
 from tests.api.test_tickets import issue, lease
 from tests.conftest import assert_error
 
-NOW = datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def now() -> datetime:
+    """Now on the product's clock (tests may have moved it: tests/conftest.py CLOCK_INSTANTS)."""
+    return clock.now().replace(microsecond=0)
 
 
 def _simple_case(app, client, auth, **over):
@@ -20,7 +25,7 @@ def _simple_case(app, client, auth, **over):
     return phone, case
 
 
-def test_payment_on_time_closes_the_case(app, client, demo, auth):
+def test_payment_on_time_closes_the_case(app, client, at_any_hour, demo, auth):
     phone, case = _simple_case(app, client, auth)
     due = date.fromisoformat(case["payment_due"])
     resp = client.post(f"/api/v1/cases/{case['id']}/payments", headers=phone.headers,
@@ -61,14 +66,28 @@ def test_on_the_spot_cash_and_warnings_close_at_once(app, client, demo, auth):
     _, cash = _simple_case(app, client, auth, penalty={"kind": "fine", "amount_fen": 10000},
                            payment={"route": "on_the_spot", "receipt_number": "浙财 001"})
     assert cash["stage"] == "closed" and cash["paid_fen"] == 10000 and cash["close_reason"] == "paid_on_the_spot"
-    _, warning = _simple_case(app, client, auth, penalty={"kind": "warning"}, issued_at=NOW + timedelta(seconds=1))
+    _, warning = _simple_case(app, client, auth, penalty={"kind": "warning"}, issued_at=now() + timedelta(seconds=1))
     assert warning["stage"] == "closed" and warning["payment_due"] is None
 
 
-def test_filing_deadline_counts_working_days(app, client, demo, auth):
+# Worked by hand from the State Council's 2026 notice: (filing due: 3 working days, paying
+# due: 15 days, moved off rest days). A server that took the UTC date would be a day early
+# at 00:30; one that ignored 调休 would count the make-up Sunday as a rest day.
+DUE_BY_HAND = {
+    "0030-shanghai": ("2026-12-01", "2026-12-04", "2026-12-16"),  # Tue; UTC still says Mon 30 Nov
+    "2330-shanghai": ("2026-12-04", "2026-12-09", "2026-12-21"),  # Fri night: over the weekend; 19 Dec is a Saturday
+    "makeup-sunday": ("2026-09-20", "2026-09-23", "2026-10-08"),  # 5 Oct falls in 国庆 (1–7 Oct)
+}
+
+
+def test_filing_and_paying_deadlines_count_from_the_local_day_at_any_hour(app, client, at_any_hour, demo, auth, request):
     _, case = _simple_case(app, client, auth)
-    issued = NOW.astimezone(timezone(timedelta(hours=8))).date()  # Asia/Shanghai has no DST
-    assert case["filing_due"] == deadlines.add_working_days(issued, 3).isoformat()
+    instant = request.node.callspec.params["at_any_hour"]
+    issued = at_any_hour.today()
+    expected = DUE_BY_HAND.get(instant) or (issued.isoformat(), deadlines.add_working_days(issued, 3).isoformat(),
+                                            deadlines.period_end(issued, 15).isoformat())
+    assert (issued.isoformat(), case["filing_due"], case["payment_due"]) == expected
+    assert abs(datetime.fromisoformat(case["opened_at"]) - at_any_hour.now()) < timedelta(minutes=1)  # the clock's instant
 
 
 def test_general_case_moves_stage_by_stage_with_deadlines(app, client, demo, auth):

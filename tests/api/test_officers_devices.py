@@ -98,3 +98,25 @@ def test_team_roster_has_certificates_and_confirm_verifiers_but_no_personal_data
     v = zf002["confirm"]
     assert hashlib.pbkdf2_hmac("sha256", code.encode(), bytes.fromhex(v["salt"]), v["iterations"]).hex() == v["hash"]
     assert hashlib.pbkdf2_hmac("sha256", b"000000", bytes.fromhex(v["salt"]), v["iterations"]).hex() != v["hash"] or code == "000000"
+
+
+def test_a_certificate_that_ended_yesterday_is_not_valid_at_half_past_midnight(app, client, clock_control, demo, auth):
+    """Validity is counted in local days: at 00:30 on 1 December (still 30 November in UTC)
+    a certificate valid until 30 November has lapsed, and the month of the co-signing code
+    is December."""
+    from datetime import date
+
+    from backend.auth import service
+    from backend.auth.models import Certificate, Officer
+    from backend.extensions import db
+
+    clock_control.set("2026-12-01T00:30:00+08:00")
+    with app.app_context():
+        officer = db.session.query(Officer).filter_by(username="zf002").one()
+        db.session.query(Certificate).filter_by(officer_id=officer.id).update({"valid_until": date(2026, 11, 30)})
+        db.session.commit()
+        assert service.valid_certificate(officer) is None
+        assert service.confirm_code(officer) == service.confirm_code(officer, "2026-12")
+        db.session.remove()
+    me = client.get("/api/v1/me", headers=auth.login("zf002").headers).get_json()
+    assert me["certificate"] is None and me["can_decide_penalties"] is False

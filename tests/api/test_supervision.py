@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from backend.auth.models import Officer
+from backend.clock import LOCAL_TZ
 from backend.cases.models import Case, Payment
 from backend.extensions import db
 from backend.patrols import service as patrols
@@ -357,3 +358,26 @@ def test_patrol_log_filters_by_grid_and_officer(app, client, auth, demo):
     assert set(log(f"&officer=zf002&grid={sorted(only_a)[0]}")) == set()
     other = client.get("/api/v1/supervision/patrols?from=2026-11-10&to=2026-11-10", headers=auth.login("zd101").headers).get_json()
     assert other["tracks"]["features"] == []
+
+
+def test_the_consoles_default_day_is_the_local_day_at_any_hour(app, client, at_any_hour, auth, demo):
+    """Without dates, figures, coverage and the patrol log are for today in Asia/Shanghai —
+    at 00:30 that is not UTC's day — and a patrol walked before local midnight is not today's."""
+    phone = auth.login("zf001")
+    now = at_any_hour.now()
+    today = at_any_hour.today()
+    midnight = datetime.combine(today, datetime.min.time(), tzinfo=LOCAL_TZ)
+    recent = _walk(app, phone, ["zf001"], max(now - timedelta(minutes=25), midnight + timedelta(minutes=1)), 121.615, n=30)
+    before_midnight = _walk(app, phone, ["zf001"], midnight - timedelta(minutes=40), 121.625, n=30)  # ends 35 min before midnight
+    boss = auth.login("zd001")
+    fc = client.get("/api/v1/supervision/coverage", headers=boss.headers).get_json()
+    assert fc["properties"]["from"] == fc["properties"]["to"] == today.isoformat()
+    walked = {f["properties"]["code"] for f in fc["features"] if f["properties"]["patrol_minutes"] > 0}
+    assert walked and all(not f["properties"]["uncovered"] for f in fc["features"] if f["properties"]["code"] in walked)
+    log = client.get("/api/v1/supervision/patrols", headers=boss.headers).get_json()
+    assert [t["properties"]["patrol_id"] for t in log["tracks"]["features"]] == [recent]
+    yesterday = (today - timedelta(days=1)).isoformat()
+    log = client.get(f"/api/v1/supervision/patrols?from={yesterday}&to={yesterday}", headers=boss.headers).get_json()
+    assert [t["properties"]["patrol_id"] for t in log["tracks"]["features"]] == [before_midnight]
+    stats = client.get("/api/v1/supervision/stats", headers=boss.headers).get_json()
+    assert (stats["from"], stats["to"]) == (today.isoformat(), today.isoformat())

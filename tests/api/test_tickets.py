@@ -3,20 +3,25 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
+from backend import clock
 from backend.auth.models import Officer
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.tickets import service
 from tests.conftest import assert_error
 
-NOW = datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def now() -> datetime:
+    """Now on the product's clock (tests may have moved it: tests/conftest.py CLOCK_INSTANTS)."""
+    return clock.now().replace(microsecond=0)
 
 
 def officer(username: str) -> Officer:
@@ -49,7 +54,7 @@ def issue(app, session, number, username="zf001", co="zf002", issued_at=None, ti
         if "officer_ids" in over:
             p["officer_ids"] = over["officer_ids"]
         ticket, created = service.issue_ticket(ticket_id=ticket_id or str(uuid.uuid4()), number=number, identity_officer=lead,
-                                               device_id=session.device_id, issued_at=issued_at or NOW, captured_at=issued_at or NOW,
+                                               device_id=session.device_id, issued_at=issued_at or now(), captured_at=issued_at or now(),
                                                proposal=p)
         return ticket.number, created
 
@@ -59,9 +64,9 @@ def phone(demo, auth):
     return auth.login("zf001")
 
 
-def test_lease_numbers_in_order_with_the_street_format(client, phone, auth):
+def test_lease_numbers_in_order_with_the_street_format(client, at_any_hour, phone, auth):
     numbers = lease(client, phone, 3)
-    year = datetime.now(timezone.utc).astimezone().year
+    year = at_any_hour.today().year  # the local year (the first hours of 1 January are still last year in UTC)
     assert numbers == [f"蛟川综执简〔{year}〕第{n:06d}号" for n in (1, 2, 3)]
     more = lease(client, phone, 2)
     assert more[0].endswith("第000004号")
@@ -76,7 +81,7 @@ def test_lease_numbers_in_order_with_the_street_format(client, phone, auth):
     assert_error(client.post("/api/v1/ticket-books", json={"count": 5}, headers=auth.login("fz001").headers), 403, "auth.role_forbidden")
 
 
-def test_a_lawful_ticket_is_stored_frozen_filed_and_audited(app, client, phone):
+def test_a_lawful_ticket_is_stored_frozen_filed_and_audited(app, client, at_any_hour, phone):
     number = lease(client, phone, 1)[0]
     assert issue(app, phone, number) == (number, True)
     t = client.get(f"/api/v1/tickets/{number}", headers=phone.headers).get_json()
@@ -123,7 +128,7 @@ def test_numbers_must_come_from_this_devices_live_book_and_be_unused(app, client
         from backend.tickets.models import TicketBook
 
         with app.app_context():
-            db.session.query(TicketBook).update({"expires_at": NOW - timedelta(days=1)})
+            db.session.query(TicketBook).update({"expires_at": now() - timedelta(days=1)})
             db.session.commit()
         code = "ticket.number_expired"
     elif case == "voided":
@@ -160,9 +165,9 @@ def test_the_sender_must_be_one_of_the_officers(app, client, phone):
 def test_first_violation_leniency_only_once_per_party_and_matter(app, client, phone):
     a, b, c = lease(client, phone, 3)
     issue(app, phone, a, penalty={"kind": "education"})
-    issue(app, phone, b, penalty={"kind": "fine", "amount_fen": 15000}, issued_at=NOW + timedelta(seconds=1))
+    issue(app, phone, b, penalty={"kind": "fine", "amount_fen": 15000}, issued_at=now() + timedelta(seconds=1))
     with pytest.raises(ApiError) as exc:
-        issue(app, phone, c, penalty={"kind": "education"}, issued_at=NOW + timedelta(seconds=2))
+        issue(app, phone, c, penalty={"kind": "education"}, issued_at=now() + timedelta(seconds=2))
     assert exc.value.code == "ticket.not_first_violation"
 
 
@@ -194,7 +199,7 @@ def test_book_report_counts_used_voided_outstanding_and_missing(app, client, dem
     from backend.tickets.models import TicketBook
 
     with app.app_context():
-        db.session.query(TicketBook).update({"expires_at": NOW - timedelta(minutes=1)})
+        db.session.query(TicketBook).update({"expires_at": now() - timedelta(minutes=1)})
         db.session.commit()
     report = client.get("/api/v1/ticket-books/report", headers=boss.headers).get_json()["items"][0]
     assert (report["used"], report["voided"], report["outstanding"], report["missing"]) == (1, 1, 0, 3)
@@ -251,7 +256,7 @@ def test_publication_lists_masked_decisions_and_withdrawal_is_recorded(app, clie
     phone = auth.login("zf001")
     a, b = lease(client, phone, 2)
     issue(app, phone, a, publish=True)
-    issue(app, phone, b, issued_at=NOW + timedelta(seconds=1),
+    issue(app, phone, b, issued_at=now() + timedelta(seconds=1),
           party={"type": "organization", "name": "某某餐饮有限公司", "id_number": "91350100M000100Y43"})
     listed = client.get("/public/decisions", headers={"Accept": "application/json"}).get_json()["items"]
     assert [d["number"] for d in listed] == [a] and listed[0]["party"] == "张*"

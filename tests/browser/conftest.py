@@ -11,11 +11,12 @@ import shutil
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 from sqlalchemy import func, select
 
+from backend import clock
 from backend.extensions import db
 from tests.conftest import ROOT
 from tests.server import Server
@@ -46,23 +47,42 @@ def browser() -> Browser:
         b.close()
 
 
+def start_server(database_url: str, media: str, secret: str, **env: str) -> Server:
+    """gunicorn with the built PWA, on the test's clock: a test that moved the product's
+    clock (backend/clock.py) gets a server whose clock starts at the same instant."""
+    if not clock.is_real():
+        env.setdefault("CLOCK_START", clock.now().isoformat())
+    srv = Server(database_url, media, secret, threads=8, **{
+        "PWA_DIST": str(DIST), "SYNC_RATE_LIMIT": "100000 per minute", "LOGIN_RATE_LIMIT": "1000 per minute",
+        "LOGIN_USER_RATE_LIMIT": "1000 per minute", **env})
+    srv.start()
+    return srv
+
+
+def new_phone(browser: Browser, base_url: str, **options: Any) -> BrowserContext:
+    """A phone (or a desk, with a wider viewport): zh-CN, Asia/Shanghai, located in the street,
+    and — when the test moved the product's clock — its clock at the server's instant
+    (Playwright's clock API: Date, timers and performance, running on from there)."""
+    ctx = browser.new_context(base_url=base_url, **{
+        "viewport": {"width": 360, "height": 640}, "timezone_id": TZ, "geolocation": NINGBO, "permissions": ["geolocation"],
+        "locale": "zh-CN", "service_workers": "allow", "accept_downloads": True, **options})
+    ctx.set_default_timeout(20000)
+    if not clock.is_real():
+        ctx.clock.install(time=clock.now())
+    return ctx
+
+
 @pytest.fixture
 def server(app, demo, database_url, tmp_path):
     """gunicorn on a free port with the built PWA; each test starts from the demo data."""
-    srv = Server(database_url, str(tmp_path / "media"), app.config["SECRET_KEY"], threads=8,
-                 PWA_DIST=str(DIST), SYNC_RATE_LIMIT="100000 per minute", LOGIN_RATE_LIMIT="1000 per minute",
-                 LOGIN_USER_RATE_LIMIT="1000 per minute")
-    srv.start()
+    srv = start_server(database_url, str(tmp_path / "media"), app.config["SECRET_KEY"])
     yield srv
     srv.stop()
 
 
 @pytest.fixture
 def context(browser, server, tmp_path) -> BrowserContext:
-    ctx = browser.new_context(base_url=f"http://127.0.0.1:{server.port}", viewport={"width": 360, "height": 640}, timezone_id=TZ,
-                              geolocation=NINGBO, permissions=["geolocation"], locale="zh-CN", service_workers="allow",
-                              accept_downloads=True)
-    ctx.set_default_timeout(20000)
+    ctx = new_phone(browser, f"http://127.0.0.1:{server.port}")
     yield ctx
     ctx.close()
 
@@ -121,6 +141,17 @@ def wait_until(page: Page, expression: str, timeout: float = 20) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {expression}")
         page.wait_for_timeout(100)
+
+
+def wait_for(condition: Callable[[], Any], page: Page, timeout: float = 30, what: str = "") -> Any:
+    """Wait for a Python-side condition (a request seen, a row stored) with a generous
+    deadline — never assert on asynchronous work at once, never sleep a fixed time."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or condition}")
+        page.wait_for_timeout(100)
+    return value
 
 
 def wait_for_service_worker(page: Page) -> None:

@@ -3,13 +3,14 @@ tickets checked offline, the outbox delivering everything exactly once."""
 from __future__ import annotations
 
 import io
+import time
 
 
 from backend.evidence.models import Media
 from backend.patrols.models import Inspection, Patrol
 from backend.tickets.models import Ticket
 from tests import images
-from tests.browser.conftest import TZ, count, expect, go_offline, go_online, login, new_id, wait_for_service_worker, wait_synced, wait_until
+from tests.browser.conftest import count, expect, go_offline, go_online, login, new_id, new_phone, start_server, wait_for_service_worker, wait_synced, wait_until
 
 
 def photo_file(tmp_path, name="evidence.jpg", width=800, height=600) -> str:
@@ -234,9 +235,9 @@ def test_reloading_in_the_middle_of_a_sync_loses_and_doubles_nothing(page, conte
     for i in range(6):
         record_inspection(page, tmp_path, name=f"商户{i}", photo=(i % 2 == 0), photo_path=photo_file(tmp_path, f"p{i}.jpg"))
     expect(page.locator("[data-test=unsynced]")).to_contain_text("待上传 6")
-    go_online(context, page)
-    page.wait_for_timeout(150)  # the drain is under way...
-    page.reload()               # ...and the page goes away mid-flight
+    with page.expect_request(lambda r: "/api/v1/sync" in r.url or "/api/v1/media/" in r.url):
+        go_online(context, page)  # the drain is under way...
+    page.reload()                 # ...and the page goes away mid-flight
     wait_synced(page, timeout=60)
     assert count(app, Inspection) == 6
     with app.app_context():
@@ -265,11 +266,10 @@ def test_logging_out_with_unsynced_records_still_syncs_them(page, context, serve
         inspection = db.session.query(Inspection).one()
         assert inspection.officer_id == db.session.query(Officer).filter_by(username="zf001").one().id
         db.session.remove()
-    # zf001's server session was ended once their records were through
-    state = page.evaluate("""async () => { const db = await new Promise((r) => { const q = indexedDB.open('zhangshang'); q.onsuccess = () => r(q.result) })
+    # zf001's session is removed once their records are through (after the drain: wait for it)
+    wait_until(page, """(async () => { const db = await new Promise((r) => { const q = indexedDB.open('zhangshang'); q.onsuccess = () => r(q.result) })
         const all = await new Promise((r) => { const q = db.transaction('sessions').objectStore('sessions').getAll(); q.onsuccess = () => r(q.result) })
-        db.close(); return all.map((s) => s.username) }""")
-    assert "zf001" not in state
+        db.close(); return !all.some((s) => s.username === 'zf001') })()""", timeout=60)
 
 
 def test_a_dispatched_task_is_received_accepted_and_reported_back_with_a_photo(page, context, server, app, tmp_path):
@@ -312,8 +312,7 @@ def test_the_queue_exported_to_a_file_is_imported_on_another_phone_and_stored_on
     exported = tmp_path / "queue.json"
     dl.value.save_as(str(exported))
     # another phone (a fresh browser profile), online, the same officer
-    other = browser.new_context(base_url=f"http://127.0.0.1:{server.port}", viewport={"width": 360, "height": 640}, timezone_id=TZ,
-                                geolocation={"latitude": 29.97, "longitude": 121.62, "accuracy": 8}, permissions=["geolocation"])
+    other = new_phone(browser, f"http://127.0.0.1:{server.port}", geolocation={"latitude": 29.97, "longitude": 121.62, "accuracy": 8})
     try:
         phone2 = other.new_page()
         phone2.goto("/")
@@ -352,16 +351,12 @@ def test_a_new_version_waits_and_is_offered_only_between_tasks(browser, app, dem
     middle of a form: the prompt shows on the home screen, and applying it keeps the queue."""
     import shutil
 
-    from tests.browser.conftest import DIST, NINGBO
-    from tests.server import Server
+    from tests.browser.conftest import DIST
 
     dist = tmp_path / "dist"
     shutil.copytree(DIST, dist)
-    srv = Server(database_url, str(tmp_path / "media"), app.config["SECRET_KEY"], threads=8, PWA_DIST=str(dist),
-                 LOGIN_RATE_LIMIT="1000 per minute", LOGIN_USER_RATE_LIMIT="1000 per minute")
-    srv.start()
-    ctx = browser.new_context(base_url=f"http://127.0.0.1:{srv.port}", viewport={"width": 360, "height": 640}, timezone_id=TZ,
-                              geolocation=NINGBO, permissions=["geolocation"], service_workers="allow")
+    srv = start_server(database_url, str(tmp_path / "media"), app.config["SECRET_KEY"], PWA_DIST=str(dist))
+    ctx = new_phone(browser, f"http://127.0.0.1:{srv.port}")
     try:
         page = ctx.new_page()
         page.goto("/")
@@ -375,10 +370,15 @@ def test_a_new_version_waits_and_is_offered_only_between_tasks(browser, app, dem
         page.locator("[data-test=subject-name] input").fill("填写中")
         sw = dist / "sw.js"
         sw.write_text(sw.read_text() + "\n// v2\n")
-        page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
-        wait_until(page, "navigator.serviceWorker.getRegistration().then((r) => !!r.waiting)", timeout=30)
-        page.wait_for_timeout(500)
-        expect(page.locator("[data-test=apply-update]")).to_have_count(0)  # never mid-form
+        # the browser checks for the new worker; on a busy machine a check can come back
+        # empty-handed or the install take long: ask again until one is waiting (no luck needed)
+        deadline = time.monotonic() + 90
+        while not page.evaluate("navigator.serviceWorker.getRegistration().then((r) => !!r.waiting)"):
+            assert time.monotonic() < deadline, "the new service worker never reached 'waiting'"
+            page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.installing || r.update()).then(() => true, () => false)")
+            page.wait_for_timeout(1000)
+        expect(page.locator("[data-update-ready=yes]")).to_be_attached()  # the app knows a new version is ready...
+        expect(page.locator("[data-test=apply-update]")).to_have_count(0)  # ...and never offers it mid-form
         expect(page.locator("[data-test=subject-name] input")).to_have_value("填写中")
         page.locator("[data-test=save-inspection]").click()  # the officer finishes; back on the home screen
         expect(page.locator("[data-test=apply-update]")).to_be_visible()

@@ -17,17 +17,17 @@ from openpyxl import load_workbook
 from backend.auth.models import Officer
 from backend.extensions import db
 from backend.patrols import service as patrols
-from tests.browser.conftest import TZ, ARTIFACTS, expect, login, wait_synced
+from tests.browser.conftest import ARTIFACTS, expect, login, new_phone, start_server, wait_for, wait_synced, wait_until
 from tests.browser.test_officer_app import photo_file
 
 
 LOCAL = timezone(timedelta(hours=8))
 
 
-def _seed_day(app, device_id: str) -> date:
+def _seed_day(app, device_id: str, now: datetime) -> date:
     """Two finished patrols (one with a gap), each with an inspection: earlier today
     (local time), or yesterday evening in the first 90 minutes of a day. Returns that day."""
-    now = datetime.now(LOCAL).replace(microsecond=0)
+    now = now.astimezone(LOCAL).replace(microsecond=0)
     midnight = datetime.combine(now.date(), datetime.min.time(), tzinfo=LOCAL)
     if now - midnight >= timedelta(minutes=90):
         start = max(now - timedelta(hours=3), midnight + timedelta(minutes=5))
@@ -53,15 +53,24 @@ def _seed_day(app, device_id: str) -> date:
     return start.astimezone(LOCAL).date()
 
 
-def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(page, context, browser, server, app, tmp_path):
-    day = _seed_day(app, "dev-seed-0001")
+def settled(page) -> None:
+    """The map is still: no zoom or pan animation, every tile of the view loaded."""
+    wait_until(page, "!document.querySelector('.leaflet-zoom-anim, .leaflet-pan-anim') && "
+                     "[...document.querySelectorAll('img.leaflet-tile')].every((t) => t.classList.contains('leaflet-tile-loaded') || t.complete)")
+
+
+def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(night_clock, page, context, browser, server, app, tmp_path):
+    day = _seed_day(app, "dev-seed-0001", night_clock.now())
     page.goto("/")
     login(page, "zd001")
     page.locator("[data-test=go-supervise]").click()
-    if day != datetime.now(LOCAL).date():  # seeded yesterday evening: show yesterday and today
-        expect(page.locator("[data-test=sup-legend]")).not_to_contain_text("未巡查网格 —")  # today's first answer is in
-        page.locator("[data-test=sup-from]").fill(day.isoformat())
-        page.locator("[data-test=sup-load]").click()
+    today = night_clock.today()
+    expect(page.locator("[data-test=sup-legend]")).not_to_contain_text("未巡查网格 —")  # the first answer is in
+    expect(page.locator("[data-test=sup-period]")).to_have_text(today.isoformat())  # the local day, at any hour
+    start = day - timedelta(days=1)  # the seeded day and the day before it
+    page.locator("[data-test=sup-from]").fill(start.isoformat())
+    page.locator("[data-test=sup-load]").click()
+    expect(page.locator("[data-test=sup-period]")).to_have_text(f"{start.isoformat()} — {today.isoformat()}")
     expect(page.locator(".zs-sup-track")).to_have_count(2)
     expect(page.locator(".zs-uncovered").first).to_be_attached()  # grids nobody walked today
     expect(page.locator(".zs-insp")).to_have_count(2)
@@ -81,6 +90,21 @@ def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(page, cont
     after = int(page.locator("[data-test=sup-simplify]").inner_text().split("±")[1].split()[0])
     assert after < before and after in asked
     expect(page.locator(".zs-sup-track")).to_have_count(2)
+    page.locator(".leaflet-control-zoom-out").click()
+    expect(page.locator("[data-test=sup-simplify]")).to_contain_text(f"±{before} ")
+
+    # dates typed but not yet applied change nothing: a zoom's reload asks for the shown
+    # period (it once drew the typed period's tracks over the shown period's grids)
+    page.locator("[data-test=sup-from]").fill((start - timedelta(days=1)).isoformat())
+    asked_from: list[str] = []
+    page.on("request", lambda r: asked_from.append(parse_qs(urlparse(r.url).query)["from"][0])
+            if "/supervision/patrols" in r.url else None)
+    page.locator(".leaflet-control-zoom-in").click()
+    expect(page.locator("[data-test=sup-simplify]")).not_to_contain_text(f"±{before} ")
+    wait_for(lambda: asked_from, page)
+    assert set(asked_from) == {start.isoformat()}, asked_from
+    expect(page.locator(".zs-sup-track")).to_have_count(2)
+    expect(page.locator("[data-test=sup-period]")).to_have_text(f"{start.isoformat()} — {today.isoformat()}")
     page.locator(".leaflet-control-zoom-out").click()
     expect(page.locator("[data-test=sup-simplify]")).to_contain_text(f"±{before} ")
 
@@ -155,8 +179,7 @@ def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(page, cont
     assert "→" in page.locator("[data-test=dispatched]").inner_text()
 
     # the officer's phone receives it, accepts and reports back with a photo
-    phone_ctx = browser.new_context(base_url=f"http://127.0.0.1:{server.port}", viewport={"width": 360, "height": 640}, timezone_id=TZ,
-                                    geolocation={"latitude": 29.97, "longitude": 121.62, "accuracy": 8}, permissions=["geolocation"])
+    phone_ctx = new_phone(browser, f"http://127.0.0.1:{server.port}", geolocation={"latitude": 29.97, "longitude": 121.62, "accuracy": 8})
     try:
         phone = phone_ctx.new_page()
         phone.goto("/")
@@ -216,8 +239,6 @@ def test_on_a_gcj02_base_map_data_is_shifted_to_the_tiles_and_clicks_come_back_a
     from backend.catalog.models import Grid
     from geo import wgs84_to_gcj02
     from geo.measure import geodesic_distance_m
-    from tests.browser.conftest import DIST, NINGBO
-    from tests.server import Server
 
     with app.app_context():
         street = unary_union([to_shape(g.geom) for g in db.session.query(Grid).filter(Grid.code.like("JC-%"))])
@@ -229,12 +250,9 @@ def test_on_a_gcj02_base_map_data_is_shifted_to_the_tiles_and_clicks_come_back_a
 
     centre_wgs = mercator_mid((minx, miny), (maxx, maxy))
     centre_gcj = mercator_mid(wgs84_to_gcj02(minx, miny), wgs84_to_gcj02(maxx, maxy))
-    srv = Server(database_url, str(tmp_path / "media"), app.config["SECRET_KEY"], threads=8, PWA_DIST=str(DIST),
-                 LOGIN_RATE_LIMIT="1000 per minute", LOGIN_USER_RATE_LIMIT="1000 per minute",
-                 MAP_TILE_URL="/no-tiles/{z}/{x}/{y}.png?s={s}", MAP_TILE_CRS="gcj02", MAP_TILE_SUBDOMAINS="1")
-    srv.start()
-    ctx = browser.new_context(base_url=f"http://127.0.0.1:{srv.port}", viewport={"width": 360, "height": 640}, timezone_id=TZ,
-                              geolocation=NINGBO, permissions=["geolocation"], locale="zh-CN")
+    srv = start_server(database_url, str(tmp_path / "media"), app.config["SECRET_KEY"],
+                       MAP_TILE_URL="/no-tiles/{z}/{x}/{y}.png?s={s}", MAP_TILE_CRS="gcj02", MAP_TILE_SUBDOMAINS="1")
+    ctx = new_phone(browser, f"http://127.0.0.1:{srv.port}")
     try:
         page = ctx.new_page()
         login(page, "zd001")
@@ -243,7 +261,7 @@ def test_on_a_gcj02_base_map_data_is_shifted_to_the_tiles_and_clicks_come_back_a
         page.locator("[data-test=sup-map]").scroll_into_view_if_needed()
         tiles = page.locator("img.leaflet-tile")
         expect(tiles.first).to_be_attached()
-        page.wait_for_timeout(500)  # the fit to the street has settled (tiles of the first view may linger)
+        settled(page)  # the fit to the street has settled (tiles of the first view may linger)
 
         def zoom_now() -> int:  # the newest level of tiles
             return max(int(t.get_attribute("src").split("/no-tiles/")[1].split("/")[0]) for t in tiles.all())
@@ -256,14 +274,12 @@ def test_on_a_gcj02_base_map_data_is_shifted_to_the_tiles_and_clicks_come_back_a
             inside = all(0.1 < v % 1 < 0.9 for v in g)
             if inside and (int(g[0]), int(g[1])) != (int(w[0]), int(w[1])):
                 break
-            for _ in range(20):  # a tap during a zoom animation is dropped by Leaflet: tap again
-                page.locator(".leaflet-control-zoom-in").click()
-                page.wait_for_timeout(400)
-                if zoom_now() > zoom:
-                    break
+            settled(page)  # a tap during a zoom animation is dropped by Leaflet
+            page.locator(".leaflet-control-zoom-in").click()
+            wait_for(lambda: zoom_now() > zoom, page, what="the next zoom level's tiles")
             assert zoom_now() == zoom + 1 <= 19
             zoom += 1
-            page.wait_for_timeout(400)  # the level's tiles are all placed
+            settled(page)  # the level's tiles are all placed
         box = page.locator("[data-test=sup-map]").bounding_box()
         cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
         under = [t for t in page.locator(f"img.leaflet-tile[src*='/no-tiles/{zoom}/']").all()
