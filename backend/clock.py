@@ -15,7 +15,7 @@ import time
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-__all__ = ["LOCAL_TZ", "now", "local_now", "local_today", "now_ms", "set_clock", "reset_clock", "is_real", "parse_instant"]
+__all__ = ["LOCAL_TZ", "now", "local_now", "local_today", "now_ms", "set_clock", "reset_clock", "is_real", "offset", "set_offset", "parse_instant"]
 
 # Stored times are UTC; the days the law counts in (issue day, deadlines, "today") are local.
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -49,6 +49,17 @@ def set_clock(at: datetime) -> None:
     if at.tzinfo is None:
         raise ValueError("the clock needs a timezone-aware instant")
     _offset = at - datetime.now(timezone.utc)
+
+
+def offset() -> timedelta:
+    """How far the clock stands from the real time (zero unless a test moved it)."""
+    return _offset
+
+
+def set_offset(delta: timedelta) -> None:
+    """Put the clock `delta` away from the real time. Tests only."""
+    global _offset
+    _offset = delta
 
 
 def is_real() -> bool:

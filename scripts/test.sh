@@ -21,4 +21,6 @@ export TEST_POSTGIS_URL
 .venv/bin/ruff check --select F,E9 backend geo bench tests wsgi.py
 # every benchmark once at a tiny size, so that `make bench` keeps working (~2 min)
 [ "${BENCH_SMOKE:-1}" = 0 ] || scripts/bench-smoke.sh
-exec .venv/bin/python -m pytest "$@"
+# two workers (the machines have two cores): the browser journeys run on one of them, one
+# after another, beside the API tests (tests/browser/conftest.py); TEST_WORKERS=0 runs serially
+exec .venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" --dist loadgroup "$@"

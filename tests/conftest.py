@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,37 @@ CLOCK_INSTANTS = {
 }
 
 
+# TEST_CPU_LOAD=N starts N busy-loop processes for the whole run (in the controlling
+# process only, not once per xdist worker) and stops them at the end: the suite must pass on
+# a machine busy with other work, not only on an idle one (docs/testing.md).
+_HOGS: list[Any] = []
+
+
+def pytest_configure(config) -> None:
+    import subprocess
+    import sys
+
+    n = int(os.environ.get("TEST_CPU_LOAD") or 0)
+    if n and not os.environ.get("PYTEST_XDIST_WORKER"):
+        _HOGS.extend(subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n))
+
+
+def pytest_unconfigure(config) -> None:
+    for hog in _HOGS:
+        hog.kill()
+        hog.wait()
+    _HOGS.clear()
+
+
+def pytest_report_header(config) -> list[str]:
+    lines = []
+    if _HOGS:
+        lines.append(f"CPU load: {len(_HOGS)} busy-loop processes for the whole run (TEST_CPU_LOAD)")
+    if os.environ.get("TEST_CLOCK_AT"):
+        lines.append(f"clock: the product's clock starts at {os.environ['TEST_CLOCK_AT']} (TEST_CLOCK_AT)")
+    return lines
+
+
 def make_config(url: str, **overrides: Any) -> dict[str, Any]:
     cfg = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
     cfg["SQLALCHEMY_DATABASE_URI"] = url
@@ -64,10 +95,46 @@ def engine_name(request) -> str:
     return request.param
 
 
+def worker_database(url: str, worker: str) -> str:
+    """Under pytest-xdist each worker tests on a PostGIS database of its own (and restores
+    backups into its own `_restore` one), cloned once from the suite's database, which has
+    the PostGIS extension already (the test role may clone what it owns, not create
+    extensions). Workers clone one at a time: a template must have no other session."""
+    import fcntl
+    import time
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    u = make_url(url)
+    mine = f"{u.database}_{worker}"
+    admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with open(Path(os.environ.get("TMPDIR", "/tmp")) / f"zhangshang-{u.database}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            with admin.connect() as conn:
+                for name in (mine, f"{mine}_restore"):
+                    if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+                        continue
+                    for attempt in range(30):  # another program may be connected to the template for a moment
+                        try:
+                            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{u.database}"'))
+                            break
+                        except OperationalError:
+                            if attempt == 29:
+                                raise
+                            time.sleep(1)
+        finally:
+            admin.dispose()
+    return u.set(database=mine).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_url(engine_name: str, tmp_path_factory) -> str:
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "master")
     if engine_name == "postgis":
-        return POSTGIS_URL  # type: ignore[return-value]
+        return POSTGIS_URL if worker_id == "master" else worker_database(POSTGIS_URL, worker_id)  # type: ignore[arg-type]
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
@@ -135,9 +202,24 @@ class Clock:
 
 @pytest.fixture
 def clock_control():
-    """Set the product's clock; the real time comes back after the test."""
+    """Set the product's clock; the suite's time (TEST_CLOCK_AT, or the real one) comes back after the test."""
     yield Clock()
-    clock.reset_clock()
+    clock.set_offset(SESSION_OFFSET)
+
+
+# TEST_CLOCK_AT runs the whole suite with the product's clock (and every test server's and
+# browser's) moved to that instant and running on: `TEST_CLOCK_AT=2026-12-01T00:30:00+08:00
+# make test` is a run between 00:00 and 01:30 in Asia/Shanghai without waiting for the hour
+# (docs/testing.md). Tests that move the clock themselves put it back to this.
+_SESSION_AT = os.environ.get("TEST_CLOCK_AT")
+SESSION_OFFSET = (clock.parse_instant(_SESSION_AT) - datetime.now(timezone.utc)) if _SESSION_AT else timedelta(0)
+
+
+@pytest.fixture(autouse=True)
+def _session_clock():
+    clock.set_offset(SESSION_OFFSET)
+    yield
+    clock.set_offset(SESSION_OFFSET)
 
 
 # Fixtures that move the clock: `demo` (and so the browser's server) comes after them.
@@ -154,7 +236,7 @@ def at_any_hour(request, clock_control: Clock) -> Clock:
 
 # The heavy browser journeys run once per engine, each at a night hour that once failed
 # (00:30 is still yesterday in UTC; at 23:30 the next local day is half an hour away).
-NIGHT_BY_ENGINE = {"sqlite": "0030-shanghai", "postgis": "0030-shanghai"}
+NIGHT_BY_ENGINE = {"sqlite": "2330-shanghai", "postgis": "0030-shanghai"}
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from backend import clock
 from tests.conftest import ROOT
 
 
@@ -30,6 +31,8 @@ class Server:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
+        if not clock.is_real():  # the test moved the product's clock: the server starts at the same instant
+            self.env.setdefault("CLOCK_START", clock.now().isoformat())
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", "1", "--threads", str(self.threads),
              "--no-control-socket", "--log-level", "warning", "wsgi:app"],

@@ -1,8 +1,8 @@
 """Login, refresh, logout, device revocation and login rate limits."""
 from __future__ import annotations
 
-import time
 
+from backend import clock
 from backend.auth import tokens
 from tests.conftest import assert_error
 
@@ -160,4 +160,4 @@ def test_access_token_lifetime_is_short(app, demo, auth):
     s = auth.login("zf001")
     with app.app_context():
         claims = tokens.decode_access_token(app.config["SECRET_KEY"], s.access_token)
-    assert 0 < claims["exp"] - time.time() <= app.config["ACCESS_TOKEN_TTL"] + 5
+    assert 0 < claims["exp"] - clock.now().timestamp() <= app.config["ACCESS_TOKEN_TTL"] + 5

@@ -37,6 +37,14 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 expect.set_options(timeout=15000)
 
 
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist (`--dist loadgroup`) the browser journeys run one after another on
+    one worker, beside the API tests on the other, rather than two Chromiums at once."""
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 @pytest.fixture(scope="session")
 def browser() -> Browser:
     with sync_playwright() as p:
@@ -50,8 +58,6 @@ def browser() -> Browser:
 def start_server(database_url: str, media: str, secret: str, **env: str) -> Server:
     """gunicorn with the built PWA, on the test's clock: a test that moved the product's
     clock (backend/clock.py) gets a server whose clock starts at the same instant."""
-    if not clock.is_real():
-        env.setdefault("CLOCK_START", clock.now().isoformat())
     srv = Server(database_url, media, secret, threads=8, **{
         "PWA_DIST": str(DIST), "SYNC_RATE_LIMIT": "100000 per minute", "LOGIN_RATE_LIMIT": "1000 per minute",
         "LOGIN_USER_RATE_LIMIT": "1000 per minute", **env})
@@ -90,19 +96,36 @@ def context(browser, server, tmp_path) -> BrowserContext:
 ARTIFACTS = ROOT / "tests" / "browser" / "artifacts"
 
 
-@pytest.fixture
-def page(context, request) -> Page:
-    p = context.new_page()
+def _watched_page(ctx: BrowserContext, name: str):
+    """A page whose uncaught errors fail the test, with a screenshot kept at the end."""
+    p = ctx.new_page()
     errors: list[str] = []
     p.on("pageerror", lambda e: errors.append(str(e)))
     p.on("console", lambda m: print(f"[console.{m.type}] {m.text}"))
     yield p
     ARTIFACTS.mkdir(exist_ok=True)
     try:
-        p.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+        p.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     except Exception:  # noqa: BLE001 - a closed page has nothing to show
         pass
     assert not errors, f"uncaught errors in the page: {errors}"
+
+
+@pytest.fixture
+def page(context, request) -> Page:
+    yield from _watched_page(context, request.node.name)
+
+
+# A supervisor's desk computer whose system zone was left at UTC: the console must still
+# count days and show times in Asia/Shanghai.
+DESK = {"viewport": {"width": 1366, "height": 768}, "timezone_id": "UTC"}
+
+
+@pytest.fixture
+def desk(browser, server, request) -> Page:
+    ctx = new_phone(browser, f"http://127.0.0.1:{server.port}", **DESK)
+    yield from _watched_page(ctx, request.node.name)
+    ctx.close()
 
 
 def login(page: Page, username: str = "zf001", password: str = "demo1234", pin: str = "2468") -> None:

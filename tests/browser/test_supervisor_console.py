@@ -59,7 +59,8 @@ def settled(page) -> None:
                      "[...document.querySelectorAll('img.leaflet-tile')].every((t) => t.classList.contains('leaflet-tile-loaded') || t.complete)")
 
 
-def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(night_clock, page, context, browser, server, app, tmp_path):
+def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(night_clock, desk, browser, server, app, tmp_path):
+    page = desk  # 1366×768, the computer's zone left at UTC
     day = _seed_day(app, "dev-seed-0001", night_clock.now())
     page.goto("/")
     login(page, "zd001")
@@ -79,34 +80,39 @@ def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(night_cloc
     uncovered = page.locator(".zs-uncovered").count()
     assert 0 < uncovered < page.locator(".zs-uncovered, .zs-covered").count()
 
-    # tracks are simplified for the zoom: zooming in asks for finer detail
+    # tracks are simplified for the zoom: zooming out asks for coarser detail, in for finer
     asked: list[int] = []
-    page.on("request", lambda r: asked.append(int(parse_qs(urlparse(r.url).query)["simplify"][0]))
-            if "/supervision/patrols" in r.url else None)
-    expect(page.locator("[data-test=sup-simplify]")).not_to_contain_text("±5 ")  # the street-wide view re-asked coarser
-    before = int(page.locator("[data-test=sup-simplify]").inner_text().split("±")[1].split()[0])
-    page.locator(".leaflet-control-zoom-in").click()
-    expect(page.locator("[data-test=sup-simplify]")).not_to_contain_text(f"±{before} ")
-    after = int(page.locator("[data-test=sup-simplify]").inner_text().split("±")[1].split()[0])
-    assert after < before and after in asked
-    expect(page.locator(".zs-sup-track")).to_have_count(2)
+    asked_from: list[str] = []
+
+    def seen(r) -> None:
+        if "/supervision/patrols" in r.url:
+            query = parse_qs(urlparse(r.url).query)
+            asked.append(int(query["simplify"][0]))
+            asked_from.append(query["from"][0])
+    page.on("request", seen)
+    simplify = page.locator("[data-test=sup-simplify]")
+    metres = lambda: int(simplify.inner_text().split("±")[1].split()[0])  # noqa: E731
+    settled(page)  # the fit to the street is done: the label shows its detail
+    before = metres()
     page.locator(".leaflet-control-zoom-out").click()
-    expect(page.locator("[data-test=sup-simplify]")).to_contain_text(f"±{before} ")
+    expect(simplify).not_to_contain_text(f"±{before} ")
+    after = metres()
+    assert after > before
+    wait_for(lambda: after in asked, page, what="the coarser tracks asked for")
+    expect(page.locator(".zs-sup-track")).to_have_count(2)
 
     # dates typed but not yet applied change nothing: a zoom's reload asks for the shown
     # period (it once drew the typed period's tracks over the shown period's grids)
     page.locator("[data-test=sup-from]").fill((start - timedelta(days=1)).isoformat())
-    asked_from: list[str] = []
-    page.on("request", lambda r: asked_from.append(parse_qs(urlparse(r.url).query)["from"][0])
-            if "/supervision/patrols" in r.url else None)
+    asked.clear()
+    asked_from.clear()
+    settled(page)
     page.locator(".leaflet-control-zoom-in").click()
-    expect(page.locator("[data-test=sup-simplify]")).not_to_contain_text(f"±{before} ")
-    wait_for(lambda: asked_from, page)
+    expect(simplify).to_contain_text(f"±{before} ")  # finer again
+    wait_for(lambda: before in asked, page, what="the finer tracks asked for")
     assert set(asked_from) == {start.isoformat()}, asked_from
     expect(page.locator(".zs-sup-track")).to_have_count(2)
     expect(page.locator("[data-test=sup-period]")).to_have_text(f"{start.isoformat()} — {today.isoformat()}")
-    page.locator(".leaflet-control-zoom-out").click()
-    expect(page.locator("[data-test=sup-simplify]")).to_contain_text(f"±{before} ")
 
     # the log for one officer: only the patrol zf003 walked
     page.locator("[data-test=sup-officers]").select_option(["zf003"])

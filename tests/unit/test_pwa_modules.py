@@ -23,3 +23,13 @@ def test_outbox_module():
     # every test in the file ran and passed (none skipped or filtered away)
     declared = len(re.findall(r"^test\(", (PWA / "tests" / "outbox.test.mjs").read_text(), re.M))
     assert declared >= 8 and "# fail 0" in run.stdout and f"# pass {declared}\n" in run.stdout, run.stdout[-2000:]
+
+
+@pytest.mark.skipif(not READY and os.environ.get("CI") != "true", reason="needs node and pwa/node_modules (make test installs them)")
+@pytest.mark.parametrize("zone", ["UTC", "America/Los_Angeles", "Asia/Shanghai"])
+def test_days_and_times_are_shanghai_whatever_the_devices_zone(zone):
+    run = subprocess.run(["node", "--test", "tests/time.test.mjs"], cwd=PWA, capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "TZ": zone})
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    declared = len(re.findall(r"^test\(", (PWA / "tests" / "time.test.mjs").read_text(), re.M))
+    assert declared >= 4 and "# fail 0" in run.stdout and f"# pass {declared}\n" in run.stdout, run.stdout[-2000:]
