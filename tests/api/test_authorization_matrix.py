@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 import pytest
 
+from backend import clock
 from backend.auth import tokens
 from tests.conftest import assert_error
 
@@ -184,7 +185,6 @@ def _upload(ctx: Ctx, which: str):
 
 def _new_ticket(ctx: Ctx, which: str) -> str:
     """A fresh lawful ticket of zf001+zf002 (own street) or zf101+zf102 (other)."""
-    from datetime import datetime, timezone
 
     from backend.auth.models import Officer
     from backend.extensions import db
@@ -196,7 +196,7 @@ def _new_ticket(ctx: Ctx, which: str) -> str:
     with ctx.app.app_context():
         lead = db.session.query(Officer).filter_by(username=lead_name).one()
         mate = db.session.query(Officer).filter_by(username=mate_name).one()
-        now = datetime.now(timezone.utc)
+        now = clock.now()
         service.issue_ticket(ticket_id=str(uuid.uuid4()), number=number, identity_officer=lead, device_id=phone.device_id,
                              issued_at=now, captured_at=now, proposal={
                                  "party": {"type": "citizen", "name": "张三"}, "matter_code": "SR-001", "facts": "占道经营",
@@ -340,7 +340,7 @@ MATRIX: dict[tuple[str, str], Spec] = {
         frozenset({OFFICER, SUPERVISOR}), lambda c, w: (f"/api/v1/cases/{_general_case(c, w)}/transitions", {"to": "investigating"}), scoped=True),
     ("POST", "/api/v1/cases/<int:case_id>/payments"): Spec(frozenset({OFFICER, SUPERVISOR}), lambda c, w: (
         f"/api/v1/cases/{_case_of(c, _new_ticket(c, w))}/payments",
-        {"amount_fen": 15000, "channel": "bank", "paid_on": __import__("datetime").date.today().isoformat()}), scoped=True),
+        {"amount_fen": 15000, "channel": "bank", "paid_on": clock.local_today().isoformat()}), scoped=True),
     ("POST", "/api/v1/cases/<int:case_id>/pauses"): Spec(frozenset({OFFICER, SUPERVISOR}), lambda c, w: (
         f"/api/v1/cases/{_case_of(c, _ticket(c, w))}/pauses", {"kind": "reconsideration", "start": "2026-11-01"}), scoped=True),
     ("GET", "/api/v1/media/<string:sha256>/status"): Spec(ALL, _path(f"/api/v1/media/{'a' * 64}/status")),

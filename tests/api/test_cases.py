@@ -1,7 +1,7 @@
 """The case store: payments and the surcharge, pauses, general-procedure stages and deadlines."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from backend import clock
 from backend.cases import deadlines
@@ -95,7 +95,7 @@ def test_general_case_moves_stage_by_stage_with_deadlines(app, client, demo, aut
     opened = client.post("/api/v1/cases", headers=officer.headers,
                          json={"party_name": "某某餐饮有限公司", "matter_code": "HJ-003", "facts": "油烟超标排放"}).get_json()
     assert opened["procedure"] == "general" and opened["stage"] == "filed"
-    today = datetime.now(timezone(timedelta(hours=8))).date()
+    today = clock.local_today()
     assert opened["decision_due"] == deadlines.period_end(today, 90).isoformat()
     cid = opened["id"]
     assert_error(client.post(f"/api/v1/cases/{cid}/transitions", headers=officer.headers, json={"to": "decided"}), 422, "case.bad_transition")

@@ -8,6 +8,7 @@ import pytest
 from marshmallow import ValidationError
 from shapely.geometry import shape
 
+from backend import clock
 from backend.auth.models import Officer
 from backend.errors import ApiError
 from backend.extensions import db
@@ -83,7 +84,7 @@ def test_a_violation_may_name_its_follow_up(app, demo):
         ({"photos": ["XYZ"]}, "inspection.bad_photos"),
         ({"photos": [PHOTO, PHOTO]}, "inspection.bad_photos"),
         ({"patrol_id": str(uuid.uuid4())}, "inspection.unknown_patrol"),
-        ({"inspected_at": datetime.now(timezone.utc) + timedelta(days=2)}, "time.in_future"),
+        ({"inspected_at": clock.now() + timedelta(days=2)}, "time.in_future"),
     ],
 )
 def test_invalid_inspections_are_refused_with_a_code(app, demo, overrides, code):

@@ -11,6 +11,7 @@ import pytest
 from lxml import etree
 from shapely.geometry import Point, shape
 
+from backend import clock
 from backend.auth.models import Officer
 from backend.errors import ApiError
 from backend.extensions import db
@@ -223,7 +224,7 @@ def test_writers_must_be_on_the_patrol_and_in_its_street(app, demo):
         assert exc.value.code == "patrol.bad_officers"
         with pytest.raises(ApiError) as exc:
             service.start_patrol(patrol_id=str(uuid.uuid4()), officer=officer("zf001"), device_id="d",
-                                 started_at=datetime.now(timezone.utc) + timedelta(days=3), captured_at=START)
+                                 started_at=clock.now() + timedelta(days=3), captured_at=START)
         assert exc.value.code == "time.in_future"
 
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from backend import clock
 from backend.extensions import db
 from tests import images
 from tests.conftest import assert_error
@@ -134,7 +135,7 @@ def test_records_wait_for_their_photos(app, client, demo, auth):
 
 def test_tickets_and_voids_travel_by_the_contract(client, phone, auth):
     numbers = client.post("/api/v1/ticket-books", json={"count": 2}, headers=phone.headers).get_json()["numbers"]
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     ticket = {"number": numbers[0], "party": {"type": "citizen", "name": "李四", "id_number": "11010519491231002X"},
               "matter_code": "SR-004", "facts": "随地乱扔烟头", "penalty": {"kind": "fine", "amount_fen": 5000},
               "officers": ["zf001", "zf002"], "lat": 29.97, "lon": 121.62, "accuracy": 5, "issued_at": iso(now),
@@ -169,7 +170,7 @@ def test_batch_limits_and_device_checks(app, client, phone, monkeypatch):
 
 def test_clock_skew_and_device_health(client, demo, auth):
     phone = auth.login("zf001")
-    sent = datetime.now(timezone.utc) - timedelta(minutes=7)  # the phone's clock is 7 minutes slow
+    sent = clock.now() - timedelta(minutes=7)  # the phone's clock is 7 minutes slow
     push(client, phone, [rec("inspection", inspection())], sent_at=iso(sent), app_version="1.2.3",
          health={"queue_depth": 45, "oldest_unsynced_age_s": 90000, "storage_persistent": False})
     boss = auth.login("zd001")

@@ -8,10 +8,10 @@ import random
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
+from backend import clock
 from backend.extensions import db
 from tests.server import Server
 
@@ -28,7 +28,7 @@ def test_records_survive_sigkill_exactly_once(app, demo, database_url, tmp_path)
         status, body = server.request("POST", "/api/v1/auth/login", {"username": "zf001", "password": "demo1234", "device_id": device})
         assert status == 200
         token = body["access_token"]
-        now = datetime.now(timezone.utc).isoformat()
+        now = clock.now().isoformat()
         records = [{"id": str(uuid.uuid4()), "kind": "inspection", "captured_at": now,
                     "payload": {"lat": 29.97, "lon": 121.62, "subject": {"name": f"店{i}"}, "result": "compliant", "photos": []}}
                    for i in range(RECORDS)]

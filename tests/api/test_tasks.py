@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
 
+from backend import clock
 from tests.conftest import assert_error
 
 
@@ -21,7 +21,7 @@ def test_closed_loop_dispatch_handle_feedback_close(client, demo, auth):
     assert task["status"] == "dispatched" and task["grid_id"]
     mine = client.get("/api/v1/tasks", headers=officer.headers).get_json()["items"]
     assert [t["id"] for t in mine] == [task["id"]]
-    now = datetime.now(timezone.utc).isoformat()
+    now = clock.now().isoformat()
     rec = {"id": str(uuid.uuid4()), "kind": "task_update", "captured_at": now,
            "payload": {"task_id": task["id"], "status": "done", "note": "已劝离，现场恢复", "photos": []}}
     body = {"device_id": officer.device_id, "records": [rec]}
@@ -46,7 +46,7 @@ def test_task_rules(client, demo, auth):
     assert_error(client.post("/api/v1/tasks", json={"title": "x", "assignee": "zf101"}, headers=boss.headers), 422, "task.unknown_assignee")
     assert_error(client.get(f"/api/v1/tasks/{task['id']}", headers=auth.login("zd101").headers), 403, "auth.other_jurisdiction")
     r = client.post("/api/v1/sync", json={"device_id": officer.device_id, "records": [
-        {"id": str(uuid.uuid4()), "kind": "task_update", "captured_at": datetime.now(timezone.utc).isoformat(),
+        {"id": str(uuid.uuid4()), "kind": "task_update", "captured_at": clock.now().isoformat(),
          "payload": {"task_id": 999999, "status": "done"}}]}, headers=officer.headers).get_json()["results"][0]
     assert r["status"] == "rejected" and r["code"] == "task.not_found"
 
@@ -131,7 +131,7 @@ def test_a_task_has_an_address_and_the_dispatchers_photos_which_its_officer_may_
     # the officer's feedback photo, sent with the task update, is the supervisor's to see
     feedback = images.jpeg_without_exif(100, 80)
     fdigest = hashlib.sha256(feedback).hexdigest()
-    rec = {"id": str(uuid.uuid4()), "kind": "task_update", "captured_at": datetime.now(timezone.utc).isoformat(),
+    rec = {"id": str(uuid.uuid4()), "kind": "task_update", "captured_at": clock.now().isoformat(),
            "payload": {"task_id": task["id"], "status": "done", "note": "已处理", "photos": [fdigest]}}
     assert client.post("/api/v1/sync", json={"device_id": officer.device_id, "records": [rec]},
                        headers=officer.headers).get_json()["results"][0]["status"] == "incomplete"  # its photo follows
