@@ -102,11 +102,11 @@ def test_a_lawful_ticket_is_stored_frozen_filed_and_audited(app, client, at_any_
 
 def test_same_ticket_again_is_a_duplicate_and_changed_content_conflicts(app, client, phone):
     number = lease(client, phone, 1)[0]
-    tid = str(uuid.uuid4())
-    assert issue(app, phone, number, ticket_id=tid)[1] is True
-    assert issue(app, phone, number, ticket_id=tid)[1] is False
+    tid, at = str(uuid.uuid4()), now()  # the same record sent again: the same time too
+    assert issue(app, phone, number, ticket_id=tid, issued_at=at)[1] is True
+    assert issue(app, phone, number, ticket_id=tid, issued_at=at)[1] is False
     with pytest.raises(ApiError) as exc:
-        issue(app, phone, number, ticket_id=tid, facts="改过的事实")
+        issue(app, phone, number, ticket_id=tid, issued_at=at, facts="改过的事实")
     assert exc.value.code == "ticket.conflict"
 
 
