@@ -360,6 +360,17 @@ def create_officer(
     return officer
 
 
+def officer_ids_by_username(usernames: list[str], jurisdiction_id: int | None) -> list[int]:
+    """The ids of officers a record names by username, all of them of the sender's street."""
+    rows = dict(db.session.execute(select(Officer.username, Officer.id).where(
+        Officer.username.in_(usernames), Officer.jurisdiction_id == jurisdiction_id)).all()) if usernames else {}
+    unknown = [u for u in usernames if u not in rows]
+    if unknown:
+        raise ApiError("sync.unknown_officer", f"人员不存在或不属本乡镇（街道）：{'、'.join(unknown)}",
+                       f"Unknown officers here: {', '.join(unknown)}", status=422, details={"field": "officers"})
+    return [rows[u] for u in usernames]
+
+
 def valid_certificate(officer: Officer, day: date | None = None) -> Certificate | None:
     day = day or local_today()
     for cert in officer.certificates:

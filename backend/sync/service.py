@@ -11,21 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..auth.access import Identity
-from ..auth.models import Officer
 from ..errors import ApiError
 from ..errors import invalid as _reject
 from ..extensions import db
 from ..models_base import utcnow
-from ..patrols.schemas import AwareDateTime, PlausibleDate
+from ..records import check_sender, kinds, load_payload, unknown_kind
 from .models import DeviceHealth, SyncConflict, SyncRecord
 
 # codes that mean "not yet": the phone keeps the record and sends it again later
@@ -34,226 +31,6 @@ RETRYABLE = {"patrol.not_found", "sync.dependency_rejected", "ticket.number_unkn
 
 def _digest(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
-
-
-@dataclass
-class Applied:
-    ref: str
-    created: bool
-    photos: list[str]
-
-
-def _officer_ids(usernames: list[str], identity: Identity) -> list[int]:
-    if not isinstance(usernames, list) or not all(isinstance(u, str) for u in usernames):
-        raise _reject("sync.bad_payload", "officers 须为用户名列表", "officers must be a list of usernames", field="officers")
-    rows = dict(db.session.execute(select(Officer.username, Officer.id).where(
-        Officer.username.in_(usernames), Officer.jurisdiction_id == identity.jurisdiction_id)).all())
-    unknown = [u for u in usernames if u not in rows]
-    if unknown:
-        raise _reject("sync.unknown_officer", f"人员不存在或不属本乡镇（街道）：{'、'.join(unknown)}",
-                      f"Unknown officers here: {', '.join(unknown)}", field="officers")
-    return [rows[u] for u in usernames]
-
-
-def _load(schema: Schema, payload: Any) -> dict[str, Any]:
-    try:
-        return schema.load(payload)
-    except ValidationError as exc:
-        raise _reject("sync.bad_payload", "记录内容有误，请按提示修改", "The record's payload is invalid", fields=exc.messages) from None
-
-
-# --- payload contracts (documented in the OpenAPI document) ---------------------------
-
-
-class PatrolStartPayload(Schema):
-    officers = fields.List(fields.String(), load_default=list)
-    started_at = AwareDateTime(required=True)
-    note = fields.String(load_default="", validate=validate.Length(max=1000))
-
-
-class TrackPointsPayload(Schema):
-    patrol_id = fields.String(required=True, validate=validate.Length(max=36))
-    points = fields.Raw(required=True)
-
-
-class PatrolEndPayload(Schema):
-    patrol_id = fields.String(required=True, validate=validate.Length(max=36))
-    ended_at = AwareDateTime(required=True)
-
-
-class SubjectPayload(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=128))
-    address = fields.String(load_default="", validate=validate.Length(max=255))
-    credit_code = fields.String(load_default=None, allow_none=True)
-
-
-class InspectionPayload(Schema):
-    lat = fields.Float(required=True)
-    lon = fields.Float(required=True)
-    accuracy = fields.Float(load_default=None, allow_none=True)
-    subject = fields.Nested(SubjectPayload, required=True)
-    matter_code = fields.String(load_default=None, allow_none=True)
-    result = fields.String(required=True, validate=validate.OneOf(["compliant", "rectify", "violation"]))
-    notes = fields.String(load_default="", validate=validate.Length(max=4000))
-    photos = fields.List(fields.String(), load_default=list)
-    patrol_id = fields.String(load_default=None, allow_none=True)
-    rectify_by = PlausibleDate(load_default=None, allow_none=True)
-    follow_up = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["ticket", "case"]))
-    inspected_at = AwareDateTime(load_default=None, allow_none=True)
-
-
-class TicketPartyPayload(Schema):
-    type = fields.String(required=True, validate=validate.OneOf(["citizen", "organization"]))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=128))
-    id_number = fields.String(load_default=None, allow_none=True)
-    credit_code = fields.String(load_default=None, allow_none=True)
-    address = fields.String(load_default="")
-    phone = fields.String(load_default="")
-
-
-class TicketPenaltyPayload(Schema):
-    kind = fields.String(required=True)
-    amount_fen = fields.Integer(load_default=None, allow_none=True, strict=True)
-
-
-class TicketPaymentPayload(Schema):
-    route = fields.String(required=True, validate=validate.OneOf(["bank", "on_site", "on_the_spot"]))
-    receipt_no = fields.String(load_default=None, allow_none=True)
-    exception = fields.String(load_default=None, allow_none=True)
-
-
-class TicketPayload(Schema):
-    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    party = fields.Nested(TicketPartyPayload, required=True)
-    matter_code = fields.String(required=True)
-    facts = fields.String(required=True)
-    penalty = fields.Nested(TicketPenaltyPayload, required=True)
-    officers = fields.List(fields.String(), required=True)
-    lat = fields.Float(required=True)
-    lon = fields.Float(required=True)
-    accuracy = fields.Float(load_default=None, allow_none=True)
-    place_text = fields.String(load_default="")
-    issued_at = AwareDateTime(required=True)
-    payment = fields.Nested(TicketPaymentPayload, required=True)
-    signature = fields.String(load_default=None, allow_none=True)
-    signature_refused = fields.Boolean(load_default=False)
-    signature_refused_note = fields.String(load_default="")
-    photos = fields.List(fields.String(), load_default=list)
-    replaces_number = fields.String(load_default=None, allow_none=True)
-    publish = fields.Boolean(load_default=False)
-
-
-class TicketVoidPayload(Schema):
-    number = fields.String(required=True)
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=255))
-
-
-class TaskUpdatePayload(Schema):
-    task_id = fields.Raw(required=True)
-    status = fields.String(required=True)
-    note = fields.String(load_default="", validate=validate.Length(max=4000))
-    photos = fields.List(fields.String(), load_default=list)
-
-
-PAYLOADS: dict[str, type[Schema]] = {
-    "task_update": TaskUpdatePayload,
-    "patrol_start": PatrolStartPayload, "track_points": TrackPointsPayload, "patrol_end": PatrolEndPayload,
-    "inspection": InspectionPayload, "ticket": TicketPayload, "ticket_void": TicketVoidPayload,
-}
-
-
-_SCHEMAS: dict[str, Schema] = {}
-
-
-def _schema(kind: str) -> Schema:
-    """One instance per payload kind: building a marshmallow schema (and its nested ones)
-    per record cost more than loading the record with it."""
-    schema = _SCHEMAS.get(kind)
-    if schema is None:
-        schema = _SCHEMAS[kind] = PAYLOADS[kind]()
-    return schema
-
-
-# --- routing to the features' services ------------------------------------------------
-
-
-def _patrol_start(rid: str, p: dict, identity: Identity, captured_at: datetime) -> Applied:
-    from ..patrols import service
-
-    ids = _officer_ids(p["officers"], identity)
-    patrol, created = service.start_patrol(patrol_id=rid, officer=identity.officer, device_id=identity.device.device_id,
-                                           started_at=p["started_at"], captured_at=captured_at, officer_ids=ids, note=p["note"])
-    return Applied(patrol.id, created, [])
-
-
-def _track_points(rid: str, p: dict, identity: Identity, captured_at: datetime) -> Applied:
-    from ..patrols import service
-
-    batch, created = service.add_track_points(batch_id=rid, patrol_id=p["patrol_id"], points=p["points"],
-                                              officer=identity.officer, device_id=identity.device.device_id)
-    return Applied(p["patrol_id"], created, [])
-
-
-def _patrol_end(rid: str, p: dict, identity: Identity, captured_at: datetime) -> Applied:
-    from ..patrols import service
-
-    patrol, created = service.end_patrol(patrol_id=p["patrol_id"], officer=identity.officer, ended_at=p["ended_at"])
-    return Applied(patrol.id, created, [])
-
-
-def _inspection(rid: str, p: dict, identity: Identity, captured_at: datetime) -> Applied:
-    from ..patrols import service
-
-    inspection, created = service.record_inspection(officer=identity.officer, device_id=identity.device.device_id,
-                                                    **_inspection_args(rid, p, captured_at))
-    return Applied(inspection.id, created, list(p["photos"]))
-
-
-def _ticket(rid: str, p: dict, identity: Identity, captured_at: datetime) -> Applied:
-    from ..tickets import service
-
-    party = p["party"]
-    refused = p["signature_refused"]
-    proposal = {
-        "party": {"type": party["type"], "name": party["name"], "id_number": party["credit_code"] or party["id_number"],
-                  "address": party["address"], "phone": party["phone"]},
-        "matter_code": p["matter_code"], "facts": p["facts"],
-        "place": {"lat": p["lat"], "lon": p["lon"], "accuracy": p["accuracy"], "text": p["place_text"]},
-        "penalty": {"kind": p["penalty"]["kind"], "amount_fen": p["penalty"]["amount_fen"]},
-        "officer_ids": _officer_ids(p["officers"], identity),
-        "payment": {"route": "on_the_spot" if p["payment"]["route"] in ("on_site", "on_the_spot") else "bank",
-                    "receipt_number": p["payment"]["receipt_no"], "exception": p["payment"]["exception"]},
-        "signature": {"sha256": p["signature"],
-                      "refused_note": (p["signature_refused_note"] or "当事人拒绝签名") if refused else None},
-        "photos": p["photos"], "replaces_number": p["replaces_number"], "publish": p["publish"],
-    }
-    ticket, created = service.issue_ticket(ticket_id=rid, number=p["number"], identity_officer=identity.officer,
-                                           device_id=identity.device.device_id, issued_at=p["issued_at"], captured_at=captured_at,
-                                           proposal=proposal)
-    return Applied(ticket.number, created, list(p["photos"]) + ([p["signature"]] if p["signature"] else []))
-
-
-def _ticket_void(rid: str, p: dict, identity: Identity, captured_at: datetime) -> Applied:
-    from ..tickets import service
-
-    row = service.void_number(identity, p["number"], p["reason"])
-    return Applied(row.number, True, [])
-
-
-def _task_update(rid: str, p: dict, identity: Identity, captured_at: datetime) -> Applied:
-    from ..tasks import service
-
-    task, created = service.update(identity.officer, task_id=p["task_id"], status=p["status"], note=p["note"],
-                                   photos=p["photos"], record_id=rid)
-    return Applied(str(task.id), created, list(p["photos"]))
-
-
-ROUTES: dict[str, Callable[[str, dict, Identity, datetime], Applied]] = {
-    "task_update": _task_update,
-    "patrol_start": _patrol_start, "track_points": _track_points, "patrol_end": _patrol_end,
-    "inspection": _inspection, "ticket": _ticket, "ticket_void": _ticket_void,
-}
-DEPENDS_ON = {"track_points": "patrol_id", "patrol_end": "patrol_id", "inspection": "patrol_id"}
 
 
 def _result(row: SyncRecord, status: str | None = None) -> dict[str, Any]:
@@ -341,13 +118,14 @@ def _push_one(identity: Identity, rec: dict[str, Any], ctx: dict[str, Any], reje
             row = existing or SyncRecord(id=rid)
             _stamp(row, identity, kind, payload, digest, rec, ctx)
             try:
-                if kind not in ROUTES:
-                    raise _reject("sync.unknown_kind", f"不支持的记录类型：{kind}", f"Unknown record kind: {kind}", field="kind")
-                dep_field = DEPENDS_ON.get(kind)
-                if dep_field and isinstance(payload, dict) and payload.get(dep_field) in rejected_in_batch:
+                spec = kinds().get(kind)
+                if spec is None:
+                    raise unknown_kind(kind)
+                check_sender(spec, identity)
+                if spec.depends_on and isinstance(payload, dict) and payload.get(spec.depends_on) in rejected_in_batch:
                     raise _reject("sync.dependency_rejected", "所依赖的记录未被接受", "A record this one depends on was rejected",
-                                  depends_on=payload.get(dep_field))
-                applied = ROUTES[kind](rid, _load(_schema(kind), payload), identity, rec["captured_at"])
+                                  depends_on=payload.get(spec.depends_on))
+                applied = spec.apply(rid, load_payload(spec, payload), identity, rec["captured_at"])
             except ApiError as exc:
                 savepoint.rollback()  # nothing of this record's work survives
                 savepoint = db.session.begin_nested()
@@ -385,7 +163,13 @@ def _push_inspections(identity: Identity, recs: list[dict[str, Any]], ctx: dict[
     from ..evidence import service as evidence
     from ..patrols import service as patrols
     from ..patrols.models import Inspection
+    from ..patrols.records import inspection_args
 
+    spec = kinds()["inspection"]
+    try:
+        check_sender(spec, identity)
+    except ApiError:
+        return None  # record by record: each says why
     ids = [r["id"] for r in recs]
     if len(set(ids)) != len(ids):
         return None
@@ -406,7 +190,7 @@ def _push_inspections(identity: Identity, recs: list[dict[str, Any]], ctx: dict[
                 if isinstance(payload, dict) and payload.get("patrol_id") in rejected_in_batch:
                     raise _reject("sync.dependency_rejected", "所依赖的记录未被接受", "A record this one depends on was rejected",
                                   depends_on=payload.get("patrol_id"))
-                items.append((n, _inspection_args(rec["id"], _load(_schema("inspection"), payload), rec["captured_at"])))
+                items.append((n, inspection_args(rec["id"], load_payload(spec, payload), rec["captured_at"])))
             except ApiError as exc:
                 _fill_rejection(row, exc)
         try:
@@ -440,15 +224,6 @@ def _push_inspections(identity: Identity, recs: list[dict[str, Any]], ctx: dict[
         if n not in results:
             results[n] = _push_one(identity, rec, ctx, rejected_in_batch)
     return [results[n] for n in range(len(recs))]
-
-
-def _inspection_args(rid: str, p: dict[str, Any], captured_at: datetime) -> dict[str, Any]:
-    """An inspection payload as `record_inspection`'s arguments (the one mapping both paths use)."""
-    s = p["subject"]
-    return dict(inspection_id=rid, captured_at=captured_at, inspected_at=p["inspected_at"] or captured_at, lat=p["lat"], lon=p["lon"],
-                accuracy_m=p["accuracy"], subject_name=s["name"], subject_address=s["address"], subject_uscc=s["credit_code"],
-                matter_code=p["matter_code"], result=p["result"], rectify_deadline=p["rectify_by"], follow_up=p["follow_up"],
-                notes=p["notes"], photos=p["photos"], patrol_id=p["patrol_id"])
 
 
 def _stamp(row: SyncRecord, identity: Identity, kind: str, payload: Any, digest: str, rec: dict[str, Any], ctx: dict[str, Any]) -> None:

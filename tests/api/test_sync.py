@@ -291,11 +291,13 @@ def test_the_batch_path_keeps_a_digest_the_rest_api_agrees_with(app, client, pho
     assert [r["status"] for r in push(client, phone, records)] == ["duplicate", "duplicate"]
     from backend.auth.models import Officer
     from backend.patrols import service as patrols
-    from backend.sync.service import _inspection_args, _load, PAYLOADS
+    from backend.patrols.records import inspection_args
+    from backend.records import kinds, load_payload
 
     with app.app_context():
         officer = db.session.query(Officer).filter_by(username="zf001").one()
-        args = _inspection_args(ids[1], _load(PAYLOADS["inspection"](), records[1]["payload"]), datetime.fromisoformat(records[1]["captured_at"]))
+        payload = load_payload(kinds()["inspection"], records[1]["payload"])
+        args = inspection_args(ids[1], payload, datetime.fromisoformat(records[1]["captured_at"]))
         inspection_row, created = patrols.record_inspection(officer=officer, device_id=phone.device_id, **args)
         assert created is False and inspection_row.id == ids[1]  # same content by the single path's own digest
         db.session.remove()

@@ -1,0 +1,97 @@
+"""The record kinds of on-the-spot decisions (当场处罚决定书): issuing one and voiding a
+number, applied through `tickets.service` (the same functions the REST routes use; who
+may void what is decided there). Field names are the phone's contract (docs/sync.md)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+from ..auth.access import Identity
+from ..patrols.schemas import SHA256, AwareDateTime
+from ..records import Applied, record_kind
+
+NUMBER = validate.Length(min=1, max=64)
+MAX_FACTS = 2000  # a decision's facts fit on its printed page; more is not a fact, it is an attack on the printer
+
+
+class TicketPartyPayload(Schema):
+    type = fields.String(required=True, validate=validate.OneOf(["citizen", "organization"]))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    id_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+    credit_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(equal=18))
+    address = fields.String(load_default="", validate=validate.Length(max=255))
+    phone = fields.String(load_default="", validate=validate.Length(max=32))
+
+
+class TicketPenaltyPayload(Schema):
+    kind = fields.String(required=True, validate=validate.Length(min=1, max=32), metadata={"description": "warning, fine, education (首违不罚)"})
+    amount_fen = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(0, 10**9))
+
+
+class TicketPaymentPayload(Schema):
+    route = fields.String(required=True, validate=validate.OneOf(["bank", "on_site", "on_the_spot"]))
+    receipt_no = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    exception = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
+
+
+class TicketPayload(Schema):
+    number = fields.String(required=True, validate=NUMBER)
+    party = fields.Nested(TicketPartyPayload, required=True)
+    matter_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    facts = fields.String(required=True, validate=validate.Length(min=1, max=MAX_FACTS))
+    penalty = fields.Nested(TicketPenaltyPayload, required=True)
+    officers = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True, validate=validate.Length(min=1, max=10))
+    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
+    lon = fields.Float(required=True, validate=validate.Range(-180, 180))
+    accuracy = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 100000))
+    place_text = fields.String(load_default="", validate=validate.Length(max=255))
+    issued_at = AwareDateTime(required=True)
+    payment = fields.Nested(TicketPaymentPayload, required=True)
+    signature = fields.String(load_default=None, allow_none=True, validate=SHA256,
+                              metadata={"description": "SHA-256 of the party's signature image (uploaded like a photo)"})
+    signature_refused = fields.Boolean(load_default=False)
+    signature_refused_note = fields.String(load_default="", validate=validate.Length(max=255))
+    photos = fields.List(fields.String(validate=SHA256), load_default=list, validate=validate.Length(max=30))
+    replaces_number = fields.String(load_default=None, allow_none=True, validate=NUMBER)
+    publish = fields.Boolean(load_default=False)
+
+
+class TicketVoidPayload(Schema):
+    number = fields.String(required=True, validate=NUMBER)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=255))
+
+
+@record_kind("ticket", TicketPayload, roles=("officer",), summary="an on-the-spot decision (its number from the device's leased book)")
+def ticket(rid: str, p: dict[str, Any], identity: Identity, captured_at: datetime) -> Applied:
+    from ..auth import service as auth
+    from . import service
+
+    party = p["party"]
+    refused = p["signature_refused"]
+    proposal = {
+        "party": {"type": party["type"], "name": party["name"], "id_number": party["credit_code"] or party["id_number"],
+                  "address": party["address"], "phone": party["phone"]},
+        "matter_code": p["matter_code"], "facts": p["facts"],
+        "place": {"lat": p["lat"], "lon": p["lon"], "accuracy": p["accuracy"], "text": p["place_text"]},
+        "penalty": {"kind": p["penalty"]["kind"], "amount_fen": p["penalty"]["amount_fen"]},
+        "officer_ids": auth.officer_ids_by_username(p["officers"], identity.jurisdiction_id),
+        "payment": {"route": "on_the_spot" if p["payment"]["route"] in ("on_site", "on_the_spot") else "bank",
+                    "receipt_number": p["payment"]["receipt_no"], "exception": p["payment"]["exception"]},
+        "signature": {"sha256": p["signature"],
+                      "refused_note": (p["signature_refused_note"] or "当事人拒绝签名") if refused else None},
+        "photos": p["photos"], "replaces_number": p["replaces_number"], "publish": p["publish"],
+    }
+    row, created = service.issue_ticket(ticket_id=rid, number=p["number"], identity_officer=identity.officer,
+                                        device_id=identity.device.device_id, issued_at=p["issued_at"], captured_at=captured_at,
+                                        proposal=proposal)
+    return Applied(row.number, created, list(p["photos"]) + ([p["signature"]] if p["signature"] else []))
+
+
+@record_kind("ticket_void", TicketVoidPayload, roles=("officer", "supervisor"), summary="void a spoiled form or an issued decision")
+def ticket_void(rid: str, p: dict[str, Any], identity: Identity, captured_at: datetime) -> Applied:
+    from . import service
+
+    row = service.void_number(identity, p["number"], p["reason"])
+    return Applied(row.number, True, [])
