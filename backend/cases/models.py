@@ -39,6 +39,7 @@ class Case(db.Model):
     service_due: Mapped[date | None] = mapped_column(Date, index=True)  # 7 working days after 决定
     payment_due: Mapped[date | None] = mapped_column(Date, index=True)  # 15 days after receipt
     paid_fen: Mapped[int] = mapped_column(Integer, default=0)
+    refunded_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # a paid decision voided
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     close_reason: Mapped[str | None] = mapped_column(String(64))
     # [{kind: reconsideration|litigation, start, end}] — the surcharge does not run

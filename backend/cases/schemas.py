@@ -24,6 +24,7 @@ class CaseSchema(Schema):
     matter_code = fields.String(required=True)
     amount_fen = fields.Integer(required=True)
     paid_fen = fields.Integer(required=True)
+    refunded_fen = fields.Integer(required=True, metadata={"description": "handed back when a paid decision was voided"})
     surcharge_fen = fields.Integer(required=True, metadata={"description": "late surcharge accrued as of today (§72)"})
     opened_at = fields.DateTime(required=True)
     filed_at = fields.DateTime(allow_none=True, required=True)

@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 
 from ..audit import service as audit
 from ..auth.access import Identity, other_jurisdiction
-from ..errors import NotFound
+from ..errors import Forbidden, NotFound
 from ..errors import invalid as _invalid
 from ..extensions import db
 from ..models_base import LOCAL_TZ, utcnow
@@ -56,9 +56,38 @@ def file_simple_case(ticket: Any, actor_id: int) -> Case:
     return case
 
 
-def close_for_voided_ticket(ticket: Any, actor_id: int) -> None:
-    case = db.session.scalar(select(Case).where(Case.ticket_id == ticket.id))
-    if case is not None and case.stage != "closed":
+def case_of_ticket(ticket: Any) -> Case | None:
+    return db.session.scalar(select(Case).where(Case.ticket_id == ticket.id))
+
+
+def check_voidable(ticket: Any, identity: Identity, refund: dict[str, Any] | None) -> None:
+    """Whether a decision may still be voided, and by whom: not once its case is closed
+    (other than by cash taken on the spot); a decision already paid only by a supervisor,
+    who records the refund of what was paid."""
+    case = case_of_ticket(ticket)
+    if case is None:
+        return
+    if case.stage == "closed" and case.close_reason != "paid_on_the_spot":
+        raise _invalid("ticket.case_closed", "案件已结案，不能作废决定书", "The case is closed: the decision can no longer be voided",
+                       status=409, close_reason=case.close_reason)
+    if case.paid_fen > 0:
+        if identity.role not in ("supervisor", "admin"):
+            raise Forbidden("ticket.paid_void_needs_supervisor", "已缴款的决定书须由中队长作废并办理退款",
+                            "A decision already paid is voided by a supervisor, who records the refund")
+        if not refund or refund.get("amount_fen") != case.paid_fen:
+            raise _invalid("ticket.refund_required", f"须登记退还已缴的 {case.paid_fen / 100:.2f} 元",
+                           f"Record the refund of the {case.paid_fen} fen paid", fields={"refund": ["amount_fen must equal paid_fen"]},
+                           paid_fen=case.paid_fen)
+
+
+def close_for_voided_ticket(ticket: Any, actor_id: int, refund: dict[str, Any] | None = None) -> None:
+    case = case_of_ticket(ticket)
+    if case is None:
+        return
+    if refund:
+        case.refunded_fen = (case.refunded_fen or 0) + refund["amount_fen"]
+        _event(case, actor_id, "refund", case.stage, case.stage, f"{refund['amount_fen']} fen, {refund.get('receipt', '')}"[:255])
+    if case.stage != "closed" or case.close_reason == "paid_on_the_spot":
         _event(case, actor_id, "closed", case.stage, "closed", "ticket voided")
         case.stage, case.closed_at, case.close_reason = "closed", utcnow(), "voided"
 
@@ -197,7 +226,8 @@ def case_to_dict(case: Case, today: date | None = None) -> dict[str, Any]:
     return {
         "id": case.id, "procedure": case.procedure, "stage": case.stage, "ticket_id": case.ticket_id,
         "inspection_id": case.inspection_id, "party_name": case.party_name, "matter_code": case.matter_code,
-        "amount_fen": case.amount_fen, "paid_fen": case.paid_fen, "surcharge_fen": surcharge_due(case, today),
+        "amount_fen": case.amount_fen, "paid_fen": case.paid_fen, "refunded_fen": case.refunded_fen or 0,
+        "surcharge_fen": surcharge_due(case, today),
         "opened_at": case.opened_at, "filed_at": case.filed_at, "closed_at": case.closed_at, "close_reason": case.close_reason,
         **due, "overdue": overdue, "pauses": case.pauses or [],
         "events": [{"at": e.at, "kind": e.kind, "from": e.from_stage, "to": e.to_stage, "actor_id": e.actor_id, "note": e.note}

@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 from ..auth.access import Identity
 from ..patrols.schemas import SHA256, AwareDateTime
 from ..records import Applied, record_kind
+from .schemas import VoidSchema
 
 NUMBER = validate.Length(min=1, max=64)
 MAX_FACTS = 2000  # a decision's facts fit on its printed page; more is not a fact, it is an attack on the printer
@@ -58,9 +59,8 @@ class TicketPayload(Schema):
     publish = fields.Boolean(load_default=False)
 
 
-class TicketVoidPayload(Schema):
+class TicketVoidPayload(VoidSchema):
     number = fields.String(required=True, validate=NUMBER)
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=255))
 
 
 @record_kind("ticket", TicketPayload, roles=("officer",), summary="an on-the-spot decision (its number from the device's leased book)")
@@ -93,5 +93,5 @@ def ticket(rid: str, p: dict[str, Any], identity: Identity, captured_at: datetim
 def ticket_void(rid: str, p: dict[str, Any], identity: Identity, captured_at: datetime) -> Applied:
     from . import service
 
-    row = service.void_number(identity, p["number"], p["reason"])
+    row = service.void_number(identity, p["number"], p["reason"], p["refund"])
     return Applied(row.number, True, [])

@@ -34,8 +34,15 @@ class BookListSchema(Schema):
     next = fields.String(allow_none=True, required=True)
 
 
+class RefundSchema(Schema):
+    amount_fen = fields.Integer(required=True, strict=True, validate=validate.Range(1, 10**9))
+    receipt = fields.String(load_default="", validate=validate.Length(max=64), metadata={"description": "退款凭证号"})
+
+
 class VoidSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    refund = fields.Nested(RefundSchema, load_default=None, allow_none=True,
+                           metadata={"description": "required when the decision was paid: what is handed back (supervisors only)"})
 
 
 class NumberStatusSchema(Schema):

@@ -116,8 +116,15 @@ def _may_void(officer_id: int, row: TicketNumber) -> bool:
     return ticket is not None and any(o.get("id") == officer_id for o in ticket.officers or [])
 
 
-def void_number(identity: Identity, number: str, reason: str) -> TicketNumber:
-    """Void a spoiled form (never issued) or an issued ticket (corrections: void + reissue)."""
+def void_number(identity: Identity, number: str, reason: str, refund: dict[str, Any] | None = None) -> TicketNumber:
+    """Void a spoiled form (never issued) or an issued ticket (corrections: void + reissue).
+    Who may: the officer whose block it is or who made the decision, or a supervisor of the
+    street; a paid decision only a supervisor, recording the refund; none once its case
+    is closed (cases.check_voidable) — for every door (REST, sync, CLI)."""
+    from ..cases import service as cases
+
+    if identity.role not in ("officer", "supervisor"):
+        raise Forbidden("auth.role_forbidden", "您的角色无权执行此操作", "Your role may not do this")
     row = db.session.get(TicketNumber, number)
     if row is None:
         raise NotFound("ticket.number_unknown", "决定书编号不存在", "Unknown form number")
@@ -133,17 +140,17 @@ def void_number(identity: Identity, number: str, reason: str) -> TicketNumber:
         return row
     if row.ticket_id:
         ticket = db.session.get(Ticket, row.ticket_id)
+        cases.check_voidable(ticket, identity, refund)
         ticket.status = "voided"
         ticket.voided_reason = reason
         ticket.voided_at = utcnow()
         if ticket.published_at and not ticket.withdrawn_at:  # §48: a revoked decision leaves the public list
             ticket.withdrawn_at, ticket.withdrawn_reason = utcnow(), f"voided: {reason}"[:255]
-        from ..cases import service as cases
-
-        cases.close_for_voided_ticket(ticket, identity.officer.id)
+        cases.close_for_voided_ticket(ticket, identity.officer.id, refund)
     row.status, row.void_reason, row.voided_at, row.voided_by_id = "voided", reason[:255], utcnow(), identity.officer.id
     audit.record("ticket.voided", "ticket_number", number, jurisdiction_id=identity.jurisdiction_id, actor_id=identity.officer.id,
-                 device_id=identity.device.device_id, details={"reason": reason, "ticket_id": row.ticket_id})
+                 device_id=identity.device.device_id, details={"reason": reason, "ticket_id": row.ticket_id,
+                                                               **({"refund": refund} if refund else {})})
     commit()
     return row
 

@@ -56,7 +56,7 @@ def books_report():
 @blp.response(200, NumberStatusSchema)
 def void(args: dict, number: str):
     """Void a spoiled form, or an issued ticket that must be corrected (then reissue)."""
-    row = service.void_number(current_identity(), number, args["reason"])
+    row = service.void_number(current_identity(), number, args["reason"], args["refund"])
     return {"number": row.number, "status": row.status, "void_reason": row.void_reason}
 
 

@@ -1,0 +1,116 @@
+"""One door into the domain (#17): a record through POST /api/v1/sync is checked exactly as
+the REST route checks the same act — the same strict payload, the same roles, the same
+service deciding who may do what to whose record. Each test here reproduced a finding of
+the attack on a fresh instance before the fix."""
+from __future__ import annotations
+
+
+import pytest
+
+from backend import clock
+from backend.records import kinds
+from tests.api.test_sync import inspection, iso, push, rec
+from tests.conftest import assert_error
+
+
+def ticket(number: str, **over) -> dict:
+    p = {"number": number, "party": {"type": "citizen", "name": "李四", "id_number": "11010519491231002X"},
+         "matter_code": "SR-004", "facts": "随地乱扔烟头", "penalty": {"kind": "fine", "amount_fen": 5000},
+         "officers": ["zf001", "zf002"], "lat": 29.97, "lon": 121.62, "accuracy": 5, "issued_at": iso(clock.now()),
+         "payment": {"route": "bank"}, "signature_refused": True, "photos": []}
+    p.update(over)
+    return p
+
+
+def numbers(client, session, n=1) -> list[str]:
+    return client.post("/api/v1/ticket-books", json={"count": n}, headers=session.headers).get_json()["numbers"]
+
+
+def case_of(client, session, number: str) -> dict:
+    tid = client.get(f"/api/v1/tickets/{number}", headers=session.headers).get_json()["id"]
+    return next(c for c in client.get("/api/v1/cases?procedure=simple", headers=session.headers).get_json()["items"]
+                if c["ticket_id"] == tid)
+
+
+@pytest.fixture
+def zf001(demo, auth):
+    return auth.login("zf001")
+
+
+def test_every_kind_has_a_strict_schema_and_declared_senders():
+    declared = kinds()
+    assert set(declared) == {"patrol_start", "track_points", "patrol_end", "inspection", "ticket", "ticket_void", "task_update"}
+    for k in declared.values():
+        assert k.roles and set(k.roles) <= {"officer", "auxiliary", "supervisor", "admin"}, k.name
+        assert k.schema.opts.unknown == "raise", k.name  # an unknown field is refused, not dropped
+
+
+@pytest.mark.parametrize("over, field", [
+    ({"lat": 500, "lon": 1000}, "lat"),
+    ({"photos": ["../../etc/passwd"]}, "photos"),
+    ({"notes": "x" * 4001}, "notes"),
+    ({"subject": {"name": "x" * 129}}, "subject"),
+])
+def test_an_inspection_outside_the_contract_is_refused_naming_the_field(client, zf001, over, field):
+    r = push(client, zf001, [rec("inspection", inspection(**over), at=clock.now())])[0]
+    assert r["status"] == "rejected" and r["code"] == "sync.bad_payload" and field in r["details"]["fields"], r
+    assert r["message"]["zh-CN"] and r["message"]["en"]
+    assert client.get("/api/v1/inspections", headers=zf001.headers).get_json()["items"] == []
+
+
+@pytest.mark.parametrize("over, field", [
+    ({"lat": 500, "lon": 1000}, "lon"),
+    ({"facts": "事" * 1_000_000}, "facts"),  # each print of it cost seconds of CPU
+    ({"signature": "nosuchsignature", "signature_refused": False}, "signature"),
+    ({"photos": ["../../etc/passwd"]}, "photos"),
+    ({"officers": ["zf001"] * 11}, "officers"),
+    ({"penalty": {"kind": "fine", "amount_fen": 10**12}}, "penalty"),
+])
+def test_a_ticket_outside_the_contract_is_refused_and_its_number_stays_free(client, zf001, over, field):
+    (number,) = numbers(client, zf001)
+    r = push(client, zf001, [rec("ticket", ticket(number, **over), at=clock.now())])[0]
+    assert r["status"] == "rejected" and r["code"] == "sync.bad_payload" and field in r["details"]["fields"], r
+    book = client.get("/api/v1/ticket-books", headers=zf001.headers).get_json()["items"][0]
+    assert book["status"][number] == "outstanding"  # nothing stored; the form can still be used
+
+
+def test_an_auxiliary_cannot_void_a_colleagues_ticket_by_sync_any_more_than_by_rest(client, zf001, auth):
+    (number,) = numbers(client, zf001)
+    assert push(client, zf001, [rec("ticket", ticket(number), at=clock.now())])[0]["status"] == "created"
+    aux = auth.login("fz001")
+    assert_error(client.post(f"/api/v1/ticket-numbers/{number}/void", json={"reason": "作废"}, headers=aux.headers),
+                 403, "auth.role_forbidden")
+    r = push(client, aux, [rec("ticket_void", {"number": number, "reason": "作废"}, at=clock.now())])[0]
+    assert r["status"] == "rejected" and r["code"] == "auth.role_forbidden"
+    assert client.get(f"/api/v1/tickets/{number}", headers=zf001.headers).get_json()["status"] == "issued"
+
+
+def test_a_colleague_cannot_void_my_decision_by_sync_either(client, zf001, auth):
+    (number,) = numbers(client, zf001)
+    push(client, zf001, [rec("ticket", ticket(number), at=clock.now())])
+    other = auth.login("zf003")
+    r = push(client, other, [rec("ticket_void", {"number": number, "reason": "作废"}, at=clock.now())])[0]
+    assert r["status"] == "rejected" and r["code"] == "ticket.not_yours"
+
+
+def test_a_paid_decision_is_voided_only_by_a_supervisor_and_a_closed_case_not_at_all(client, zf001, auth):
+    cash, bank = numbers(client, zf001, 2)
+    paid = ticket(cash, penalty={"kind": "fine", "amount_fen": 5000}, payment={"route": "on_site", "receipt_no": "浙财 0001"})
+    assert push(client, zf001, [rec("ticket", paid, at=clock.now())])[0]["status"] == "created"
+    r = push(client, zf001, [rec("ticket_void", {"number": cash, "reason": "当事人有异议"}, at=clock.now())])[0]
+    assert r["status"] == "rejected" and r["code"] == "ticket.paid_void_needs_supervisor", r
+    boss = auth.login("zd001")
+    err = assert_error(client.post(f"/api/v1/ticket-numbers/{cash}/void", json={"reason": "复核撤销"}, headers=boss.headers),
+                       422, "ticket.refund_required")
+    assert "refund" in err["details"]["fields"]
+    voided = client.post(f"/api/v1/ticket-numbers/{cash}/void", headers=boss.headers,
+                         json={"reason": "复核撤销", "refund": {"amount_fen": 5000, "receipt": "退库 0001"}})
+    assert voided.status_code == 200, voided.get_json()
+    case = case_of(client, boss, cash)
+    assert case["close_reason"] == "voided" and case["refunded_fen"] == 5000
+    # a decision whose case was closed by payment at the bank cannot be voided at all
+    push(client, zf001, [rec("ticket", ticket(bank), at=clock.now())])
+    case = case_of(client, boss, bank)
+    client.post(f"/api/v1/cases/{case['id']}/payments", headers=zf001.headers,
+                json={"amount_fen": 5000, "channel": "bank", "paid_on": clock.local_today().isoformat()})
+    assert_error(client.post(f"/api/v1/ticket-numbers/{bank}/void", json={"reason": "x"}, headers=boss.headers,), 409, "ticket.case_closed")
