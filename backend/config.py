@@ -71,6 +71,9 @@ class Config:
     WATERMARK_FONT = env("WATERMARK_FONT")  # None -> WenQuanYi Micro Hei / Noto CJK from Debian
 
     # --- tickets and cases ------------------------------------------------------
+    # fixes may lie this far outside a patrol's start and end (the phone's clock and GPS
+    # timestamps drift a little); more is refused (track.outside_patrol)
+    TRACK_SPAN_ALLOWANCE_S = as_int(env("TRACK_SPAN_ALLOWANCE_S"), 300)
     TICKET_BOOK_DAYS = as_int(env("TICKET_BOOK_DAYS"), 30)  # a leased block expires after this
     FILING_WORKING_DAYS = as_int(env("FILING_WORKING_DAYS"), 3)  # 备案 deadline (sector rules)
     DECISION_DAYS = as_int(env("DECISION_DAYS"), 90)  # §60: decide within 90 days of 立案

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import math
 import zlib
+from datetime import datetime
 from itertools import chain
 from typing import Any, Sequence
 
@@ -57,6 +58,8 @@ def _explain(points: Sequence[Any]) -> PointsError:
             ("heading", 0.0, 360.0, False),
         ):
             v = p.get(key)
+            if key == "t" and isinstance(v, str):
+                v = _iso_ms(v, i)
             if v is None:
                 if required:
                     return PointsError(f"{key} is required", i, key)
@@ -68,8 +71,25 @@ def _explain(points: Sequence[Any]) -> PointsError:
     return PointsError("invalid points")
 
 
+def _iso_ms(value: str, index: int) -> float:
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise PointsError("t must be Unix milliseconds or an ISO 8601 time with offset", index, "t") from None
+    if at.tzinfo is None:
+        raise PointsError("t needs an offset (an ISO 8601 time without one is ambiguous)", index, "t")
+    return at.timestamp() * 1000
+
+
+def _iso_times(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The contract's ISO 8601 times with offset in `t`, as Unix milliseconds (what phones
+    send, and the fast path); any other non-number is left for `_explain` to name."""
+    return [(_iso_ms(r[0], i), *r[1:]) if isinstance(r[0], str) else r for i, r in enumerate(rows)]
+
+
 def parse_points(points: Any) -> np.ndarray:
-    """Validate a batch in bulk; return a structured array sorted by time."""
+    """Validate a batch in bulk; return a structured array sorted by time. `t` is Unix
+    milliseconds or an ISO 8601 time with offset."""
     if not isinstance(points, list) or not points:
         raise PointsError("points must be a non-empty list")
     if len(points) > MAX_POINTS_PER_BATCH:
@@ -81,8 +101,12 @@ def parse_points(points: Any) -> np.ndarray:
         rows = [(p["t"], p["lat"], p["lon"], p["accuracy"], p.get("speed"), p.get("heading")) for p in points]
         # numpy would turn "29.97" and true into numbers: only int, float and null pass
         if not set(map(type, chain.from_iterable(rows))) <= _JSON_NUMBERS:
-            raise TypeError
+            rows = _iso_times(rows)  # the slow path: ISO times (the contract), or garbage
+            if not set(map(type, chain.from_iterable(rows))) <= _JSON_NUMBERS:
+                raise TypeError
         cols = np.array(rows, dtype=float)  # None → nan
+    except PointsError:
+        raise
     except (KeyError, TypeError, ValueError, AttributeError):
         raise _explain(points) from None
     if cols.shape != (len(points), 6):

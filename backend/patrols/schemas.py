@@ -52,7 +52,9 @@ class PatrolStartSchema(Schema):
 class TrackPointSchema(Schema):
     """One fix. Documented here; batches are validated in bulk (patrols/packing.py)."""
 
-    t = fields.Integer(required=True, metadata={"description": "Unix time in milliseconds (UTC)"})
+    t = fields.Raw(required=True, metadata={
+        "oneOf": [{"type": "integer", "description": "Unix time in milliseconds (UTC): what the phone sends"},
+                  {"type": "string", "format": "date-time", "description": "ISO 8601 with offset (the contract)"}]})
     lat = fields.Float(required=True, validate=validate.Range(-90, 90))
     lon = fields.Float(required=True, validate=validate.Range(-180, 180))
     accuracy = fields.Float(required=True, validate=validate.Range(min=0), metadata={"description": "metres"})

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any, Iterable
 
+from flask import current_app
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import LineString, Point
 from sqlalchemy import delete, func, insert, select, text, update
@@ -120,6 +121,14 @@ def check_can_write(patrol: Patrol, officer: Officer) -> None:
         raise Forbidden("patrol.not_participant", "您不是该巡查的参与人员", "You are not on this patrol")
 
 
+def fixes_outside(t_ms: Any, started_at: datetime, ended_at: datetime | None, allowance_s: float) -> int:
+    """How many fix times (Unix ms) lie outside [start − allowance, end + allowance]; a
+    patrol not yet ended is open to the future (the receive-time check bounds that)."""
+    lo = (started_at.timestamp() - allowance_s) * 1000
+    hi = (ended_at.timestamp() + allowance_s) * 1000 if ended_at else float("inf")
+    return int(((t_ms < lo) | (t_ms > hi)).sum())
+
+
 def add_track_points(*, batch_id: str, patrol_id: str, points: Any, officer: Officer, device_id: str) -> tuple[dict[str, Any], bool]:
     """Append one batch of raw fixes. The hot path of a reconnect storm, so it is cheap
     on purpose: bulk validation, one packed row, Core statements (no ORM objects), the
@@ -144,13 +153,19 @@ def add_track_points(*, batch_id: str, patrol_id: str, points: Any, officer: Off
         .where(patrol_officers.c.patrol_id == patrol_id, patrol_officers.c.officer_id == officer.id)
         .exists()
     )
-    row = db.session.execute(select(Patrol.jurisdiction_id, on_patrol).where(Patrol.id == patrol_id)).first()
+    row = db.session.execute(select(Patrol.jurisdiction_id, on_patrol, Patrol.started_at, Patrol.ended_at)
+                             .where(Patrol.id == patrol_id)).first()
     if row is None:
         raise NotFound("patrol.not_found", "巡查记录不存在", "Patrol not found")
     if row[0] != officer.jurisdiction_id:
         raise other_jurisdiction()
     if not row[1]:
         raise Forbidden("patrol.not_participant", "您不是该巡查的参与人员", "You are not on this patrol")
+    outside = fixes_outside(arr["t"], row[2], row[3], current_app.config["TRACK_SPAN_ALLOWANCE_S"])
+    if outside:
+        # late garbage (fixes from another day or another patrol) never stretches a patrol
+        raise _invalid("track.outside_patrol", f"{outside} 个轨迹点不在本次巡查的起止时间内",
+                       f"{outside} fixes lie outside the patrol's start and end", count=outside, field="points")
     db.session.execute(insert(PatrolFixBatch).values(
         id=batch_id, patrol_id=patrol_id, device_id=device_id,
         t_start=datetime.fromtimestamp(int(arr["t"][0]) / 1000, tz=timezone.utc),

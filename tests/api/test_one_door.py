@@ -114,3 +114,53 @@ def test_a_paid_decision_is_voided_only_by_a_supervisor_and_a_closed_case_not_at
     client.post(f"/api/v1/cases/{case['id']}/payments", headers=zf001.headers,
                 json={"amount_fen": 5000, "channel": "bank", "paid_on": clock.local_today().isoformat()})
     assert_error(client.post(f"/api/v1/ticket-numbers/{bank}/void", json={"reason": "x"}, headers=boss.headers,), 409, "ticket.case_closed")
+
+
+def _patrol(client, session, start, minutes=5, n=30):
+    import uuid
+    from datetime import timedelta
+
+    from tests.api.test_sync import points
+
+    pid = str(uuid.uuid4())
+    results = push(client, session, [
+        rec("patrol_start", {"officers": [session.username], "started_at": iso(start)}, rid=pid, at=start),
+        rec("track_points", {"patrol_id": pid, "points": points(n, t=start)}, at=start),
+        rec("patrol_end", {"patrol_id": pid, "ended_at": iso(start + timedelta(minutes=minutes))}, at=start)])
+    assert [r["status"] for r in results] == ["created"] * 3, results
+    return pid
+
+
+def test_fixes_from_outside_the_patrols_time_are_refused_with_a_count(client, zf001):
+    from datetime import datetime, timedelta, timezone
+
+    start = clock.now().replace(microsecond=0) - timedelta(hours=1)
+    pid = _patrol(client, zf001, start)
+    before = client.get(f"/api/v1/patrols/{pid}", headers=zf001.headers).get_json()
+    old = int(datetime(2020, 6, 1, tzinfo=timezone.utc).timestamp() * 1000)
+    garbage = [{"t": old + 1000 * i, "lat": 31.23, "lon": 121.47 + 0.01 * i, "accuracy": 5} for i in range(35)]  # 138 km away, 2020
+    r = push(client, zf001, [rec("track_points", {"patrol_id": pid, "points": garbage}, at=clock.now())])[0]
+    assert r["status"] == "rejected" and r["code"] == "track.outside_patrol" and r["details"]["count"] == 35, r
+    after = client.get(f"/api/v1/patrols/{pid}", headers=zf001.headers).get_json()
+    assert after["distance_m"] == before["distance_m"] and after["fix_count"] == before["fix_count"]
+    # within the allowance (a phone clock a minute off) they are taken
+    late = [{"t": int((start + timedelta(minutes=6)).timestamp() * 1000), "lat": 29.97, "lon": 121.617, "accuracy": 5}]
+    assert push(client, zf001, [rec("track_points", {"patrol_id": pid, "points": late}, at=clock.now())])[0]["status"] == "created"
+
+
+def test_track_points_take_iso_8601_times_with_offset_as_the_contract_says(client, zf001):
+    import uuid
+    from datetime import timedelta
+
+    start = clock.now().replace(microsecond=0) - timedelta(minutes=30)
+    pid = str(uuid.uuid4())
+    push(client, zf001, [rec("patrol_start", {"officers": ["zf001"], "started_at": iso(start)}, rid=pid, at=start)])
+    local = start.astimezone(clock.LOCAL_TZ)
+    pts = [{"t": (local + timedelta(seconds=10 * i)).isoformat(), "lat": 29.97, "lon": 121.615 + 0.0001 * i, "accuracy": 5}
+           for i in range(20)]
+    r = push(client, zf001, [rec("track_points", {"patrol_id": pid, "points": pts}, at=clock.now())])[0]
+    assert r["status"] == "created", r
+    assert client.get(f"/api/v1/patrols/{pid}", headers=zf001.headers).get_json()["fix_count"] == 20
+    naive = [dict(pts[0], t=pts[0]["t"][:19])]
+    r = push(client, zf001, [rec("track_points", {"patrol_id": pid, "points": naive}, at=clock.now())])[0]
+    assert r["status"] == "rejected" and r["code"] == "track.bad_points" and r["details"]["field"] == "t"
