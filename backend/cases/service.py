@@ -111,7 +111,28 @@ def surcharge_due(case: Case, on: date) -> int:
     return deadlines.surcharge_fen(case.amount_fen, case.payment_due, on, _pauses(case))
 
 
+def deciding_officers(case: Case) -> set[int]:
+    """Who answers for a case's decision: the officers named on its on-the-spot decision,
+    or the officer who opened a general case."""
+    if case.ticket_id:
+        from ..tickets.service import decision_officer_ids
+
+        return decision_officer_ids(case.ticket_id)
+    return {case.opened_by_id} if case.opened_by_id else set()
+
+
+def check_money_handler(case: Case, identity: Identity) -> None:
+    """Payments and surcharge pauses are recorded by the deciding officers or a supervisor
+    of the street — never by any colleague (for every door: REST, sync, CLI)."""
+    if identity.role in ("supervisor", "admin"):
+        return
+    if identity.role != "officer" or identity.officer.id not in deciding_officers(case):
+        raise Forbidden("case.not_yours", "缴款与暂停加处罚款由作出决定的执法人员或中队长登记",
+                        "Payments and pauses are recorded by the deciding officers or a supervisor")
+
+
 def record_payment(case: Case, identity: Identity, *, amount_fen: int, channel: str, paid_on: date, receipt: str = "") -> Payment:
+    check_money_handler(case, identity)
     if case.procedure == "simple" and case.stage == "closed":
         raise _invalid("case.closed", "案件已结案", "The case is closed", status=409)
     if amount_fen <= 0:
@@ -133,9 +154,16 @@ def record_payment(case: Case, identity: Identity, *, amount_fen: int, channel: 
 
 
 def add_pause(case: Case, identity: Identity, *, kind: str, start: date, end: date | None) -> Case:
-    """Reconsideration or litigation: the surcharge does not run meanwhile (§73)."""
+    """Reconsideration or litigation: the surcharge does not run meanwhile (§73). It starts
+    no earlier than the decision: a pause "from 1970" would stop a surcharge it never
+    concerned."""
+    check_money_handler(case, identity)
     if end is not None and end < start:
-        raise _invalid("case.bad_pause", "结束日期早于开始日期", "The pause ends before it starts")
+        raise _invalid("case.bad_pause", "结束日期早于开始日期", "The pause ends before it starts", field="end")
+    decided = _local(case.opened_at) if case.procedure == "simple" else (case.decided_on or _local(case.opened_at))
+    if start < decided:
+        raise _invalid("case.bad_pause", f"暂停不能早于决定作出之日（{decided}）", f"A pause cannot start before the decision ({decided})",
+                       field="start", earliest=decided.isoformat())
     case.pauses = [*(case.pauses or []), {"kind": kind, "start": start.isoformat(), "end": end.isoformat() if end else None}]
     _event(case, identity.officer.id, kind, case.stage, case.stage, f"{start} – {end or '…'}")
     db.session.commit()

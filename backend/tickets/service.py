@@ -116,6 +116,12 @@ def _may_void(officer_id: int, row: TicketNumber) -> bool:
     return ticket is not None and any(o.get("id") == officer_id for o in ticket.officers or [])
 
 
+def decision_officer_ids(ticket_id: str) -> set[int]:
+    """The officers named on a decision (they answer for it: payments, pauses, voids)."""
+    ticket = db.session.get(Ticket, ticket_id)
+    return {o.get("id") for o in (ticket.officers or [])} if ticket else set()
+
+
 def void_number(identity: Identity, number: str, reason: str, refund: dict[str, Any] | None = None) -> TicketNumber:
     """Void a spoiled form (never issued) or an issued ticket (corrections: void + reissue).
     Who may: the officer whose block it is or who made the decision, or a supervisor of the

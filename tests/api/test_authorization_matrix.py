@@ -342,7 +342,7 @@ MATRIX: dict[tuple[str, str], Spec] = {
         f"/api/v1/cases/{_case_of(c, _new_ticket(c, w))}/payments",
         {"amount_fen": 15000, "channel": "bank", "paid_on": clock.local_today().isoformat()}), scoped=True),
     ("POST", "/api/v1/cases/<int:case_id>/pauses"): Spec(frozenset({OFFICER, SUPERVISOR}), lambda c, w: (
-        f"/api/v1/cases/{_case_of(c, _ticket(c, w))}/pauses", {"kind": "reconsideration", "start": "2026-11-01"}), scoped=True),
+        f"/api/v1/cases/{_case_of(c, _ticket(c, w))}/pauses", {"kind": "reconsideration", "start": clock.local_today().isoformat()}), scoped=True),
     ("GET", "/api/v1/media/<string:sha256>/status"): Spec(ALL, _path(f"/api/v1/media/{'a' * 64}/status")),
     # viewing follows the photo's citations: auxiliaries see only their own uploads
     ("GET", "/api/v1/media/<string:sha256>"): Spec(frozenset({OFFICER, SUPERVISOR, ADMIN}),

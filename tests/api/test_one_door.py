@@ -164,3 +164,27 @@ def test_track_points_take_iso_8601_times_with_offset_as_the_contract_says(clien
     naive = [dict(pts[0], t=pts[0]["t"][:19])]
     r = push(client, zf001, [rec("track_points", {"patrol_id": pid, "points": naive}, at=clock.now())])[0]
     assert r["status"] == "rejected" and r["code"] == "track.bad_points" and r["details"]["field"] == "t"
+
+
+def test_payments_and_pauses_are_recorded_by_the_deciding_officers_or_a_supervisor(client, zf001, auth):
+    (number,) = numbers(client, zf001)
+    push(client, zf001, [rec("ticket", ticket(number), at=clock.now())])
+    boss = auth.login("zd001")
+    case = case_of(client, boss, number)
+    today = clock.local_today().isoformat()
+    colleague = auth.login("zf003")  # same street, not on the decision
+    assert_error(client.post(f"/api/v1/cases/{case['id']}/payments", headers=colleague.headers,
+                             json={"amount_fen": 5000, "channel": "bank", "paid_on": today}), 403, "case.not_yours")
+    assert_error(client.post(f"/api/v1/cases/{case['id']}/pauses", headers=colleague.headers,
+                             json={"kind": "reconsideration", "start": today}), 403, "case.not_yours")
+    # an open-ended pause from 1970 would stop the surcharge for ever: refused, naming the field
+    err = assert_error(client.post(f"/api/v1/cases/{case['id']}/pauses", headers=zf001.headers,
+                                   json={"kind": "reconsideration", "start": "1970-01-01"}), 422, "case.bad_pause")
+    assert err["details"]["field"] == "start"
+    assert client.post(f"/api/v1/cases/{case['id']}/pauses", headers=auth.login("zf002").headers,  # the co-signer decided too
+                       json={"kind": "reconsideration", "start": today}).status_code == 200
+    paid = client.post(f"/api/v1/cases/{case['id']}/payments", headers=boss.headers,
+                       json={"amount_fen": 5000, "channel": "bank", "paid_on": today})
+    assert paid.status_code == 200 and paid.get_json()["stage"] == "closed"
+    events = [e["kind"] for e in client.get(f"/api/v1/cases/{case['id']}", headers=boss.headers).get_json()["events"]]
+    assert events.count("payment") == 1 and events.count("reconsideration") == 1  # nothing of the refused ones
