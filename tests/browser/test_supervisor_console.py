@@ -269,8 +269,9 @@ def test_on_a_gcj02_base_map_data_is_shifted_to_the_tiles_and_clicks_come_back_a
         expect(tiles.first).to_be_attached()
         settled(page)  # the fit to the street has settled (tiles of the first view may linger)
 
-        def zoom_now() -> int:  # the newest level of tiles
-            return max(int(t.get_attribute("src").split("/no-tiles/")[1].split("/")[0]) for t in tiles.all())
+        def zoom_now() -> int:  # the newest level of tiles (read in one go: Leaflet adds and prunes tiles meanwhile)
+            srcs = page.evaluate("[...document.querySelectorAll('img.leaflet-tile')].map((t) => t.getAttribute('src'))")
+            return max(int(src.split("/no-tiles/")[1].split("/")[0]) for src in srcs)
 
         zoom = zoom_now()
         # zoom in (about the centre) until the street's centre lies in different tiles in
