@@ -54,7 +54,9 @@ def pytest_configure(config) -> None:
 
     n = int(os.environ.get("TEST_CPU_LOAD") or 0)
     if n and not os.environ.get("PYTEST_XDIST_WORKER"):
-        _HOGS.extend(subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n))
+        # each spins until the test run ends, or until its parent is gone (a killed run leaves none behind)
+        spin = "import os\nparent = os.getppid()\nwhile os.getppid() == parent:\n    for _ in range(10**6): pass"
+        _HOGS.extend(subprocess.Popen([sys.executable, "-c", spin]) for _ in range(n))
 
 
 def pytest_unconfigure(config) -> None:
