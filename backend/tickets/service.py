@@ -315,6 +315,13 @@ def needs_personal_data(identity: Identity, ticket: Ticket) -> bool:
     return identity.role == "supervisor" or any(o.get("id") == identity.officer.id for o in ticket.officers or [])
 
 
+def ticket_for(identity: Identity, ticket: Ticket) -> dict[str, Any]:
+    """A decision as this reader may see it — the one door for the JSON and the printed page
+    (a colleague's print once showed the full ID number the JSON masked)."""
+    check_can_read(identity, ticket)
+    return ticket_to_dict(ticket, reveal=needs_personal_data(identity, ticket))
+
+
 def ticket_to_dict(ticket: Ticket, reveal: bool = True) -> dict[str, Any]:
     party_id, party_phone = ticket.party_id_number, ticket.party_phone
     if not reveal:

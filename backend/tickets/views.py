@@ -64,10 +64,7 @@ def void(args: dict, number: str):
 @roles("officer", "supervisor", "admin")
 @blp.response(200, TicketSchema)
 def get_ticket(number: str):
-    ticket = service.get_ticket(number)
-    identity = current_identity()
-    service.check_can_read(identity, ticket)
-    return service.ticket_to_dict(ticket, reveal=service.needs_personal_data(identity, ticket))
+    return service.ticket_for(current_identity(), service.get_ticket(number))
 
 
 def verify_url(ticket) -> str:
@@ -86,9 +83,8 @@ def print_ticket(args: dict, number: str):
     """The printable decision with a QR code to its public verification page."""
     ticket = service.get_ticket(number)
     identity = current_identity()
-    service.check_can_read(identity, ticket)
+    data = service.ticket_for(identity, ticket)
     service.record_print(identity, ticket, args["format"])
-    data = service.ticket_to_dict(ticket)
     url = verify_url(ticket)
     if args["format"] == "pdf":
         body = printing.render_pdf(data, url, args["paper"])

@@ -188,3 +188,22 @@ def test_payments_and_pauses_are_recorded_by_the_deciding_officers_or_a_supervis
     assert paid.status_code == 200 and paid.get_json()["stage"] == "closed"
     events = [e["kind"] for e in client.get(f"/api/v1/cases/{case['id']}", headers=boss.headers).get_json()["events"]]
     assert events.count("payment") == 1 and events.count("reconsideration") == 1  # nothing of the refused ones
+
+
+def test_the_printed_decision_masks_personal_data_exactly_as_the_json_does(client, zf001, auth):
+    import io
+
+    from pypdf import PdfReader
+
+    (number,) = numbers(client, zf001)
+    push(client, zf001, [rec("ticket", ticket(number, party={"type": "citizen", "name": "李四", "id_number": "11010519491231002X",
+                                                             "phone": "13812345678"}), at=clock.now())])
+    full, masked = "11010519491231002X", "1101************2X"
+    for who, shown in (("zf001", full), ("zf003", masked), ("admin", masked), ("zd001", full)):
+        s = auth.login(who)
+        assert client.get(f"/api/v1/tickets/{number}", headers=s.headers).get_json()["party"]["id_number"] == shown, who
+        html = client.get(f"/api/v1/tickets/{number}/print?format=html", headers=s.headers).get_data(as_text=True)
+        assert shown in html and (shown == full or full not in html), who
+        pdf = client.get(f"/api/v1/tickets/{number}/print?format=pdf", headers=s.headers).data
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+        assert full not in text if shown == masked else full in text, who
