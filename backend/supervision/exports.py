@@ -10,6 +10,16 @@ from typing import Any, Sequence
 from ..models_base import LOCAL_TZ
 
 
+# a cell that begins with one of these is read as a formula (or a DDE call) by Excel,
+# WPS and LibreOffice: text from the field (a shop's name) must never run as one
+FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutral(value: Any) -> Any:
+    """CSV: text that would start a formula gets a leading apostrophe (OWASP CSV injection)."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_LEAD) else value
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S")
@@ -33,19 +43,29 @@ def to_csv(rows: Sequence[dict[str, Any]], columns: list[str] | None = None) -> 
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(columns)
     for r in rows:
-        writer.writerow(["" if r.get(c) is None else _cell(r.get(c)) for c in columns])
+        writer.writerow(["" if r.get(c) is None else neutral(_cell(r.get(c))) for c in columns])
     return b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8")
 
 
 def to_xlsx(rows: Sequence[dict[str, Any]], columns: list[str] | None = None, title: str = "数据") -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     columns = columns or columns_of(rows)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=title[:31])
-    ws.append(columns)
+
+    def typed(value: Any) -> Any:
+        """Text is written as text, never as a formula (openpyxl reads '=…' as one)."""
+        if not isinstance(value, str):
+            return value
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        return cell
+
+    ws.append([typed(c) for c in columns])
     for r in rows:
-        ws.append([_cell(r.get(c)) for c in columns])
+        ws.append([typed(_cell(r.get(c))) for c in columns])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

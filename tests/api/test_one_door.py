@@ -207,3 +207,26 @@ def test_the_printed_decision_masks_personal_data_exactly_as_the_json_does(clien
         pdf = client.get(f"/api/v1/tickets/{number}/print?format=pdf", headers=s.headers).data
         text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
         assert full not in text if shown == masked else full in text, who
+
+
+def test_exported_cells_never_run_as_formulas(app, client, zf001, auth):
+    """A shop's name from the field ends up in the desk's spreadsheets: CSV cells that
+    would start a formula are neutralised, XLSX cells are text, never formulas."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    names = ['=HYPERLINK("http://evil.example","点我")', "+1+1", "-2+3", "@SUM(1,1)", "\t=1", "正常商户"]
+    now = clock.now()
+    push(client, zf001, [rec("inspection", inspection(subject={"name": n}, inspected_at=iso(now)), at=now) for n in names])
+    boss = auth.login("zd001")
+    day = clock.local_today().isoformat()
+    url = f"/api/v1/supervision/stats/inspections?from={day}&to={day}"
+    rows = list(csv.DictReader(io.StringIO(client.get(url + "&format=csv", headers=boss.headers).data.decode("utf-8-sig"))))
+    got = sorted(r["subject_name"] for r in rows)
+    assert got == sorted(["'" + n for n in names[:5]] + ["正常商户"]), got
+    sheet = load_workbook(io.BytesIO(client.get(url + "&format=xlsx", headers=boss.headers).data)).active
+    col = [c.value for c in sheet[1]].index("subject_name") + 1
+    cells = [sheet.cell(r, col) for r in range(2, sheet.max_row + 1)]
+    assert sorted(c.value for c in cells) == sorted(names) and all(c.data_type == "s" for c in cells)

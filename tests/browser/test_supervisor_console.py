@@ -24,6 +24,10 @@ from tests.browser.test_officer_app import photo_file
 LOCAL = timezone(timedelta(hours=8))
 
 
+# a subject name that is HTML: the map must show it as text, never insert it
+NAMES = ('<b class="zs-injected">商户0</b>', "商户1")
+
+
 def _seed_day(app, device_id: str, now: datetime) -> date:
     """Two finished patrols (one with a gap), each with an inspection: earlier today
     (local time), or yesterday evening in the first 90 minutes of a day. Returns that day."""
@@ -48,7 +52,7 @@ def _seed_day(app, device_id: str, now: datetime) -> date:
             patrols.end_patrol(patrol_id=pid, ended_at=t0 + timedelta(minutes=25), officer=by[who[0]])
             patrols.record_inspection(inspection_id=str(uuid.uuid4()), officer=by[who[0]], device_id=device_id, captured_at=t0,
                                       inspected_at=t0 + timedelta(minutes=3), lat=29.9685, lon=lon0 + 0.001, accuracy_m=5,
-                                      subject_name=f"商户{k}", result="compliant", photos=[], patrol_id=pid)
+                                      subject_name=NAMES[k], result="compliant", photos=[], patrol_id=pid)
         db.session.commit()
     return start.astimezone(LOCAL).date()
 
@@ -79,6 +83,13 @@ def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(night_cloc
     page.locator("[data-test=sup-map]").screenshot(path=str(ARTIFACTS / "supervisor-map.png"))
     uncovered = page.locator(".zs-uncovered").count()
     assert 0 < uncovered < page.locator(".zs-uncovered, .zs-covered").count()
+    # the inspections' tooltips: the HTML-like name as text, the result in words
+    for n in range(2):
+        page.locator(".zs-insp").nth(n).dispatch_event("mouseover")
+    tips = page.locator(".leaflet-tooltip")
+    expect(tips.filter(has_text='<b class="zs-injected">商户0</b>')).to_have_count(1)
+    expect(tips.filter(has_text="合格")).to_have_count(2)
+    expect(page.locator(".zs-injected")).to_have_count(0)
 
     # tracks are simplified for the zoom: zooming out asks for coarser detail, in for finer
     asked: list[int] = []
