@@ -74,7 +74,10 @@ class Config:
     # fixes may lie this far outside a patrol's start and end (the phone's clock and GPS
     # timestamps drift a little); more is refused (track.outside_patrol)
     TRACK_SPAN_ALLOWANCE_S = as_int(env("TRACK_SPAN_ALLOWANCE_S"), 300)
-    TICKET_BOOK_DAYS = as_int(env("TICKET_BOOK_DAYS"), 30)  # a leased block expires after this
+    TICKET_BOOK_DAYS = as_int(env("TICKET_BOOK_DAYS"), 30)
+    # a decision is dated between its number's lease and its arrival, give or take this
+    # much of a phone clock's drift (the sync ledger records each phone's measured skew)
+    TICKET_CLOCK_SKEW_S = as_int(env("TICKET_CLOCK_SKEW_S"), 900)  # a leased block expires after this
     FILING_WORKING_DAYS = as_int(env("FILING_WORKING_DAYS"), 3)  # 备案 deadline (sector rules)
     DECISION_DAYS = as_int(env("DECISION_DAYS"), 90)  # §60: decide within 90 days of 立案
     SERVICE_WORKING_DAYS = as_int(env("SERVICE_WORKING_DAYS"), 7)  # §61: serve within 7 working days

@@ -65,7 +65,10 @@ def lease_book(identity: Identity, count: int) -> TicketBook:
 
 
 def books_of_device(identity: Identity) -> list[TicketBook]:
-    return list(db.session.scalars(select(TicketBook).where(TicketBook.device_pk == identity.device.id).order_by(TicketBook.id)))
+    """The blocks this officer leased on this device: knowing a colleague's device id
+    (it shows in a shared patrol or a photo's custody log) gives no one their numbers."""
+    return list(db.session.scalars(select(TicketBook).where(TicketBook.device_pk == identity.device.id,
+                                                            TicketBook.officer_id == identity.officer.id).order_by(TicketBook.id)))
 
 
 def book_to_dict(book: TicketBook, now: datetime | None = None) -> dict[str, Any]:
@@ -93,13 +96,23 @@ def books_report(jurisdiction_id: int | None) -> list[dict[str, Any]]:
     return [book_to_dict(b) for b in db.session.scalars(query)]
 
 
-def check_number(number: str, device_id: str, issued_at: datetime, ticket_id: str | None = None) -> TicketNumber:
-    """A ticket may use only a number leased to its device, unused, in an unexpired book."""
+def check_number(number: str, device_id: str, issued_at: datetime, ticket_id: str | None = None,
+                 officer_id: int | None = None) -> TicketNumber:
+    """A ticket may use only a number its officer leased on its device, unused, in an
+    unexpired book, and not before the number was leased (a phone's word on the date is
+    checked against the server's own lease time)."""
     row = db.session.get(TicketNumber, number)
     if row is None:
         raise _invalid("ticket.number_unknown", "决定书编号不是已领取的编号", "This form number was never leased", field="number")
     if row.book.device.device_id != device_id:
         raise _invalid("ticket.number_other_device", "该编号领取给了其他设备", "This number was leased to another device", field="number")
+    if officer_id is not None and row.book.officer_id != officer_id:
+        raise Forbidden("ticket.number_not_yours", "该编号由其他执法人员领取", "This number was leased by another officer", details={"field": "number"})
+    skew = timedelta(seconds=current_app.config["TICKET_CLOCK_SKEW_S"])
+    if issued_at < row.book.leased_at - skew:
+        raise _invalid("ticket.issued_before_lease", "决定时间早于该编号的领取时间，请检查手机时钟",
+                       "The decision is dated before its number was leased: check the phone clock", field="issued_at",
+                       leased_at=row.book.leased_at.isoformat())
     if row.status == "used" and row.ticket_id != ticket_id:
         raise _invalid("ticket.number_used", "该编号已被使用", "This number is already used", field="number")
     if row.status == "voided":
@@ -222,9 +235,9 @@ def issue_ticket(*, ticket_id: str, number: str, identity_officer: Officer, devi
         if existing.payload_digest != digest:
             raise Conflict("ticket.conflict", "同一决定书记录已有不同内容", "A ticket with this id exists with other content")
         return existing, False
-    if issued_at > utcnow() + timedelta(days=1):
+    if issued_at > utcnow() + timedelta(seconds=current_app.config["TICKET_CLOCK_SKEW_S"]):  # after it reached us
         raise _invalid("time.in_future", "时间晚于当前时间，请检查手机时钟", "Time is in the future: check the phone clock", field="issued_at")
-    number_row = check_number(number, device_id, issued_at, ticket_id)
+    number_row = check_number(number, device_id, issued_at, ticket_id, identity_officer.id)
     if number_row.book.jurisdiction_id != jurisdiction_id:
         raise _invalid("ticket.number_other_device", "该编号领取给了其他设备", "This number was leased to another device", field="number")
     day = issued_at.astimezone(LOCAL_TZ).date()

@@ -230,3 +230,26 @@ def test_exported_cells_never_run_as_formulas(app, client, zf001, auth):
     col = [c.value for c in sheet[1]].index("subject_name") + 1
     cells = [sheet.cell(r, col) for r in range(2, sheet.max_row + 1)]
     assert sorted(c.value for c in cells) == sorted(names) and all(c.data_type == "s" for c in cells)
+
+
+def test_a_phone_cannot_date_a_decision_before_its_number_was_leased(client, zf001):
+    from datetime import datetime, timedelta, timezone
+
+    (number,) = numbers(client, zf001)  # leased today
+    old = iso(datetime(2025, 3, 1, 10, 0, tzinfo=timezone.utc))  # an officer whose certificate lapsed in 2025 co-signed this
+    r = push(client, zf001, [rec("ticket", ticket(number, issued_at=old), at=clock.now())])[0]
+    assert r["status"] == "rejected" and r["code"] == "ticket.issued_before_lease" and r["details"]["field"] == "issued_at"
+    future = iso(clock.now() + timedelta(hours=2))
+    r = push(client, zf001, [rec("ticket", ticket(number, issued_at=future), at=clock.now())])[0]
+    assert r["status"] == "rejected" and r["code"] == "time.in_future"
+    r = push(client, zf001, [rec("ticket", ticket(number, issued_at=iso(clock.now() - timedelta(minutes=5))), at=clock.now())])[0]
+    assert r["status"] == "created"  # a phone a few minutes slow is fine
+
+
+def test_a_borrowed_device_id_gives_no_one_a_colleagues_numbers(client, zf001, auth):
+    (number,) = numbers(client, zf001)
+    thief = auth.login("zf003", device_id=zf001.device_id)  # the id shows in a shared patrol or a photo's custody log
+    assert client.get("/api/v1/ticket-books", headers=thief.headers).get_json()["items"] == []
+    r = push(client, thief, [rec("ticket", ticket(number, officers=["zf003", "zf002"]), at=clock.now())])[0]
+    assert r["status"] == "rejected" and r["code"] == "ticket.number_not_yours"
+    assert client.get("/api/v1/ticket-books", headers=zf001.headers).get_json()["items"][0]["status"][number] == "outstanding"

@@ -34,7 +34,14 @@ def _officer(username: str) -> Officer:
 
 
 def _ticket(session, number: str, issued: str, mates: tuple[str, str], **over) -> Case:
+    from backend.tickets.models import TicketNumber
+
     lead, mate = _officer(mates[0]), _officer(mates[1])
+    book = db.session.get(TicketNumber, number).book
+    # a history built today: each number was leased, before its decision, by the officer who used it
+    book.officer_id = lead.id
+    if book.leased_at > utc(issued):
+        book.leased_at = utc(issued) - timedelta(days=1)
     p = proposal(**over)
     p["officer_ids"] = [lead.id, mate.id]
     ticket, _ = tickets.issue_ticket(ticket_id=str(uuid.uuid4()), number=number, identity_officer=lead, device_id=session.device_id,
