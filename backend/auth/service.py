@@ -259,7 +259,13 @@ def get_device(device_id: str) -> Device:
 
 
 def revoke_device(device: Device, reason: str, by: Officer | None = None) -> Device:
-    """Cut a lost or stolen phone off: the device and every session on it."""
+    """Cut a lost or stolen phone off: the device and every session on it. Street staff
+    revoke only their street's devices — never the district's (a supervisor once cut off
+    the district admin's phone); the district admin and the CLI (by=None) revoke any."""
+    from .access import other_jurisdiction
+
+    if by is not None and by.jurisdiction_id is not None and device.jurisdiction_id != by.jurisdiction_id:
+        raise other_jurisdiction()
     now = utcnow()
     if device.revoked_at is None:
         device.revoked_at = now

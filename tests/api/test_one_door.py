@@ -253,3 +253,17 @@ def test_a_borrowed_device_id_gives_no_one_a_colleagues_numbers(client, zf001, a
     r = push(client, thief, [rec("ticket", ticket(number, officers=["zf003", "zf002"]), at=clock.now())])[0]
     assert r["status"] == "rejected" and r["code"] == "ticket.number_not_yours"
     assert client.get("/api/v1/ticket-books", headers=zf001.headers).get_json()["items"][0]["status"][number] == "outstanding"
+
+
+def test_a_street_supervisor_cannot_revoke_the_district_admins_or_another_streets_device(client, demo, auth):
+    admin = auth.login("admin")
+    for boss in ("zd001", "zd101"):
+        assert_error(client.post(f"/api/v1/devices/{admin.device_id}/revoke", json={"reason": "试试"},
+                                 headers=auth.login(boss).headers), 403, "auth.other_jurisdiction")
+    assert client.get("/api/v1/me", headers=admin.headers).status_code == 200  # still working
+    phone = auth.login("zf001")
+    assert_error(client.post(f"/api/v1/devices/{phone.device_id}/revoke", json={"reason": "丢失"},
+                             headers=auth.login("zd101").headers), 403, "auth.other_jurisdiction")
+    assert client.post(f"/api/v1/devices/{phone.device_id}/revoke", json={"reason": "丢失"},
+                       headers=auth.login("zd001").headers).status_code == 200
+    assert client.get("/api/v1/me", headers=phone.headers).status_code == 401
