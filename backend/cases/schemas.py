@@ -57,7 +57,7 @@ class TransitionSchema(Schema):
 
 
 class PaymentCreateSchema(Schema):
-    amount_fen = fields.Integer(required=True, strict=True)
+    amount_fen = fields.Integer(required=True, strict=True, validate=validate.Range(1, 10**9))
     channel = fields.String(required=True, validate=validate.OneOf(["bank", "e_payment", "on_the_spot"]))
     paid_on = PlausibleDate(required=True)
     receipt = fields.String(load_default="", validate=validate.Length(max=64))

@@ -178,6 +178,11 @@ def open_general_case(identity: Identity, *, party_name: str, matter_code: str, 
         raise _invalid("case.no_jurisdiction", "须以乡镇（街道）人员身份立案", "Only a jurisdiction's staff open cases")
     if catalog.matter_by_code(matter_code) is None:
         raise _invalid("case.unknown_matter", "执法事项不存在", "Unknown matter")
+    if inspection_id is not None:
+        from ..patrols import service as patrols
+
+        if not patrols.inspection_exists(inspection_id, identity.jurisdiction_id):
+            raise _invalid("case.unknown_inspection", "所引用的检查记录不存在", "The inspection named does not exist here", field="inspection_id")
     today = _local(utcnow())
     case = Case(jurisdiction_id=identity.jurisdiction_id, procedure="general", stage="filed", party_name=party_name,
                 matter_code=matter_code, facts=facts, inspection_id=inspection_id, opened_by_id=identity.officer.id,

@@ -102,7 +102,7 @@ class InspectionCreateSchema(Schema):
 
 
 class PatrolQuerySchema(PageArgsSchema):
-    officer = fields.Integer(load_default=None, metadata={"description": "officer id"})
+    officer = fields.Integer(load_default=None, validate=validate.Range(1, 2**31 - 1), metadata={"description": "officer id"})
     date = PlausibleDate(load_default=None, metadata={"description": "local date (Asia/Shanghai) the patrol started"})
     grid = fields.String(load_default=None, validate=validate.Length(max=32), metadata={"description": "grid code"})
 

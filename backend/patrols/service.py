@@ -420,6 +420,12 @@ def record_inspection(
     return inspection, True
 
 
+def inspection_exists(inspection_id: str, jurisdiction_id: int | None) -> bool:
+    """Whether an inspection of this street exists (another feature citing it asks here)."""
+    return db.session.scalar(select(Inspection.id).where(Inspection.id == inspection_id,
+                                                         Inspection.jurisdiction_id == jurisdiction_id)) is not None
+
+
 def record_inspections(officer: Officer, device_id: str, batch: list[dict[str, Any]]) -> list[ApiError | None]:
     """The batch form of `record_inspection` for the sync endpoint: the same checks per
     item, but matters, patrols and grids are looked up once for the whole batch (grids in

@@ -68,7 +68,7 @@ class PlaceSchema(Schema):
 
 class PenaltySchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(["warning", "fine", "education"]))
-    amount_fen = fields.Integer(load_default=None, allow_none=True, strict=True)
+    amount_fen = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(0, 10**9))
 
 
 class PaymentSchema(Schema):

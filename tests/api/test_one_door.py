@@ -267,3 +267,20 @@ def test_a_street_supervisor_cannot_revoke_the_district_admins_or_another_street
     assert client.post(f"/api/v1/devices/{phone.device_id}/revoke", json={"reason": "丢失"},
                        headers=auth.login("zd001").headers).status_code == 200
     assert client.get("/api/v1/me", headers=phone.headers).status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/login", "/api/v1/sync"])
+def test_json_nested_5000_deep_is_a_400_not_a_500(client, zf001, path):
+    deep = "[" * 5000 + "]" * 5000
+    err = assert_error(client.post(path, data=deep, content_type="application/json", headers=zf001.headers), 400, "request.too_deep")
+    assert err["message"]["en"]
+
+
+def test_out_of_range_numbers_and_unknown_references_are_4xx_naming_the_field(client, zf001, auth):
+    assert_error(client.get("/api/v1/patrols?officer=" + "9" * 20, headers=zf001.headers), 422, "validation_error")
+    err = assert_error(client.post("/api/v1/cases", headers=zf001.headers,
+                                   json={"party_name": "某某公司", "matter_code": "HJ-003", "facts": "x", "inspection_id": "9" * 36}),
+                       422, "case.unknown_inspection")
+    assert err["details"]["field"] == "inspection_id"
+    assert_error(client.post("/api/v1/cases/1/payments", headers=auth.login("zd001").headers,
+                             json={"amount_fen": 10**15, "channel": "bank", "paid_on": "2026-11-01"}), 422, "validation_error")
