@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Iterator
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.exc import IntegrityError
 
 from geo import geodesic_distance_m
@@ -298,6 +298,7 @@ def cite(sha256s: Iterable[str], *, record_kind: str, record_id: str, jurisdicti
     for sha in sha256s:
         citation = db.session.get(MediaCitation, (sha, record_kind, record_id))
         if citation is None:
+            _check_may_cite(sha, jurisdiction_id, officer_id)
             citation = MediaCitation(sha256=sha, record_kind=record_kind, record_id=record_id, jurisdiction_id=jurisdiction_id,
                                      officer_id=officer_id, device_id=device_id, claimed_at=claimed_at, claimed_lat=lat,
                                      claimed_lon=lon, label=label[:255])
@@ -311,6 +312,21 @@ def cite(sha256s: Iterable[str], *, record_kind: str, record_id: str, jurisdicti
             media.derivatives_stale = True
         citations.append(citation)
     return citations
+
+
+def _check_may_cite(sha: str, jurisdiction_id: int, officer_id: int | None) -> None:
+    """A photo already here may be cited by its uploader, in its uploader's street, or in a
+    street that cites it already — quoting another street's hash once unlocked that photo
+    for the whole street. (One not yet here is checked when seen: `check_can_view` counts
+    only citations of the photo's own street or by its uploader.)"""
+    media = db.session.get(Media, sha)
+    if media is None or media.uploaded_by_id == officer_id or media.jurisdiction_id == jurisdiction_id:
+        return
+    if db.session.scalar(select(MediaCitation.sha256).where(MediaCitation.sha256 == sha,
+                                                            MediaCitation.jurisdiction_id == jurisdiction_id).limit(1)):
+        return
+    raise Forbidden("media.not_yours", "不能引用其他乡镇（街道）的照片", "A photo of another street cannot be cited here",
+                    details={"field": "photos", "sha256": sha})
 
 
 def missing_photos(sha256s: Iterable[str]) -> list[str]:
@@ -338,9 +354,13 @@ def check_can_view(identity: Identity, media: Media) -> None:
     if identity.is_global_admin or media.uploaded_by_id == identity.officer.id:
         return
     if identity.role in (Role.officer.value, Role.supervisor.value, Role.admin.value):
+        own_street = identity.jurisdiction_id == media.jurisdiction_id
         cited_here = db.session.scalar(
             select(MediaCitation.sha256).where(MediaCitation.sha256 == media.sha256,
-                                               MediaCitation.jurisdiction_id == identity.jurisdiction_id).limit(1)
+                                               MediaCitation.jurisdiction_id == identity.jurisdiction_id,
+                                               # a citation made before the photo arrived counts only if its
+                                               # street or its officer is the uploader's
+                                               true() if own_street else MediaCitation.officer_id == media.uploaded_by_id).limit(1)
         )
         if cited_here:
             return

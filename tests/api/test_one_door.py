@@ -5,6 +5,8 @@ the attack on a fresh instance before the fix."""
 from __future__ import annotations
 
 
+import hashlib
+
 import pytest
 
 from backend import clock
@@ -284,3 +286,18 @@ def test_out_of_range_numbers_and_unknown_references_are_4xx_naming_the_field(cl
     assert err["details"]["field"] == "inspection_id"
     assert_error(client.post("/api/v1/cases/1/payments", headers=auth.login("zd001").headers,
                              json={"amount_fen": 10**15, "channel": "bank", "paid_on": "2026-11-01"}), 422, "validation_error")
+
+
+def test_quoting_another_streets_photo_hash_unlocks_nothing(client, zf001, auth):
+    from tests import images
+
+    data = images.jpeg_without_exif(120, 90)
+    sha = hashlib.sha256(data).hexdigest()
+    other = auth.login("zf101")  # 招宝山街道
+    assert client.put(f"/api/v1/media/{sha}", data=data, headers=other.headers, content_type="image/jpeg").status_code == 201
+    r = push(client, zf001, [rec("inspection", inspection(photos=[sha]), at=clock.now())])[0]
+    assert r["status"] == "rejected" and r["code"] == "media.not_yours" and r["details"]["field"] == "photos"
+    boss = auth.login("zd001")
+    assert_error(client.get(f"/api/v1/media/{sha}/thumb", headers=boss.headers), 403, "media.forbidden")
+    # its own street may cite it
+    assert push(client, other, [rec("inspection", inspection(lon=121.68, photos=[sha]), at=clock.now())])[0]["status"] == "created"
