@@ -44,7 +44,10 @@ def lines(t: dict[str, Any]) -> list[tuple[str, str]]:
     if t["penalty"]["kind"] == "fine":
         penalty += f" 人民币 {yuan(t['penalty']['amount_fen'])} 元"
     officers = "；".join(f"{o['name']}（执法证号 {o['certificate']}）" for o in t["officers"])
-    sign = "当事人已签名" if t["signature"]["sha256"] else f"当事人拒绝签名：{t['signature']['refused_note']}"
+    if t["signature"]["sha256"]:
+        sign = "当事人已签名" if t["signature"].get("verified") else "当事人签名图像尚未上传核验"
+    else:
+        sign = f"当事人拒绝签名：{t['signature']['refused_note']}"
     out = [
         ("当事人", f"{party['name']}（{'公民' if party['type'] == 'citizen' else '法人或其他组织'}）"),
         ("证件号码" if party["type"] == "citizen" else "统一社会信用代码", party.get("id_number") or "—"),

@@ -335,6 +335,14 @@ def ticket_for(identity: Identity, ticket: Ticket) -> dict[str, Any]:
     return ticket_to_dict(ticket, reveal=needs_personal_data(identity, ticket))
 
 
+def signature_verified(ticket: Ticket) -> bool:
+    """Whether the party's signature image has arrived and matched its SHA-256: until it
+    has, nothing may say "signed" (a made-up reference once printed as 当事人已签名)."""
+    from ..evidence import service as evidence
+
+    return bool(ticket.signature_sha256) and not evidence.missing_photos([ticket.signature_sha256])
+
+
 def ticket_to_dict(ticket: Ticket, reveal: bool = True) -> dict[str, Any]:
     party_id, party_phone = ticket.party_id_number, ticket.party_phone
     if not reveal:
@@ -351,7 +359,8 @@ def ticket_to_dict(ticket: Ticket, reveal: bool = True) -> dict[str, Any]:
         "facts": ticket.facts, "penalty": {"kind": ticket.penalty_kind, "amount_fen": ticket.amount_fen},
         "officers": ticket.officers,
         "payment": {"route": ticket.payment_route, "receipt_number": ticket.receipt_number, "exception": ticket.cash_exception},
-        "signature": {"sha256": ticket.signature_sha256, "refused_note": ticket.signature_refused_note},
+        "signature": {"sha256": ticket.signature_sha256, "refused_note": ticket.signature_refused_note,
+                      "verified": signature_verified(ticket)},
         "photos": ticket.photos or [], "rights_notice": ticket.rights_notice, "voided_reason": ticket.voided_reason,
         "replaces_number": ticket.replaces_number, "verify_path": f"/verify/{ticket.number}/{ticket.check_code}",
         "publication": {"published_at": ticket.published_at, "withdrawn_at": ticket.withdrawn_at,

@@ -301,3 +301,19 @@ def test_quoting_another_streets_photo_hash_unlocks_nothing(client, zf001, auth)
     assert_error(client.get(f"/api/v1/media/{sha}/thumb", headers=boss.headers), 403, "media.forbidden")
     # its own street may cite it
     assert push(client, other, [rec("inspection", inspection(lon=121.68, photos=[sha]), at=clock.now())])[0]["status"] == "created"
+
+
+def test_a_signature_reads_as_signed_only_once_its_image_has_arrived(client, zf001):
+    from tests import images
+
+    data = images.jpeg_without_exif(200, 80)
+    sha = hashlib.sha256(data).hexdigest()
+    (number,) = numbers(client, zf001)
+    r = push(client, zf001, [rec("ticket", ticket(number, signature=sha, signature_refused=False), at=clock.now())])[0]
+    assert r["status"] == "incomplete" and r["missing_photos"] == [sha]
+    assert client.get(f"/api/v1/tickets/{number}", headers=zf001.headers).get_json()["signature"]["verified"] is False
+    html = client.get(f"/api/v1/tickets/{number}/print?format=html", headers=zf001.headers).get_data(as_text=True)
+    assert "当事人已签名" not in html and "尚未上传核验" in html
+    assert client.put(f"/api/v1/media/{sha}", data=data, headers=zf001.headers, content_type="image/jpeg").status_code == 201
+    assert client.get(f"/api/v1/tickets/{number}", headers=zf001.headers).get_json()["signature"]["verified"] is True
+    assert "当事人已签名" in client.get(f"/api/v1/tickets/{number}/print?format=html", headers=zf001.headers).get_data(as_text=True)
