@@ -112,6 +112,9 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
         },
     )
     _register_blueprints(app, api)
+    from .sync.openapi import document_record_kinds
+
+    document_record_kinds(api.spec)
     register_error_handlers(app)
     from .security import install_security_headers
 

@@ -53,3 +53,23 @@ def test_docs_page_works_offline(client):
         asset = client.get(ref)
         assert asset.status_code == 200, ref
         asset.close()
+
+
+def test_every_record_kind_is_documented_with_its_own_payload_schema(client):
+    """The sync contract is in the document: a kind enum and, per kind, the feature's strict
+    payload schema (limits included) behind a discriminator on `kind`."""
+    from backend.records import kinds
+
+    spec = client.get("/api/v1/openapi.json").get_json()
+    schemas = spec["components"]["schemas"]
+    record = schemas["Record"]
+    assert record["discriminator"]["propertyName"] == "kind"
+    assert set(record["discriminator"]["mapping"]) == set(kinds()) == set(schemas["RecordKind"]["enum"])
+    for name, kind in kinds().items():
+        variant = schemas[f"Record_{name}"]
+        assert variant["properties"]["kind"]["enum"] == [name]
+        payload = schemas[variant["properties"]["payload"]["$ref"].rsplit("/", 1)[1]]
+        assert set(payload["properties"]) == set(kind.schema.fields), name
+    assert schemas["TicketPayload"]["properties"]["facts"]["maxLength"] == 2000
+    assert schemas["InspectionPayload"]["properties"]["lat"]["maximum"] == 90
+    assert schemas["SyncBatch"]["properties"]["records"]["items"] == {"$ref": "#/components/schemas/Record"}
