@@ -37,14 +37,17 @@ class Server:
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", "1", "--threads", str(self.threads),
              "--no-control-socket", "--log-level", "warning", "wsgi:app"],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 30
-        while time.time() < deadline:
+        # generous: on a machine busy with other work importing the app alone has taken 30 s
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and self.proc.poll() is None:
             try:
                 if self.request("GET", "/api/v1/health")[0] == 200:
                     return
             except OSError:
                 time.sleep(0.1)
-        raise RuntimeError("server did not start")
+        code = self.proc.poll()
+        self.kill()
+        raise RuntimeError(f"server did not start (exit code {code})")
 
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:
