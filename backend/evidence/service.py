@@ -238,10 +238,7 @@ def _finalize(sha256: str, staged: Path, actual: str, size: int, identity: Ident
     for citation in db.session.scalars(select(MediaCitation).where(MediaCitation.sha256 == sha256)):
         _check(citation, media)
         media.derivatives_stale = True
-    from ..sync import service as sync
-
-    sync.photo_arrived(sha256)  # records waiting only for this photo become complete
-    db.session.commit()
+    db.session.commit()  # records waiting for it see it when next read (sync.refresh_incomplete): no call into sync/
     return UploadResult("created", media, size, size)
 
 

@@ -121,6 +121,9 @@ def tasks_dispatched(jurisdiction_id: int | None, lo: datetime, hi: datetime) ->
 
 def sync_problems(jurisdiction_id: int | None, lo: datetime, hi: datetime) -> tuple[list[SyncRecord], list[SyncRecord]]:
     """(records still waiting for photos, records received in the period more than a day after capture)."""
+    from ..sync import service as sync
+
+    sync.refresh_incomplete(jurisdiction_id)
     incomplete = list(db.session.scalars(_scoped(select(SyncRecord).where(SyncRecord.status == "incomplete"),
                                                  SyncRecord.jurisdiction_id, jurisdiction_id).order_by(SyncRecord.received_at)))
     received = db.session.scalars(_scoped(

@@ -251,14 +251,32 @@ def _refresh_completeness(row: SyncRecord) -> None:
             row.status, row.missing_photos, row.completed_at = "created", [], utcnow()
 
 
-def photo_arrived(sha256: str) -> None:
-    """Called when a photo is stored: records waiting only for it become complete."""
-    for row in db.session.scalars(select(SyncRecord).where(SyncRecord.status == "incomplete")):
-        if sha256 in (row.missing_photos or []):
-            remaining = [s for s in row.missing_photos if s != sha256]
+def refresh_incomplete(jurisdiction_id: int | None = None, device_id: str | None = None) -> None:
+    """Records waiting for photos are complete once every photo they cite is here: one
+    query over the stored photos, run by whoever reads the ledger (the incomplete list,
+    the change feed, the figures) — `evidence/` never calls into `sync/`."""
+    from ..evidence import service as evidence
+
+    query = select(SyncRecord).where(SyncRecord.status == "incomplete")
+    if jurisdiction_id is not None:
+        query = query.where(SyncRecord.jurisdiction_id == jurisdiction_id)
+    if device_id is not None:
+        query = query.where(SyncRecord.device_id == device_id)
+    rows = list(db.session.scalars(query))
+    if not rows:
+        return
+    still = set(evidence.missing_photos([s for r in rows for s in (r.missing_photos or [])]))
+    now = utcnow()
+    changed = False
+    for row in rows:
+        remaining = [s for s in row.missing_photos or [] if s in still]
+        if remaining != (row.missing_photos or []):
+            changed = True
             row.missing_photos = remaining
             if not remaining:
-                row.status, row.completed_at = "created", utcnow()
+                row.status, row.completed_at = "created", now
+    if changed:  # committed at once: the change feed orders by updated_at, which must move now
+        db.session.commit()
 
 
 def record_health(identity: Identity, health: dict[str, Any] | None, app_version: str, skew: float | None) -> None:
@@ -282,6 +300,7 @@ def record_health(identity: Identity, health: dict[str, Any] | None, app_version
 
 
 def incomplete(jurisdiction_id: int | None) -> list[dict[str, Any]]:
+    refresh_incomplete(jurisdiction_id)
     query = select(SyncRecord).where(SyncRecord.status == "incomplete").order_by(SyncRecord.received_at)
     if jurisdiction_id is not None:
         query = query.where(SyncRecord.jurisdiction_id == jurisdiction_id)
@@ -337,6 +356,7 @@ def changes(identity: Identity, since: str | None, limit: int) -> dict[str, Any]
     from ..pagination import decode_cursor, encode_cursor
     from ..tickets.models import TicketBook
 
+    refresh_incomplete(device_id=identity.device.device_id)  # this phone's records whose photos have arrived
     after: tuple[str, str, str] = ("", "", "")
     if since:
         raw = decode_cursor(since)
