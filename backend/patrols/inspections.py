@@ -1,0 +1,275 @@
+"""Inspections (检查): recorded one by one (REST, sync) or a run at once (the sync batch
+path), listed, read. Idempotent on the phone's id, like patrols."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any, Iterable
+
+from geoalchemy2.shape import from_shape, to_shape
+from shapely.geometry import Point
+from sqlalchemy import func, insert, select, text
+
+
+from ..auth.access import other_jurisdiction
+from ..auth.models import Officer
+from ..errors import ApiError, Conflict, NotFound
+from ..errors import invalid as _invalid
+from ..extensions import commit, db
+from ..identity_numbers import valid_uscc
+from ..models_base import LOCAL_TZ, utcnow
+from .models import (
+    INSPECTION_RESULTS,
+    Inspection,
+    Patrol,
+)
+
+from .checks import MAX_PHOTOS, MAX_RECTIFY_DAYS, SHA256_RE, _digest, _not_future, _require_jurisdiction
+
+
+# --- inspections -------------------------------------------------------------------
+
+
+def record_inspection(
+    *,
+    inspection_id: str,
+    officer: Officer,
+    device_id: str,
+    captured_at: datetime,
+    inspected_at: datetime,
+    lat: float,
+    lon: float,
+    accuracy_m: float | None,
+    subject_name: str,
+    subject_address: str = "",
+    subject_uscc: str | None = None,
+    matter_code: str | None = None,
+    result: str,
+    rectify_deadline: date | None = None,
+    follow_up: str | None = None,
+    notes: str = "",
+    photos: Iterable[str] = (),
+    patrol_id: str | None = None,
+) -> tuple[Inspection, bool]:
+    """Record a geotagged inspection; the grid comes from the location, and a 责令整改
+    sets the re-inspection due date (the day after the rectification deadline)."""
+    from ..catalog import service as catalog
+
+    args = {k: v for k, v in locals().items() if k != "catalog"}
+    jurisdiction_id = _require_jurisdiction(officer)
+    digest = _inspection_digest(args, jurisdiction_id)
+    existing = db.session.get(Inspection, inspection_id)
+    if existing is not None:
+        if existing.payload_digest != digest:
+            raise Conflict("inspection.conflict", "同一检查编号已有不同内容", "An inspection with this id exists with other content")
+        return existing, False
+    values = _inspection_values(args, jurisdiction_id, digest, catalog.matter_by_code,
+                                lambda pid: db.session.get(Patrol, pid))
+    grid = catalog.grid_at(lon, lat, jurisdiction_id)
+    inspection = Inspection(**values, grid_id=grid.id if grid else None)
+    db.session.add(inspection)
+    db.session.flush()
+    _cite_and_audit([(values, grid.name if grid else "")], officer, device_id)
+    commit()
+    return inspection, True
+
+
+def inspection_exists(inspection_id: str, jurisdiction_id: int | None) -> bool:
+    """Whether an inspection of this street exists (another feature citing it asks here)."""
+    return db.session.scalar(select(Inspection.id).where(Inspection.id == inspection_id,
+                                                         Inspection.jurisdiction_id == jurisdiction_id)) is not None
+
+
+def record_inspections(officer: Officer, device_id: str, batch: list[dict[str, Any]]) -> list[ApiError | None]:
+    """The batch form of `record_inspection` for the sync endpoint: the same checks per
+    item, but matters, patrols and grids are looked up once for the whole batch (grids in
+    memory with `catalog.grid_index`), the rows go in with one flush and the audit
+    entries with one append. Every id must be new (the caller sends the others through
+    `record_inspection`, which knows duplicates and conflicts). Returns, per item, None
+    when stored or the ApiError that refused it."""
+    from ..catalog import service as catalog
+    from ..catalog.models import Grid, Matter
+
+    jurisdiction_id = _require_jurisdiction(officer)
+    codes = {a["matter_code"] for a in batch if a.get("matter_code")}
+    matters = {m.code: m for m in db.session.scalars(select(Matter).where(Matter.code.in_(codes)))} if codes else {}
+    pids = {a["patrol_id"] for a in batch if a.get("patrol_id")}
+    patrols = {p.id: p for p in db.session.scalars(select(Patrol).where(Patrol.id.in_(pids)))} if pids else {}
+    index = catalog.grid_index(jurisdiction_id)
+    names: dict[int, str] = {}
+    outcomes: list[ApiError | None] = []
+    stored: list[dict[str, Any]] = []
+    now = utcnow()
+    for item in batch:
+        args = {**item, "officer": officer, "device_id": device_id}
+        try:
+            values = _inspection_values(args, jurisdiction_id, _inspection_digest(args, jurisdiction_id), matters.get, patrols.get)
+        except ApiError as exc:
+            outcomes.append(exc)
+            continue
+        stored.append({**values, "grid_id": index.locate(args["lon"], args["lat"]), "received_at": now, "created_at": now,
+                       "updated_at": now})
+        outcomes.append(None)
+    if stored:
+        db.session.execute(insert(Inspection), stored)  # one executemany, no ORM objects
+        ids = {v["grid_id"] for v in stored if v["grid_id"] is not None}
+        names = dict(db.session.execute(select(Grid.id, Grid.name).where(Grid.id.in_(ids))).all()) if ids else {}
+        _cite_and_audit([(v, names.get(v["grid_id"], "")) for v in stored], officer, device_id)
+    return outcomes
+
+
+_INSPECTION_ARGS = ("inspection_id", "device_id", "captured_at", "inspected_at", "lat", "lon", "accuracy_m", "subject_name",
+                    "subject_address", "subject_uscc", "matter_code", "result", "rectify_deadline", "follow_up", "notes",
+                    "photos", "patrol_id")
+_INSPECTION_DEFAULTS = {"subject_address": "", "subject_uscc": None, "matter_code": None, "rectify_deadline": None,
+                        "follow_up": None, "notes": "", "photos": (), "patrol_id": None}
+
+
+def _inspection_digest(args: dict[str, Any], jurisdiction_id: int) -> str:
+    """What makes two sends of one inspection id "the same content"."""
+    payload = {k: args.get(k, _INSPECTION_DEFAULTS.get(k)) for k in _INSPECTION_ARGS}
+    payload["photos"] = list(payload["photos"])
+    payload["jurisdiction_id"] = jurisdiction_id
+    payload["officer"] = args["officer"].id
+    return _digest(payload)
+
+
+def _inspection_values(args: dict[str, Any], jurisdiction_id: int, digest: str, matter_of, patrol_of) -> dict[str, Any]:
+    """The legal and format checks of one inspection, and its row (without the grid)."""
+    a = {**_INSPECTION_DEFAULTS, **args}
+    inspected_at, result, photos = a["inspected_at"], a["result"], list(a["photos"])
+    rectify_deadline, follow_up, subject_uscc, patrol_id = a["rectify_deadline"], a["follow_up"], a["subject_uscc"], a["patrol_id"]
+    _not_future(inspected_at, "inspected_at")
+    if result not in INSPECTION_RESULTS:
+        raise _invalid("inspection.bad_result", "检查结果无效", f"result must be one of {INSPECTION_RESULTS}", field="result")
+    if subject_uscc is not None and not valid_uscc(subject_uscc):
+        raise _invalid("inspection.bad_uscc", "统一社会信用代码校验不通过，请核对", "The unified social credit code fails its check", field="subject_uscc")
+    matter = None
+    if a["matter_code"] is not None:
+        matter = matter_of(a["matter_code"])
+        if matter is None:
+            raise _invalid("inspection.unknown_matter", "执法事项不存在", "Unknown matter", field="matter_code")
+    local_day = inspected_at.astimezone(LOCAL_TZ).date()
+    reinspect_due = None
+    if result == "rectify":
+        if rectify_deadline is None:
+            raise _invalid("inspection.deadline_required", "责令整改须写明整改期限", "A rectification deadline is required", field="rectify_deadline")
+        if not local_day <= rectify_deadline <= local_day + timedelta(days=MAX_RECTIFY_DAYS):
+            raise _invalid("inspection.bad_deadline", f"整改期限须在检查当日起 {MAX_RECTIFY_DAYS} 日内",
+                           f"The deadline must fall within {MAX_RECTIFY_DAYS} days of the inspection", field="rectify_deadline")
+        reinspect_due = rectify_deadline + timedelta(days=1)
+    elif rectify_deadline is not None:
+        raise _invalid("inspection.unexpected_deadline", "仅责令整改需要整改期限", "Only a rectification order has a deadline", field="rectify_deadline")
+    if result == "violation":
+        # None = not decided yet on the spot; the supervisor sees it among open violations
+        if follow_up not in (None, "ticket", "case"):
+            raise _invalid("inspection.bad_follow_up", "后续处理方式须为当场处罚或立案", "follow_up must be ticket or case", field="follow_up")
+    elif follow_up is not None:
+        raise _invalid("inspection.unexpected_follow_up", "仅发现违法需要后续处理方式", "Only a violation has a follow-up", field="follow_up")
+    if len(photos) > MAX_PHOTOS or len(set(photos)) != len(photos) or not all(isinstance(p, str) and SHA256_RE.match(p) for p in photos):
+        raise _invalid("inspection.bad_photos", "照片须为不重复的 SHA-256 摘要", "photos must be distinct lowercase SHA-256 digests", field="photos")
+    if patrol_id is not None:
+        patrol = patrol_of(patrol_id)
+        if patrol is None:
+            raise _invalid("inspection.unknown_patrol", "所属巡查不存在", "The patrol this inspection cites does not exist", field="patrol_id")
+        if patrol.jurisdiction_id != jurisdiction_id:
+            raise other_jurisdiction()
+    return dict(
+        id=a["inspection_id"], jurisdiction_id=jurisdiction_id, patrol_id=patrol_id, officer_id=a["officer"].id,
+        device_id=a["device_id"], captured_at=a["captured_at"], inspected_at=inspected_at,
+        location=from_shape(Point(a["lon"], a["lat"]), srid=4326), accuracy_m=a["accuracy_m"],
+        subject_name=a["subject_name"], subject_address=a["subject_address"], subject_uscc=subject_uscc,
+        matter_id=matter.id if matter else None, result=result, rectify_deadline=rectify_deadline,
+        reinspect_due=reinspect_due, follow_up=follow_up, notes=a["notes"], photos=photos, payload_digest=digest,
+    )
+
+
+def _cite_and_audit(stored: list[tuple[dict[str, Any], str]], officer: Officer, device_id: str) -> None:
+    """For inspection rows just stored (their values, their grid's name): the photos they
+    cite (EXIF checked against place and time) and one audit entry each."""
+    from ..audit import service as audit
+    from ..evidence import service as evidence
+
+    for v, grid_name in stored:
+        if v["photos"]:
+            place = " ".join(p for p in (grid_name, v["subject_address"]) if p)
+            point = to_shape(v["location"])
+            evidence.cite(v["photos"], record_kind="inspection", record_id=v["id"], jurisdiction_id=v["jurisdiction_id"],
+                          officer_id=officer.id, device_id=device_id, claimed_at=v["inspected_at"], lat=point.y, lon=point.x,
+                          label=place)
+    audit.record_many([{"action": "inspection.created", "object_type": "inspection", "object_id": v["id"], "actor_id": officer.id,
+                        "device_id": device_id, "details": {"result": v["result"], "subject": v["subject_name"], "photos": v["photos"]}}
+                       for v, _ in stored], jurisdiction_id=stored[0][0]["jurisdiction_id"] if stored else None)
+
+
+@lru_cache(maxsize=1)
+def _inspection_rows() -> Any:
+    """An inspection as the API shows it, as one flat row: its officer, grid and matter
+    joined and its point read as numbers (no ORM objects, no geometry parsing; a page of
+    200 is one statement)."""
+    from ..catalog.models import Grid, Matter
+
+    i = Inspection.__table__.c
+    return (select(i.id, i.jurisdiction_id, i.patrol_id, Officer.id.label("officer_id"), Officer.username.label("officer_username"),
+                   Officer.name.label("officer_name"), i.inspected_at, func.ST_Y(i.location).label("lat"),
+                   func.ST_X(i.location).label("lon"), i.accuracy_m, Grid.id.label("grid_id"), Grid.code.label("grid_code"),
+                   Grid.name.label("grid_name"), i.subject_name, i.subject_address, i.subject_uscc, Matter.code.label("matter_code"),
+                   i.result, i.rectify_deadline, i.reinspect_due, i.follow_up, i.notes, i.photos, i.captured_at, i.received_at)
+            .select_from(Inspection.__table__.join(Officer, Officer.id == i.officer_id)
+                         .outerjoin(Grid, Grid.id == i.grid_id).outerjoin(Matter, Matter.id == i.matter_id)))
+
+
+def list_inspections(jurisdiction_id: int | None, *, bbox: tuple[float, float, float, float] | None = None,
+                     since: datetime | None = None, until: datetime | None = None,
+                     grid_code: str | None = None, result: str | None = None):
+    """A statement of inspection rows (see `inspection_to_dict`) with the filters applied."""
+    i = Inspection.__table__.c
+    query = _inspection_rows()
+    if jurisdiction_id is not None:
+        query = query.where(i.jurisdiction_id == jurisdiction_id)
+    if bbox is not None:
+        minlon, minlat, maxlon, maxlat = bbox
+        if db.session.get_bind().dialect.name == "sqlite":
+            # SpatiaLite reaches its R-tree only through the SpatialIndex table; for
+            # points, being in the box's MBR is being in the box.
+            query = query.where(text(
+                "inspections.rowid IN (SELECT rowid FROM SpatialIndex WHERE f_table_name = 'inspections' "
+                "AND f_geometry_column = 'location' AND search_frame = BuildMbr(:x1, :y1, :x2, :y2, 4326))"
+            ).bindparams(x1=minlon, y1=minlat, x2=maxlon, y2=maxlat))
+        else:
+            query = query.where(func.ST_Intersects(i.location, func.ST_MakeEnvelope(minlon, minlat, maxlon, maxlat, 4326)))
+    if since is not None:
+        query = query.where(i.inspected_at >= since)
+    if until is not None:
+        query = query.where(i.inspected_at < until)
+    if result is not None:
+        query = query.where(i.result == result)
+    if grid_code is not None:
+        from ..catalog import service as catalog
+
+        grid = catalog.grid_by_code(grid_code)
+        if grid is None:
+            raise NotFound("grid.not_found", "网格不存在", "Grid not found")
+        query = query.where(i.grid_id == grid.id)
+    return query
+
+
+def inspection_row(inspection_id: str) -> Any:
+    row = db.session.execute(_inspection_rows().where(Inspection.__table__.c.id == inspection_id)).first()
+    if row is None:
+        raise NotFound("inspection.not_found", "检查记录不存在", "Inspection not found")
+    return row
+
+
+def inspection_to_dict(r: Any) -> dict[str, Any]:
+    """A row of `list_inspections` / `inspection_row` as the API's Inspection."""
+    return {
+        "id": r.id, "jurisdiction_id": r.jurisdiction_id, "patrol_id": r.patrol_id,
+        "officer": {"id": r.officer_id, "username": r.officer_username, "name": r.officer_name},
+        "inspected_at": r.inspected_at, "lat": round(r.lat, 7), "lon": round(r.lon, 7), "accuracy_m": r.accuracy_m,
+        "grid": {"id": r.grid_id, "code": r.grid_code, "name": r.grid_name} if r.grid_id is not None else None,
+        "subject_name": r.subject_name, "subject_address": r.subject_address, "subject_uscc": r.subject_uscc,
+        "matter_code": r.matter_code, "result": r.result,
+        "rectify_deadline": r.rectify_deadline, "reinspect_due": r.reinspect_due, "follow_up": r.follow_up,
+        "notes": r.notes, "photos": r.photos or [], "captured_at": r.captured_at, "received_at": r.received_at,
+    }
