@@ -225,7 +225,7 @@ def _session_clock():
 
 
 # Fixtures that move the clock: `demo` (and so the browser's server) comes after them.
-CLOCK_FIXTURES = ("at_any_hour", "night_clock")
+CLOCK_FIXTURES = ("at_any_hour", "night_clock", "workday_clock")
 
 
 @pytest.fixture(params=["real-time", *CLOCK_INSTANTS])
@@ -244,6 +244,18 @@ NIGHT_BY_ENGINE = {"sqlite": "2330-shanghai", "postgis": "0030-shanghai"}
 @pytest.fixture
 def night_clock(engine_name: str, clock_control: Clock) -> Clock:
     clock_control.set(CLOCK_INSTANTS[NIGHT_BY_ENGINE[engine_name]])
+    return clock_control
+
+
+# The officer's ticket journey: on the make-up Sunday (a working day: deadlines count it)
+# and on a Friday night (the next two days are rest days).
+WORKDAY_BY_ENGINE = {"sqlite": "makeup-sunday", "postgis": "2330-shanghai"}
+
+
+@pytest.fixture
+def workday_clock(engine_name: str, clock_control: Clock, request) -> Clock:
+    request.node.clock_instant = WORKDAY_BY_ENGINE[engine_name]
+    clock_control.set(CLOCK_INSTANTS[WORKDAY_BY_ENGINE[engine_name]])
     return clock_control
 
 

@@ -9,7 +9,9 @@ import time
 from backend.evidence.models import Media
 from backend.patrols.models import Inspection, Patrol
 from backend.tickets.models import Ticket
+from backend.clock import LOCAL_TZ
 from tests import images
+from tests.api.test_cases import DUE_BY_HAND
 from tests.browser.conftest import count, expect, go_offline, go_online, login, new_id, new_phone, start_server, wait_for_service_worker, wait_synced, wait_until
 
 
@@ -145,7 +147,7 @@ def _sign(page) -> None:
     page.mouse.up()
 
 
-def test_tickets_are_checked_offline_and_a_lawful_one_is_issued_and_arrives_once(page, context, server, app, tmp_path):
+def test_tickets_are_checked_offline_and_a_lawful_one_is_issued_and_arrives_once(workday_clock, page, context, server, app, tmp_path, request):
     with app.app_context():
         from backend.auth.models import Officer
         from backend.auth.service import confirm_code
@@ -184,6 +186,12 @@ def test_tickets_are_checked_offline_and_a_lawful_one_is_issued_and_arrives_once
         assert ticket.number == number and ticket.amount_fen == 15000 and ticket.status == "issued"
         assert db.session.get(Media, ticket.signature_sha256) is not None  # the signature PNG arrived and was verified
         assert all(db.session.get(Media, p) is not None for p in ticket.photos)
+        from backend.cases.models import Case
+
+        case = db.session.query(Case).filter_by(ticket_id=ticket.id).one()  # deadlines counted from the local day
+        issued, filing_due, payment_due = DUE_BY_HAND[request.node.clock_instant]
+        assert (ticket.issued_at.astimezone(LOCAL_TZ).date().isoformat(), case.filing_due.isoformat(),
+                case.payment_due.isoformat()) == (issued, filing_due, payment_due)
         db.session.remove()
     page.reload()
     expect(page.locator("[data-test=decision-qr]")).to_be_visible()  # online: the verification QR
