@@ -366,6 +366,15 @@ def create_officer(
     return officer
 
 
+def device_label(device_id: str | None, identity: Identity) -> str | None:
+    """A device id as this reader may see it: whole for supervisors and admins (they manage
+    devices), the last four characters for colleagues — an id read off a shared patrol or a
+    photo's custody log once served as a key to another officer's ticket book."""
+    if device_id is None or identity.role in ("supervisor", "admin"):
+        return device_id
+    return "…" + device_id[-4:]
+
+
 def officer_ids_by_username(usernames: list[str], jurisdiction_id: int | None) -> list[int]:
     """The ids of officers a record names by username, all of them of the sender's street."""
     rows = dict(db.session.execute(select(Officer.username, Officer.id).where(

@@ -417,8 +417,12 @@ def media_to_dict(media: Media) -> dict[str, Any]:
     }
 
 
-def custody(media: Media) -> list[dict[str, Any]]:
+def custody(media: Media, identity: Identity) -> list[dict[str, Any]]:
+    """The photo's chain of custody from the audit trail (device ids shown whole to managers only)."""
+    from ..auth.service import device_label
+
     return [
-        {"seq": e.seq, "at": e.at, "action": e.action, "actor_id": e.actor_id, "device_id": e.device_id, "details": e.details}
+        {"seq": e.seq, "at": e.at, "action": e.action, "actor_id": e.actor_id, "device_id": device_label(e.device_id, identity),
+         "details": e.details}
         for e in audit.entries_for("media", media.sha256)
     ]

@@ -89,8 +89,9 @@ def media_custody(sha256: str):
     """Chain of custody: capture, upload, verification and every access, from the audit trail."""
     _check_hash(sha256)
     media = service.get_media(sha256)
-    service.check_can_view(current_identity(), media)
-    return {"sha256": sha256, "items": service.custody(media)}
+    identity = current_identity()
+    service.check_can_view(identity, media)
+    return {"sha256": sha256, "items": service.custody(media, identity)}
 
 
 @blp.route(f"/media/{SHA}/{VARIANT}", methods=["GET"])

@@ -303,6 +303,15 @@ def list_patrols(identity: Identity, jurisdiction_id: int | None, *, officer_id:
     return query
 
 
+def patrol_for(identity: Identity, patrol: Patrol) -> dict[str, Any]:
+    """A patrol as this reader may see it (device ids shown whole to managers only)."""
+    from ..auth.service import device_label
+
+    out = patrol_to_dict(patrol)
+    out["device_id"] = device_label(out["device_id"], identity)
+    return out
+
+
 def patrol_to_dict(patrol: Patrol) -> dict[str, Any]:
     grids = {v.grid_id: v.grid for v in patrol.grid_visits}  # loaded with the visits where the caller asked
     return {

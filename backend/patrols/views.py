@@ -42,7 +42,7 @@ def list_patrols(args: dict):
     query = service.list_patrols(identity, scope_jurisdiction(identity), officer_id=args["officer"],
                                  day=args["date"], grid_code=args["grid"])
     page = paginate_desc(query, [Patrol.started_at, Patrol.id], args["limit"], args["cursor"])
-    page["items"] = [service.patrol_to_dict(service.fresh_summary(p)) for p in page["items"]]
+    page["items"] = [service.patrol_for(identity, service.fresh_summary(p)) for p in page["items"]]
     return page
 
 
@@ -52,8 +52,9 @@ def list_patrols(args: dict):
 def get_patrol(patrol_id: str):
     """A patrol's summary: distance, durations, grids crossed, gaps, stops, anomalies."""
     patrol = service.get_patrol(patrol_id)
-    service.check_can_read_patrol(current_identity(), patrol)
-    return service.patrol_to_dict(service.fresh_summary(patrol))
+    identity = current_identity()
+    service.check_can_read_patrol(identity, patrol)
+    return service.patrol_for(identity, service.fresh_summary(patrol))
 
 
 @blp.route("/patrols/<string:patrol_id>/track", methods=["GET"])

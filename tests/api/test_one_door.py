@@ -317,3 +317,25 @@ def test_a_signature_reads_as_signed_only_once_its_image_has_arrived(client, zf0
     assert client.put(f"/api/v1/media/{sha}", data=data, headers=zf001.headers, content_type="image/jpeg").status_code == 201
     assert client.get(f"/api/v1/tickets/{number}", headers=zf001.headers).get_json()["signature"]["verified"] is True
     assert "当事人已签名" in client.get(f"/api/v1/tickets/{number}/print?format=html", headers=zf001.headers).get_data(as_text=True)
+
+
+def test_device_ids_are_shown_whole_only_to_those_who_manage_devices(client, zf001, auth):
+    from datetime import timedelta
+
+    from tests import images
+
+    pid = _patrol(client, zf001, clock.now().replace(microsecond=0) - timedelta(hours=1))
+    push(client, zf001, [rec("patrol_start", {"officers": ["zf001", "zf002"], "started_at": iso(clock.now() - timedelta(minutes=9))},
+                             at=clock.now())])
+    shared = client.get("/api/v1/patrols?limit=50", headers=auth.login("zf002").headers).get_json()["items"]
+    assert shared and all(p["device_id"] == "…" + zf001.device_id[-4:] for p in shared)  # a colleague on the patrol
+    boss = auth.login("zd001")
+    assert client.get(f"/api/v1/patrols/{pid}", headers=boss.headers).get_json()["device_id"] == zf001.device_id
+    data = images.jpeg_without_exif(90, 60)
+    sha = hashlib.sha256(data).hexdigest()
+    client.put(f"/api/v1/media/{sha}", data=data, headers=zf001.headers, content_type="image/jpeg")
+    push(client, zf001, [rec("inspection", inspection(photos=[sha]), at=clock.now())])
+    seen = {e["device_id"] for e in client.get(f"/api/v1/media/{sha}/custody", headers=zf001.headers).get_json()["items"]}
+    assert zf001.device_id not in seen and "…" + zf001.device_id[-4:] in seen
+    seen = {e["device_id"] for e in client.get(f"/api/v1/media/{sha}/custody", headers=boss.headers).get_json()["items"]}
+    assert zf001.device_id in seen
