@@ -52,7 +52,7 @@ def run(devices: int, fixes: int, batch: int, database_url: str | None) -> dict:
     from backend.auth.models import Officer
     from backend.extensions import db
     from backend.patrols import service
-    from backend.patrols.schemas import TrackPointsSchema
+    from backend.records import kinds
 
     app = make_app(database_url)
     engine = engine_name(app)
@@ -80,7 +80,7 @@ def run(devices: int, fixes: int, batch: int, database_url: str | None) -> dict:
                        for p in d["points"]])
 
         # product path
-        schema = TrackPointsSchema()
+        schema = kinds()["track_points"].schema  # the record kind's own payload schema
         with Timer() as prod:
             for body in bodies:
                 data = schema.load(json.loads(body))

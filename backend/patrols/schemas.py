@@ -38,15 +38,7 @@ def _plausible_validator(value) -> None:
         raise ValidationError(f"year must lie between {YEARS[0]} and {YEARS[1]}")
 
 
-# --- write payloads (the `payload` of sync records) ---------------------------
-
-
-class PatrolStartSchema(Schema):
-    patrol_id = fields.String(required=True, validate=UUID_ID)
-    started_at = AwareDateTime(required=True)
-    officer_ids = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=10),
-                              metadata={"description": "co-officers on this patrol (the sender is always included)"})
-    note = fields.String(load_default="", validate=validate.Length(max=1000))
+# --- shared field types (the record kinds' payloads are in records.py) ------------
 
 
 class TrackPointSchema(Schema):
@@ -60,42 +52,6 @@ class TrackPointSchema(Schema):
     accuracy = fields.Float(required=True, validate=validate.Range(min=0), metadata={"description": "metres"})
     speed = fields.Float(allow_none=True, metadata={"description": "m/s"})
     heading = fields.Float(allow_none=True, validate=validate.Range(0, 360), metadata={"description": "degrees"})
-
-
-class TrackPointsSchema(Schema):
-    patrol_id = fields.String(required=True, validate=UUID_ID)
-    # Raw on load (bulk-validated by the service); the documented item shape is TrackPointSchema.
-    points = fields.Raw(required=True, metadata={"type": "array", "items": {"$ref": "#/components/schemas/TrackPoint"}})
-
-
-class PatrolEndSchema(Schema):
-    patrol_id = fields.String(required=True, validate=UUID_ID)
-    ended_at = AwareDateTime(required=True)
-
-
-class InspectionCreateSchema(Schema):
-    inspection_id = fields.String(required=True, validate=UUID_ID)
-    inspected_at = AwareDateTime(required=True)
-    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
-    lon = fields.Float(required=True, validate=validate.Range(-180, 180))
-    accuracy_m = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0))
-    subject_name = fields.String(required=True, validate=validate.Length(min=1, max=128))
-    subject_address = fields.String(load_default="", validate=validate.Length(max=255))
-    subject_uscc = fields.String(load_default=None, allow_none=True, validate=validate.Length(equal=18),
-                                 metadata={"description": "统一社会信用代码 (checked by its GB 32100 check character)"})
-    matter_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
-    result = fields.String(required=True, validate=validate.OneOf(INSPECTION_RESULTS),
-                           metadata={"description": "compliant 合格 / rectify 责令整改 / violation 发现违法"})
-    rectify_deadline = PlausibleDate(load_default=None, allow_none=True)
-    follow_up = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["ticket", "case"]))
-    notes = fields.String(load_default="", validate=validate.Length(max=4000))
-    photos = fields.List(fields.String(validate=SHA256), load_default=list, validate=validate.Length(max=30))
-    patrol_id = fields.String(load_default=None, allow_none=True, validate=UUID_ID)
-
-    @validates_schema
-    def _result_fields(self, data, **kwargs):
-        if data["result"] == "rectify" and data.get("rectify_deadline") is None:
-            raise ValidationError("required when result is rectify", "rectify_deadline")
 
 
 # --- reads -----------------------------------------------------------------------

@@ -27,7 +27,8 @@ class TicketPartyPayload(Schema):
 
 
 class TicketPenaltyPayload(Schema):
-    kind = fields.String(required=True, validate=validate.Length(min=1, max=32), metadata={"description": "warning, fine, education (首违不罚)"})
+    kind = fields.String(required=True, validate=validate.OneOf(["warning", "fine", "education"]),
+                         metadata={"description": "warning 警告, fine 罚款, education 首违不罚 (no penalty: education recorded)"})
     amount_fen = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(0, 10**9))
 
 

@@ -1,9 +1,8 @@
-"""Schemas of ticket books and tickets (the `ticket` sync payload is TicketCreateSchema)."""
+"""Schemas of ticket books and tickets (the `ticket` record's payload is in records.py)."""
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..patrols.schemas import SHA256, UUID_ID, AwareDateTime
 
 
 class LeaseSchema(Schema):
@@ -49,57 +48,6 @@ class NumberStatusSchema(Schema):
     number = fields.String(required=True)
     status = fields.String(required=True)
     void_reason = fields.String(allow_none=True, required=True)
-
-
-class PartySchema(Schema):
-    type = fields.String(required=True, validate=validate.OneOf(["citizen", "organization"]))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=128))
-    id_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
-    address = fields.String(load_default="", validate=validate.Length(max=255))
-    phone = fields.String(load_default="", validate=validate.Length(max=32))
-
-
-class PlaceSchema(Schema):
-    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
-    lon = fields.Float(required=True, validate=validate.Range(-180, 180))
-    accuracy = fields.Float(load_default=None, allow_none=True)
-    text = fields.String(load_default="", validate=validate.Length(max=255))
-
-
-class PenaltySchema(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(["warning", "fine", "education"]))
-    amount_fen = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(0, 10**9))
-
-
-class PaymentSchema(Schema):
-    route = fields.String(required=True, validate=validate.OneOf(["bank", "on_the_spot"]))
-    receipt_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
-    exception = fields.String(load_default=None, allow_none=True)
-
-
-class SignatureSchema(Schema):
-    sha256 = fields.String(load_default=None, allow_none=True, validate=SHA256,
-                           metadata={"description": "the party's signature image, uploaded like a photo"})
-    refused_note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
-
-
-class TicketCreateSchema(Schema):
-    """The `ticket` record's payload."""
-
-    ticket_id = fields.String(required=True, validate=UUID_ID)
-    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    issued_at = AwareDateTime(required=True)
-    party = fields.Nested(PartySchema, required=True)
-    matter_code = fields.String(required=True, validate=validate.Length(max=32))
-    facts = fields.String(required=True, validate=validate.Length(min=1, max=4000))
-    place = fields.Nested(PlaceSchema, required=True)
-    penalty = fields.Nested(PenaltySchema, required=True)
-    officer_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=5))
-    payment = fields.Nested(PaymentSchema, required=True)
-    signature = fields.Nested(SignatureSchema, required=True)
-    photos = fields.List(fields.String(validate=SHA256), load_default=list, validate=validate.Length(max=30))
-    replaces_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
-    publish = fields.Boolean(load_default=False)
 
 
 class TicketSchema(Schema):

@@ -13,7 +13,6 @@ from backend.auth.models import Officer
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.patrols import service
-from backend.patrols.schemas import InspectionCreateSchema
 from tests.conftest import assert_error
 
 T = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)  # 10:00 in Ningbo
@@ -104,14 +103,15 @@ def test_same_id_is_idempotent_and_other_content_conflicts(app, demo):
         assert exc.value.code == "inspection.conflict" and exc.value.status == 409
 
 
-def test_payload_schema_refuses_naive_times_and_missing_result_fields():
-    schema = InspectionCreateSchema()
-    base = {"inspection_id": str(uuid.uuid4()), "inspected_at": "2026-11-20T10:00:00+08:00", "lat": 29.97, "lon": 121.62,
-            "subject_name": "店", "result": "compliant"}
+def test_the_inspection_records_schema_refuses_naive_times_bad_references_and_unknown_fields():
+    from backend.records import kinds
+
+    schema = kinds()["inspection"].schema  # the one payload contract of an inspection
+    base = {"inspected_at": "2026-11-20T10:00:00+08:00", "lat": 29.97, "lon": 121.62, "subject": {"name": "店"}, "result": "compliant"}
     loaded = schema.load(base)
     assert loaded["inspected_at"].utcoffset() == timedelta(hours=8)
-    for bad, field in (({"inspected_at": "2026-11-20T10:00:00"}, "inspected_at"), ({"result": "rectify"}, "rectify_deadline"),
-                       ({"photos": ["abc"]}, "photos"), ({"extra": 1}, "extra")):
+    for bad, field in (({"inspected_at": "2026-11-20T10:00:00"}, "inspected_at"), ({"photos": ["abc"]}, "photos"),
+                       ({"extra": 1}, "extra"), ({"patrol_id": "../x"}, "patrol_id"), ({"result": "maybe"}, "result")):
         with pytest.raises(ValidationError) as exc:
             schema.load({**base, **bad})
         assert field in exc.value.messages

@@ -73,3 +73,17 @@ def test_every_record_kind_is_documented_with_its_own_payload_schema(client):
     assert schemas["TicketPayload"]["properties"]["facts"]["maxLength"] == 2000
     assert schemas["InspectionPayload"]["properties"]["lat"]["maximum"] == 90
     assert schemas["SyncBatch"]["properties"]["records"]["items"] == {"$ref": "#/components/schemas/Record"}
+
+
+def test_docs_sync_md_names_every_kind_and_every_field_of_its_payload():
+    """docs/sync.md is checked against the same schemas: a field added to a kind without a
+    word in the contract page fails here."""
+    from backend.records import kinds
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "sync.md").read_text(encoding="utf-8")
+    lines = {m.group(1): m.group(2) for m in re.finditer(r"^- `([a-z_]+)` `(\{.*?\})`", text, re.M)}
+    assert set(lines) == set(kinds()), set(kinds()) ^ set(lines)
+    for name, kind in kinds().items():
+        missing = [f for f in kind.schema.fields if not re.search(rf"\b{f}\b", lines[name])]
+        assert not missing, (name, missing)
