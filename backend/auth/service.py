@@ -236,8 +236,13 @@ def team(identity: Identity) -> list[dict[str, Any]]:
     rows = db.session.scalars(select(Officer).where(
         Officer.jurisdiction_id == identity.jurisdiction_id, Officer.active.is_(True),
         Officer.role.in_(("officer", "auxiliary", "supervisor"))).order_by(Officer.username)).all()
+    # only an officer who may issue a decision needs a colleague's verifier (to check the
+    # co-signing code offline); auxiliaries and supervisors get none (the verifier is
+    # crackable offline: it is handed to as few phones as possible)
+    issuer = identity.role == "officer"
     return [{"id": o.id, "username": o.username, "name": o.name, "role": o.role, "certificates": o.certificates,
-             "confirm": confirm_verifier(o) if o.role == "officer" else None} for o in rows]
+             "confirm": confirm_verifier(o) if issuer and o.role == "officer" and o.id != identity.officer.id else None}
+            for o in rows]
 
 
 def logout(identity: Identity) -> None:

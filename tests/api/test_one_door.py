@@ -339,3 +339,11 @@ def test_device_ids_are_shown_whole_only_to_those_who_manage_devices(client, zf0
     assert zf001.device_id not in seen and "…" + zf001.device_id[-4:] in seen
     seen = {e["device_id"] for e in client.get(f"/api/v1/media/{sha}/custody", headers=boss.headers).get_json()["items"]}
     assert zf001.device_id in seen
+
+
+def test_co_signing_verifiers_go_only_to_officers_who_may_issue_and_never_their_own(client, zf001, auth):
+    for who in ("fz001", "zd001"):
+        roster = client.get("/api/v1/team", headers=auth.login(who).headers).get_json()["items"]
+        assert roster and all(m["confirm"] is None for m in roster), who
+    roster = {m["username"]: m for m in client.get("/api/v1/team", headers=zf001.headers).get_json()["items"]}
+    assert roster["zf002"]["confirm"] and roster["zf001"]["confirm"] is None and roster["fz001"]["confirm"] is None
