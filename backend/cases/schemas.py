@@ -10,7 +10,7 @@ from .models import GENERAL_STAGES
 
 class CaseQuerySchema(PageArgsSchema):
     procedure = fields.String(load_default=None, validate=validate.OneOf(["simple", "general"]))
-    status = fields.String(load_default=None, metadata={"description": "open, closed, or a stage"})
+    status = fields.String(load_default=None, validate=validate.Length(max=32), metadata={"description": "open, closed, or a stage"})
     due_before = PlausibleDate(load_default=None, metadata={"description": "open cases with a legal deadline on or before"})
 
 
@@ -46,7 +46,8 @@ class CaseOpenSchema(Schema):
     party_name = fields.String(required=True, validate=validate.Length(min=1, max=128))
     matter_code = fields.String(required=True, validate=validate.Length(max=32))
     facts = fields.String(load_default="", validate=validate.Length(max=4000))
-    inspection_id = fields.String(load_default=None, allow_none=True)
+    inspection_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(equal=36),
+                                  metadata={"description": "the inspection that found the violation (its UUID)"})
 
 
 class TransitionSchema(Schema):

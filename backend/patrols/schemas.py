@@ -129,7 +129,7 @@ class TrackQuerySchema(Schema):
 
 
 class InspectionQuerySchema(PageArgsSchema):
-    bbox = fields.String(load_default=None, metadata={"description": "minLon,minLat,maxLon,maxLat (WGS-84)"})
+    bbox = fields.String(load_default=None, validate=validate.Length(max=100), metadata={"description": "minLon,minLat,maxLon,maxLat (WGS-84)"})
     from_ = AwareDateTime(load_default=None, data_key="from")
     to = AwareDateTime(load_default=None)
     grid = fields.String(load_default=None, validate=validate.Length(max=32))

@@ -11,7 +11,7 @@ from .models import TASK_STATUSES
 class TaskCreateSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=128))
     description = fields.String(load_default="", validate=validate.Length(max=4000))
-    assignee = fields.String(load_default=None, allow_none=True,
+    assignee = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64),
                              metadata={"description": "the officer's username; or give `grid`"})
     grid = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32),
                          metadata={"description": "a grid code: the task goes to that grid's officer (分包) with the fewest open tasks"})
