@@ -23,7 +23,7 @@ from .errors import invalid as _invalid
 if TYPE_CHECKING:
     from .auth.access import Identity
 
-__all__ = ["Applied", "RecordKind", "record_kind", "kinds", "load_payload", "check_sender", "FEATURES"]
+__all__ = ["Applied", "RecordKind", "record_kind", "kinds", "load_payload", "check_sender", "unknown_kind", "FEATURES"]
 
 # the features that declare record kinds (each has a `records` module)
 FEATURES = ("patrols", "tickets", "tasks")
