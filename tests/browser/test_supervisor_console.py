@@ -160,6 +160,11 @@ def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(night_cloc
     expect(page.locator("[data-test=fig-inspections] .van-cell__value")).to_have_text("2")
     page.locator("[data-test=fig-inspections]").click()
     expect(page.locator("[data-test=drill-table] tr")).to_have_count(3)
+    # what a person reads: column names in words, local times, results in Chinese — nothing raw
+    table = page.locator("[data-test=drill-table]")
+    expect(table).to_contain_text("检查对象")
+    shown = table.inner_text()
+    assert "subject_name" not in shown and "+00:00" not in shown and "compliant" not in shown and "合格" in shown, shown
     with page.expect_download() as dl:
         page.locator("[data-test=export-xlsx]").click()
     sheet = load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes())).active
