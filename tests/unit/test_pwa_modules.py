@@ -33,3 +33,12 @@ def test_days_and_times_are_shanghai_whatever_the_devices_zone(zone):
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     declared = len(re.findall(r"^test\(", (PWA / "tests" / "time.test.mjs").read_text(), re.M))
     assert declared >= 4 and "# fail 0" in run.stdout and f"# pass {declared}\n" in run.stdout, run.stdout[-2000:]
+
+
+@pytest.mark.skipif(not READY and os.environ.get("CI") != "true", reason="needs node and pwa/node_modules (make test installs them)")
+def test_tables_show_words_money_and_local_times():
+    run = subprocess.run(["node", "--test", "tests/present.test.mjs"], cwd=PWA, capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "TZ": "UTC"})
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    declared = len(re.findall(r"^test\(", (PWA / "tests" / "present.test.mjs").read_text(), re.M))
+    assert declared >= 2 and "# fail 0" in run.stdout and f"# pass {declared}\n" in run.stdout, run.stdout[-2000:]
