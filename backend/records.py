@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from marshmallow import Schema, ValidationError
 
-from .errors import ApiError, Forbidden
+from .errors import ApiError
 from .errors import invalid as _invalid
 
 if TYPE_CHECKING:
@@ -88,8 +88,9 @@ def load_payload(kind: RecordKind, payload: Any) -> dict[str, Any]:
 def check_sender(kind: RecordKind, identity: "Identity") -> None:
     """A role that may not send this kind is refused, exactly as the REST route would."""
     if identity.role not in kind.roles:
-        raise Forbidden("auth.role_forbidden", "您的角色无权执行此操作", "Your role may not do this",
-                        details={"kind": kind.name, "role": identity.role})
+        from .auth.access import role_forbidden
+
+        raise role_forbidden(kind=kind.name, role=identity.role)
 
 
 def unknown_kind(name: str) -> ApiError:

@@ -9,7 +9,7 @@ street A never reads street B's data) is done by the services with `scope_jurisd
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 from flask import Flask, current_app, g, request
 
@@ -129,7 +129,12 @@ def enforce_access() -> None:
 
         end_read_transaction()  # the body may trickle in for minutes: hold no lock meanwhile
     if identity.role not in rule:
-        raise Forbidden("auth.role_forbidden", "您的角色无权执行此操作", "Your role may not do this")
+        raise role_forbidden()
+
+
+def role_forbidden(**details: Any) -> Forbidden:
+    """The one refusal for a role that may not do this (a route, a record kind, a service)."""
+    return Forbidden("auth.role_forbidden", "您的角色无权执行此操作", "Your role may not do this", details=details or None)
 
 
 def other_jurisdiction() -> Forbidden:

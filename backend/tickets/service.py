@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..audit import service as audit
-from ..auth.access import Identity, other_jurisdiction
+from ..auth.access import Identity, other_jurisdiction, role_forbidden
 from ..auth.models import Officer
 from ..errors import ApiError, Conflict, Forbidden, NotFound
 from ..errors import invalid as _invalid
@@ -125,8 +125,7 @@ def check_number(number: str, device_id: str, issued_at: datetime, ticket_id: st
 def _may_void(officer_id: int, row: TicketNumber) -> bool:
     if row.book.officer_id == officer_id:
         return True
-    ticket = db.session.get(Ticket, row.ticket_id) if row.ticket_id else None
-    return ticket is not None and any(o.get("id") == officer_id for o in ticket.officers or [])
+    return bool(row.ticket_id) and officer_id in decision_officer_ids(row.ticket_id)
 
 
 def decision_officer_ids(ticket_id: str) -> set[int]:
@@ -143,7 +142,7 @@ def void_number(identity: Identity, number: str, reason: str, refund: dict[str, 
     from ..cases import service as cases
 
     if identity.role not in ("officer", "supervisor"):
-        raise Forbidden("auth.role_forbidden", "您的角色无权执行此操作", "Your role may not do this")
+        raise role_forbidden()
     row = db.session.get(TicketNumber, number)
     if row is None:
         raise NotFound("ticket.number_unknown", "决定书编号不存在", "Unknown form number")
