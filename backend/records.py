@@ -23,7 +23,7 @@ from .errors import invalid as _invalid
 if TYPE_CHECKING:
     from .auth.access import Identity
 
-__all__ = ["Applied", "RecordKind", "record_kind", "kinds", "load_payload", "check_sender", "unknown_kind", "FEATURES"]
+__all__ = ["Applied", "Waiting", "RecordKind", "record_kind", "kinds", "load_payload", "check_sender", "unknown_kind", "FEATURES"]
 
 # the features that declare record kinds (each has a `records` module)
 FEATURES = ("patrols", "tickets", "tasks")
@@ -43,6 +43,21 @@ Apply = Callable[[str, dict[str, Any], "Identity", datetime], Applied]
 
 
 @dataclass(frozen=True)
+class Waiting:
+    """Why an applied record is not complete yet, besides photos (for a decision: the
+    second officer's consent). The ledger shows it as the record's `incomplete` code."""
+
+    code: str
+    message_zh: str
+    message_en: str
+    details: dict[str, Any]
+
+
+# refs of one kind -> those still waiting (one query for many records)
+WaitingFor = Callable[[list[str]], dict[str, Waiting]]
+
+
+@dataclass(frozen=True)
 class RecordKind:
     name: str
     schema: Schema  # one instance: building a nested schema per record cost more than loading with it
@@ -50,6 +65,7 @@ class RecordKind:
     roles: tuple[str, ...]  # who may send it (the record-kind twin of a route's @roles)
     depends_on: str | None  # a payload field naming another record that must be accepted first
     summary: str
+    waiting: WaitingFor | None = None  # what else (besides photos) keeps its records incomplete
 
 
 _KINDS: dict[str, RecordKind] = {}
@@ -57,12 +73,12 @@ _loaded = False
 
 
 def record_kind(name: str, schema: type[Schema], *, roles: tuple[str, ...], depends_on: str | None = None,
-                summary: str = "") -> Callable[[Apply], Apply]:
+                summary: str = "", waiting: WaitingFor | None = None) -> Callable[[Apply], Apply]:
     """Declare a record kind; the decorated function applies a loaded payload."""
     def register(fn: Apply) -> Apply:
         if name in _KINDS and _KINDS[name].apply is not fn:
             raise RuntimeError(f"record kind {name!r} declared twice")
-        _KINDS[name] = RecordKind(name, schema(), fn, tuple(roles), depends_on, summary or (fn.__doc__ or "").strip())
+        _KINDS[name] = RecordKind(name, schema(), fn, tuple(roles), depends_on, summary or (fn.__doc__ or "").strip(), waiting)
         return fn
     return register
 

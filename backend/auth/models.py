@@ -105,6 +105,10 @@ class DeviceSession(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(String(64))
+    # the session's ECDSA P-256 public key (SubjectPublicKeyInfo, base64): its private half
+    # never leaves the phone; teammates' phones check consents offline with it
+    public_key: Mapped[str | None] = mapped_column(String(256))
+    key_id: Mapped[str | None] = mapped_column(String(16))
 
     officer: Mapped[Officer] = relationship()
     device: Mapped[Device] = relationship()

@@ -95,15 +95,22 @@ class MeSchema(Schema):
     grids = fields.List(fields.Nested(GridRefSchema), required=True, metadata={"description": "grids this officer is responsible for (分包)"})
     device = fields.Nested(DeviceSchema, required=True)
     session_id = fields.String(required=True)
-    confirm_code = fields.String(required=True, metadata={
-        "description": "this month's 6-digit code the officer tells a teammate's phone to co-sign a ticket offline"})
+    key_id = fields.String(required=True, allow_none=True, metadata={
+        "description": "the id of this session's registered public key (PUT /auth/session-key), if any"})
 
 
-class ConfirmVerifierSchema(Schema):
-    salt = fields.String(required=True)
-    iterations = fields.Integer(required=True)
-    hash = fields.String(required=True, metadata={"description": "hex PBKDF2-HMAC-SHA256(code, salt, iterations)"})
-    month = fields.String(required=True)
+class SessionKeySchema(Schema):
+    public_key = fields.String(required=True, validate=validate.Length(min=40, max=256), metadata={
+        "description": "ECDSA P-256 public key, SubjectPublicKeyInfo DER in base64 (WebCrypto exportKey('spki'))"})
+
+
+class SessionKeyOutSchema(Schema):
+    key_id = fields.String(required=True)
+
+
+class PublicKeySchema(Schema):
+    key_id = fields.String(required=True)
+    public_key = fields.String(required=True, metadata={"description": "ECDSA P-256, SPKI DER, base64"})
 
 
 class TeamMemberSchema(Schema):
@@ -112,7 +119,8 @@ class TeamMemberSchema(Schema):
     name = fields.String(required=True)
     role = fields.String(required=True)
     certificates = fields.List(fields.Nested(CertificateSchema), required=True)
-    confirm = fields.Nested(ConfirmVerifierSchema, allow_none=True, required=True)
+    keys = fields.List(fields.Nested(PublicKeySchema), required=True, metadata={
+        "description": "public keys of the member's live sessions: a consent QR (ticket_cosign) is checked offline with them"})
 
 
 class TeamSchema(Schema):

@@ -4,7 +4,6 @@ Plain functions taking plain arguments; the views only translate HTTP.
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
 import uuid
 from functools import lru_cache
@@ -196,53 +195,45 @@ def profile(identity: Identity) -> dict[str, Any]:
         "grids": catalog.grids_of_officer(officer.id),
         "device": identity.device,
         "session_id": identity.session.id,
-        "confirm_code": confirm_code(officer),
+        "key_id": identity.session.key_id,
     }
 
 
-CONFIRM_ITERATIONS = 200_000  # slows guessing a 6-digit code on a stolen phone's cache
+def register_session_key(identity: Identity, public_key: str) -> DeviceSession:
+    """The phone's ECDSA P-256 public key for this session (its private half is made on
+    the phone and never leaves it). Set once per session: a login makes a new session and
+    a new key, so a stolen access token cannot swap the key teammates trust."""
+    from ..tickets.consents import key_id, load_public_key
 
-
-def _confirm_month(day: date | None = None) -> str:
-    return (day or local_today()).strftime("%Y-%m")
-
-
-def confirm_code(officer: Officer, month: str | None = None) -> str:
-    """The officer's co-signing code for a month: 6 digits from an HMAC of the server's
-    key. The officer reads it on their own phone and tells it to a teammate's phone,
-    which checks it offline against the verifier in the team roster (两人执法的确认)."""
-    month = month or _confirm_month()
-    mac = hmac.new(current_app.config["SECRET_KEY"].encode(), f"confirm:{officer.id}:{month}".encode(), "sha256").digest()
-    return f"{int.from_bytes(mac[:8], 'big') % 1_000_000:06d}"
-
-
-def confirm_verifier(officer: Officer, month: str | None = None) -> dict[str, Any]:
-    month = month or _confirm_month()
-    salt = hashlib.sha256(f"{officer.id}:{month}:{officer.username}".encode()).hexdigest()[:32]
-    digest = _pbkdf2(confirm_code(officer, month), salt)
-    return {"salt": salt, "iterations": CONFIRM_ITERATIONS, "hash": digest, "month": month}
-
-
-@lru_cache(maxsize=4096)
-def _pbkdf2(code: str, salt: str) -> str:
-    """Deliberately slow (it protects the code on a lost phone), so computed once per
-    officer and month per process, not on every roster request."""
-    return hashlib.pbkdf2_hmac("sha256", code.encode(), bytes.fromhex(salt), CONFIRM_ITERATIONS).hex()
+    load_public_key(public_key)
+    session = identity.session
+    if session.public_key and session.public_key != public_key:
+        raise Conflict("auth.session_key_set", "本次登录已登记公钥，重新登录后才能更换",
+                       "This session already has a key; log in again to register another")
+    if not session.public_key:
+        session.public_key, session.key_id = public_key, key_id(public_key)
+        audit.record("auth.session_key", "device_session", session.id, jurisdiction_id=identity.jurisdiction_id,
+                     actor_id=identity.officer.id, device_id=identity.device.device_id, details={"key_id": session.key_id})
+        db.session.commit()
+    return session
 
 
 def team(identity: Identity) -> list[dict[str, Any]]:
     """The street's active officers and auxiliaries with their certificates (what the
-    phone's rules engine needs offline to check the second officer) — no phones, no IDs."""
+    phone's rules engine needs offline to check the second officer) and the public keys
+    of their live sessions (to check a co-signer's consent offline) — no phones, no IDs,
+    no device ids and nothing secret."""
     rows = db.session.scalars(select(Officer).where(
         Officer.jurisdiction_id == identity.jurisdiction_id, Officer.active.is_(True),
         Officer.role.in_(("officer", "auxiliary", "supervisor"))).order_by(Officer.username)).all()
-    # only an officer who may issue a decision needs a colleague's verifier (to check the
-    # co-signing code offline); auxiliaries and supervisors get none (the verifier is
-    # crackable offline: it is handed to as few phones as possible)
-    issuer = identity.role == "officer"
+    now = utcnow()
+    keys: dict[int, list[dict[str, str]]] = {}
+    for s in db.session.scalars(select(DeviceSession).where(
+            DeviceSession.officer_id.in_([o.id for o in rows]), DeviceSession.public_key.is_not(None),
+            DeviceSession.revoked_at.is_(None), DeviceSession.expires_at > now).order_by(DeviceSession.created_at)):
+        keys.setdefault(s.officer_id, []).append({"key_id": s.key_id, "public_key": s.public_key})
     return [{"id": o.id, "username": o.username, "name": o.name, "role": o.role, "certificates": o.certificates,
-             "confirm": confirm_verifier(o) if issuer and o.role == "officer" and o.id != identity.officer.id else None}
-            for o in rows]
+             "keys": keys.get(o.id, [])} for o in rows]
 
 
 def logout(identity: Identity) -> None:

@@ -14,6 +14,8 @@ from .schemas import (
     DeviceSchema,
     LoginSchema,
     MeSchema,
+    SessionKeyOutSchema,
+    SessionKeySchema,
     OfficerCreateSchema,
     TeamSchema,
     OfficerPageSchema,
@@ -84,13 +86,23 @@ def me():
     return service.profile(current_identity())
 
 
+@blp.route("/auth/session-key", methods=["PUT"])
+@authenticated
+@blp.arguments(SessionKeySchema)
+@blp.response(200, SessionKeyOutSchema)
+def session_key(args: dict):
+    """Register this session's public key (once per login): teammates' phones check the
+    officer's consent to a decision (ticket_cosign) with it, offline."""
+    return {"key_id": service.register_session_key(current_identity(), args["public_key"]).key_id}
+
+
 @blp.route("/team", methods=["GET"])
 @authenticated
 @blp.etag
 @blp.response(200, TeamSchema)
 def team():
-    """The caller's street: who can co-sign a ticket (certificates) and the verifiers of
-    their monthly confirmation codes, cached by the phone for offline work."""
+    """The caller's street: who can co-sign a ticket (certificates) and the public keys
+    that check their consents offline, cached by the phone for offline work."""
     return {"items": service.team(current_identity())}
 
 

@@ -22,11 +22,11 @@ from ..errors import ApiError
 from ..errors import invalid as _reject
 from ..extensions import db
 from ..models_base import utcnow
-from ..records import check_sender, kinds, load_payload, unknown_kind
+from ..records import Waiting, check_sender, kinds, load_payload, unknown_kind
 from .models import DeviceHealth, SyncConflict, SyncRecord
 
 # codes that mean "not yet": the phone keeps the record and sends it again later
-RETRYABLE = {"patrol.not_found", "sync.dependency_rejected", "ticket.number_unknown", "sync.busy"}
+RETRYABLE = {"patrol.not_found", "sync.dependency_rejected", "ticket.number_unknown", "ticket.cosign_no_decision", "sync.busy"}
 
 
 def _digest(payload: Any) -> str:
@@ -135,10 +135,7 @@ def _push_one(identity: Identity, rec: dict[str, Any], ctx: dict[str, Any], reje
                 rejected_in_batch.add(rid)
             else:
                 row.ref = applied.ref
-                missing = evidence.missing_photos(applied.photos)
-                row.status = "incomplete" if missing else "created"
-                row.missing_photos = missing
-                row.completed_at = None if missing else utcnow()
+                _set_completeness(row, evidence.missing_photos(applied.photos), _waiting(kind, [applied.ref]).get(applied.ref))
             db.session.add(row)
             db.session.flush()
             savepoint.commit()
@@ -242,19 +239,40 @@ def _fill_rejection(row: SyncRecord, exc: ApiError) -> None:
     row.missing_photos, row.ref, row.completed_at = [], None, None
 
 
+def _waiting(kind: str, refs: list[str]) -> dict[str, Waiting]:
+    """What else keeps these records incomplete, asked of their kind (a query in the
+    feature, e.g. a decision's missing consents) — the ledger holds no feature's rules."""
+    spec = kinds().get(kind)
+    return spec.waiting([r for r in refs if r]) if spec is not None and spec.waiting else {}
+
+
+def _set_completeness(row: SyncRecord, missing: list[str], waiting: Waiting | None) -> None:
+    """Created once every cited photo is here and nothing else is awaited; until then
+    `incomplete`, with the awaited thing's code and message (photos need none: listed)."""
+    row.missing_photos = missing
+    if missing or waiting:
+        row.status, row.completed_at = "incomplete", None
+    elif row.status != "created" or row.completed_at is None:
+        row.status, row.completed_at = "created", utcnow()
+    if waiting:
+        row.code, row.message_zh, row.message_en, row.details = waiting.code, waiting.message_zh, waiting.message_en, waiting.details
+    else:
+        row.code = row.message_zh = row.message_en = None
+        row.details = {}
+
+
 def _refresh_completeness(row: SyncRecord) -> None:
     from ..evidence import service as evidence
 
     if row.status == "incomplete":
-        missing = evidence.missing_photos(row.missing_photos)
-        if not missing:
-            row.status, row.missing_photos, row.completed_at = "created", [], utcnow()
+        _set_completeness(row, evidence.missing_photos(row.missing_photos or []), _waiting(row.kind, [row.ref]).get(row.ref))
 
 
 def refresh_incomplete(jurisdiction_id: int | None = None, device_id: str | None = None) -> None:
-    """Records waiting for photos are complete once every photo they cite is here: one
-    query over the stored photos, run by whoever reads the ledger (the incomplete list,
-    the change feed, the figures) — `evidence/` never calls into `sync/`."""
+    """Records waiting for photos (or, per kind, for anything else: a decision for its
+    second officer's consent) are complete once it is all here: one query over the stored
+    photos and one per waiting kind, run by whoever reads the ledger (the incomplete
+    list, the change feed, the figures) — `evidence/` and `tickets/` never call into `sync/`."""
     from ..evidence import service as evidence
 
     query = select(SyncRecord).where(SyncRecord.status == "incomplete")
@@ -266,15 +284,14 @@ def refresh_incomplete(jurisdiction_id: int | None = None, device_id: str | None
     if not rows:
         return
     still = set(evidence.missing_photos([s for r in rows for s in (r.missing_photos or [])]))
-    now = utcnow()
+    waiting: dict[tuple[str, str], Waiting] = {}
+    for kind in {r.kind for r in rows}:
+        waiting.update({(kind, ref): w for ref, w in _waiting(kind, [r.ref for r in rows if r.kind == kind]).items()})
     changed = False
     for row in rows:
-        remaining = [s for s in row.missing_photos or [] if s in still]
-        if remaining != (row.missing_photos or []):
-            changed = True
-            row.missing_photos = remaining
-            if not remaining:
-                row.status, row.completed_at = "created", now
+        before = (row.status, list(row.missing_photos or []), row.code, row.details)
+        _set_completeness(row, [s for s in row.missing_photos or [] if s in still], waiting.get((row.kind, row.ref)))
+        changed |= before != (row.status, row.missing_photos, row.code, row.details)
     if changed:  # committed at once: the change feed orders by updated_at, which must move now
         db.session.commit()
 
@@ -309,7 +326,10 @@ def incomplete(jurisdiction_id: int | None) -> list[dict[str, Any]]:
     for row in db.session.scalars(query):
         out.append({"id": row.id, "kind": row.kind, "ref": row.ref, "device_id": row.device_id, "officer_id": row.officer_id,
                     "missing_photos": row.missing_photos, "received_at": row.received_at,
-                    "age_s": round((now - row.received_at).total_seconds())})
+                    "age_s": round((now - row.received_at).total_seconds()),
+                    # besides photos: what else it waits for (a decision: whose consent), since received_at
+                    "waiting_for": ({"code": row.code, "message": {"zh-CN": row.message_zh, "en": row.message_en},
+                                     **(row.details or {})} if row.code else None)})
     return out
 
 

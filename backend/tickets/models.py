@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -109,3 +109,25 @@ class Ticket(db.Model):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_reason: Mapped[str | None] = mapped_column(String(255))
     payload_digest: Mapped[str] = mapped_column(String(64))
+    # SHA-256 of the phone's `ticket` payload (sorted keys, no spaces, UTF-8): what each
+    # second officer consents to (ticket_cosign). None for decisions made before consents.
+    consent_digest: Mapped[str | None] = mapped_column(String(64))
+
+
+class TicketConsent(db.Model):
+    """A named officer's consent to one decision (两人执法, §42), sent from their own
+    session: the decision is complete once every named officer but its issuer consented."""
+
+    __tablename__ = "ticket_consents"
+    __table_args__ = (UniqueConstraint("number", "officer_id", name="uq_ticket_consents_number_officer"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(ForeignKey("ticket_numbers.number"), index=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    digest: Mapped[str] = mapped_column(String(64))
+    session_id: Mapped[str | None] = mapped_column(String(36))  # the co-signer's device session
+    device_id: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[str | None] = mapped_column(String(36))  # the ticket_cosign record, when synced
+    signature: Mapped[str | None] = mapped_column(String(128))  # the session key's signature, when the phone sent it
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_load, validate
 
 from ..auth.access import Identity
 from ..patrols.schemas import SHA256, AwareDateTime
 from ..records import Applied, record_kind
+from .consents import COSIGN_ROLES, consent_digest, waiting_for
 from .schemas import VoidSchema
 
 NUMBER = validate.Length(min=1, max=64)
@@ -59,12 +60,30 @@ class TicketPayload(Schema):
     replaces_number = fields.String(load_default=None, allow_none=True, validate=NUMBER)
     publish = fields.Boolean(load_default=False)
 
+    @post_load(pass_original=True)
+    def _consent_digest(self, data: dict[str, Any], original: Any, **_: Any) -> dict[str, Any]:
+        # what a second officer consents to is the payload exactly as the phone sent it
+        data["consent_digest"] = consent_digest(original)
+        return data
+
+
+class TicketCosignPayload(Schema):
+    number = fields.String(required=True, validate=NUMBER)
+    digest = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"),
+                           metadata={"description": "lowercase hex SHA-256 of the ticket's payload as JSON with sorted keys, "
+                                                    "separators (\",\", \":\"), UTF-8, no ASCII escaping"})
+    signature = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{86}$"),
+                              metadata={"description": "optional: the session key's ECDSA P-256 signature (raw r‖s, base64url) "
+                                                       "of `zhangshang-cosign:v1:<number>:<digest>`, as shown to the issuing phone"})
+
 
 class TicketVoidPayload(VoidSchema):
     number = fields.String(required=True, validate=NUMBER)
 
 
-@record_kind("ticket", TicketPayload, roles=("officer",), summary="an on-the-spot decision (its number from the device's leased book)")
+@record_kind("ticket", TicketPayload, roles=("officer",), waiting=waiting_for,
+             summary="an on-the-spot decision (its number from the device's leased book); "
+                     "incomplete (ticket.cosign_pending) until every other named officer sent ticket_cosign")
 def ticket(rid: str, p: dict[str, Any], identity: Identity, captured_at: datetime) -> Applied:
     from ..auth import service as auth
     from . import service
@@ -86,7 +105,7 @@ def ticket(rid: str, p: dict[str, Any], identity: Identity, captured_at: datetim
     }
     row, created = service.issue_ticket(ticket_id=rid, number=p["number"], identity_officer=identity.officer,
                                         device_id=identity.device.device_id, issued_at=p["issued_at"], captured_at=captured_at,
-                                        proposal=proposal)
+                                        proposal=proposal, consent_digest=p["consent_digest"])
     return Applied(row.number, created, list(p["photos"]) + ([p["signature"]] if p["signature"] else []))
 
 
@@ -96,3 +115,12 @@ def ticket_void(rid: str, p: dict[str, Any], identity: Identity, captured_at: da
 
     row = service.void_number(identity, p["number"], p["reason"], p["refund"])
     return Applied(row.number, True, [])
+
+
+@record_kind("ticket_cosign", TicketCosignPayload, roles=COSIGN_ROLES,
+             summary="a named second officer's consent to a decision, from their own session (§42)")
+def ticket_cosign(rid: str, p: dict[str, Any], identity: Identity, captured_at: datetime) -> Applied:
+    from .consents import record_consent
+
+    record_consent(identity, p["number"], p["digest"], captured_at, record_id=rid, signature=p["signature"])
+    return Applied(p["number"], True, [])

@@ -62,6 +62,8 @@ class TicketSchema(Schema):
     facts = fields.String(required=True)
     penalty = fields.Dict(required=True)
     officers = fields.List(fields.Dict(), required=True)
+    consents = fields.List(fields.Dict(), metadata={"description": "named officers' consents (ticket_cosign): officer_id, signed_at, matches"})
+    cosign_pending = fields.List(fields.Dict(), metadata={"description": "named officers whose consent has not arrived (两人执法, §42)"})
     payment = fields.Dict(required=True)
     signature = fields.Dict(required=True)
     photos = fields.List(fields.String(), required=True)
@@ -85,3 +87,15 @@ class RulesSchema(Schema):
 class PublicationSchema(Schema):
     publish = fields.Boolean(required=True)
     reason = fields.String(load_default="", validate=validate.Length(max=255))
+
+
+class CosignSchema(Schema):
+    digest = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"), metadata={
+        "description": "lowercase hex SHA-256 of the ticket's payload (sorted keys, separators (\",\", \":\"), UTF-8)"})
+    signature = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{86}$"))
+
+
+class ConsentSchema(Schema):
+    number = fields.String(required=True)
+    officer_id = fields.Integer(required=True)
+    signed_at = fields.DateTime(required=True)

@@ -17,7 +17,7 @@ from ..errors import ApiError, Conflict, Forbidden, NotFound
 from ..errors import invalid as _invalid
 from ..extensions import commit, db
 from ..models_base import LOCAL_TZ, utcnow
-from . import rules
+from . import consents, rules
 from .models import Ticket, TicketBook, TicketNumber, TicketSequence
 
 MAX_BOOK = 200
@@ -217,7 +217,7 @@ def prior_violations(party_id_number: str | None, matter_code: str, before: date
 
 
 def issue_ticket(*, ticket_id: str, number: str, identity_officer: Officer, device_id: str, issued_at: datetime,
-                 captured_at: datetime, proposal: dict[str, Any]) -> tuple[Ticket, bool]:
+                 captured_at: datetime, proposal: dict[str, Any], consent_digest: str | None = None) -> tuple[Ticket, bool]:
     """Check a ticket made on the phone against the law and the number books; store it,
     file its simple case, cite its photos and record it in the audit trail."""
     from ..cases import service as cases
@@ -273,6 +273,7 @@ def issue_ticket(*, ticket_id: str, number: str, identity_officer: Officer, devi
         signature_refused_note=signature.get("refused_note"), photos=list(proposal.get("photos") or []),
         rights_notice=rules.RIGHTS_NOTICE, agency_name=jurisdiction.agency_name, check_code=check_code(number),
         replaces_number=proposal.get("replaces_number"), publish=bool(proposal.get("publish")), payload_digest=digest,
+        consent_digest=consent_digest,
     )
     if ticket.publish:
         ticket.published_at = utcnow()
@@ -364,6 +365,8 @@ def ticket_to_dict(ticket: Ticket, reveal: bool = True) -> dict[str, Any]:
         "replaces_number": ticket.replaces_number, "verify_path": f"/verify/{ticket.number}/{ticket.check_code}",
         "publication": {"published_at": ticket.published_at, "withdrawn_at": ticket.withdrawn_at,
                         "withdrawn_reason": ticket.withdrawn_reason},
+        "consents": consents.consents_of(ticket),
+        "cosign_pending": consents.pending_cosigners([ticket]).get(ticket.number, []),
     }
 
 

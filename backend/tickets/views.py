@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from ..auth.access import authenticated, current_identity, roles, scope_jurisdiction
 from ..errors import ApiError
 from . import printing, rules, service
-from .schemas import PublicationSchema, BookListSchema, BookSchema, LeaseSchema, NumberStatusSchema, PrintQuerySchema, RulesSchema, TicketSchema, VoidSchema
+from .schemas import ConsentSchema, CosignSchema, PublicationSchema, BookListSchema, BookSchema, LeaseSchema, NumberStatusSchema, PrintQuerySchema, RulesSchema, TicketSchema, VoidSchema
 
 blp = Blueprint("tickets", __name__, url_prefix="/api/v1", description="当场处罚决定书 · Tickets")
 public_bp = FlaskBlueprint("verify", __name__)
@@ -65,6 +65,19 @@ def void(args: dict, number: str):
 @blp.response(200, TicketSchema)
 def get_ticket(number: str):
     return service.ticket_for(current_identity(), service.get_ticket(number))
+
+
+@blp.route("/tickets/<string:number>/cosign", methods=["POST"])
+@roles("officer", "supervisor")
+@blp.arguments(CosignSchema)
+@blp.response(201, ConsentSchema)
+def cosign(args: dict, number: str):
+    """The second officer's consent to this decision, from their own session: the same
+    rule as the `ticket_cosign` record (tickets.consents.record_consent)."""
+    from .consents import record_consent
+    from ..clock import now
+
+    return record_consent(current_identity(), number, args["digest"], now(), signature=args["signature"])
 
 
 def verify_url(ticket) -> str:
