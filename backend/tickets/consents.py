@@ -35,7 +35,9 @@ from ..models_base import utcnow
 from ..records import Waiting
 from .models import Ticket, TicketBook, TicketConsent, TicketNumber
 
-COSIGN_ROLES = ("officer", "supervisor")  # a certified supervisor may be the second officer (§42: the certificate rules)
+# who may be named on a decision may consent to it: today officers (rules.valid_certificate);
+# when a certified supervisor may be the second officer (§42: the certificate rules, #16), add them here
+COSIGN_ROLES = ("officer",)
 
 
 def consent_digest(payload: Any) -> str:
@@ -91,7 +93,8 @@ def signature_valid(public_key_b64: str, message: bytes, signature_b64url: str) 
 
 
 def _mismatch(zh: str, en: str, field: str) -> ApiError:
-    return _invalid("ticket.cosign_mismatch", zh, en, field=field)
+    # not a named co-signer: a question of who (403); other content: of what (422)
+    return ApiError("ticket.cosign_mismatch", zh, en, status=403 if field == "number" else 422, details={"field": field})
 
 
 def issuer_id(ticket: Ticket) -> int:

@@ -206,6 +206,36 @@ def _new_ticket(ctx: Ctx, which: str) -> str:
     return number
 
 
+def _cosign(ctx: Ctx, which: str):
+    """A decision zf002 issued naming zf001 (zf102 naming zf101 in the other street),
+    through sync; the body is zf001's consent to it."""
+    from backend.tickets.consents import consent_digest
+    from tests.api.test_one_door import ticket
+    from tests.api.test_sync import push, rec
+
+    key = f"cosign_{which}"
+    if key not in ctx.ids:
+        lead, mate = ("zf002", "zf001") if which == "own" else ("zf102", "zf101")
+        phone = ctx.auth.login(lead)
+        number = ctx.client.post("/api/v1/ticket-books", json={"count": 1}, headers=phone.headers).get_json()["numbers"][0]
+        payload = ticket(number, officers=[lead, mate], lon=121.62 if which == "own" else 121.68)
+        assert push(ctx.client, phone, [rec("ticket", payload, at=clock.now())])[0]["code"] == "ticket.cosign_pending"
+        ctx.ids[key] = (number, consent_digest(payload))
+    number, digest = ctx.ids[key]
+    return f"/api/v1/tickets/{number}/cosign", {"digest": digest}
+
+
+def _session_key(ctx: Ctx, which: str):
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    spki = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return "/api/v1/auth/session-key", {"public_key": base64.b64encode(spki).decode()}
+
+
 def _ticket(ctx: Ctx, which: str) -> str:
     key = f"ticket_{which}"
     if key not in ctx.ids:
@@ -288,6 +318,7 @@ MATRIX: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/auth/refresh"): Spec(PUBLIC, _refresh_body),
     ("POST", "/api/v1/auth/logout"): Spec(ALL, _path("/api/v1/auth/logout")),
     ("GET", "/api/v1/me"): Spec(ALL, _path("/api/v1/me")),
+    ("PUT", "/api/v1/auth/session-key"): Spec(ALL, _session_key),
     ("GET", "/api/v1/team"): Spec(ALL, _path("/api/v1/team")),
     ("GET", "/api/v1/officers"): Spec(MANAGERS, _path("/api/v1/officers")),
     ("POST", "/api/v1/officers"): Spec(frozenset({ADMIN}), _create_officer, scoped=True),
@@ -314,6 +345,10 @@ MATRIX: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/ticket-numbers/<string:number>/void"): Spec(
         frozenset({OFFICER, SUPERVISOR}), lambda c, w: (f"/api/v1/ticket-numbers/{_fresh_number(c, w)}/void", {"reason": "作废"}), scoped=True,
         colleague="ticket.not_yours"),
+    # only a named officer other than the issuer consents: the issuer (zf002, the
+    # "colleague" here) is refused by the service
+    ("POST", "/api/v1/tickets/<string:number>/cosign"): Spec(
+        frozenset({OFFICER}), _cosign, scoped=True, colleague="ticket.cosign_mismatch"),
     ("GET", "/api/v1/tickets/<string:number>"): Spec(
         frozenset({OFFICER, SUPERVISOR, ADMIN}), lambda c, w: (f"/api/v1/tickets/{_ticket(c, w)}", None), scoped=True),
     ("GET", "/api/v1/tickets/<string:number>/print"): Spec(

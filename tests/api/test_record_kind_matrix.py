@@ -93,6 +93,24 @@ def ticket_void(client, auth, session, role, whose):
     return [rec("ticket_void", {"number": _number(client, auth, session, whose), "reason": "打印卡纸"}, at=_now())]
 
 
+def ticket_cosign(client, auth, session, role, whose):
+    """Consent to a decision naming the sender (own), one two colleagues made (colleague),
+    or one of the other street (other)."""
+    from backend.tickets.consents import consent_digest
+
+    if role != OFFICER:
+        return [rec("ticket_cosign", {"number": "蛟川综执简〔2026〕第000001号", "digest": "0" * 64}, at=_now())]
+    lead, mate = {"own": ("zf002", session.username), "colleague": ("zf003", "zf002"), "other": ("zf101", "zf102")}[whose]
+    issuer = auth.login(lead)
+    number = client.post("/api/v1/ticket-books", json={"count": 1}, headers=issuer.headers).get_json()["numbers"][0]
+    payload = {"number": number, "party": {"type": "citizen", "name": "李四", "id_number": "11010519491231002X"},
+               "matter_code": "SR-004", "facts": "随地乱扔烟头", "penalty": {"kind": "fine", "amount_fen": 5000},
+               "officers": [lead, mate], "lat": 29.97, "lon": 121.62 if whose != "other" else 121.68, "accuracy": 5,
+               "issued_at": iso(_now()), "payment": {"route": "bank"}, "signature_refused": True, "photos": []}
+    assert push(client, issuer, [rec("ticket", payload, at=_now())])[0]["code"] == "ticket.cosign_pending"
+    return [rec("ticket_cosign", {"number": number, "digest": consent_digest(payload)}, at=_now())]
+
+
 def task_update(client, auth, session, role, whose):
     assignee = {"own": session.username, "colleague": "zf003", "other": "zf101"}[whose]
     boss = auth.login("zd101" if whose == "other" else "zd001")
@@ -109,6 +127,7 @@ MATRIX: dict[str, KindSpec] = {
     "inspection": KindSpec(FIELD, inspection_kind),
     "ticket": KindSpec(frozenset({OFFICER}), ticket, colleague="ticket.number_other_device", other="ticket.number_other_device"),
     "ticket_void": KindSpec(frozenset({OFFICER, SUPERVISOR}), ticket_void, colleague="ticket.not_yours", other="auth.other_jurisdiction"),
+    "ticket_cosign": KindSpec(frozenset({OFFICER}), ticket_cosign, colleague="ticket.cosign_mismatch", other="auth.other_jurisdiction"),
     "task_update": KindSpec(frozenset({OFFICER, AUXILIARY}), task_update, colleague="task.not_yours", other="task.not_found"),
 }
 

@@ -102,7 +102,7 @@ def dataset(app, client, demo, auth):
                                                 (str(uuid.uuid4()), "created", "2026-11-08T01:00:00", "2026-11-10T01:00:00")):
             db.session.add(SyncRecord(id=rid, device_id=phone.device_id, officer_id=zf001.id, jurisdiction_id=1, kind="inspection",
                                       payload={}, payload_digest="0" * 64, status=status, captured_at=utc(captured),
-                                      received_at=utc(received)))
+                                      received_at=utc(received), missing_photos=["ab" * 32] if status == "incomplete" else []))
         db.session.commit()
     return phone
 

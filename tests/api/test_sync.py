@@ -141,7 +141,13 @@ def test_tickets_and_voids_travel_by_the_contract(client, phone, auth):
               "officers": ["zf001", "zf002"], "lat": 29.97, "lon": 121.62, "accuracy": 5, "issued_at": iso(now),
               "payment": {"route": "on_site", "receipt_no": "浙财 0099"}, "signature_refused": True, "photos": []}
     results = push(client, phone, [rec("ticket", ticket, at=now), rec("ticket_void", {"number": numbers[1], "reason": "打印卡纸"}, at=now)])
-    assert [r["status"] for r in results] == ["created", "created"] and results[0]["ref"] == numbers[0]
+    # the decision waits for zf002's consent (§42), the spoiled number is simply voided
+    assert [r["status"] for r in results] == ["incomplete", "created"] and results[0]["ref"] == numbers[0]
+    assert results[0]["code"] == "ticket.cosign_pending"
+    from backend.tickets.consents import consent_digest
+
+    consent = rec("ticket_cosign", {"number": numbers[0], "digest": consent_digest(ticket)}, at=now)
+    assert push(client, auth.login("zf002"), [consent])[0]["status"] == "created"
     t = client.get(f"/api/v1/tickets/{numbers[0]}", headers=phone.headers).get_json()
     assert t["payment"]["route"] == "on_the_spot" and t["signature"]["refused_note"]
     feed = client.get("/api/v1/sync/changes?limit=1000", headers=phone.headers).get_json()["items"]

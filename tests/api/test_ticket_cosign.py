@@ -112,6 +112,8 @@ def test_rest_and_sync_are_one_door_for_consent(client, auth, issued):
                  "ticket.cosign_mismatch")
     assert_error(client.post(f"/api/v1/tickets/{number}/cosign", json={"digest": consent_digest(payload)},
                              headers=auth.login("fz001").headers), 403, "auth.role_forbidden")
+    assert_error(client.post(f"/api/v1/tickets/{number}/cosign", json={"digest": consent_digest(payload)},
+                             headers=auth.login("zf003").headers), 403, "ticket.cosign_mismatch")
     resp = client.post(f"/api/v1/tickets/{number}/cosign", json={"digest": consent_digest(payload)}, headers=zf002.headers)
     assert resp.status_code == 201, resp.get_json()
     # the same consent by record is a resend, not a second consent
