@@ -14,6 +14,7 @@ import Patrol from './views/Patrol.vue'
 import Inspection from './views/Inspection.vue'
 import Ticket from './views/Ticket.vue'
 import Decision from './views/Decision.vue'
+import Cosign from './views/Cosign.vue'
 import Outbox from './views/Outbox.vue'
 import Tasks from './views/Tasks.vue'
 import Settings from './views/Settings.vue'
@@ -32,6 +33,7 @@ const router = createRouter({
     { path: '/inspection', component: Inspection },
     { path: '/ticket', component: Ticket },
     { path: '/decision/:id', component: Decision, props: true },
+    { path: '/cosign', component: Cosign },
     { path: '/outbox', component: Outbox },
     { path: '/tasks', component: Tasks },
     { path: '/settings', component: Settings },

@@ -42,3 +42,21 @@ def test_tables_show_words_money_and_local_times():
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     declared = len(re.findall(r"^test\(", (PWA / "tests" / "present.test.mjs").read_text(), re.M))
     assert declared >= 2 and "# fail 0" in run.stdout and f"# pass {declared}\n" in run.stdout, run.stdout[-2000:]
+
+
+def test_the_phones_consent_vector_is_the_servers_digest():
+    """The same payload file the node test digests (pwa/tests/cosign_vector.json)."""
+    import json
+
+    from backend.tickets.consents import consent_digest
+
+    vector = json.loads((PWA / "tests" / "cosign_vector.json").read_text(encoding="utf-8"))
+    assert consent_digest(vector["payload"]) == vector["digest"]
+
+
+@pytest.mark.skipif(not READY and os.environ.get("CI") != "true", reason="needs node and pwa/node_modules (make test installs them)")
+def test_consents_are_digested_signed_and_verified_on_the_phone():
+    run = subprocess.run(["node", "--test", "tests/cosign.test.mjs"], cwd=PWA, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    declared = len(re.findall(r"^test\(", (PWA / "tests" / "cosign.test.mjs").read_text(), re.M))
+    assert declared >= 3 and "# fail 0" in run.stdout and f"# pass {declared}\n" in run.stdout, run.stdout[-2000:]

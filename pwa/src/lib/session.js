@@ -5,6 +5,7 @@
 import { reactive } from 'vue'
 import { db, deviceId, getMeta, setMeta, getRef, setRef } from './db.js'
 import { ApiError, OfflineError, asOfficer, login as apiLogin } from './api.js'
+import { keyId, newSessionKey } from './cosign.js'
 
 export const state = reactive({
   ready: false,
@@ -70,8 +71,14 @@ export function lockNow() { state.locked = true }
 export async function signIn(username, password) {
   const data = await apiLogin(username.trim(), password, await deviceId())
   const existing = await db.sessions.get(data.officer.username)
+  // a new login is a new session with a new key pair (the private key never leaves the phone)
+  const key = await newSessionKey()
   await db.sessions.put({
     ...(existing || {}),
+    keyPrivate: key.privateKey,
+    keyPublic: key.publicKey,
+    keyId: await keyId(key.publicKey),
+    keyRegistered: false,
     username: data.officer.username,
     officerId: data.officer.id,
     name: data.officer.name,
@@ -116,12 +123,32 @@ export async function signOut() {
     try { await asOfficer(user, 'POST', '/api/v1/auth/logout') } catch { /* offline: the server session just expires */ }
     await db.sessions.delete(user)
   } else {
-    await db.sessions.update(user, { loggedOut: true, pinHash: null })
+    await db.sessions.update(user, { loggedOut: true, pinHash: null, keyPrivate: null })
   }
   state.user = null
   state.profile = null
   state.locked = false
   await setMeta('currentUser', null)
+}
+
+/** Register this session's public key with the server (once; teammates check consents with it). */
+async function registerKey(user) {
+  const s = await db.sessions.get(user)
+  if (!s?.keyPublic || s.keyRegistered) return
+  await asOfficer(user, 'PUT', '/api/v1/auth/session-key', { body: { public_key: s.keyPublic } })
+  await db.sessions.update(user, { keyRegistered: true })
+}
+
+/** A session on this phone that can sign a consent: {username, name, keyPrivate, keyId, pin…}. */
+export async function sessionOf(username) {
+  const s = await db.sessions.get(username)
+  return s && !s.loggedOut && s.keyPrivate ? s : null
+}
+
+/** Check another officer's PIN for their own session on this (shared) phone. */
+export async function checkPin(username, pin) {
+  const s = await db.sessions.get(username)
+  return !!s?.pinHash && (await pbkdf2Hex(pin, s.pinSalt, PBKDF2_ITER)) === s.pinHash
 }
 
 /** Officers of this street from the cached roster (for the second officer of a ticket). */
@@ -165,6 +192,7 @@ export async function refresh() {
   const user = state.user
   if (!user) return
   try {
+    await registerKey(user)  // before the roster: a teammate refreshing now sees this key
     const { data: me } = await asOfficer(user, 'GET', '/api/v1/me')
     state.profile = me
     await db.sessions.update(user, { profile: me })
