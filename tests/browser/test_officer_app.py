@@ -121,7 +121,7 @@ def test_a_patrol_with_moving_gps_is_recorded_and_arrives_whole(page, context, s
         db.session.remove()
 
 
-def _fill_ticket(page, tmp_path, amount_yuan: str, confirm: str) -> None:
+def _fill_ticket(page, tmp_path, amount_yuan: str) -> None:
     page.goto("/ticket")
     page.locator("[data-test=party-name] input").fill("张三")
     page.locator("[data-test=party-id] input").fill("11010519491231002X")
@@ -131,7 +131,6 @@ def _fill_ticket(page, tmp_path, amount_yuan: str, confirm: str) -> None:
     page.locator("[data-test=place-text] input").fill("蛟川街道某路与某街交叉口")
     page.locator("[data-test=amount] input").fill(amount_yuan)
     page.locator("[data-test=second-zf002]").click()
-    page.locator("[data-test=confirm-code] input").fill(confirm)
     page.locator("[data-test=photo-input]").set_input_files(photo_file(tmp_path, "scene.jpg"))
     expect(page.locator("[data-test=photo]")).to_have_count(1)
     expect(page.locator("[data-test=ticket-place]")).not_to_contain_text("定位…")
@@ -147,54 +146,133 @@ def _sign(page) -> None:
     page.mouse.up()
 
 
-def test_tickets_are_checked_offline_and_a_lawful_one_is_issued_and_arrives_once(workday_clock, page, context, server, app, tmp_path, request):
-    with app.app_context():
-        from backend.auth.models import Officer
-        from backend.auth.service import confirm_code
-        from backend.extensions import db
+def _photograph(page, selector: str, path) -> str:
+    """What the other phone's camera sees: the QR code on this phone's screen."""
+    page.locator(selector).screenshot(path=str(path))
+    return str(path)
 
-        code = confirm_code(db.session.query(Officer).filter_by(username="zf002").one())
-        db.session.remove()
+
+def _phone(browser, server, name: str):
+    """A phone with a 3× screen (the QR codes are photographed from it), its errors watched."""
+    ctx = new_phone(browser, f"http://127.0.0.1:{server.port}", device_scale_factor=3)
+    p = ctx.new_page()
+    errors: list[str] = []
+    p.on("pageerror", lambda e: errors.append(f"{name}: {e}"))
+    p.on("console", lambda m: print(f"[{name} console.{m.type}] {m.text}"))
+    return ctx, p, errors
+
+
+def test_tickets_are_checked_offline_and_a_lawful_one_is_issued_with_the_second_officers_consent(
+        workday_clock, browser, server, app, tmp_path, request):
+    from backend.sync.models import SyncRecord
+    from backend.tickets.models import TicketConsent
+
+    mate_ctx, mate, errors = _phone(browser, server, "zf002")
+    ctx, page, errors_a = _phone(browser, server, "zf001")
+    try:
+        login(mate, "zf002")  # zf002's phone registers its session key first ...
+        page.goto("/")
+        login(page)           # ... so the roster zf001's phone caches carries it
+        go_offline(ctx, page)
+        go_offline(mate_ctx, mate)
+        # unlawful: 3,000 yuan on a citizen is over the simple-procedure cap — refused with the reason
+        _fill_ticket(page, tmp_path, "3000")
+        expect(page.locator("[data-test=refusal]").first).to_contain_text("简易程序对公民罚款不得超过200.00元")
+        page.locator("[data-test=amount] input").fill("150")
+        page.locator("[data-test=check-ticket]").click()
+        expect(page.locator("[data-test=lawful]")).to_be_visible()
+        _sign(page)
+        page.locator("[data-test=issue-ticket]").click()
+        # nothing is issued until the second officer consents
+        expect(page.locator("[data-test=cosign-request-qr]")).to_be_visible()
+        request_shot = _photograph(page, "[data-test=cosign-request-qr]", tmp_path / "request.png")
+        # a photo of anything else is not a consent
+        page.locator("[data-test=cosign-scan-consent]").set_input_files(request_shot)
+        expect(page.locator("[data-test=refusal]")).to_contain_text("未识别到确认码")
+        page.locator("[data-test=refusal]").evaluate("(e) => e.remove()")  # the next answer is a new one
+
+        # zf002's phone, offline too: reads the decision, shows it in words, consents
+        mate.goto("/")
+        mate.locator("[data-test=go-cosign]").click()
+        mate.locator("[data-test=cosign-scan-request]").set_input_files(request_shot)
+        expect(mate.locator("[data-test=cosign-review]")).to_contain_text("张三")
+        expect(mate.locator("[data-test=cosign-penalty]")).to_contain_text("罚款 150.00 元")
+        mate.locator("[data-test=cosign-agree]").click()
+        expect(mate.locator("[data-test=cosign-consent-qr]")).to_be_visible()
+        consent_shot = _photograph(mate, "[data-test=cosign-consent-qr]", tmp_path / "consent.png")
+
+        # zf001's phone checks the signature with zf002's key from the roster, then issues
+        page.locator("[data-test=cosign-scan-consent]").set_input_files(consent_shot)
+        expect(page.locator("[data-test=decision]")).to_be_visible()
+        number = page.locator("[data-test=decision-number]").inner_text().split("：")[1].strip()
+        expect(page.locator("[data-test=decision-penalty]")).to_contain_text("150.00")
+        assert count(app, Ticket) == 0
+
+        go_online(ctx, page)
+        wait_synced(page)
+        with app.app_context():
+            from backend.extensions import db
+
+            ticket = db.session.query(Ticket).one()
+            assert ticket.number == number and ticket.amount_fen == 15000 and ticket.status == "issued"
+            assert db.session.get(Media, ticket.signature_sha256) is not None  # the signature PNG arrived and was verified
+            assert all(db.session.get(Media, p) is not None for p in ticket.photos)
+            # the decision is in, but it waits for zf002's consent, which is still on zf002's phone
+            assert db.session.query(SyncRecord).filter_by(ref=number, kind="ticket").one().code == "ticket.cosign_pending"
+            from backend.cases.models import Case
+
+            case = db.session.query(Case).filter_by(ticket_id=ticket.id).one()  # deadlines counted from the local day
+            issued, filing_due, payment_due = DUE_BY_HAND[request.node.clock_instant]
+            assert (ticket.issued_at.astimezone(LOCAL_TZ).date().isoformat(), case.filing_due.isoformat(),
+                    case.payment_due.isoformat()) == (issued, filing_due, payment_due)
+            db.session.remove()
+        go_online(mate_ctx, mate)
+        wait_synced(mate)
+        with app.app_context():
+            from backend.extensions import db
+            from backend.sync import service as sync
+
+            consent = db.session.query(TicketConsent).one()
+            assert consent.number == number and consent.signature  # signed by zf002's session key, checked by the server
+            sync.refresh_incomplete()
+            record = db.session.query(SyncRecord).filter_by(ref=number, kind="ticket").one()
+            assert record.status == "created" and record.code is None
+            db.session.remove()
+        page.reload()
+        expect(page.locator("[data-test=decision-qr]")).to_be_visible()  # online: the verification QR
+    finally:
+        ctx.close()
+        mate_ctx.close()
+    assert not errors + errors_a, errors + errors_a
+
+
+def test_on_a_shared_phone_the_second_officer_consents_with_their_own_pin(page, context, server, app, tmp_path):
+    from backend.tickets.models import TicketConsent
+
     page.goto("/")
-    login(page)
+    login(page, "zf002", pin="1357")  # zf002 has a session on this phone ...
+    login(page)                        # ... and zf001 is using it now
     go_offline(context, page)
-    # unlawful: 3,000 yuan on a citizen is over the simple-procedure cap — refused with the reason
-    _fill_ticket(page, tmp_path, "3000", code)
-    expect(page.locator("[data-test=refusal]").first).to_contain_text("简易程序对公民罚款不得超过200.00元")
-    # a wrong confirmation code of the second officer is refused too
-    page.locator("[data-test=amount] input").fill("150")
-    page.locator("[data-test=confirm-code] input").fill("000000" if code != "000000" else "111111")
-    page.locator("[data-test=check-ticket]").click()
-    expect(page.locator("[data-test=refusal]", has_text="确认码不正确")).to_be_visible()
-    expect(page.locator("[data-test=refusal]")).to_have_count(1)  # 150 yuan itself is lawful
-    # lawful: 150 yuan, the right code, the party signs
-    page.locator("[data-test=confirm-code] input").fill(code)
-    page.locator("[data-test=check-ticket]").click()
+    _fill_ticket(page, tmp_path, "100")
     expect(page.locator("[data-test=lawful]")).to_be_visible()
     _sign(page)
     page.locator("[data-test=issue-ticket]").click()
+    page.locator("[data-test=cosign-pin] input").fill("2468")  # zf001's PIN is not zf002's
+    page.locator("[data-test=cosign-here]").click()
+    expect(page.locator("[data-test=refusal]")).to_contain_text("PIN不正确")
+    page.locator("[data-test=cosign-pin] input").fill("1357")
+    page.locator("[data-test=cosign-here]").click()
     expect(page.locator("[data-test=decision]")).to_be_visible()
-    number = page.locator("[data-test=decision-number]").inner_text().split("：")[1].strip()
-    expect(page.locator("[data-test=decision-penalty]")).to_contain_text("150.00")
-    assert count(app, Ticket) == 0
     go_online(context, page)
     wait_synced(page)
     with app.app_context():
+        from backend.auth.models import Officer
         from backend.extensions import db
 
-        ticket = db.session.query(Ticket).one()
-        assert ticket.number == number and ticket.amount_fen == 15000 and ticket.status == "issued"
-        assert db.session.get(Media, ticket.signature_sha256) is not None  # the signature PNG arrived and was verified
-        assert all(db.session.get(Media, p) is not None for p in ticket.photos)
-        from backend.cases.models import Case
-
-        case = db.session.query(Case).filter_by(ticket_id=ticket.id).one()  # deadlines counted from the local day
-        issued, filing_due, payment_due = DUE_BY_HAND[request.node.clock_instant]
-        assert (ticket.issued_at.astimezone(LOCAL_TZ).date().isoformat(), case.filing_due.isoformat(),
-                case.payment_due.isoformat()) == (issued, filing_due, payment_due)
+        consent = db.session.query(TicketConsent).one()
+        assert consent.officer_id == db.session.query(Officer).filter_by(username="zf002").one().id
+        assert db.session.query(Ticket).one().number == consent.number
         db.session.remove()
-    page.reload()
-    expect(page.locator("[data-test=decision-qr]")).to_be_visible()  # online: the verification QR
 
 
 def test_a_photo_upload_cut_off_midway_resumes_from_the_servers_offset(page, context, server, app, tmp_path):
