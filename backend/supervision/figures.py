@@ -84,7 +84,7 @@ def tasks_dispatched(jurisdiction_id: int | None, lo: datetime, hi: datetime) ->
 
 
 def sync_problems(jurisdiction_id: int | None, lo: datetime, hi: datetime) -> tuple[list[SyncRecord], list[SyncRecord]]:
-    """(records still waiting for photos, records received in the period more than a day after capture)."""
+    """(records still waiting for photos or a consent, records received in the period more than a day after capture)."""
     from ..sync import service as sync
 
     sync.refresh_incomplete(jurisdiction_id)
@@ -192,7 +192,9 @@ def drill_down(figure: str, jurisdiction_id: int | None, start: date, end: date,
     if figure in ("records_incomplete", "records_late"):
         incomplete, late = sync_problems(jurisdiction_id, lo, hi)
         return [{"id": r.id, "kind": r.kind, "officer_id": r.officer_id, "device_id": r.device_id, "captured_at": r.captured_at,
-                 "received_at": r.received_at, "missing_photos": len(r.missing_photos or [])}
+                 "received_at": r.received_at, "missing_photos": len(r.missing_photos or []),
+                 # a decision waiting for its second officer's consent: whose (names, not ids)
+                 "awaiting_consent": "、".join(p.get("name") or "" for p in (r.details or {}).get("pending", [])) or None}
                 for r in (incomplete if figure == "records_incomplete" else late)]
     if figure == "devices_unhealthy":
         return [{"device_id": d["device_id"], "alarms": ",".join(d["alarms"]), "last_sync_at": d.get("last_sync_at"),

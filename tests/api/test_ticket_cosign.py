@@ -57,6 +57,10 @@ def test_a_decision_waits_for_the_named_second_officers_consent(client, auth, is
     assert [p["username"] for p in waiting["waiting_for"]["pending"]] == ["zf002"]
     t = client.get(f"/api/v1/tickets/{number}", headers=zf001.headers).get_json()
     assert [p["name"] for p in t["cosign_pending"]] and t["consents"] == []
+    # the console's figure names who is awaited, in words
+    day = clock.local_today().isoformat()
+    rows = client.get(f"/api/v1/supervision/stats/records_incomplete?from={day}&to={day}", headers=boss.headers).get_json()["items"]
+    assert [r["awaiting_consent"] for r in rows if r["kind"] == "ticket"] == [t["cosign_pending"][0]["name"]]
 
     zf002 = auth.login("zf002")
     assert push(client, zf002, [cosign(number, payload)])[0]["status"] == "created"

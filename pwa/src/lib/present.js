@@ -15,6 +15,7 @@ const COLUMNS = {
   status: ['状态', 'Status'], assignee_id: ['承办人', 'Assignee'], dispatched_at: ['派遣时间', 'Dispatched'], feedback_at: ['反馈时间', 'Feedback'],
   dispatch_to_feedback_s: ['派遣至反馈（分钟）', 'Dispatch → feedback (min)'], kind: ['类型', 'Kind'], device_id: ['设备', 'Device'],
   captured_at: ['记录时间', 'Captured'], received_at: ['上传时间', 'Received'], missing_photos: ['缺照片', 'Photos missing'],
+  awaiting_consent: ['待确认的执法人员', 'Consent awaited from'],
   alarms: ['告警', 'Alarms'], last_sync_at: ['最近同步', 'Last sync'], queue_depth: ['待上传', 'Queue'],
 }
 
@@ -26,6 +27,7 @@ const VALUES = {
   done: ['已反馈', 'reported'], returned: ['已退回', 'returned'], bank: ['银行', 'bank'], e_payment: ['电子缴款', 'e-payment'],
   on_the_spot: ['当场收缴', 'on the spot'], inspection: ['检查', 'inspection'], ticket: ['决定书', 'decision'], patrol_start: ['巡查开始', 'patrol start'],
   track_points: ['轨迹', 'track'], patrol_end: ['巡查结束', 'patrol end'], task_update: ['任务反馈', 'task update'],
+  ticket_cosign: ['第二名执法人员确认', 'second officer consent'], ticket_void: ['作废编号', 'void'],
 }
 
 export function columnLabel(key) {
