@@ -67,8 +67,33 @@ def _set_clock(app: Flask) -> None:
     set_clock(parse_instant(start))
 
 
+MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class App(Flask):
+    """One transaction boundary per request: a mutating API request is a unit of work.
+    Services flush (`extensions.commit()` flushes inside a unit of work); the request
+    commits once, after the view succeeded — an error anywhere rolls all of it back, so
+    a refused request changes nothing. Writes that must outlive a refusal (a failed
+    login's audit entry) or a long body (resumable uploads) commit explicitly."""
+
+    def dispatch_request(self) -> Any:  # type: ignore[override]
+        from flask import g, request
+
+        unit = request.method in MUTATING and request.path.startswith("/api/")
+        g.unit_of_work = unit
+        response = self.make_response(super().dispatch_request())
+        if unit:
+            g.unit_of_work = False
+            if response.status_code < 400:
+                db.session.commit()
+            else:
+                db.session.rollback()
+        return response
+
+
 def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_path=str(BASE_DIR / "instance"), instance_relative_config=False)
+    app = App(__name__, instance_path=str(BASE_DIR / "instance"), instance_relative_config=False)
     _load_config(app, config)
     app.json.ensure_ascii = False  # Chinese stays readable (and ~40 % smaller) on the wire
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, select
 
 from ..audit import service as audit
 from ..errors import ApiError, Conflict, Forbidden, NotFound, Unauthorized
-from ..extensions import db
+from ..extensions import commit, db
 from ..clock import local_today
 from ..models_base import utcnow
 from . import tokens
@@ -214,7 +214,7 @@ def register_session_key(identity: Identity, public_key: str) -> DeviceSession:
         session.public_key, session.key_id = public_key, key_id(public_key)
         audit.record("auth.session_key", "device_session", session.id, jurisdiction_id=identity.jurisdiction_id,
                      actor_id=identity.officer.id, device_id=identity.device.device_id, details={"key_id": session.key_id})
-        db.session.commit()
+        commit()
     return session
 
 
@@ -241,7 +241,7 @@ def logout(identity: Identity) -> None:
     identity.session.revoked_reason = "logout"
     audit.record("auth.logout", "device_session", identity.session.id, jurisdiction_id=identity.jurisdiction_id,
                  actor_id=identity.officer.id, device_id=identity.device.device_id)
-    db.session.commit()
+    commit()
 
 
 # --- devices ---------------------------------------------------------------
@@ -274,7 +274,7 @@ def revoke_device(device: Device, reason: str, by: Officer | None = None) -> Dev
         session.revoked_reason = "device_revoked"
     audit.record("device.revoked", "device", device.device_id, jurisdiction_id=device.jurisdiction_id,
                  actor_id=by.id if by else None, details={"reason": reason[:255]})
-    db.session.commit()
+    commit()
     return device
 
 
@@ -358,7 +358,7 @@ def create_officer(
     db.session.flush()
     audit.record("officer.created", "officer", str(officer.id), jurisdiction_id=jurisdiction_id,
                  details={"username": username, "role": role, "certificate": (certificate or {}).get("number")})
-    db.session.commit()
+    commit()
     return officer
 
 

@@ -12,7 +12,7 @@ from ..audit import service as audit
 from ..auth.access import Identity, other_jurisdiction
 from ..errors import Forbidden, NotFound
 from ..errors import invalid as _invalid
-from ..extensions import db
+from ..extensions import commit, db
 from ..models_base import LOCAL_TZ, utcnow
 from . import deadlines
 from .models import GENERAL_STAGES, Case, CaseEvent, Payment
@@ -149,7 +149,7 @@ def record_payment(case: Case, identity: Identity, *, amount_fen: int, channel: 
     if case.paid_fen >= case.amount_fen + surcharge:
         _event(case, identity.officer.id, "closed", case.stage, "closed", "paid in full")
         case.stage, case.closed_at, case.close_reason = "closed", utcnow(), "paid"
-    db.session.commit()
+    commit()
     return payment
 
 
@@ -166,7 +166,7 @@ def add_pause(case: Case, identity: Identity, *, kind: str, start: date, end: da
                        field="start", earliest=decided.isoformat())
     case.pauses = [*(case.pauses or []), {"kind": kind, "start": start.isoformat(), "end": end.isoformat() if end else None}]
     _event(case, identity.officer.id, kind, case.stage, case.stage, f"{start} – {end or '…'}")
-    db.session.commit()
+    commit()
     return case
 
 
@@ -190,7 +190,7 @@ def open_general_case(identity: Identity, *, party_name: str, matter_code: str, 
     db.session.add(case)
     db.session.flush()
     _event(case, identity.officer.id, "filed", None, "filed")
-    db.session.commit()
+    commit()
     return case
 
 
@@ -219,7 +219,7 @@ def transition(case: Case, identity: Identity, *, to: str, note: str = "", amoun
     case.stage = to
     if to == "closed":
         case.closed_at, case.close_reason = utcnow(), note[:64] or "closed"
-    db.session.commit()
+    commit()
     return case
 
 

@@ -367,4 +367,4 @@ def record_track_export(identity: Identity, patrol: Patrol, fmt: str) -> None:
 
     audit.record("patrol.exported", "patrol", patrol.id, jurisdiction_id=patrol.jurisdiction_id, actor_id=identity.officer.id,
                  device_id=identity.device.device_id, details={"format": fmt})
-    db.session.commit()
+    commit()

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ..audit import service as audit
 from ..auth.access import Identity, other_jurisdiction
 from ..errors import Forbidden, NotFound, invalid
-from ..extensions import db
+from ..extensions import commit, db
 from ..models_base import utcnow
 from .models import REVIEW_OBJECTS, VERDICTS, Review
 
@@ -53,7 +53,7 @@ def add_review(identity: Identity, *, object_type: str, object_id: str, verdict:
     db.session.flush()
     audit.record("review.added", object_type, object_id, jurisdiction_id=jurisdiction_id, actor_id=identity.officer.id,
                  device_id=identity.device.device_id, details={"verdict": verdict, "review_id": review.id})
-    db.session.commit()
+    commit()
     return review
 
 
@@ -86,7 +86,7 @@ def resolve(identity: Identity, review_id: int, note: str) -> Review:
         review.resolved_at = utcnow()
         audit.record("review.resolved", review.object_type, review.object_id, jurisdiction_id=review.jurisdiction_id,
                      actor_id=identity.officer.id, device_id=identity.device.device_id, details={"review_id": review.id, "note": note})
-        db.session.commit()
+        commit()
     return review
 
 

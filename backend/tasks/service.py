@@ -79,7 +79,7 @@ def dispatch(identity: Identity, *, title: str, description: str, assignee: str 
     _cite(task, photos, identity.officer, identity.device.device_id)
     audit.record("task.dispatched", "task", str(task.id), jurisdiction_id=task.jurisdiction_id, actor_id=identity.officer.id,
                  details={"assignee": officer.username, "title": title, "grid": grid, "address": address, "photos": photos})
-    db.session.commit()
+    commit()
     return task
 
 

@@ -60,7 +60,7 @@ def lease_book(identity: Identity, count: int) -> TicketBook:
         db.session.add(TicketNumber(number=number, book_id=book.id, seq=seq, status="leased"))
     audit.record("ticket_book.leased", "ticket_book", str(book.id), jurisdiction_id=jurisdiction.id, actor_id=identity.officer.id,
                  device_id=identity.device.device_id, details={"first": first, "last": book.last_seq, "year": year})
-    db.session.commit()
+    commit()
     return book
 
 
@@ -397,7 +397,7 @@ def set_publication(identity: Identity, ticket: Ticket, publish: bool, reason: s
     audit.record("ticket.published" if publish else "ticket.publication_withdrawn", "ticket", ticket.number,
                  jurisdiction_id=ticket.jurisdiction_id, actor_id=identity.officer.id, device_id=identity.device.device_id,
                  details={"reason": reason})
-    db.session.commit()
+    commit()
     return ticket
 
 
@@ -417,4 +417,4 @@ def record_print(identity: Identity, ticket: Ticket, fmt: str) -> None:
     """Every print or PDF of a decision (it carries the party's personal data) is audited."""
     audit.record("ticket.printed", "ticket", ticket.number, jurisdiction_id=ticket.jurisdiction_id, actor_id=identity.officer.id,
                  device_id=identity.device.device_id, details={"format": fmt})
-    db.session.commit()
+    commit()

@@ -345,3 +345,30 @@ def test_device_ids_are_shown_whole_only_to_those_who_manage_devices(client, zf0
     assert zf001.device_id not in seen and "…" + zf001.device_id[-4:] in seen
     seen = {e["device_id"] for e in client.get(f"/api/v1/media/{sha}/custody", headers=boss.headers).get_json()["items"]}
     assert zf001.device_id in seen
+
+
+def test_a_request_that_fails_after_its_service_ran_changes_nothing(app, client, demo, auth, monkeypatch):
+    """One transaction boundary: services flush, the request commits once. A refusal raised
+    after the service did its work (here: while the answer is built) leaves nothing behind —
+    before, the service had committed and the decision was published behind a 4xx."""
+    from backend.audit.models import AuditEntry
+    from backend.errors import ApiError
+    from backend.extensions import db
+    from backend.tickets import service as tickets
+    from backend.tickets.models import Ticket
+
+    zf001 = auth.login("zf001")
+    (number,) = numbers(client, zf001)
+    push(client, zf001, [rec("ticket", ticket(number), at=clock.now())])
+
+    def refuse(*args, **kwargs):
+        raise ApiError("test.refused", "拒绝", "Refused", status=422)
+
+    monkeypatch.setattr(tickets, "ticket_to_dict", refuse)
+    boss = auth.login("zd001")
+    assert_error(client.post(f"/api/v1/tickets/{number}/publication", json={"publish": True}, headers=boss.headers), 422, "test.refused")
+    with app.app_context():
+        row = db.session.query(Ticket).filter_by(number=number).one()
+        assert row.publish is False and row.published_at is None
+        assert db.session.query(AuditEntry).filter_by(action="ticket.published").count() == 0
+        db.session.remove()
