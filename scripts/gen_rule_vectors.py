@@ -2,9 +2,9 @@
 """Regenerates backend/tickets/rule_vectors.json (run from the repository root)."""
 import json
 V = []
-def case(name, expect, matter="occupy", officers=("A", "B"), day="2026-11-20", prior=0, **over):
+def case(name, expect, matter="occupy", officers=("A", "B"), day="2026-11-20", prior=0, inside=None, **over):
     V.append({"name": name, "matter": matter, "officers": list(officers), "day": day, "prior_violations": prior,
-              "override": over, "expect": expect})
+              "place_in_jurisdiction": inside, "override": over, "expect": expect})
 OK = []
 case("lawful citizen fine inside range", OK)
 case("citizen fine exactly at the 200-yuan cap", OK, matter="cap_citizen", penalty={"kind": "fine", "amount_fen": 20000})
@@ -73,6 +73,76 @@ case("unknown penalty kind", ["ticket.penalty_kind_invalid"], penalty={"kind": "
 case("several faults at once are all reported", ["ticket.amount_over_cap", "ticket.officer_not_certified"],
      matter="barbecue", officers=("A", "X"), officer_ids=["A", "X"], penalty={"kind": "fine", "amount_fen": 60000})
 
+# §22 territory: the place lies in the issuing street (None: the phone could not tell)
+case("a place inside the street", OK, inside=True)
+case("a place in the neighbouring street or in Beijing", ["ticket.place_outside_jurisdiction"], inside=False)
+
+# §30–32 minors and capacity: the age on the day of the act, from the document's birth date
+def citizen(number, **more):
+    return {"type": "citizen", "name": "小明", "id_number": number, **more}
+case("a 13-year-old is not fined", ["ticket.party_under_14"], party=citizen("330211201306010015"))
+case("nor warned: no penalty at all under 14", ["ticket.party_under_14"], party=citizen("330211201306010015"),
+     penalty={"kind": "warning"})
+case("the day before the 14th birthday", ["ticket.party_under_14"], party=citizen("330211201211210014"))
+case("on the 14th birthday a lighter fine is lawful", OK, party=citizen("330211201211200019"))
+case("a 14-year-old in the upper half of the range", ["ticket.not_mitigated"], matter="small_range",
+     party=citizen("330211201111210017"), penalty={"kind": "fine", "amount_fen": 8000})
+case("a 14-year-old at the middle of the range", OK, matter="small_range", party=citizen("330211201111210017"),
+     penalty={"kind": "fine", "amount_fen": 6000})
+case("a 14-year-old below the minimum without a reason", ["ticket.reduction_reason_required"], matter="small_range",
+     party=citizen("330211201111210017"), penalty={"kind": "fine", "amount_fen": 1000})
+case("a 14-year-old below the minimum with the reason recorded", OK, matter="small_range", party=citizen("330211201111210017"),
+     penalty={"kind": "fine", "amount_fen": 1000}, mitigation={"grounds": [], "reason": "初次违法，当场改正，监护人到场"})
+case("17 years and 364 days is still a minor", ["ticket.not_mitigated"], matter="small_range",
+     party=citizen("330211200811210013"), penalty={"kind": "fine", "amount_fen": 8000})
+case("on the 18th birthday the whole range is open", OK, matter="small_range", party=citizen("330211200811200018"),
+     penalty={"kind": "fine", "amount_fen": 8000})
+case("§32 circumstances require the lower half", ["ticket.not_mitigated"], matter="small_range",
+     penalty={"kind": "fine", "amount_fen": 8000}, mitigation={"grounds": ["art32_1"]})
+case("§32 circumstances: a fine in the lower half", OK, matter="small_range",
+     penalty={"kind": "fine", "amount_fen": 5000}, mitigation={"grounds": ["art32_1"]})
+case("§31 limited capacity may reduce below the minimum, with a reason", OK, matter="small_range",
+     penalty={"kind": "fine", "amount_fen": 1000}, mitigation={"grounds": ["art31_limited"], "reason": "经监护人说明系智力残疾人"})
+case("§31 limited capacity does not require it", OK, matter="small_range",
+     penalty={"kind": "fine", "amount_fen": 8000}, mitigation={"grounds": ["art31_limited"]})
+case("an invented circumstance", ["ticket.mitigation_ground_invalid"], mitigation={"grounds": ["officer_liked_them"]})
+case("without any circumstance no fine below the minimum", ["ticket.amount_outside_range"], matter="small_range",
+     penalty={"kind": "fine", "amount_fen": 1000}, mitigation={"grounds": [], "reason": "可怜"})
+case("§31: unable to recognise or control their conduct", ["ticket.party_not_responsible"],
+     party=citizen("11010519491231002X", capacity="none"))
+
+# parties: 个体工商户 as natural persons; documents other than the resident ID (§84)
+case("a 个体工商户 (credit code 92…) has the citizen's 200-yuan cap", ["ticket.amount_over_cap"],
+     party={"type": "organization", "name": "某某水果店", "id_number": "92330211MA2H00001P"}, penalty={"kind": "fine", "amount_fen": 30000})
+case("a 个体工商户 fined within the citizen's cap", OK,
+     party={"type": "organization", "name": "某某水果店", "id_number": "92330211MA2H00001P"}, penalty={"kind": "fine", "amount_fen": 15000})
+case("a declared 个体工商户 too", ["ticket.amount_over_cap"],
+     party={"type": "organization", "name": "某某小吃", "id_number": "91330211MA2H00002X", "individual_business": True},
+     penalty={"kind": "fine", "amount_fen": 30000})
+case("a company keeps the organisation's cap", OK,
+     party={"type": "organization", "name": "某某有限公司", "id_number": "91330211MA2H00002X"}, penalty={"kind": "fine", "amount_fen": 30000})
+case("a credit code in lower case is read upper-cased", OK,
+     party={"type": "organization", "name": "某某有限公司", "id_number": "91330211ma2h00002x"}, penalty={"kind": "fine", "amount_fen": 30000})
+case("a credit code whose authority does not register that category", ["ticket.bad_credit_code"],
+     party={"type": "organization", "name": "某公司", "id_number": "95330211MA2H00001E"}, penalty={"kind": "fine", "amount_fen": 30000})
+case("a resident ID with a lower-case x", OK, party=citizen("11010519491231002x"))
+case("a resident ID born in the year 99 (a JavaScript date would say 1999)", ["ticket.bad_resident_id"], party=citizen("33021100990101001X"))
+case("a resident ID born after the day of the act", ["ticket.bad_resident_id"], party=citizen("33021120270101001X"))
+case("a Hong Kong resident's residence permit", OK, party=citizen("810000198001010014", id_type="hmt_residence_permit"))
+case("a Taiwan resident's permit number given as a resident ID", ["ticket.bad_resident_id"], party=citizen("83000019900202001X"))
+case("a resident ID given as a residence permit", ["ticket.bad_id_document"],
+     party=citizen("11010519491231002X", id_type="hmt_residence_permit"))
+case("a foreigner's permanent residence ID (2017)", OK, party=citizen("USA330211750505", id_type="foreign_permanent_residence"))
+case("a foreigner's permanent residence ID (2023)", OK, party=citizen("933001197505050011", id_type="foreign_permanent_residence"))
+case("a passport with the holder's birth date", OK, party=citizen("E12345678", id_type="passport", birth_date="1980-05-05"))
+case("a passport holder of 13", ["ticket.party_under_14"], party=citizen("E12345678", id_type="passport", birth_date="2013-06-01"))
+case("a passport number that is not one", ["ticket.bad_id_document"], party=citizen("E1", id_type="passport"))
+case("an impossible birth date", ["ticket.bad_birth_date"], party=citizen("E12345678", id_type="passport", birth_date="2010-02-30"))
+case("an unknown document type", ["ticket.id_type_invalid"], party=citizen("E12345678", id_type="library_card"))
+
+# §42: the certificate decides, not the role
+case("a certified supervisor as the second officer", OK, officers=("A", "T"), officer_ids=["A", "T"])
+
 out = {
     "about": "Shared test vectors for the simple-procedure rules engine (backend/tickets/rules.py; the PWA's port must pass them too).",
     "base": {
@@ -86,6 +156,7 @@ out = {
         "B": {"role": "officer", "name": "李娜", "certificates": [{"number": "C-B", "domains": ["市容环卫", "生态环境"], "valid_from": "2023-01-01", "valid_until": "2028-12-31"}]},
         "X": {"role": "auxiliary", "name": "吴刚", "certificates": []},
         "S": {"role": "supervisor", "name": "钱建国", "certificates": []},
+        "T": {"role": "supervisor", "name": "孙中队", "certificates": [{"number": "C-T", "domains": ["市容环卫", "生态环境"], "valid_from": "2023-01-01", "valid_until": "2028-12-31"}]},
         "E": {"role": "officer", "name": "周强", "certificates": [{"number": "C-E", "domains": ["市容环卫"], "valid_from": "2020-01-01", "valid_until": "2025-06-30"}]},
         "F": {"role": "officer", "name": "新人", "certificates": [{"number": "C-F", "domains": ["市容环卫"], "valid_from": "2027-01-01", "valid_until": "2030-12-31"}]},
         "R": {"role": "officer", "name": "停证", "certificates": [{"number": "C-R", "domains": ["市容环卫"], "valid_from": "2023-01-01", "valid_until": "2028-12-31", "revoked": True}]},

@@ -191,6 +191,18 @@ def grid_at(lon: float, lat: float, jurisdiction_id: int | None = None) -> Grid 
     return db.session.scalar(query.order_by(Grid.id).limit(1))
 
 
+def in_jurisdiction(lon: float, lat: float, jurisdiction_id: int) -> bool | None:
+    """Whether a WGS-84 point lies in the street's boundary (edges count); None when the
+    street has no boundary on record (then nothing can be said)."""
+    from .models import Jurisdiction
+
+    row = db.session.execute(select(Jurisdiction.boundary.is_not(None), func.ST_Intersects(Jurisdiction.boundary, _point(lon, lat)))
+                             .where(Jurisdiction.id == jurisdiction_id)).first()
+    if row is None or not row[0]:
+        return None
+    return bool(row[1])
+
+
 # --- matters ---------------------------------------------------------------
 
 

@@ -71,7 +71,8 @@ OFFICERS: list[tuple[str, str, str, str | None, tuple[str, date] | None, list[in
     ("zf008", "周强", "officer", "330211004", ("浙综执 33021100408", date(2025, 6, 30)), [3]),
     ("fz001", "吴刚", "auxiliary", "330211004", None, [0]),
     ("fz002", "郑丽", "auxiliary", "330211004", None, [2]),
-    ("zd001", "钱建国", "supervisor", "330211004", None, []),
+    # the 中队长 holds a certificate: he may be the second officer on a decision (§42: the certificate decides)
+    ("zd001", "钱建国", "supervisor", "330211004", ("浙综执 33021100490", date(2028, 12, 31)), []),
     ("admin", "系统管理员", "admin", None, None, []),
     ("zf101", "冯涛", "officer", "330211001", ("浙综执 33021100101", date(2028, 12, 31)), [0, 1]),
     ("zf102", "何芳", "officer", "330211001", ("浙综执 33021100102", date(2028, 12, 31)), [0, 1]),

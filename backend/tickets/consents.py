@@ -35,9 +35,9 @@ from ..models_base import utcnow
 from ..records import Waiting
 from .models import Ticket, TicketBook, TicketConsent, TicketNumber
 
-# who may be named on a decision may consent to it: today officers (rules.valid_certificate);
-# when a certified supervisor may be the second officer (§42: the certificate rules, #16), add them here
-COSIGN_ROLES = ("officer",)
+# who may be named on a decision may consent to it: a certified officer or supervisor
+# (§42: the certificate decides, not the role — rules.valid_certificate)
+COSIGN_ROLES = ("officer", "supervisor")
 
 
 def consent_digest(payload: Any) -> str:

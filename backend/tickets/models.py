@@ -1,10 +1,10 @@
 """Numbered ticket books (预定格式、编有号码) and simple-procedure tickets (当场处罚决定书)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -76,6 +76,10 @@ class Ticket(db.Model):
     party_id_number: Mapped[str | None] = mapped_column(String(32), index=True)
     party_address: Mapped[str] = mapped_column(String(255), default="")
     party_phone: Mapped[str] = mapped_column(String(32), default="")
+    party_id_type: Mapped[str] = mapped_column(String(32), default="resident_id")  # §84: resident ID, permit, passport…
+    party_birth_date: Mapped[date | None] = mapped_column(Date)  # typed from a passport (ID numbers carry it)
+    # §30–32 facts of the decision: {minor_age?, capacity?, grounds: [...], reason?, individual_business?}
+    circumstances: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     accuracy_m: Mapped[float | None] = mapped_column(Float)

@@ -11,7 +11,9 @@ from marshmallow import Schema, fields, post_load, validate
 from ..auth.access import Identity
 from ..patrols.schemas import SHA256, AwareDateTime
 from ..records import Applied, record_kind
+from ..identity_numbers import DOCUMENT_TYPES
 from .consents import COSIGN_ROLES, consent_digest, waiting_for
+from .rules import MITIGATION_GROUNDS
 from .schemas import VoidSchema
 
 NUMBER = validate.Length(min=1, max=64)
@@ -21,10 +23,25 @@ MAX_FACTS = 2000  # a decision's facts fit on its printed page; more is not a fa
 class TicketPartyPayload(Schema):
     type = fields.String(required=True, validate=validate.OneOf(["citizen", "organization"]))
     name = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    id_type = fields.String(load_default="resident_id", validate=validate.OneOf(DOCUMENT_TYPES), metadata={
+        "description": "§84: resident_id 居民身份证, hmt_residence_permit 港澳台居民居住证, "
+                       "foreign_permanent_residence 外国人永久居留身份证, passport 护照"})
     id_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+    birth_date = fields.Date(load_default=None, allow_none=True,
+                             metadata={"description": "for documents that do not carry it (a passport): the age on the day decides §30"})
     credit_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(equal=18))
+    individual_business = fields.Boolean(load_default=False, metadata={"description": "个体工商户 (also when its credit code begins 92)"})
+    capacity = fields.String(load_default="full", validate=validate.OneOf(["full", "limited", "none"]), metadata={
+        "description": "§31: none = could not recognise or control their conduct (no penalty); limited = may be mitigated"})
     address = fields.String(load_default="", validate=validate.Length(max=255))
     phone = fields.String(load_default="", validate=validate.Length(max=32))
+
+
+class TicketMitigationPayload(Schema):
+    grounds = fields.List(fields.String(validate=validate.OneOf(list(MITIGATION_GROUNDS))), load_default=list,
+                          validate=validate.Length(max=6), metadata={"description": "§31, §32 circumstances (minors are derived from the age)"})
+    reason = fields.String(load_default="", validate=validate.Length(max=255),
+                           metadata={"description": "required for a fine below the matter's minimum (减轻)"})
 
 
 class TicketPenaltyPayload(Schema):
@@ -59,6 +76,7 @@ class TicketPayload(Schema):
     photos = fields.List(fields.String(validate=SHA256), load_default=list, validate=validate.Length(max=30))
     replaces_number = fields.String(load_default=None, allow_none=True, validate=NUMBER)
     publish = fields.Boolean(load_default=False)
+    mitigation = fields.Nested(TicketMitigationPayload, load_default=None, allow_none=True)
 
     @post_load(pass_original=True)
     def _consent_digest(self, data: dict[str, Any], original: Any, **_: Any) -> dict[str, Any]:
@@ -91,8 +109,12 @@ def ticket(rid: str, p: dict[str, Any], identity: Identity, captured_at: datetim
     party = p["party"]
     refused = p["signature_refused"]
     proposal = {
-        "party": {"type": party["type"], "name": party["name"], "id_number": party["credit_code"] or party["id_number"],
+        "party": {"type": party["type"], "name": party["name"],
+                  "id_number": ((party["credit_code"] or party["id_number"]) or "").upper() or None,  # a phone may send a lower-case x
+                  "id_type": party["id_type"], "birth_date": party["birth_date"].isoformat() if party["birth_date"] else None,
+                  "individual_business": party["individual_business"], "capacity": party["capacity"],
                   "address": party["address"], "phone": party["phone"]},
+        "mitigation": p["mitigation"] or {},
         "matter_code": p["matter_code"], "facts": p["facts"],
         "place": {"lat": p["lat"], "lon": p["lon"], "accuracy": p["accuracy"], "text": p["place_text"]},
         "penalty": {"kind": p["penalty"]["kind"], "amount_fen": p["penalty"]["amount_fen"]},

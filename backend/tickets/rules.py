@@ -7,14 +7,25 @@
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from ..identity_numbers import valid_resident_id, valid_uscc
+from ..identity_numbers import DOCUMENT_TYPES, birth_date_of, is_individual_business, valid_document, valid_uscc
+
+# §32 (and §31 ¶1's second sentence) circumstances an officer records on a decision
+MITIGATION_GROUNDS: dict[str, str] = {
+    "art31_limited": "第三十一条：尚未完全丧失辨认或者控制自己行为能力的精神病人、智力残疾人（可以从轻或者减轻）",
+    "art32_1": "第三十二条第（一）项：主动消除或者减轻违法行为危害后果",
+    "art32_2": "第三十二条第（二）项：受他人胁迫或者诱骗实施违法行为",
+    "art32_3": "第三十二条第（三）项：主动供述行政机关尚未掌握的违法行为",
+    "art32_4": "第三十二条第（四）项：配合行政机关查处违法行为有立功表现",
+    "art32_5": "第三十二条第（五）项：法律、法规、规章规定其他应当从轻或者减轻行政处罚的",
+}
 
 RULE_TABLE: dict[str, Any] = {
-    "version": 1,
+    "version": 2,
     "law": "《中华人民共和国行政处罚法》（2021年修订）",
     # §51: a warning, or a fine up to these amounts, may be decided on the spot
     "caps_fen": {"citizen": 20000, "organization": 300000},
@@ -32,6 +43,17 @@ RULE_TABLE: dict[str, Any] = {
     "party_types": ["citizen", "organization"],
     "penalty_kinds": ["warning", "fine", "education"],  # education: 首违不罚 (§33)
     "payment_routes": ["bank", "on_the_spot"],
+    # §30: no penalty under 14; 14–17 lighter or reduced (from the birth date, on the day of the act)
+    "responsible_age": 14,
+    "adult_age": 18,
+    # Civil Code §54, §56 (the prevailing view): a 个体工商户 is a natural person for the
+    # §51 cap and the matter's range; a province may decide otherwise
+    "individual_business_as_citizen": True,
+    "document_types": list(DOCUMENT_TYPES),
+    "mitigation_grounds": MITIGATION_GROUNDS,
+    # 应当从轻或者减轻 (§30 minors, §32); §31's limited capacity only 可以 (allowed, not required)
+    "mandatory_mitigation": ["minor", "art32_1", "art32_2", "art32_3", "art32_4", "art32_5"],
+    "certifiable_roles": ["officer", "supervisor"],  # §42: the certificate decides, not the role
 }
 
 RIGHTS_NOTICE = (
@@ -84,8 +106,9 @@ def _yuan(fen: int) -> str:
 
 
 def valid_certificate(officer: OfficerFacts, domain: str, day: date) -> tuple[Certificate | None, str | None]:
-    """The certificate that lets this officer decide in `domain` on `day`, or why not."""
-    if officer.role != "officer":
+    """The certificate that lets this officer decide in `domain` on `day`, or why not.
+    An officer or a supervisor holding one may decide (§42); an auxiliary never."""
+    if officer.role not in RULE_TABLE["certifiable_roles"]:
         return None, "ticket.officer_not_certified"
     if not officer.certificates:
         return None, "ticket.officer_not_certified"
@@ -98,13 +121,20 @@ def valid_certificate(officer: OfficerFacts, domain: str, day: date) -> tuple[Ce
     return None, "ticket.certificate_domain"
 
 
+def age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
 def evaluate(proposal: dict[str, Any], *, matter: MatterFacts | None, officers: list[OfficerFacts], day: date,
-             rules: dict[str, Any] = RULE_TABLE, prior_violations: int = 0) -> list[Refusal]:
+             rules: dict[str, Any] = RULE_TABLE, prior_violations: int = 0,
+             place_in_jurisdiction: bool | None = None) -> list[Refusal]:
     """Every reason the proposed ticket is unlawful; an empty list means lawful.
 
-    `proposal` keys: party {type, name, id_number}, matter_code, penalty {kind, amount_fen},
+    `proposal` keys: party {type, name, id_type?, id_number, birth_date?, individual_business?,
+    capacity?}, matter_code, penalty {kind, amount_fen}, mitigation {grounds, reason}?,
     officer_ids, facts, place {lat, lon}, payment {route, receipt_number?, exception?},
-    signature {sha256? | refused_note?}. `day` is the local date of issue.
+    signature {sha256? | refused_note?}. `day` is the local date of the act.
+    `place_in_jurisdiction`: whether the place lies inside the issuing street (None: unknown).
     """
     out: list[Refusal] = []
 
@@ -136,14 +166,59 @@ def evaluate(proposal: dict[str, Any], *, matter: MatterFacts | None, officers: 
         if party_type:
             no("ticket.party_type_invalid", "party.type", "当事人类型须为公民或组织", "party.type must be citizen or organization")
         party_type = None
-    id_number = party.get("id_number")
-    if party_type == "citizen" and id_number and not valid_resident_id(id_number):
-        no("ticket.bad_resident_id", "party.id_number", "居民身份证号码校验不通过", "The resident ID number fails its check digit")
+    id_number = (party.get("id_number") or "").upper() or None
+    id_type = party.get("id_type") or "resident_id"
+    born = None
+    if party_type == "citizen":
+        if id_type not in rules["document_types"]:
+            no("ticket.id_type_invalid", "party.id_type", "证件类型无效", "Unknown identity document type")
+        elif id_number and not valid_document(id_type, id_number, day):
+            if id_type == "resident_id":
+                no("ticket.bad_resident_id", "party.id_number", "居民身份证号码校验不通过", "The resident ID number fails its check digit")
+            else:
+                no("ticket.bad_id_document", "party.id_number", "证件号码不符合该证件类型", "The number does not fit its document type")
+        else:
+            born = birth_date_of(id_type, id_number)
+        if born is None and party.get("birth_date"):  # a passport's holder: the date typed from it
+            text = str(party["birth_date"])
+            try:
+                born = date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+            except ValueError:
+                born = None
+            if born is None or not date(1900, 1, 1) <= born <= day:
+                no("ticket.bad_birth_date", "party.birth_date", "出生日期无效", "Invalid birth date")
+                born = None
     if party_type == "organization":
         if not id_number:
             no("ticket.missing_field", "party.id_number", "缺少统一社会信用代码", "An organisation needs its unified social credit code")
         elif not valid_uscc(id_number):
             no("ticket.bad_credit_code", "party.id_number", "统一社会信用代码校验不通过", "The unified social credit code fails its check character")
+    # who answers as a natural person: a citizen, and a 个体工商户 where the province says so
+    natural = party_type == "citizen" or (
+        party_type == "organization" and rules["individual_business_as_citizen"]
+        and (is_individual_business(id_number) or bool(party.get("individual_business"))))
+    scale = "citizen" if natural else party_type  # whose cap and range apply
+    age = age_on(born, day) if born is not None else None
+    if age is not None and age < rules["responsible_age"]:
+        no("ticket.party_under_14", "party.id_number", "当事人不满十四周岁，不予行政处罚，应当责令监护人加以管教（第三十条）",
+           "The party is under 14: no penalty; the guardian is told to discipline them (§30)")
+    if party.get("capacity") == "none":
+        no("ticket.party_not_responsible", "party.capacity",
+           "精神病人、智力残疾人在不能辨认或者不能控制自己行为时有违法行为的，不予行政处罚（第三十一条）",
+           "No penalty for an act done while unable to recognise or control one's conduct (§31)")
+    mitigation = proposal.get("mitigation") or {}
+    grounds = list(mitigation.get("grounds") or [])
+    for g in grounds:
+        if g not in rules["mitigation_grounds"]:
+            no("ticket.mitigation_ground_invalid", "mitigation.grounds", "从轻、减轻情节无效", f"Unknown mitigating circumstance: {g}")
+    minor = age is not None and rules["responsible_age"] <= age < rules["adult_age"]
+    must_mitigate = minor or any(g in rules["mandatory_mitigation"] for g in grounds)
+    may_mitigate = must_mitigate or bool(grounds)
+
+    # the place (§22: the place of the act lies in the issuing jurisdiction)
+    if place_in_jurisdiction is False:
+        no("ticket.place_outside_jurisdiction", "place", "违法地点不在本乡镇（街道）辖区内，不能作出处罚决定（第二十二条）",
+           "The place of the violation lies outside this jurisdiction (§22)")
 
     # the matter
     if proposal.get("matter_code") and matter is None:
@@ -173,22 +248,32 @@ def evaluate(proposal: dict[str, Any], *, matter: MatterFacts | None, officers: 
     elif kind == "fine":
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
             no("ticket.amount_invalid", "penalty.amount_fen", "罚款金额须为正整数（分）", "amount_fen must be a positive integer (fen)")
-        elif party_type is not None:
-            cap = rules["caps_fen"][party_type]
+        elif scale is not None:
+            cap = rules["caps_fen"][scale]
             if amount > cap:
-                who = "公民" if party_type == "citizen" else "法人或其他组织"
+                who = "公民" if scale == "citizen" else "法人或其他组织"
                 no("ticket.amount_over_cap", "penalty.amount_fen",
                    f"简易程序对{who}罚款不得超过{_yuan(cap)}元，应适用普通程序",
-                   f"Simple procedure caps a fine on a {party_type} at {_yuan(cap)} yuan: use general procedure")
+                   f"Simple procedure caps a fine on a {scale} at {_yuan(cap)} yuan: use general procedure")
             if matter is not None:
-                rng = matter.ranges.get(party_type)
+                rng = matter.ranges.get(scale)
                 if rng is None:
                     no("ticket.no_fine_for_party", "penalty.amount_fen", "该事项对此类当事人无罚款规定",
                        "The matter sets no fine for this party type")
+                elif amount < rng["min_fen"] and may_mitigate:
+                    # 减轻: below the minimum, only with a recorded reason
+                    if not (mitigation.get("reason") or "").strip():
+                        no("ticket.reduction_reason_required", "mitigation.reason", "低于法定最低罚款（减轻处罚）须写明理由",
+                           "A fine below the minimum (reduced penalty) needs a recorded reason")
                 elif not rng["min_fen"] <= amount <= rng["max_fen"]:
                     no("ticket.amount_outside_range", "penalty.amount_fen",
                        f"罚款须在{_yuan(rng['min_fen'])}至{_yuan(rng['max_fen'])}元之间",
                        f"The fine must lie between {_yuan(rng['min_fen'])} and {_yuan(rng['max_fen'])} yuan")
+                elif must_mitigate and amount > (mid := rng["min_fen"] + (rng["max_fen"] - rng["min_fen"]) // 2):
+                    why = "当事人未满十八周岁" if minor else "有第三十二条规定的情节"
+                    no("ticket.not_mitigated", "penalty.amount_fen",
+                       f"{why}，应当从轻或者减轻处罚：罚款不得超过{_yuan(mid)}元（或低于{_yuan(rng['min_fen'])}元并写明理由）",
+                       f"The penalty must be lighter or reduced: at most {_yuan(mid)} yuan, or below {_yuan(rng['min_fen'])} with a reason")
 
     # two distinct certified officers (§42, §52); auxiliaries never count
     ids = proposal.get("officer_ids") or []
@@ -227,4 +312,27 @@ def evaluate(proposal: dict[str, Any], *, matter: MatterFacts | None, officers: 
                f"On-the-spot collection is limited to {_yuan(rules['on_the_spot_max_fen'])} yuan unless §68/§69 applies")
         if not (payment.get("receipt_number") or "").strip():
             no("ticket.receipt_required", "payment.receipt_number", "当场收缴须出具专用票据并填写票据号", "On-the-spot collection needs the official receipt number")
+    return out
+
+
+def circumstances(proposal: dict[str, Any], day: date) -> dict[str, Any]:
+    """The §30–32 facts a lawful decision records and prints: the party's age when a minor,
+    their capacity when limited, the grounds and the reason for a lighter or reduced penalty,
+    and whether the party answered as a 个体工商户."""
+    party = proposal.get("party") or {}
+    mitigation = proposal.get("mitigation") or {}
+    out: dict[str, Any] = {}
+    born = birth_date_of(party.get("id_type") or "resident_id", (party.get("id_number") or "").upper() or None)
+    if born is None and party.get("birth_date"):
+        born = date.fromisoformat(str(party["birth_date"]))
+    if party.get("type") == "citizen" and born is not None and age_on(born, day) < RULE_TABLE["adult_age"]:
+        out["minor_age"] = age_on(born, day)
+    if party.get("capacity") in ("limited", "none"):
+        out["capacity"] = party["capacity"]
+    if mitigation.get("grounds"):
+        out["grounds"] = list(mitigation["grounds"])
+    if (mitigation.get("reason") or "").strip():
+        out["reason"] = mitigation["reason"].strip()
+    if party.get("type") == "organization" and (is_individual_business(party.get("id_number")) or party.get("individual_business")):
+        out["individual_business"] = True
     return out

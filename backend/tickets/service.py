@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -246,8 +246,11 @@ def issue_ticket(*, ticket_id: str, number: str, identity_officer: Officer, devi
         raise _invalid("ticket.sender_not_officer", "开具人须为两名执法人员之一", "The sender must be one of the officers on the ticket",
                        field="officer_ids")
     party = proposal.get("party") or {}
+    place = proposal.get("place") or {}
+    inside = catalog.in_jurisdiction(place["lon"], place["lat"], jurisdiction_id) if place.get("lat") is not None else None
     refusals = rules.evaluate(proposal, matter=facts, officers=_officer_facts(officer_ids, jurisdiction_id), day=day,
-                              prior_violations=prior_violations(party.get("id_number"), proposal.get("matter_code") or "", issued_at))
+                              prior_violations=prior_violations(party.get("id_number"), proposal.get("matter_code") or "", issued_at),
+                              place_in_jurisdiction=inside)
     if refusals:
         first = refusals[0]
         raise ApiError(first.code, first.zh, first.en, status=422,
@@ -263,7 +266,10 @@ def issue_ticket(*, ticket_id: str, number: str, identity_officer: Officer, devi
     ticket = Ticket(
         id=ticket_id, number=number, jurisdiction_id=jurisdiction_id, device_id=device_id, issued_at=issued_at,
         captured_at=captured_at, party_type=party["type"], party_name=party["name"], party_id_number=party.get("id_number"),
-        party_address=party.get("address", ""), party_phone=party.get("phone", ""), lat=place["lat"], lon=place["lon"],
+        party_address=party.get("address", ""), party_phone=party.get("phone", ""),
+        party_id_type=party.get("id_type") or "resident_id",
+        party_birth_date=date.fromisoformat(party["birth_date"]) if party.get("birth_date") else None,
+        circumstances=rules.circumstances(proposal, day), lat=place["lat"], lon=place["lon"],
         accuracy_m=place.get("accuracy"), grid_id=grid.id if grid else None,
         place_text=place.get("text") or (grid.name if grid else ""), matter_id=matter.id, matter_code=matter.code,
         matter_name=matter.name, legal_basis=matter.legal_basis, penalty_basis=matter.penalty_basis, facts=proposal["facts"],

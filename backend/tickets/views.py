@@ -68,7 +68,7 @@ def get_ticket(number: str):
 
 
 @blp.route("/tickets/<string:number>/cosign", methods=["POST"])
-@roles("officer")
+@roles("officer", "supervisor")
 @blp.arguments(CosignSchema)
 @blp.response(201, ConsentSchema)
 def cosign(args: dict, number: str):

@@ -12,7 +12,7 @@ for (const c of vectors.cases) {
   proposal.officer_ids = proposal.officer_ids.map((n) => ids[n])
   const officers = c.officers.map((n) => ({ id: ids[n], ...vectors.officers[n] }))
   const matter = c.matter ? { code: c.matter, ...vectors.matters[c.matter] } : null
-  const got = evaluate(proposal, { matter, officers, day: c.day, rules, priorViolations: c.prior_violations })
+  const got = evaluate(proposal, { matter, officers, day: c.day, rules, priorViolations: c.prior_violations, placeInJurisdiction: c.place_in_jurisdiction ?? null })
     .map((r) => [r.code, r.zh]).sort()
   const want = expected[c.name].slice().sort()
   if (JSON.stringify(got) !== JSON.stringify(want)) {

@@ -345,10 +345,11 @@ MATRIX: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/ticket-numbers/<string:number>/void"): Spec(
         frozenset({OFFICER, SUPERVISOR}), lambda c, w: (f"/api/v1/ticket-numbers/{_fresh_number(c, w)}/void", {"reason": "作废"}), scoped=True,
         colleague="ticket.not_yours"),
-    # only a named officer other than the issuer consents: the issuer (zf002, the
-    # "colleague" here) is refused by the service
+    # only a named officer other than the issuer consents: a (certified) supervisor not
+    # named on it and the issuer (zf002, the "colleague" here) are refused by the service
     ("POST", "/api/v1/tickets/<string:number>/cosign"): Spec(
-        frozenset({OFFICER}), _cosign, scoped=True, colleague="ticket.cosign_mismatch"),
+        frozenset({OFFICER}), _cosign, scoped=True, declared=frozenset({OFFICER, SUPERVISOR}),
+        denied_code={SUPERVISOR: "ticket.cosign_mismatch"}, colleague="ticket.cosign_mismatch"),
     ("GET", "/api/v1/tickets/<string:number>"): Spec(
         frozenset({OFFICER, SUPERVISOR, ADMIN}), lambda c, w: (f"/api/v1/tickets/{_ticket(c, w)}", None), scoped=True),
     ("GET", "/api/v1/tickets/<string:number>/print"): Spec(

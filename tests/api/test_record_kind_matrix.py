@@ -98,7 +98,7 @@ def ticket_cosign(client, auth, session, role, whose):
     or one of the other street (other)."""
     from backend.tickets.consents import consent_digest
 
-    if role != OFFICER:
+    if role not in (OFFICER, SUPERVISOR):
         return [rec("ticket_cosign", {"number": "蛟川综执简〔2026〕第000001号", "digest": "0" * 64}, at=_now())]
     lead, mate = {"own": ("zf002", session.username), "colleague": ("zf003", "zf002"), "other": ("zf101", "zf102")}[whose]
     issuer = auth.login(lead)
@@ -127,7 +127,7 @@ MATRIX: dict[str, KindSpec] = {
     "inspection": KindSpec(FIELD, inspection_kind),
     "ticket": KindSpec(frozenset({OFFICER}), ticket, colleague="ticket.number_other_device", other="ticket.number_other_device"),
     "ticket_void": KindSpec(frozenset({OFFICER, SUPERVISOR}), ticket_void, colleague="ticket.not_yours", other="auth.other_jurisdiction"),
-    "ticket_cosign": KindSpec(frozenset({OFFICER}), ticket_cosign, colleague="ticket.cosign_mismatch", other="auth.other_jurisdiction"),
+    "ticket_cosign": KindSpec(frozenset({OFFICER, SUPERVISOR}), ticket_cosign, colleague="ticket.cosign_mismatch", other="auth.other_jurisdiction"),
     "task_update": KindSpec(frozenset({OFFICER, AUXILIARY}), task_update, colleague="task.not_yours", other="task.not_found"),
 }
 

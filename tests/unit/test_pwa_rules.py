@@ -25,7 +25,8 @@ def test_the_phone_and_the_server_refuse_the_same_tickets_for_the_same_reasons(t
             m = VECTORS["matters"][case["matter"]]
             matter = rules.MatterFacts(case["matter"], m["domain"], m["empowered"], m["simple_procedure"], m["warning_allowed"], m["ranges"])
         refusals = rules.evaluate(_proposal(case), matter=matter, officers=_officers(case["officers"]),
-                                  day=date.fromisoformat(case["day"]), prior_violations=case["prior_violations"])
+                                  day=date.fromisoformat(case["day"]), prior_violations=case["prior_violations"],
+                                  place_in_jurisdiction=case.get("place_in_jurisdiction"))
         expected[case["name"]] = [[r.code, r.zh] for r in refusals]
     spec = tmp_path / "vectors.json"
     spec.write_text(json.dumps({"vectors": VECTORS, "rules": rules.RULE_TABLE, "expected": expected}, ensure_ascii=False))

@@ -46,7 +46,8 @@ def test_vector(case):
         m = VECTORS["matters"][case["matter"]]
         matter = rules.MatterFacts(case["matter"], m["domain"], m["empowered"], m["simple_procedure"], m["warning_allowed"], m["ranges"])
     refusals = rules.evaluate(_proposal(case), matter=matter, officers=_officers(case["officers"]),
-                              day=date.fromisoformat(case["day"]), prior_violations=case["prior_violations"])
+                              day=date.fromisoformat(case["day"]), prior_violations=case["prior_violations"],
+                              place_in_jurisdiction=case.get("place_in_jurisdiction"))
     assert sorted(r.code for r in refusals) == sorted(case["expect"]), [r.as_dict() for r in refusals]
     for r in refusals:  # every refusal explains itself in both languages and names a field
         assert r.zh and r.en and r.field

@@ -9,30 +9,68 @@ const USCC_CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY'
 const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
 const USCC_RE = /^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/
 
-/** 18-digit resident ID (GB 11643): a real birth date and the MOD 11-2 check character. */
-export function validResidentId(n) {
-  if (typeof n !== 'string' || !/^\d{17}[\dXx]$/.test(n)) return false
+const MIN_BIRTH_YEAR = 1900
+// GB 32100-2015 Annex A: registration authority -> the organisation categories it registers
+const USCC_CATEGORIES = { 1: '1239', 2: '19', 3: '123459', 4: '19', 5: '1239', 6: '129', 7: '129', 8: '19', 9: '123', A: '19', N: '1239', Y: '1' }
+const HMT = ['810000', '820000', '830000']
+
+/** The birth date (YYYY-MM-DD) in an 18-digit number, or null when it is no real date from 1900 on. */
+function birthOf(n) {
   const y = +n.slice(6, 10), m = +n.slice(10, 12), d = +n.slice(12, 14)
-  const dt = new Date(Date.UTC(y, m - 1, d))
-  if (y < 1 || dt.getUTCFullYear() !== y || dt.getUTCMonth() !== m - 1 || dt.getUTCDate() !== d) return false
+  const dt = new Date(Date.UTC(2000, 0, 1))
+  dt.setUTCFullYear(y, m - 1, d) // not Date.UTC(y, …): it maps years below 100 to the 1900s
+  if (y < MIN_BIRTH_YEAR || dt.getUTCFullYear() !== y || dt.getUTCMonth() !== m - 1 || dt.getUTCDate() !== d) return null
+  return n.slice(6, 10) + '-' + n.slice(10, 12) + '-' + n.slice(12, 14)
+}
+
+/** 18-digit resident ID (GB 11643): a real birth date (1900 to `on`) and the MOD 11-2 check character. */
+export function validResidentId(n, on = null) {
+  if (typeof n !== 'string' || !/^\d{17}[\dXx]$/.test(n)) return false
+  const born = birthOf(n)
+  if (!born || (on && born > on)) return false
   let sum = 0
   for (let i = 0; i < 17; i++) sum += +n[i] * ID_WEIGHTS[i]
   return ID_CHECK[sum % 11] === n[17].toUpperCase()
 }
 
-/** 统一社会信用代码 (GB 32100): charset and the MOD 31 check character. */
+/** Is `number` well formed for its document type (§84)? Same rules as backend/identity_numbers.py. */
+export function validDocument(type, number, on = null) {
+  const n = (number || '').toUpperCase()
+  if (type === 'resident_id') return validResidentId(n, on) && !HMT.includes(n.slice(0, 6))
+  if (type === 'hmt_residence_permit') return validResidentId(n, on) && HMT.includes(n.slice(0, 6))
+  if (type === 'foreign_permanent_residence') return /^[A-Z]{3}\d{12}$/.test(n) || (n[0] === '9' && validResidentId(n, on))
+  if (type === 'passport') return /^[A-Z0-9]{5,20}$/.test(n)
+  return false
+}
+
+export function birthDateOf(type, number) {
+  if (!number || !['resident_id', 'hmt_residence_permit', 'foreign_permanent_residence'].includes(type) || number.length !== 18) return null
+  return birthOf(number)
+}
+
+/** 统一社会信用代码 (GB 32100): charset, an authority/category pair and the MOD 31 check character. */
 export function validUscc(c) {
-  if (typeof c !== 'string' || !USCC_RE.test(c)) return false
+  if (typeof c !== 'string') return false
+  c = c.toUpperCase()
+  if (!USCC_RE.test(c) || !(USCC_CATEGORIES[c[0]] || '').includes(c[1])) return false
   let total = 0
   for (let i = 0; i < 17; i++) total += USCC_CHARS.indexOf(c[i]) * USCC_WEIGHTS[i]
   return USCC_CHARS[(31 - (total % 31)) % 31] === c[17]
+}
+
+export const isIndividualBusiness = (code) => !!code && code.toUpperCase().startsWith('92')
+
+/** Whole years from `born` to `day` (both YYYY-MM-DD). */
+export function ageOn(born, day) {
+  return +day.slice(0, 4) - +born.slice(0, 4) - (day.slice(5) < born.slice(5) ? 1 : 0)
 }
 
 const yuan = (fen) => (fen / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
 
 /** The certificate letting `officer` decide in `domain` on `day` (YYYY-MM-DD), or why not. */
 export function validCertificate(officer, domain, day) {
-  if (officer.role !== 'officer' || !(officer.certificates || []).length) return [null, 'ticket.officer_not_certified']
+  // an officer or a supervisor holding a certificate may decide (§42); an auxiliary never
+  if (!['officer', 'supervisor'].includes(officer.role) || !(officer.certificates || []).length) return [null, 'ticket.officer_not_certified']
   const today = officer.certificates.filter((c) => !c.revoked && c.valid_from <= day && day <= c.valid_until)
   if (!today.length) return [null, 'ticket.certificate_expired']
   const cert = today.find((c) => (c.domains || []).includes(domain))
@@ -46,7 +84,7 @@ export function validCertificate(officer, domain, day) {
  * @param officers [{id, role, name, certificates}]
  * @param day local date of issue, 'YYYY-MM-DD'
  */
-export function evaluate(proposal, { matter, officers, day, rules, priorViolations = 0 }) {
+export function evaluate(proposal, { matter, officers, day, rules, priorViolations = 0, placeInJurisdiction = null }) {
   const out = []
   const no = (code, field, zh, en) => out.push({ code, field, zh, en })
   const party = proposal.party || {}
@@ -75,13 +113,54 @@ export function evaluate(proposal, { matter, officers, day, rules, priorViolatio
     if (partyType) no('ticket.party_type_invalid', 'party.type', '当事人类型须为公民或组织', 'party.type must be citizen or organization')
     partyType = null
   }
-  const idNumber = party.id_number
-  if (partyType === 'citizen' && idNumber && !validResidentId(idNumber)) {
-    no('ticket.bad_resident_id', 'party.id_number', '居民身份证号码校验不通过', 'The resident ID number fails its check digit')
+  const idNumber = (party.id_number || '').toUpperCase() || null
+  const idType = party.id_type || 'resident_id'
+  let born = null
+  if (partyType === 'citizen') {
+    if (!(rules.document_types || []).includes(idType)) {
+      no('ticket.id_type_invalid', 'party.id_type', '证件类型无效', 'Unknown identity document type')
+    } else if (idNumber && !validDocument(idType, idNumber, day)) {
+      if (idType === 'resident_id') no('ticket.bad_resident_id', 'party.id_number', '居民身份证号码校验不通过', 'The resident ID number fails its check digit')
+      else no('ticket.bad_id_document', 'party.id_number', '证件号码不符合该证件类型', 'The number does not fit its document type')
+    } else {
+      born = birthDateOf(idType, idNumber)
+    }
+    if (!born && party.birth_date) {
+      const b = String(party.birth_date)
+      const ok = /^\d{4}-\d{2}-\d{2}$/.test(b) && birthOf('000000' + b.replace(/-/g, '')) !== null
+      if (!ok || b > day || b < '1900-01-01') no('ticket.bad_birth_date', 'party.birth_date', '出生日期无效', 'Invalid birth date')
+      else born = b
+    }
   }
   if (partyType === 'organization') {
     if (!idNumber) no('ticket.missing_field', 'party.id_number', '缺少统一社会信用代码', 'An organisation needs its unified social credit code')
     else if (!validUscc(idNumber)) no('ticket.bad_credit_code', 'party.id_number', '统一社会信用代码校验不通过', 'The unified social credit code fails its check character')
+  }
+  // who answers as a natural person: a citizen, and a 个体工商户 where the province says so
+  const natural = partyType === 'citizen' || (partyType === 'organization' && rules.individual_business_as_citizen &&
+    (isIndividualBusiness(idNumber) || !!party.individual_business))
+  const scale = natural ? 'citizen' : partyType
+  const age = born ? ageOn(born, day) : null
+  if (age !== null && age < rules.responsible_age) {
+    no('ticket.party_under_14', 'party.id_number', '当事人不满十四周岁，不予行政处罚，应当责令监护人加以管教（第三十条）',
+      'The party is under 14: no penalty; the guardian is told to discipline them (§30)')
+  }
+  if (party.capacity === 'none') {
+    no('ticket.party_not_responsible', 'party.capacity', '精神病人、智力残疾人在不能辨认或者不能控制自己行为时有违法行为的，不予行政处罚（第三十一条）',
+      "No penalty for an act done while unable to recognise or control one's conduct (§31)")
+  }
+  const mitigation = proposal.mitigation || {}
+  const grounds = mitigation.grounds || []
+  for (const g of grounds) {
+    if (!(g in (rules.mitigation_grounds || {}))) no('ticket.mitigation_ground_invalid', 'mitigation.grounds', '从轻、减轻情节无效', `Unknown mitigating circumstance: ${g}`)
+  }
+  const minor = age !== null && rules.responsible_age <= age && age < rules.adult_age
+  const mustMitigate = minor || grounds.some((g) => (rules.mandatory_mitigation || []).includes(g))
+  const mayMitigate = mustMitigate || grounds.length > 0
+
+  if (placeInJurisdiction === false) {
+    no('ticket.place_outside_jurisdiction', 'place', '违法地点不在本乡镇（街道）辖区内，不能作出处罚决定（第二十二条）',
+      'The place of the violation lies outside this jurisdiction (§22)')
   }
 
   if (proposal.matter_code && !matter) no('ticket.matter_unknown', 'matter_code', '执法事项不存在', 'Unknown matter')
@@ -107,20 +186,30 @@ export function evaluate(proposal, { matter, officers, day, rules, priorViolatio
   } else if (kind === 'fine') {
     if (!isInt(amount) || amount <= 0) {
       no('ticket.amount_invalid', 'penalty.amount_fen', '罚款金额须为正整数（分）', 'amount_fen must be a positive integer (fen)')
-    } else if (partyType) {
-      const cap = rules.caps_fen[partyType]
+    } else if (scale) {
+      const cap = rules.caps_fen[scale]
       if (amount > cap) {
-        const who = partyType === 'citizen' ? '公民' : '法人或其他组织'
+        const who = scale === 'citizen' ? '公民' : '法人或其他组织'
         no('ticket.amount_over_cap', 'penalty.amount_fen', `简易程序对${who}罚款不得超过${yuan(cap)}元，应适用普通程序`,
-          `Simple procedure caps a fine on a ${partyType} at ${yuan(cap)} yuan: use general procedure`)
+          `Simple procedure caps a fine on a ${scale} at ${yuan(cap)} yuan: use general procedure`)
       }
       if (matter) {
-        const rng = (matter.ranges || {})[partyType]
+        const rng = (matter.ranges || {})[scale]
         if (!rng) {
           no('ticket.no_fine_for_party', 'penalty.amount_fen', '该事项对此类当事人无罚款规定', 'The matter sets no fine for this party type')
+        } else if (amount < rng.min_fen && mayMitigate) {
+          if (!(mitigation.reason || '').trim()) {
+            no('ticket.reduction_reason_required', 'mitigation.reason', '低于法定最低罚款（减轻处罚）须写明理由',
+              'A fine below the minimum (reduced penalty) needs a recorded reason')
+          }
         } else if (!(rng.min_fen <= amount && amount <= rng.max_fen)) {
           no('ticket.amount_outside_range', 'penalty.amount_fen', `罚款须在${yuan(rng.min_fen)}至${yuan(rng.max_fen)}元之间`,
             `The fine must lie between ${yuan(rng.min_fen)} and ${yuan(rng.max_fen)} yuan`)
+        } else if (mustMitigate && amount > rng.min_fen + Math.floor((rng.max_fen - rng.min_fen) / 2)) {
+          const mid = rng.min_fen + Math.floor((rng.max_fen - rng.min_fen) / 2)
+          const why = minor ? '当事人未满十八周岁' : '有第三十二条规定的情节'
+          no('ticket.not_mitigated', 'penalty.amount_fen', `${why}，应当从轻或者减轻处罚：罚款不得超过${yuan(mid)}元（或低于${yuan(rng.min_fen)}元并写明理由）`,
+            `The penalty must be lighter or reduced: at most ${yuan(mid)} yuan, or below ${yuan(rng.min_fen)} with a reason`)
         }
       }
     }

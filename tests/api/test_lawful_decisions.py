@@ -1,0 +1,132 @@
+"""Lawful decisions (#16) through the phone's door (`POST /api/v1/sync`): who may be punished,
+where, and by whom. Each case here was accepted or refused wrongly by the independent
+review before the rule was built; the same rules run on the phone (shared vectors in
+backend/tickets/rule_vectors.json)."""
+from __future__ import annotations
+
+import pytest
+
+from backend import clock
+from tests.api.test_one_door import numbers, pending_consent, ticket
+from tests.api.test_sync import push, rec
+
+
+@pytest.fixture
+def zf001(demo, auth):
+    return auth.login("zf001")
+
+
+def issue(client, session, **over) -> dict:
+    (number,) = numbers(client, session)
+    return push(client, session, [rec("ticket", ticket(number, **over), at=clock.now())])[0]
+
+
+def born_years_ago(years: int, days_before_birthday: int = 0) -> str:
+    """A resident ID (valid check character) of someone whose `years`-th birthday is
+    `days_before_birthday` days from today in Shanghai (0: today; 1: tomorrow, so still years − 1)."""
+    from datetime import timedelta
+
+    from backend.identity_numbers import resident_id_check_char
+
+    today = clock.local_today()
+    birthday = today + timedelta(days=days_before_birthday)
+    try:
+        born = birthday.replace(year=birthday.year - years)
+    except ValueError:  # 29 February
+        born = birthday.replace(year=birthday.year - years, day=28)
+    body = f"330211{born:%Y%m%d}001"
+    return body + resident_id_check_char(body)
+
+
+def citizen(id_number: str, **more) -> dict:
+    return {"type": "citizen", "name": "小明", "id_number": id_number, **more}
+
+
+def test_a_place_outside_the_street_is_refused(client, zf001):
+    r = issue(client, zf001, lat=39.9087, lon=116.3975)  # Tiananmen
+    assert r["status"] == "rejected" and r["code"] == "ticket.place_outside_jurisdiction" and r["details"]["field"] == "place"
+    r = issue(client, zf001, lat=29.97, lon=121.70)  # 招宝山, the neighbouring street
+    assert r["code"] == "ticket.place_outside_jurisdiction"
+    assert pending_consent(issue(client, zf001, lat=29.97, lon=121.62))
+
+
+def test_a_child_under_14_is_not_fined_and_a_minor_is_fined_lightly(app, client, zf001):
+    r = issue(client, zf001, party=citizen(born_years_ago(13)))
+    assert r["code"] == "ticket.party_under_14"
+    r = issue(client, zf001, party=citizen(born_years_ago(14, days_before_birthday=1)))  # 13 until tomorrow
+    assert r["code"] == "ticket.party_under_14"
+    # SR-001 (占道): 100–1,000 yuan for citizens; a minor's fine lies in the lower half (≤ 550)
+    minor = born_years_ago(15)
+    r = issue(client, zf001, party=citizen(minor), matter_code="SR-001", penalty={"kind": "fine", "amount_fen": 15000})
+    assert pending_consent(r)
+    with app.app_context():
+        from backend.extensions import db
+        from backend.tickets.models import Ticket
+
+        assert db.session.query(Ticket).filter_by(number=r["ref"]).one().circumstances == {"minor_age": 15}
+        db.session.remove()
+
+
+def test_a_minor_fine_above_the_lower_half_is_refused(client, zf001, app):
+    """The mitigation rule on a matter whose upper half lies under the 200-yuan cap."""
+    from backend.catalog.models import Matter
+    from backend.extensions import db
+
+    with app.app_context():
+        m = db.session.query(Matter).filter_by(code="SR-001").one()
+        m.citizen_min_fen, m.citizen_max_fen = 2000, 10000  # 20–100 yuan: the lower half ends at 60
+        db.session.commit()
+        db.session.remove()
+    minor = born_years_ago(16)
+    r = issue(client, zf001, party=citizen(minor), matter_code="SR-001", penalty={"kind": "fine", "amount_fen": 8000})
+    assert r["code"] == "ticket.not_mitigated"
+    r = issue(client, zf001, party=citizen(minor), matter_code="SR-001", penalty={"kind": "fine", "amount_fen": 1000})
+    assert r["code"] == "ticket.reduction_reason_required" and r["details"]["field"] == "mitigation.reason"
+    r = issue(client, zf001, party=citizen(minor), matter_code="SR-001", penalty={"kind": "fine", "amount_fen": 1000},
+              mitigation={"grounds": ["art32_1"], "reason": "当场清理，主动消除后果"})
+    assert pending_consent(r)
+
+
+def test_parties_documents_and_capacity(client, zf001):
+    r = issue(client, zf001, party=citizen("11010519491231002X", capacity="none"))
+    assert r["code"] == "ticket.party_not_responsible"
+    ten = clock.local_today().replace(year=clock.local_today().year - 10, day=1).isoformat()
+    r = issue(client, zf001, party=citizen("E12345678", id_type="passport", birth_date=ten))  # a passport carries no age
+    assert r["code"] == "ticket.party_under_14"
+    assert pending_consent(issue(client, zf001, party=citizen("E12345678", id_type="passport", birth_date="1980-05-05")))
+    assert pending_consent(issue(client, zf001, party=citizen("810000198001010014", id_type="hmt_residence_permit")))
+    r = issue(client, zf001, party=citizen("11010519491231002X", id_type="hmt_residence_permit"))
+    assert r["code"] == "ticket.bad_id_document"
+    r = issue(client, zf001, party=citizen("E1", id_type="library_card"))
+    assert r["code"] == "sync.bad_payload" and "party" in r["details"]["fields"]
+
+
+def test_a_sole_trader_has_the_citizens_cap_and_codes_are_upper_cased(app, client, zf001):
+    shop = {"type": "organization", "name": "某某水果店", "credit_code": "92330211MA2H00001P"}
+    r = issue(client, zf001, party=shop, matter_code="SR-001", penalty={"kind": "fine", "amount_fen": 30000})
+    assert r["code"] == "ticket.amount_over_cap"
+    company = {"type": "organization", "name": "某某有限公司", "credit_code": "91330211ma2h00002x"}
+    r = issue(client, zf001, party=company, matter_code="SR-001", penalty={"kind": "fine", "amount_fen": 30000})
+    assert pending_consent(r)
+    with app.app_context():
+        from backend.extensions import db
+        from backend.tickets.models import Ticket
+
+        assert db.session.query(Ticket).filter_by(number=r["ref"]).one().party_id_number == "91330211MA2H00002X"
+        db.session.remove()
+    r = issue(client, zf001, party={**company, "credit_code": "95330211MA2H00001E"})  # 工商 registers no category 5
+    assert r["code"] == "ticket.bad_credit_code"
+
+
+def test_a_certified_supervisor_may_be_the_second_officer_and_consents(client, zf001, auth):
+    from backend.tickets.consents import consent_digest
+
+    (number,) = numbers(client, zf001)
+    payload = ticket(number, officers=["zf001", "zd001"])
+    r = push(client, zf001, [rec("ticket", payload, at=clock.now())])[0]
+    assert pending_consent(r) and [p["username"] for p in r["details"]["pending"]] == ["zd001"]
+    consent = rec("ticket_cosign", {"number": number, "digest": consent_digest(payload)}, at=clock.now())
+    assert push(client, auth.login("zd001"), [consent])[0]["status"] == "created"
+    # an auxiliary still cannot be one of the two
+    r = issue(client, zf001, officers=["zf001", "fz001"])
+    assert r["code"] == "ticket.officer_not_certified"
