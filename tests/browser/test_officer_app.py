@@ -179,6 +179,12 @@ def test_tickets_are_checked_offline_and_a_lawful_one_is_issued_with_the_second_
         _fill_ticket(page, tmp_path, "3000")
         expect(page.locator("[data-test=refusal]").first).to_contain_text("简易程序对公民罚款不得超过200.00元")
         page.locator("[data-test=amount] input").fill("150")
+        # a 13-year-old is not fined (§30), offline too: the phone reads the age from the ID
+        page.locator("[data-test=party-id] input").fill("330211201306010015")
+        page.locator("[data-test=check-ticket]").click()
+        expect(page.locator("[data-test=refusal]", has_text="不满十四周岁")).to_be_visible()
+        expect(page.locator("[data-test=refusal]")).to_have_count(1)  # 150 yuan itself is lawful
+        page.locator("[data-test=party-id] input").fill("11010519491231002X")
         page.locator("[data-test=check-ticket]").click()
         expect(page.locator("[data-test=lawful]")).to_be_visible()
         _sign(page)

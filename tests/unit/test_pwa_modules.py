@@ -60,3 +60,11 @@ def test_consents_are_digested_signed_and_verified_on_the_phone():
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     declared = len(re.findall(r"^test\(", (PWA / "tests" / "cosign.test.mjs").read_text(), re.M))
     assert declared >= 3 and "# fail 0" in run.stdout and f"# pass {declared}\n" in run.stdout, run.stdout[-2000:]
+
+
+@pytest.mark.skipif(not READY and os.environ.get("CI") != "true", reason="needs node and pwa/node_modules (make test installs them)")
+def test_the_phone_knows_whether_a_place_is_in_its_street():
+    run = subprocess.run(["node", "--test", "tests/geo.test.mjs"], cwd=PWA, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    declared = len(re.findall(r"^test\(", (PWA / "tests" / "geo.test.mjs").read_text(), re.M))
+    assert declared >= 1 and "# fail 0" in run.stdout and f"# pass {declared}\n" in run.stdout, run.stdout[-2000:]

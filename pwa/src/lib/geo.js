@@ -26,6 +26,13 @@ export function gridAt(collection, lat, lon) {
   return null
 }
 
+/** Whether a point lies in a GeoJSON (Multi)Polygon; null when there is no geometry to ask (§22). */
+export function inGeometry(geometry, lat, lon) {
+  if (!geometry) return null
+  const polys = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.type === 'MultiPolygon' ? geometry.coordinates : []
+  return polys.some((rings) => inPolygon(lon, lat, rings))
+}
+
 /** Great-circle distance in metres. */
 export function distanceM(a, b) {
   const R = 6371008.8

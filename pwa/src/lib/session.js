@@ -198,11 +198,11 @@ export async function refresh() {
     await db.sessions.update(user, { profile: me })
     const gets = {
       team: '/api/v1/team', matters: '/api/v1/matters', grids: '/api/v1/grids', rules: '/api/v1/rules',
-      tasks: '/api/v1/tasks?mine=true&limit=200',
+      tasks: '/api/v1/tasks?mine=true&limit=200', jurisdictions: '/api/v1/jurisdictions',
     }
     for (const [key, path] of Object.entries(gets)) {
       const { data } = await asOfficer(user, 'GET', path)
-      await setRef(`${key}:${user}`, key === 'team' || key === 'matters' || key === 'tasks' ? data.items : data)
+      await setRef(`${key}:${user}`, ['team', 'matters', 'tasks', 'jurisdictions'].includes(key) ? data.items : data)
     }
     await refreshBooks(user, me)
     await pullChanges(user)
