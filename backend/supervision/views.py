@@ -26,6 +26,12 @@ TABLE_TYPES = {"csv": ("text/csv; charset=utf-8", "csv"),
                "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")}
 
 
+def table_content(schema: Any) -> dict[str, Any]:
+    """What an endpoint with `?format=json|csv|xlsx` answers, for the OpenAPI document."""
+    return {"application/json": {"schema": schema}, "text/csv": {"schema": {"type": "string"}},
+            TABLE_TYPES["xlsx"][0]: {"schema": {"type": "string", "format": "binary"}}}
+
+
 class PeriodSchema(Schema):
     from_ = PlausibleDate(load_default=None, data_key="from", metadata={"description": "first local day (default today)"})
     to = PlausibleDate(load_default=None, metadata={"description": "last local day, inclusive (default: from)"})
@@ -163,9 +169,7 @@ def stats(args: dict):
 @roles("supervisor", "admin")
 @blp.arguments(ExportQuerySchema, location="query")
 @blp.response(200, RowsSchema)
-@blp.doc(responses={"200": {"description": "the records behind a figure", "content": {
-    "application/json": {"schema": RowsSchema}, "text/csv": {"schema": {"type": "string"}},
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}}})
+@blp.doc(responses={"200": {"description": "the records behind a figure", "content": table_content(RowsSchema)}})
 def drill_down(args: dict, figure: str):
     """The records a figure counts, as JSON, CSV (UTF-8 with BOM) or XLSX."""
     jurisdiction_id, start, end = _period(args)
@@ -193,6 +197,7 @@ def coverage(args: dict):
 @roles("supervisor", "admin")
 @blp.arguments(ExportQuerySchema, location="query")
 @blp.response(200, OfficerCoverageSchema)
+@blp.doc(responses={"200": {"description": "per officer: assigned and patrolled grids", "content": table_content(OfficerCoverageSchema)}})
 def officers(args: dict):
     """Per officer: assigned grids (分包) and which of them they patrolled in the period."""
     jurisdiction_id, start, end = _period(args)
