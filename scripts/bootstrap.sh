@@ -29,6 +29,8 @@ if command -v apt-get >/dev/null 2>&1; then
   "$PYTHON" -c "import ensurepip, venv" 2>/dev/null || apt_install python3-venv python3-pip
   if [ -f pwa/package.json ] && ! command -v npm >/dev/null 2>&1; then apt_install nodejs npm; fi
   if [ "$MODE" = test ] && [ -d tests/browser ]; then apt_install chromium; fi
+  # pdftotext reads the printed decision as an office tool would (tests/api/test_decision_paper.py)
+  if [ "$MODE" = test ]; then apt_install poppler-utils; fi
 else
   echo "warning: not a Debian/Ubuntu system; install SpatiaLite (mod_spatialite) yourself" >&2
 fi

@@ -140,6 +140,10 @@ case("a passport number that is not one", ["ticket.bad_id_document"], party=citi
 case("an impossible birth date", ["ticket.bad_birth_date"], party=citizen("E12345678", id_type="passport", birth_date="2010-02-30"))
 case("an unknown document type", ["ticket.id_type_invalid"], party=citizen("E12345678", id_type="library_card"))
 
+# §44–45: told and heard before any decision
+case("the party was not told the facts, grounds and rights", ["ticket.not_informed"], statement={"informed": False, "said": ""})
+case("nothing recorded about telling the party", ["ticket.not_informed"], statement=None)
+
 # §42: the certificate decides, not the role
 case("a certified supervisor as the second officer", OK, officers=("A", "T"), officer_ids=["A", "T"])
 
@@ -150,6 +154,7 @@ out = {
         "matter_code": "M", "penalty": {"kind": "fine", "amount_fen": 15000}, "officer_ids": ["A", "B"],
         "facts": "在人行道摆摊经营水果，占用道路约 6 平方米", "place": {"lat": 29.97, "lon": 121.62},
         "payment": {"route": "bank"}, "signature": {"sha256": "ab" * 32},
+        "statement": {"informed": True, "said": "当事人称临时摆放，已当场撤离"},
     },
     "officers": {
         "A": {"role": "officer", "name": "张伟", "certificates": [{"number": "C-A", "domains": ["市容环卫", "生态环境"], "valid_from": "2023-01-01", "valid_until": "2028-12-31"}]},

@@ -80,11 +80,20 @@ class RevokeSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=255))
 
 
+def _paper(j):
+    from ..catalog.service import paper_fields
+
+    return paper_fields(j)
+
+
 class JurisdictionRefSchema(Schema):
     id = fields.Integer()
     code = fields.String()
     name = fields.String()
     agency_name = fields.String()
+    authority_name = fields.Function(lambda j: _paper(j)["authority_name"])
+    reconsideration_body = fields.Function(lambda j: _paper(j)["reconsideration_body"])
+    payment_channel = fields.Function(lambda j: _paper(j)["payment_channel"])
 
 
 class MeSchema(Schema):

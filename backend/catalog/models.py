@@ -40,7 +40,14 @@ class Jurisdiction(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)  # 行政区划代码
     name: Mapped[str] = mapped_column(String(64))
-    agency_name: Mapped[str] = mapped_column(String(128))  # 执法机关名称, printed on tickets
+    agency_name: Mapped[str] = mapped_column(String(128))  # the enforcement team (综合行政执法队), internal
+    # the 行政主体 that holds the power (§24: the 街道办事处 / 乡镇人民政府 it was given to): decisions
+    # are made, and printed, in its name
+    authority_name: Mapped[str] = mapped_column(String(128), default="")
+    # where a party applies for reconsideration (行政复议法 §24 ¶1(三): for a street office, the
+    # district government); without it on paper the 60 days do not start (§20 ¶3)
+    reconsideration_body: Mapped[str] = mapped_column(String(128), default="")
+    payment_channel: Mapped[str] = mapped_column(Text, default="")  # bank, account or payment code, printed
     ticket_number_format: Mapped[str] = mapped_column(
         String(128), default="{prefix}〔{year}〕第{seq:06d}号"
     )

@@ -15,7 +15,10 @@ class JurisdictionSchema(Schema):
     id = fields.Integer(required=True)
     code = fields.String(required=True)
     name = fields.String(required=True)
-    agency_name = fields.String(required=True)
+    agency_name = fields.String(required=True, metadata={"description": "the enforcement team"})
+    authority_name = fields.String(required=True, metadata={"description": "行政主体: decisions are made and printed in its name (§24)"})
+    reconsideration_body = fields.String(required=True, metadata={"description": "where reconsideration is applied for (行政复议法 §20, §24)"})
+    payment_channel = fields.String(required=True, metadata={"description": "bank, account or payment code printed on decisions"})
     boundary = fields.Nested(GeometrySchema, allow_none=True, required=True)
     grid_count = fields.Integer(required=True)
 

@@ -47,12 +47,19 @@ def list_jurisdictions(jurisdiction_id: int | None):
     return query
 
 
+def paper_fields(j: Jurisdiction) -> dict[str, str]:
+    """What a decision prints in the street's name (the phone's copy and the server's alike)."""
+    return {"authority_name": j.authority_name or f"{j.name}办事处", "reconsideration_body": j.reconsideration_body or "",
+            "payment_channel": j.payment_channel or ""}
+
+
 def jurisdiction_to_dict(j: Jurisdiction) -> dict[str, Any]:
     return {
         "id": j.id,
         "code": j.code,
         "name": j.name,
         "agency_name": j.agency_name,
+        **paper_fields(j),
         "boundary": geometry_geojson(j.boundary),
         "grid_count": len(j.grids),
     }

@@ -47,12 +47,16 @@ JURISDICTIONS: list[dict[str, Any]] = [
     {
         "code": "330211004", "name": "蛟川街道", "short": "JC",
         "agency_name": "宁波市镇海区蛟川街道综合行政执法队", "ticket_prefix": "蛟川综执简",
+        "authority_name": "宁波市镇海区人民政府蛟川街道办事处", "reconsideration_body": "宁波市镇海区人民政府",
+        "payment_channel": "中国工商银行宁波镇海支行及各网点代收罚没款，或“浙里办”App 扫描本决定书缴款码缴纳",
         "boundary": JIAOCHUAN_BOUNDARY, "lattice": (5, 5), "seed": 2026,
         "zones": ["一片区", "二片区", "三片区", "四片区"],
     },
     {
         "code": "330211001", "name": "招宝山街道", "short": "ZBS",
         "agency_name": "宁波市镇海区招宝山街道综合行政执法队", "ticket_prefix": "招宝山综执简",
+        "authority_name": "宁波市镇海区人民政府招宝山街道办事处", "reconsideration_body": "宁波市镇海区人民政府",
+        "payment_channel": "中国工商银行宁波镇海支行及各网点代收罚没款，或“浙里办”App 扫描本决定书缴款码缴纳",
         "boundary": ZHAOBAOSHAN_BOUNDARY, "lattice": (3, 2), "seed": 2027,
         "zones": ["一片区", "二片区"],
     },
@@ -114,6 +118,8 @@ def _upsert_jurisdiction(spec: dict[str, Any]) -> tuple[Jurisdiction, list[Zone]
         db.session.add(j)
     j.name = spec["name"]
     j.agency_name = spec["agency_name"]
+    j.authority_name, j.reconsideration_body = spec["authority_name"], spec["reconsideration_body"]
+    j.payment_channel = spec["payment_channel"]
     j.ticket_prefix = spec["ticket_prefix"]
     j.ticket_number_format = "{prefix}〔{year}〕第{seq:06d}号"
     j.boundary = from_shape(MultiPolygon([boundary]), srid=4326)

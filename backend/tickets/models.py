@@ -101,7 +101,9 @@ class Ticket(db.Model):
     signature_sha256: Mapped[str | None] = mapped_column(String(64))
     signature_refused_note: Mapped[str | None] = mapped_column(String(255))
     photos: Mapped[list[str]] = mapped_column(JSON, default=list)
-    rights_notice: Mapped[str] = mapped_column(Text)
+    rights_notice: Mapped[str] = mapped_column(Text)  # the remedies, naming the reconsideration body (frozen)
+    payment_notice: Mapped[str] = mapped_column(Text, default="")  # where and by when to pay, the surcharge (frozen)
+    statement: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # §44–45: {informed, said}
     agency_name: Mapped[str] = mapped_column(String(128))
     check_code: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(8), default="issued")

@@ -14,6 +14,7 @@ from jinja2 import Environment, select_autoescape
 
 from ..evidence.imaging import find_font
 from ..models_base import LOCAL_TZ
+from . import paper
 
 KIND_ZH = {"fine": "罚款", "warning": "警告", "education": "首违不罚（批评教育）"}
 ROUTE_ZH = {"bank": "自收到本决定书之日起十五日内，到指定银行或通过电子支付系统缴纳罚款",
@@ -48,20 +49,25 @@ def lines(t: dict[str, Any]) -> list[tuple[str, str]]:
         sign = "当事人已签名" if t["signature"].get("verified") else "当事人签名图像尚未上传核验"
     else:
         sign = f"当事人拒绝签名：{t['signature']['refused_note']}"
+    decided = issued.strftime("%Y年%m月%d日 %H:%M")
     out = [
         ("当事人", f"{party['name']}（{'公民' if party['type'] == 'citizen' else '法人或其他组织'}）"),
         ("证件号码" if party["type"] == "citizen" else "统一社会信用代码", party.get("id_number") or "—"),
         ("住址", party.get("address") or "—"),
-        ("违法时间", issued.strftime("%Y年%m月%d日 %H:%M")),
+        ("违法时间", decided),
         ("违法地点", t["place"]["text"] or f"{t['place']['lat']:.6f}, {t['place']['lon']:.6f}"),
         ("违法事实", t["facts"]),
         ("违反规定", t["matter"]["legal_basis"]),
         ("处罚依据", t["matter"]["penalty_basis"]),
-        ("处罚决定", penalty),
+        ("告知与陈述申辩", paper.informed_notice((t.get("statement") or {}).get("said"))),
     ]
+    if t.get("circumstances_text"):
+        out.append(("从轻、减轻情节", t["circumstances_text"]))
+    out.append(("处罚决定", penalty))
     if t["penalty"]["kind"] == "fine":
-        out.append(("履行方式", ROUTE_ZH[t["payment"]["route"]] + (f"（票据号 {t['payment']['receipt_number']}）" if t["payment"]["receipt_number"] else "")))
-    out += [("执法人员", officers), ("当事人签收", sign), ("救济途径", t["rights_notice"])]
+        out.append(("缴款", t.get("payment_notice") or ROUTE_ZH[t["payment"]["route"]]))
+    out += [("执法人员", officers + "（已出示执法证件）"), ("执法人员签名", "＿＿＿＿＿＿　＿＿＿＿＿＿"),
+            ("当事人签收", sign), ("救济途径", t["rights_notice"]), ("作出时间", decided)]
     return out
 
 

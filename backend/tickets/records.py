@@ -56,6 +56,12 @@ class TicketPaymentPayload(Schema):
     exception = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
 
 
+class TicketStatementPayload(Schema):
+    informed = fields.Boolean(required=True, metadata={
+        "description": "§44–45: the officers told the party the facts, grounds and their rights to state and defend"})
+    said = fields.String(load_default="", validate=validate.Length(max=500), metadata={"description": "what the party said (陈述、申辩)"})
+
+
 class TicketPayload(Schema):
     number = fields.String(required=True, validate=NUMBER)
     party = fields.Nested(TicketPartyPayload, required=True)
@@ -77,6 +83,8 @@ class TicketPayload(Schema):
     replaces_number = fields.String(load_default=None, allow_none=True, validate=NUMBER)
     publish = fields.Boolean(load_default=False)
     mitigation = fields.Nested(TicketMitigationPayload, load_default=None, allow_none=True)
+    statement = fields.Nested(TicketStatementPayload, load_default=None, allow_none=True,
+                              metadata={"description": "required by the rules (ticket.not_informed without it)"})
 
     @post_load(pass_original=True)
     def _consent_digest(self, data: dict[str, Any], original: Any, **_: Any) -> dict[str, Any]:
@@ -115,6 +123,7 @@ def ticket(rid: str, p: dict[str, Any], identity: Identity, captured_at: datetim
                   "individual_business": party["individual_business"], "capacity": party["capacity"],
                   "address": party["address"], "phone": party["phone"]},
         "mitigation": p["mitigation"] or {},
+        "statement": p["statement"] or {},
         "matter_code": p["matter_code"], "facts": p["facts"],
         "place": {"lat": p["lat"], "lon": p["lon"], "accuracy": p["accuracy"], "text": p["place_text"]},
         "penalty": {"kind": p["penalty"]["kind"], "amount_fen": p["penalty"]["amount_fen"]},

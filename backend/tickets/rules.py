@@ -56,11 +56,30 @@ RULE_TABLE: dict[str, Any] = {
     "certifiable_roles": ["officer", "supervisor"],  # §42: the certificate decides, not the role
 }
 
-RIGHTS_NOTICE = (
-    "如不服本决定，可以在收到本决定书之日起六十日内依法申请行政复议；"
-    "对行政复议决定不服的，可以在收到行政复议决定书之日起十五日内依法提起行政诉讼。"
-    "（《中华人民共和国行政复议法》第二十条、第二十三条第一款第（一）项）"
-)
+# The wording a decision prints (§52; 行政复议法 2023 §20, §23; 行政强制法 §45), one template for
+# the phone's copy and the server's: backend/tickets/paper.py and pwa/src/lib/paper.js fill it.
+PAPER: dict[str, str] = {
+    "remedies": ("如不服本决定，应当自收到本决定书之日起六十日内向{body}申请行政复议"
+                 "（对当场作出的行政处罚决定不服的，应当先申请行政复议：《中华人民共和国行政复议法》第二十条、"
+                 "第二十三条第一款第（一）项）；对行政复议决定不服的，可以自收到行政复议决定书之日起十五日内"
+                 "依法向人民法院提起行政诉讼。"),
+    "remedies_no_body": "有管辖权的行政复议机关",
+    "payment_bank": ("请自收到本决定书之日起{days}日内缴纳罚款。缴款渠道：{channel}。到期不缴纳罚款的，每日按罚款数额的"
+                     "百分之三加处罚款，加处罚款的数额不超过罚款本数（《中华人民共和国行政处罚法》第七十二条第一款第（一）项）。"),
+    "payment_cash": "罚款已当场收缴，并出具专用票据（票据号：{receipt}）。",
+    "informed": ("执法人员已向当事人出示执法证件，告知作出行政处罚决定的事实、理由、依据及当事人依法享有的陈述、"
+                 "申辩权利（第四十四条、第四十五条、第五十二条）。当事人陈述、申辩：{said}"),
+    "said_nothing": "当事人未提出陈述、申辩",
+    "minor": "当事人作出违法行为时已满十四周岁不满十八周岁（{age}周岁），依法从轻或者减轻处罚（第三十条）",
+    "limited": "当事人系尚未完全丧失辨认或者控制自己行为能力的精神病人、智力残疾人（第三十一条）",
+    "reason": "理由：{reason}",
+    "individual_business": "当事人系个体工商户，按自然人适用简易程序罚款限额",
+}
+
+RULE_TABLE["paper"] = PAPER
+
+# kept for the API's /rules answer (older phones read it): the remedies without a named body
+RIGHTS_NOTICE = PAPER["remedies"].format(body=PAPER["remedies_no_body"])
 
 
 @dataclass(frozen=True)
@@ -160,6 +179,10 @@ def evaluate(proposal: dict[str, Any], *, matter: MatterFacts | None, officers: 
     if not (signature.get("sha256") or (signature.get("refused_note") or "").strip()):
         no("ticket.signature_required", "signature", "须有当事人签名，或注明当事人拒绝签名",
            "The party's signature, or a note that the party refused to sign, is required")
+    # §44–45 (and 住建部令第55号 §13 ¶2): told the facts, grounds and rights, and heard — on the spot too
+    if (proposal.get("statement") or {}).get("informed") is not True:
+        no("ticket.not_informed", "statement.informed", "作出决定前须告知当事人违法事实、理由、依据及陈述、申辩权利，并听取其意见（第四十四条、第四十五条）",
+           "Before deciding, the party must be told the facts, grounds and their rights, and be heard (§44–45)")
 
     party_type = party.get("type")
     if party_type not in rules["party_types"]:

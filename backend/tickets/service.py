@@ -17,7 +17,7 @@ from ..errors import ApiError, Conflict, Forbidden, NotFound
 from ..errors import invalid as _invalid
 from ..extensions import commit, db
 from ..models_base import LOCAL_TZ, utcnow
-from . import consents, rules
+from . import consents, paper, rules
 from .models import Ticket, TicketBook, TicketNumber, TicketSequence
 
 MAX_BOOK = 200
@@ -258,6 +258,7 @@ def issue_ticket(*, ticket_id: str, number: str, identity_officer: Officer, devi
     place = proposal["place"]
     grid = catalog.grid_at(place["lon"], place["lat"], jurisdiction_id)
     jurisdiction = catalog.get_jurisdiction(jurisdiction_id)
+    street = catalog.paper_fields(jurisdiction)
     officers = []
     for o in _officer_facts(officer_ids, jurisdiction_id):
         cert, _ = rules.valid_certificate(o, matter.domain, day)
@@ -277,7 +278,13 @@ def issue_ticket(*, ticket_id: str, number: str, identity_officer: Officer, devi
         payment_route=payment.get("route", "bank"), receipt_number=payment.get("receipt_number"),
         cash_exception=payment.get("exception"), signature_sha256=signature.get("sha256"),
         signature_refused_note=signature.get("refused_note"), photos=list(proposal.get("photos") or []),
-        rights_notice=rules.RIGHTS_NOTICE, agency_name=jurisdiction.agency_name, check_code=check_code(number),
+        # the paper's words, frozen in the name of the 行政主体 (§24): a later change of the street's
+        # settings never rewrites a decision already handed over
+        rights_notice=paper.remedies(street["reconsideration_body"]), agency_name=street["authority_name"],
+        payment_notice=paper.payment_notice(penalty["kind"], payment.get("route", "bank"), payment.get("receipt_number"),
+                                            street["payment_channel"]),
+        statement={"informed": True, "said": ((proposal.get("statement") or {}).get("said") or "").strip()},
+        check_code=check_code(number),
         replaces_number=proposal.get("replaces_number"), publish=bool(proposal.get("publish")), payload_digest=digest,
         consent_digest=consent_digest,
     )
@@ -371,6 +378,8 @@ def ticket_to_dict(ticket: Ticket, reveal: bool = True) -> dict[str, Any]:
         "replaces_number": ticket.replaces_number, "verify_path": f"/verify/{ticket.number}/{ticket.check_code}",
         "publication": {"published_at": ticket.published_at, "withdrawn_at": ticket.withdrawn_at,
                         "withdrawn_reason": ticket.withdrawn_reason},
+        "payment_notice": ticket.payment_notice, "statement": ticket.statement or {},
+        "circumstances": ticket.circumstances or {}, "circumstances_text": paper.circumstances_notice(ticket.circumstances or {}),
         "consents": consents.consents_of(ticket),
         "cosign_pending": consents.pending_cosigners([ticket]).get(ticket.number, []),
     }

@@ -202,7 +202,8 @@ def _new_ticket(ctx: Ctx, which: str) -> str:
                                  "party": {"type": "citizen", "name": "张三"}, "matter_code": "SR-001", "facts": "占道经营",
                                  "place": {"lat": 29.97, "lon": 121.62 if which == "own" else 121.68},
                                  "penalty": {"kind": "fine", "amount_fen": 15000}, "officer_ids": [lead.id, mate.id],
-                                 "payment": {"route": "bank"}, "signature": {"refused_note": "拒签"}})
+                                 "payment": {"route": "bank"}, "signature": {"refused_note": "拒签"},
+                                 "statement": {"informed": True}})
     return number
 
 

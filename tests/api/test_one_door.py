@@ -19,7 +19,8 @@ def ticket(number: str, **over) -> dict:
     p = {"number": number, "party": {"type": "citizen", "name": "李四", "id_number": "11010519491231002X"},
          "matter_code": "SR-004", "facts": "随地乱扔烟头", "penalty": {"kind": "fine", "amount_fen": 5000},
          "officers": ["zf001", "zf002"], "lat": 29.97, "lon": 121.62, "accuracy": 5, "issued_at": iso(clock.now()),
-         "payment": {"route": "bank"}, "signature_refused": True, "photos": []}
+         "payment": {"route": "bank"}, "signature_refused": True, "photos": [],
+         "statement": {"informed": True, "said": ""}}
     p.update(over)
     return p
 

@@ -86,7 +86,8 @@ def ticket(client, auth, session, role, whose):
         "number": number, "party": {"type": "citizen", "name": "李四", "id_number": "11010519491231002X"},
         "matter_code": "SR-004", "facts": "随地乱扔烟头", "penalty": {"kind": "fine", "amount_fen": 5000},
         "officers": [session.username, mate], "lat": 29.97, "lon": 121.62, "accuracy": 5, "issued_at": iso(_now()),
-        "payment": {"route": "bank"}, "signature_refused": True, "photos": []}, at=_now())]
+        "payment": {"route": "bank"}, "signature_refused": True, "photos": [],
+        "statement": {"informed": True, "said": ""}}, at=_now())]
 
 
 def ticket_void(client, auth, session, role, whose):
@@ -106,7 +107,8 @@ def ticket_cosign(client, auth, session, role, whose):
     payload = {"number": number, "party": {"type": "citizen", "name": "李四", "id_number": "11010519491231002X"},
                "matter_code": "SR-004", "facts": "随地乱扔烟头", "penalty": {"kind": "fine", "amount_fen": 5000},
                "officers": [lead, mate], "lat": 29.97, "lon": 121.62 if whose != "other" else 121.68, "accuracy": 5,
-               "issued_at": iso(_now()), "payment": {"route": "bank"}, "signature_refused": True, "photos": []}
+               "issued_at": iso(_now()), "payment": {"route": "bank"}, "signature_refused": True, "photos": [],
+               "statement": {"informed": True, "said": ""}}
     assert push(client, issuer, [rec("ticket", payload, at=_now())])[0]["code"] == "ticket.cosign_pending"
     return [rec("ticket_cosign", {"number": number, "digest": consent_digest(payload)}, at=_now())]
 

@@ -139,7 +139,8 @@ def test_tickets_and_voids_travel_by_the_contract(client, phone, auth):
     ticket = {"number": numbers[0], "party": {"type": "citizen", "name": "李四", "id_number": "11010519491231002X"},
               "matter_code": "SR-004", "facts": "随地乱扔烟头", "penalty": {"kind": "fine", "amount_fen": 5000},
               "officers": ["zf001", "zf002"], "lat": 29.97, "lon": 121.62, "accuracy": 5, "issued_at": iso(now),
-              "payment": {"route": "on_site", "receipt_no": "浙财 0099"}, "signature_refused": True, "photos": []}
+              "payment": {"route": "on_site", "receipt_no": "浙财 0099"}, "signature_refused": True, "photos": [],
+              "statement": {"informed": True, "said": "认可"}}
     results = push(client, phone, [rec("ticket", ticket, at=now), rec("ticket_void", {"number": numbers[1], "reason": "打印卡纸"}, at=now)])
     # the decision waits for zf002's consent (§42), the spoiled number is simply voided
     assert [r["status"] for r in results] == ["incomplete", "created"] and results[0]["ref"] == numbers[0]

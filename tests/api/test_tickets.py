@@ -40,7 +40,7 @@ def proposal(**over):
         "matter_code": "SR-001", "facts": "在人行道摆摊经营水果，占用道路约 6 平方米",
         "place": {"lat": 29.97, "lon": 121.62, "accuracy": 6, "text": "蛟川街道某路与某街交叉口"},
         "penalty": {"kind": "fine", "amount_fen": 15000}, "payment": {"route": "bank"},
-        "signature": {"refused_note": None, "sha256": "ab" * 32}, "photos": [],
+        "signature": {"refused_note": None, "sha256": "ab" * 32}, "photos": [], "statement": {"informed": True, "said": ""},
     }
     p.update(over)
     return p

@@ -130,6 +130,8 @@ def _fill_ticket(page, tmp_path, amount_yuan: str) -> None:
     page.locator("[data-test=facts] textarea").fill("在人行道摆摊经营水果，占用道路约 6 平方米")
     page.locator("[data-test=place-text] input").fill("蛟川街道某路与某街交叉口")
     page.locator("[data-test=amount] input").fill(amount_yuan)
+    page.locator("[data-test=informed]").click()  # §44–45: told and heard
+    page.locator("[data-test=statement-said] textarea").fill("当事人称临时摆放，已当场撤离")
     page.locator("[data-test=second-zf002]").click()
     page.locator("[data-test=photo-input]").set_input_files(photo_file(tmp_path, "scene.jpg"))
     expect(page.locator("[data-test=photo]")).to_have_count(1)
@@ -212,6 +214,8 @@ def test_tickets_are_checked_offline_and_a_lawful_one_is_issued_with_the_second_
         expect(page.locator("[data-test=decision]")).to_be_visible()
         number = page.locator("[data-test=decision-number]").inner_text().split("：")[1].strip()
         expect(page.locator("[data-test=decision-penalty]")).to_contain_text("150.00")
+        phone_paper = {k: page.locator(f"[data-test=decision-{k}]").inner_text() for k in ("remedies", "payment", "informed")}
+        assert "宁波市镇海区人民政府" in phone_paper["remedies"] and "应当先申请行政复议" in phone_paper["remedies"]
         assert count(app, Ticket) == 0
 
         go_online(ctx, page)
@@ -221,6 +225,11 @@ def test_tickets_are_checked_offline_and_a_lawful_one_is_issued_with_the_second_
 
             ticket = db.session.query(Ticket).one()
             assert ticket.number == number and ticket.amount_fen == 15000 and ticket.status == "issued"
+            # the phone's paper and the server's say the same words, in the 行政主体's name
+            assert phone_paper["remedies"] == "救济途径：" + ticket.rights_notice
+            assert phone_paper["payment"] == ticket.payment_notice and "百分之三" in ticket.payment_notice
+            assert ticket.agency_name == "宁波市镇海区人民政府蛟川街道办事处"
+            assert ticket.statement == {"informed": True, "said": "当事人称临时摆放，已当场撤离"}
             assert db.session.get(Media, ticket.signature_sha256) is not None  # the signature PNG arrived and was verified
             assert all(db.session.get(Media, p) is not None for p in ticket.photos)
             # the decision is in, but it waits for zf002's consent, which is still on zf002's phone

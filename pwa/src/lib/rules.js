@@ -107,6 +107,11 @@ export function evaluate(proposal, { matter, officers, day, rules, priorViolatio
     no('ticket.signature_required', 'signature', '须有当事人签名，或注明当事人拒绝签名',
       "The party's signature, or a note that the party refused to sign, is required")
   }
+  // §44–45 (and 住建部令第55号 §13 ¶2): told the facts, grounds and rights, and heard — on the spot too
+  if ((proposal.statement || {}).informed !== true) {
+    no('ticket.not_informed', 'statement.informed', '作出决定前须告知当事人违法事实、理由、依据及陈述、申辩权利，并听取其意见（第四十四条、第四十五条）',
+      'Before deciding, the party must be told the facts, grounds and their rights, and be heard (§44–45)')
+  }
 
   let partyType = party.type
   if (!rules.party_types.includes(partyType)) {

@@ -1,0 +1,45 @@
+// The words a decision prints, filled from the server's template table (GET /api/v1/rules →
+// rules.paper, cached offline) with the street's fields (GET /me → jurisdiction): the same
+// functions as backend/tickets/paper.py, so the phone's copy and the server's say the same.
+// tests/unit/test_pwa_paper.py runs both over the same cases.
+
+const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ''))
+
+export function remedies(rules, body) {
+  const p = rules.paper
+  return fill(p.remedies, { body: (body || '').trim() || p.remedies_no_body })
+}
+
+export function paymentNotice(rules, kind, route, receipt, channel) {
+  if (kind !== 'fine') return ''
+  const p = rules.paper
+  if (route === 'on_the_spot') return fill(p.payment_cash, { receipt: (receipt || '').trim() || '—' })
+  return fill(p.payment_bank, { days: rules.payment_days, channel: (channel || '').trim() || '指定银行或者电子支付系统' })
+}
+
+export function informedNotice(rules, said) {
+  const p = rules.paper
+  return fill(p.informed, { said: (said || '').trim() || p.said_nothing })
+}
+
+export function circumstancesNotice(rules, c) {
+  const p = rules.paper
+  const parts = []
+  if (c.minor_age !== undefined && c.minor_age !== null) parts.push(fill(p.minor, { age: c.minor_age }))
+  if (c.capacity === 'limited' && !(c.grounds || []).includes('art31_limited')) parts.push(p.limited)
+  for (const g of c.grounds || []) if (rules.mitigation_grounds[g]) parts.push(rules.mitigation_grounds[g])
+  if (c.reason) parts.push(fill(p.reason, { reason: c.reason }))
+  if (c.individual_business) parts.push(p.individual_business)
+  return parts.join('；')
+}
+
+/** The §30–32 facts the server records for a decision (rules.circumstances), from the phone's proposal. */
+export function circumstancesOf(party, mitigation, minorAge) {
+  const c = {}
+  if (minorAge !== null && minorAge !== undefined) c.minor_age = minorAge
+  if (party.capacity === 'limited' || party.capacity === 'none') c.capacity = party.capacity
+  if ((mitigation?.grounds || []).length) c.grounds = [...mitigation.grounds]
+  if ((mitigation?.reason || '').trim()) c.reason = mitigation.reason.trim()
+  if (party.type === 'organization' && ((party.credit_code || '').toUpperCase().startsWith('92') || party.individual_business)) c.individual_business = true
+  return c
+}
