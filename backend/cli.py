@@ -144,6 +144,35 @@ def register_cli(app: Flask) -> None:
         rows = sum(result["restored_rows"].values())
         click.echo(f"restored {rows} rows and {result['media']['originals']} photos from {src}")
 
+    @app.cli.group("holidays")
+    def holidays_group() -> None:
+        """The working-day calendar: State Council holiday notices (docs/tickets.md)."""
+
+    @holidays_group.command("load")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def holidays_load(path: Path) -> None:
+        """Load a notice from JSON: {"year", "holidays": [ISO dates], "workdays": [...], "source"}."""
+        import json
+
+        from .cases import holidays
+
+        spec = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            out = holidays.load_notice(int(spec["year"]), spec["holidays"], spec.get("workdays", []), spec["source"])
+        except ApiError as exc:
+            click.echo(f"{exc.code}: {exc.message_en} {exc.details}", err=True)
+            sys.exit(1)
+        click.echo(f"loaded {out['year']} ({out['source']}); {out['recomputed_cases']} open cases recounted")
+
+    @holidays_group.command("show")
+    def holidays_show() -> None:
+        """Each year's source: notice, package or statutory (provisional)."""
+        from .cases import holidays
+        from .clock import local_today
+
+        for y in holidays.years(local_today().year - 1, local_today().year + 2):
+            click.echo(f"{y['year']}: {y['source']}{' (provisional)' if y['provisional'] else ''} {y['notice'] or ''}")
+
     @app.cli.command("revoke-device")
     @click.argument("device_id")
     @click.option("--reason", default="lost or stolen", show_default=True)

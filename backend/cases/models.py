@@ -38,6 +38,10 @@ class Case(db.Model):
     decided_on: Mapped[date | None] = mapped_column(Date)
     service_due: Mapped[date | None] = mapped_column(Date, index=True)  # 7 working days after 决定
     payment_due: Mapped[date | None] = mapped_column(Date, index=True)  # 15 days after receipt
+    served_on: Mapped[date | None] = mapped_column(Date)  # 送达 (general procedure): the payment period counts from it
+    # deadlines counted over a year whose holiday notice is not known yet (cases.holidays): shown as
+    # provisional, recomputed when the notice is loaded, never the start of a surcharge
+    provisional: Mapped[list[str]] = mapped_column(JSON, default=list)
     paid_fen: Mapped[int] = mapped_column(Integer, default=0)
     refunded_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # a paid decision voided
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -78,3 +82,17 @@ class Payment(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
 
     case: Mapped[Case] = relationship(back_populates="payments")
+
+
+class HolidayNotice(db.Model):
+    """国务院办公厅关于某年部分节假日安排的通知, loaded as data by an administrator
+    (cases.holidays): the working-day calendar of years the package does not know."""
+
+    __tablename__ = "holiday_notices"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    holidays: Mapped[list[str]] = mapped_column(JSON)  # ISO dates: rest days (holidays and bridged weekdays)
+    workdays: Mapped[list[str]] = mapped_column(JSON)  # ISO dates: weekend days made working days (调休上班)
+    source: Mapped[str] = mapped_column(String(255))  # the notice's title and number (国办发明电〔…〕…号)
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    loaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))

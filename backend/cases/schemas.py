@@ -34,6 +34,9 @@ class CaseSchema(Schema):
     decision_due = PlausibleDate(allow_none=True, required=True)
     service_due = PlausibleDate(allow_none=True, required=True)
     payment_due = PlausibleDate(allow_none=True, required=True)
+    deadlines_provisional = fields.List(fields.String(), required=True, metadata={
+        "description": "deadlines counted over a year whose State Council holiday notice is not loaded: they may move; "
+                       "no surcharge starts from a provisional payment_due"})
     overdue = fields.List(fields.String(), required=True)
     pauses = fields.List(fields.Dict(), required=True)
     events = fields.List(fields.Dict(), required=True)
@@ -68,3 +71,34 @@ class PauseSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(["reconsideration", "litigation"]))
     start = PlausibleDate(required=True)
     end = PlausibleDate(load_default=None, allow_none=True)
+
+
+class HolidayNoticeSchema(Schema):
+    holidays = fields.List(fields.String(validate=validate.Length(equal=10)), required=True, validate=validate.Length(max=60),
+                           metadata={"description": "ISO dates the notice makes rest days (holidays and bridged weekdays)"})
+    workdays = fields.List(fields.String(validate=validate.Length(equal=10)), load_default=list, validate=validate.Length(max=20),
+                           metadata={"description": "ISO dates of weekends made working days (调休上班)"})
+    source = fields.String(required=True, validate=validate.Length(min=4, max=255),
+                           metadata={"description": "the notice's title and number, e.g. 国办发明电〔2026〕…号"})
+
+
+class HolidayLoadedSchema(Schema):
+    year = fields.Integer(required=True)
+    source = fields.String(required=True)
+    recomputed_cases = fields.Integer(required=True)
+
+
+class HolidayYearsQuerySchema(Schema):
+    first = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(2000, 2100))
+    last = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(2000, 2100))
+
+
+class HolidayYearSchema(Schema):
+    year = fields.Integer(required=True)
+    source = fields.String(required=True, metadata={"enum": ["notice", "package", "statutory"]})
+    provisional = fields.Boolean(required=True, metadata={"description": "no notice known: dates counted over it may move"})
+    notice = fields.String(allow_none=True, required=True)
+
+
+class HolidayYearsSchema(Schema):
+    items = fields.List(fields.Nested(HolidayYearSchema), required=True)

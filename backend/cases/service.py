@@ -14,7 +14,7 @@ from ..errors import Forbidden, NotFound
 from ..errors import invalid as _invalid
 from ..extensions import commit, db
 from ..models_base import LOCAL_TZ, utcnow
-from . import deadlines
+from . import deadlines, holidays
 from .models import GENERAL_STAGES, Case, CaseEvent, Payment
 
 
@@ -41,6 +41,7 @@ def file_simple_case(ticket: Any, actor_id: int) -> Case:
         filing_due=deadlines.add_working_days(issued, current_app.config["FILING_WORKING_DAYS"]), filed_at=utcnow(),
         decided_on=issued, payment_due=deadlines.period_end(issued, 15) if fine else None,
     )
+    holidays.stamp(case)  # on the loaded notices; over a year without one, provisional
     if ticket.payment_route == "on_the_spot" and fine:
         case.paid_fen = ticket.amount_fen
         case.stage = "closed"
@@ -106,7 +107,9 @@ def _pauses(case: Case) -> list[tuple[date, date | None]]:
 
 
 def surcharge_due(case: Case, on: date) -> int:
-    if not case.payment_due or case.amount_fen <= 0:
+    """加处罚款 owed on `on`. None is started on a provisional due date: a notice not yet
+    published could move it (it is counted, from the settled date, once the notice is loaded)."""
+    if not case.payment_due or case.amount_fen <= 0 or "payment_due" in (case.provisional or []):
         return 0
     return deadlines.surcharge_fen(case.amount_fen, case.payment_due, on, _pauses(case))
 
@@ -187,6 +190,7 @@ def open_general_case(identity: Identity, *, party_name: str, matter_code: str, 
     case = Case(jurisdiction_id=identity.jurisdiction_id, procedure="general", stage="filed", party_name=party_name,
                 matter_code=matter_code, facts=facts, inspection_id=inspection_id, opened_by_id=identity.officer.id,
                 filed_at=utcnow(), decision_due=deadlines.period_end(today, current_app.config["DECISION_DAYS"]))
+    holidays.stamp(case)
     db.session.add(case)
     db.session.flush()
     _event(case, identity.officer.id, "filed", None, "filed")
@@ -214,7 +218,10 @@ def transition(case: Case, identity: Identity, *, to: str, note: str = "", amoun
         case.amount_fen = amount_fen or 0
         case.service_due = deadlines.add_working_days(day, current_app.config["SERVICE_WORKING_DAYS"])  # §61
     if to == "served":
+        case.served_on = day
         case.payment_due = deadlines.period_end(day, 15) if case.amount_fen else None
+    if to in ("decided", "served"):
+        holidays.stamp(case)
     _event(case, identity.officer.id, "transition", case.stage, to, note)
     case.stage = to
     if to == "closed":
@@ -263,6 +270,8 @@ def case_to_dict(case: Case, today: date | None = None) -> dict[str, Any]:
         "surcharge_fen": surcharge_due(case, today),
         "opened_at": case.opened_at, "filed_at": case.filed_at, "closed_at": case.closed_at, "close_reason": case.close_reason,
         **due, "overdue": overdue, "pauses": case.pauses or [],
+        # deadlines counted over a year whose State Council holiday notice is not loaded yet
+        "deadlines_provisional": list(case.provisional or []),
         "events": [{"at": e.at, "kind": e.kind, "from": e.from_stage, "to": e.to_stage, "actor_id": e.actor_id, "note": e.note}
                    for e in case.events],
     }

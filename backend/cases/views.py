@@ -7,6 +7,7 @@ from ..auth.access import authenticated, current_identity, roles, scope_jurisdic
 from ..pagination import paginate
 from . import service
 from .models import Case
+from .schemas import HolidayLoadedSchema, HolidayNoticeSchema, HolidayYearsQuerySchema, HolidayYearsSchema
 from .schemas import CaseOpenSchema, CasePageSchema, CaseQuerySchema, CaseSchema, PaymentCreateSchema, PauseSchema, TransitionSchema
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1", description="案件 · Case store")
@@ -71,3 +72,34 @@ def pause(args: dict, case_id: int):
     """Record reconsideration or litigation: the late surcharge does not run meanwhile."""
     identity = current_identity()
     return service.case_to_dict(service.add_pause(service.get_case(case_id, identity), identity, **args))
+
+
+@blp.route("/holiday-calendar", methods=["GET"])
+@roles("supervisor", "admin")
+@blp.arguments(HolidayYearsQuerySchema, location="query")
+@blp.response(200, HolidayYearsSchema)
+def holiday_years(args: dict):
+    """Which source decides each year's working days (§85): a loaded State Council notice, the
+    bundled package, or the statutory floor only (dates counted over it are provisional)."""
+    from ..clock import local_today
+    from . import holidays
+
+    this = local_today().year
+    first, last = args["first"] or this - 1, args["last"] or this + 1
+    if last < first or last - first > 20:
+        from ..errors import invalid
+
+        raise invalid("holidays.bad_range", "年份范围无效（最多 20 年）", "Bad year range (at most 20 years)", field="last")
+    return {"items": holidays.years(first, last)}
+
+
+@blp.route("/holiday-calendar/<int(min=2000, max=2100):year>", methods=["PUT"])
+@roles("admin")
+@blp.arguments(HolidayNoticeSchema)
+@blp.response(200, HolidayLoadedSchema)
+def load_holidays(args: dict, year: int):
+    """Load a year's State Council holiday notice; open cases' provisional deadlines are
+    counted again on it."""
+    from . import holidays
+
+    return holidays.load_notice(year, args["holidays"], args["workdays"], args["source"], current_identity().officer.id)

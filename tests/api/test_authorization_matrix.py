@@ -226,6 +226,12 @@ def _cosign(ctx: Ctx, which: str):
     return f"/api/v1/tickets/{number}/cosign", {"digest": digest}
 
 
+def _notice_2027() -> dict:
+    from tests.api.test_holiday_notices import NOTICE_2027
+
+    return NOTICE_2027
+
+
 def _session_key(ctx: Ctx, which: str):
     import base64
 
@@ -319,6 +325,9 @@ MATRIX: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/auth/refresh"): Spec(PUBLIC, _refresh_body),
     ("POST", "/api/v1/auth/logout"): Spec(ALL, _path("/api/v1/auth/logout")),
     ("GET", "/api/v1/me"): Spec(ALL, _path("/api/v1/me")),
+    ("GET", "/api/v1/holiday-calendar"): Spec(MANAGERS, _path("/api/v1/holiday-calendar")),
+    ("PUT", "/api/v1/holiday-calendar/<int(min=2000, max=2100):year>"): Spec(
+        frozenset({ADMIN}), lambda c, w: ("/api/v1/holiday-calendar/2027", _notice_2027())),
     ("PUT", "/api/v1/auth/session-key"): Spec(ALL, _session_key),
     ("GET", "/api/v1/team"): Spec(ALL, _path("/api/v1/team")),
     ("GET", "/api/v1/officers"): Spec(MANAGERS, _path("/api/v1/officers")),
