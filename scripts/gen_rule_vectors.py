@@ -140,6 +140,21 @@ case("a passport number that is not one", ["ticket.bad_id_document"], party=citi
 case("an impossible birth date", ["ticket.bad_birth_date"], party=citizen("E12345678", id_type="passport", birth_date="2010-02-30"))
 case("an unknown document type", ["ticket.id_type_invalid"], party=citizen("E12345678", id_type="library_card"))
 
+# §36: limitation, counted from the end of the act; §30: the age on the day of the act
+case("an act two years ago to the day", OK, day="2026-11-20", violation={"began_on": "2024-11-20"})
+case("an act two years and a day ago", ["ticket.time_barred"], day="2026-11-20", violation={"began_on": "2024-11-19"})
+case("harm to health: five years", OK, day="2026-11-20", violation={"began_on": "2022-01-10", "harm": True})
+case("harm to health: five years and a day", ["ticket.time_barred"], day="2026-11-20", violation={"began_on": "2021-11-19", "harm": True})
+case("a continuing act that began three years ago and ended last year", OK, day="2026-11-20",
+     violation={"began_on": "2023-06-01", "ended_on": "2025-12-31"})
+case("an act dated after the decision", ["ticket.violation_after_decision"], day="2026-11-20", violation={"began_on": "2026-11-21"})
+case("an act that ends before it begins", ["ticket.bad_violation_time"], violation={"began_on": "2026-11-10", "ended_on": "2026-11-01"})
+case("an impossible date", ["ticket.bad_violation_time"], violation={"began_on": "2026-02-30"})
+case("13 on the day of the act, 14 on the day of the decision", ["ticket.party_under_14"], day="2026-11-25",
+     party=citizen("330211201211210014"), violation={"began_on": "2026-11-19"})
+case("an act on 29 February, two years on", OK, day="2026-02-28", violation={"began_on": "2024-02-29"})
+case("an act on 29 February, two years and a day on", ["ticket.time_barred"], day="2026-03-01", violation={"began_on": "2024-02-29"})
+
 # §44–45: told and heard before any decision
 case("the party was not told the facts, grounds and rights", ["ticket.not_informed"], statement={"informed": False, "said": ""})
 case("nothing recorded about telling the party", ["ticket.not_informed"], statement=None)

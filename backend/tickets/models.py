@@ -68,7 +68,11 @@ class Ticket(db.Model):
     number: Mapped[str] = mapped_column(ForeignKey("ticket_numbers.number"), unique=True)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
     device_id: Mapped[str] = mapped_column(String(64))
-    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # when the decision was made
+    # when the act was done, apart from the decision (§36, §37); a continuing act's end
+    violated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    violation_ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    serious_harm: Mapped[bool] = mapped_column(Boolean, default=False)  # §36: 5 years instead of 2
     captured_at: Mapped[datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     party_type: Mapped[str] = mapped_column(String(16))

@@ -50,11 +50,14 @@ def lines(t: dict[str, Any]) -> list[tuple[str, str]]:
     else:
         sign = f"当事人拒绝签名：{t['signature']['refused_note']}"
     decided = issued.strftime("%Y年%m月%d日 %H:%M")
+    act = (t.get("violated_at") or t["issued_at"]).astimezone(LOCAL_TZ).strftime("%Y年%m月%d日 %H:%M")
+    if t.get("violation_ended_at"):
+        act += " 至 " + t["violation_ended_at"].astimezone(LOCAL_TZ).strftime("%Y年%m月%d日 %H:%M")
     out = [
         ("当事人", f"{party['name']}（{'公民' if party['type'] == 'citizen' else '法人或其他组织'}）"),
         ("证件号码" if party["type"] == "citizen" else "统一社会信用代码", party.get("id_number") or "—"),
         ("住址", party.get("address") or "—"),
-        ("违法时间", decided),
+        ("违法时间", act),
         ("违法地点", t["place"]["text"] or f"{t['place']['lat']:.6f}, {t['place']['lon']:.6f}"),
         ("违法事实", t["facts"]),
         ("违反规定", t["matter"]["legal_basis"]),

@@ -74,6 +74,12 @@ class TicketPayload(Schema):
     accuracy = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 100000))
     place_text = fields.String(load_default="", validate=validate.Length(max=255))
     issued_at = AwareDateTime(required=True)
+    violated_at = AwareDateTime(load_default=None, allow_none=True, metadata={
+        "description": "when the act was done (default: issued_at); the age (§30) is counted on this day"})
+    violation_ended_at = AwareDateTime(load_default=None, allow_none=True, metadata={
+        "description": "when a continuing act ended: the limitation (§36) counts from it"})
+    serious_harm = fields.Boolean(load_default=False, metadata={
+        "description": "§36: life, health or financial safety was harmed (5 years' limitation instead of 2)"})
     payment = fields.Nested(TicketPaymentPayload, required=True)
     signature = fields.String(load_default=None, allow_none=True, validate=SHA256,
                               metadata={"description": "SHA-256 of the party's signature image (uploaded like a photo)"})
@@ -124,6 +130,7 @@ def ticket(rid: str, p: dict[str, Any], identity: Identity, captured_at: datetim
                   "address": party["address"], "phone": party["phone"]},
         "mitigation": p["mitigation"] or {},
         "statement": p["statement"] or {},
+        "violation": {"at": p["violated_at"], "ended_at": p["violation_ended_at"], "harm": p["serious_harm"]},
         "matter_code": p["matter_code"], "facts": p["facts"],
         "place": {"lat": p["lat"], "lon": p["lon"], "accuracy": p["accuracy"], "text": p["place_text"]},
         "penalty": {"kind": p["penalty"]["kind"], "amount_fen": p["penalty"]["amount_fen"]},

@@ -54,6 +54,10 @@ RULE_TABLE: dict[str, Any] = {
     # 应当从轻或者减轻 (§30 minors, §32); §31's limited capacity only 可以 (allowed, not required)
     "mandatory_mitigation": ["minor", "art32_1", "art32_2", "art32_3", "art32_4", "art32_5"],
     "certifiable_roles": ["officer", "supervisor"],  # §42: the certificate decides, not the role
+    # §36: not punished once 2 years passed from the act (5 where life, health or financial safety was
+    # harmed), counted from the end of a continuing act
+    "limitation_years": 2,
+    "limitation_years_harm": 5,
 }
 
 # The wording a decision prints (§52; 行政复议法 2023 §20, §23; 行政强制法 §45), one template for
@@ -140,6 +144,33 @@ def valid_certificate(officer: OfficerFacts, domain: str, day: date) -> tuple[Ce
     return None, "ticket.certificate_domain"
 
 
+def add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _violation_days(proposal: dict[str, Any], day: date) -> tuple[date | None, date | None, bool]:
+    """(the day the act began, the day it ended, whether the dates are sound); default: the decision day."""
+    v = proposal.get("violation") or {}
+
+    def parse(text: Any) -> date | None:
+        if not isinstance(text, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return None
+        try:
+            d = date.fromisoformat(text)
+        except ValueError:
+            return None
+        return d if d.year >= 1900 else None  # as the phone's port reads dates
+
+    began = parse(v["began_on"]) if v.get("began_on") else day
+    ended = parse(v["ended_on"]) if v.get("ended_on") else began
+    if began is None or ended is None:
+        return None, None, False
+    return began, ended, ended >= began
+
+
 def age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
@@ -154,11 +185,29 @@ def evaluate(proposal: dict[str, Any], *, matter: MatterFacts | None, officers: 
     officer_ids, facts, place {lat, lon}, payment {route, receipt_number?, exception?},
     signature {sha256? | refused_note?}. `day` is the local date of the act.
     `place_in_jurisdiction`: whether the place lies inside the issuing street (None: unknown).
+    `day` is the local date of the decision; `proposal["violation"]` {began_on, ended_on?, harm?}
+    dates the act (default: the same day) — the age (§30) is counted on the day the act began,
+    the limitation (§36) from the day it ended.
     """
     out: list[Refusal] = []
 
     def no(code: str, fld: str, zh: str, en: str) -> None:
         out.append(Refusal(code, fld, zh, en))
+
+    # when (§36, §37): the act is dated apart from the decision
+    began, ended, sound = _violation_days(proposal, day)
+    if not sound:
+        no("ticket.bad_violation_time", "violation", "违法行为的起止时间无效", "The time of the violation is invalid")
+        began = ended = day
+    elif ended > day:
+        no("ticket.violation_after_decision", "violation", "违法行为时间不能晚于作出决定的时间", "The violation cannot be dated after the decision")
+    else:
+        harm = bool((proposal.get("violation") or {}).get("harm"))
+        years = rules["limitation_years_harm"] if harm else rules["limitation_years"]
+        if day > add_years(ended, years):
+            no("ticket.time_barred", "violation",
+               f"违法行为已超过{'五' if harm else '二'}年未被发现，不再给予行政处罚（第三十六条）",
+               f"More than {years} years have passed since the violation: no penalty (§36)")
 
     party = proposal.get("party") or {}
     penalty = proposal.get("penalty") or {}
@@ -221,7 +270,7 @@ def evaluate(proposal: dict[str, Any], *, matter: MatterFacts | None, officers: 
         party_type == "organization" and rules["individual_business_as_citizen"]
         and (is_individual_business(id_number) or bool(party.get("individual_business"))))
     scale = "citizen" if natural else party_type  # whose cap and range apply
-    age = age_on(born, day) if born is not None else None
+    age = age_on(born, began) if born is not None else None  # §30: the age when the act was done
     if age is not None and age < rules["responsible_age"]:
         no("ticket.party_under_14", "party.id_number", "当事人不满十四周岁，不予行政处罚，应当责令监护人加以管教（第三十条）",
            "The party is under 14: no penalty; the guardian is told to discipline them (§30)")
@@ -348,8 +397,10 @@ def circumstances(proposal: dict[str, Any], day: date) -> dict[str, Any]:
     born = birth_date_of(party.get("id_type") or "resident_id", (party.get("id_number") or "").upper() or None)
     if born is None and party.get("birth_date"):
         born = date.fromisoformat(str(party["birth_date"]))
-    if party.get("type") == "citizen" and born is not None and age_on(born, day) < RULE_TABLE["adult_age"]:
-        out["minor_age"] = age_on(born, day)
+    began, _, _ = _violation_days(proposal, day)
+    began = began or day
+    if party.get("type") == "citizen" and born is not None and age_on(born, began) < RULE_TABLE["adult_age"]:
+        out["minor_age"] = age_on(born, began)
     if party.get("capacity") in ("limited", "none"):
         out["capacity"] = party["capacity"]
     if mitigation.get("grounds"):

@@ -240,6 +240,12 @@ def issue_ticket(*, ticket_id: str, number: str, identity_officer: Officer, devi
     if number_row.book.jurisdiction_id != jurisdiction_id:
         raise _invalid("ticket.number_other_device", "该编号领取给了其他设备", "This number was leased to another device", field="number")
     day = issued_at.astimezone(LOCAL_TZ).date()
+    violation = proposal.get("violation") or {}
+    violated_at, ended_at = violation.get("at") or issued_at, violation.get("ended_at")
+    # the rules engine reads the act's days in Shanghai (§30 age, §36 limitation)
+    proposal = {**proposal, "violation": {"began_on": violated_at.astimezone(LOCAL_TZ).date().isoformat(),
+                                          "ended_on": ended_at.astimezone(LOCAL_TZ).date().isoformat() if ended_at else None,
+                                          "harm": bool(violation.get("harm"))}}
     matter, facts = _matter_facts(proposal.get("matter_code"), jurisdiction_id)
     officer_ids = list(dict.fromkeys(proposal.get("officer_ids") or []))
     if identity_officer.id not in officer_ids:
@@ -270,7 +276,8 @@ def issue_ticket(*, ticket_id: str, number: str, identity_officer: Officer, devi
         party_address=party.get("address", ""), party_phone=party.get("phone", ""),
         party_id_type=party.get("id_type") or "resident_id",
         party_birth_date=date.fromisoformat(party["birth_date"]) if party.get("birth_date") else None,
-        circumstances=rules.circumstances(proposal, day), lat=place["lat"], lon=place["lon"],
+        circumstances=rules.circumstances(proposal, day),
+        violated_at=violated_at, violation_ended_at=ended_at, serious_harm=bool(violation.get("harm")), lat=place["lat"], lon=place["lon"],
         accuracy_m=place.get("accuracy"), grid_id=grid.id if grid else None,
         place_text=place.get("text") or (grid.name if grid else ""), matter_id=matter.id, matter_code=matter.code,
         matter_name=matter.name, legal_basis=matter.legal_basis, penalty_basis=matter.penalty_basis, facts=proposal["facts"],
@@ -362,6 +369,8 @@ def ticket_to_dict(ticket: Ticket, reveal: bool = True) -> dict[str, Any]:
         party_id, party_phone = mask_id_number(party_id), mask_phone(party_phone)
     return {
         "id": ticket.id, "number": ticket.number, "status": ticket.status, "issued_at": ticket.issued_at,
+        "violated_at": ticket.violated_at or ticket.issued_at, "violation_ended_at": ticket.violation_ended_at,
+        "serious_harm": bool(ticket.serious_harm),
         "agency_name": ticket.agency_name,
         "party": {"type": ticket.party_type, "name": ticket.party_name, "id_number": party_id,
                   "address": ticket.party_address, "phone": party_phone},

@@ -130,3 +130,25 @@ def test_a_certified_supervisor_may_be_the_second_officer_and_consents(client, z
     # an auxiliary still cannot be one of the two
     r = issue(client, zf001, officers=["zf001", "fz001"])
     assert r["code"] == "ticket.officer_not_certified"
+
+
+def test_the_act_is_dated_apart_from_the_decision_and_time_bars_it(app, client, zf001):
+    from datetime import timedelta
+
+    from tests.api.test_sync import iso
+
+    three_years = iso(clock.now() - timedelta(days=3 * 365 + 1))
+    r = issue(client, zf001, violated_at=three_years)
+    assert r["code"] == "ticket.time_barred" and r["details"]["field"] == "violation"
+    assert pending_consent(issue(client, zf001, violated_at=three_years, serious_harm=True))  # §36: five years
+    r = issue(client, zf001, violated_at=iso(clock.now() + timedelta(days=2)))
+    assert r["code"] == "ticket.violation_after_decision"
+    yesterday = clock.now() - timedelta(days=1)
+    r = issue(client, zf001, violated_at=iso(yesterday))
+    assert pending_consent(r)
+    t = client.get(f"/api/v1/tickets/{r['ref']}", headers=zf001.headers).get_json()
+    assert t["violated_at"][:16] == yesterday.isoformat()[:16] and t["issued_at"] != t["violated_at"]
+    html = client.get(f"/api/v1/tickets/{r['ref']}/print?format=html", headers=zf001.headers).get_data(as_text=True)
+    from backend.clock import LOCAL_TZ
+
+    assert yesterday.astimezone(LOCAL_TZ).strftime("%Y年%m月%d日 %H:%M") in html  # 违法时间, not the decision's

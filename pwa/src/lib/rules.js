@@ -84,9 +84,38 @@ export function validCertificate(officer, domain, day) {
  * @param officers [{id, role, name, certificates}]
  * @param day local date of issue, 'YYYY-MM-DD'
  */
+/** The same day `years` later (29 February → 28 February), YYYY-MM-DD. */
+export function addYears(day, years) {
+  const y = +day.slice(0, 4) + years
+  const md = day.slice(5)
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0
+  return `${String(y).padStart(4, '0')}-${md === '02-29' && !leap ? '02-28' : md}`
+}
+
+const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/
+
 export function evaluate(proposal, { matter, officers, day, rules, priorViolations = 0, placeInJurisdiction = null }) {
   const out = []
   const no = (code, field, zh, en) => out.push({ code, field, zh, en })
+
+  // when (§36, §37): the act is dated apart from the decision
+  const v = proposal.violation || {}
+  let began = v.began_on || day
+  let ended = v.ended_on || began
+  const real = (d) => ISO_DAY.test(d) && birthOf('000000' + d.replace(/-/g, '')) !== null
+  if (!real(began) || !real(ended) || ended < began) {
+    no('ticket.bad_violation_time', 'violation', '违法行为的起止时间无效', 'The time of the violation is invalid')
+    began = ended = day
+  } else if (ended > day) {
+    no('ticket.violation_after_decision', 'violation', '违法行为时间不能晚于作出决定的时间', 'The violation cannot be dated after the decision')
+  } else {
+    const harm = !!v.harm
+    const years = harm ? rules.limitation_years_harm : rules.limitation_years
+    if (day > addYears(ended, years)) {
+      no('ticket.time_barred', 'violation', `违法行为已超过${harm ? '五' : '二'}年未被发现，不再给予行政处罚（第三十六条）`,
+        `More than ${years} years have passed since the violation: no penalty (§36)`)
+    }
+  }
   const party = proposal.party || {}
   const penalty = proposal.penalty || {}
   const payment = proposal.payment || {}
@@ -145,7 +174,7 @@ export function evaluate(proposal, { matter, officers, day, rules, priorViolatio
   const natural = partyType === 'citizen' || (partyType === 'organization' && rules.individual_business_as_citizen &&
     (isIndividualBusiness(idNumber) || !!party.individual_business))
   const scale = natural ? 'citizen' : partyType
-  const age = born ? ageOn(born, day) : null
+  const age = born ? ageOn(born, began) : null // §30: the age when the act was done
   if (age !== null && age < rules.responsible_age) {
     no('ticket.party_under_14', 'party.id_number', '当事人不满十四周岁，不予行政处罚，应当责令监护人加以管教（第三十条）',
       'The party is under 14: no penalty; the guardian is told to discipline them (§30)')
