@@ -159,6 +159,27 @@ case("an act on 29 February, two years and a day on", ["ticket.time_barred"], da
 case("the party was not told the facts, grounds and rights", ["ticket.not_informed"], statement={"informed": False, "said": ""})
 case("nothing recorded about telling the party", ["ticket.not_informed"], statement=None)
 
+# §51: only warnings and fines on the spot; some bases require a warning and a fine together
+COMPANY = {"type": "organization", "name": "某某餐饮有限公司", "id_number": "91350100M000100Y43"}
+case("a matter whose basis makes confiscation mandatory", ["ticket.other_penalty_required"], matter="barbecue_law",
+     party=COMPANY, penalty={"kind": "fine", "amount_fen": 60000})
+case("a warning and a fine together where the basis requires both", OK, matter="rubble", penalty={"kind": "warning_fine", "amount_fen": 15000})
+case("a fine alone where the basis requires a warning too", ["ticket.warning_and_fine_required"], matter="rubble",
+     penalty={"kind": "fine", "amount_fen": 15000})
+case("a warning alone where the basis requires a fine too", ["ticket.warning_not_allowed"], matter="rubble", penalty={"kind": "warning"})
+case("a warning and a fine where the basis gives no warning", ["ticket.warning_not_allowed"], matter="barbecue",
+     party=COMPANY, penalty={"kind": "warning_fine", "amount_fen": 60000})
+case("a warning and a fine are collected on the spot like a fine", OK, matter="rubble", penalty={"kind": "warning_fine", "amount_fen": 5000},
+     payment={"route": "on_the_spot", "receipt_number": "浙财 0012350"})
+
+# §34: the decision names its discretion tier and the amount lies in that tier's band
+case("an amount inside the named tier", OK, matter="tiered", penalty={"kind": "fine", "amount_fen": 15000, "tier": 1})
+case("an amount outside the named tier", ["ticket.amount_outside_tier"], matter="tiered", penalty={"kind": "fine", "amount_fen": 15000, "tier": 2})
+case("a tier the matter does not have", ["ticket.tier_unknown"], matter="tiered", penalty={"kind": "fine", "amount_fen": 15000, "tier": 9})
+case("no tier named: the server records the tier the amount falls in", OK, matter="tiered", penalty={"kind": "fine", "amount_fen": 15000})
+case("a minor's mitigation is not bound by the tier bands", OK, matter="tiered", party=citizen("330211201111210017"),
+     penalty={"kind": "fine", "amount_fen": 15000, "tier": 3})
+
 # §42: the certificate decides, not the role
 case("a certified supervisor as the second officer", OK, officers=("A", "T"), officer_ids=["A", "T"])
 
@@ -199,6 +220,19 @@ out = {
                  "ranges": {"citizen": {"min_fen": 5000, "max_fen": 5000}, "organization": None}},
         "not_empowered": {"domain": "市容环卫", "empowered": False, "simple_procedure": True, "warning_allowed": True,
                           "ranges": {"citizen": {"min_fen": 10000, "max_fen": 100000}, "organization": None}},
+        # 大气污染防治法 §118 ¶3: the barbecue tools are confiscated besides the fine (§51: not on the spot)
+        "barbecue_law": {"domain": "生态环境", "empowered": True, "simple_procedure": True, "warning_allowed": False,
+                         "other_penalty": "没收烧烤工具和违法所得",
+                         "ranges": {"citizen": {"min_fen": 50000, "max_fen": 2000000}, "organization": {"min_fen": 50000, "max_fen": 2000000}}},
+        # 城市建筑垃圾管理规定 §26: a warning and a fine together; individuals up to 200 yuan
+        "rubble": {"domain": "市容环卫", "empowered": True, "simple_procedure": True, "warning_allowed": True, "warning_and_fine": True,
+                   "ranges": {"citizen": {"min_fen": 100, "max_fen": 20000}, "organization": {"min_fen": 500000, "max_fen": 5000000}}},
+        # 裁量基准 (§34): three bands of the citizen range
+        "tiered": {"domain": "市容环卫", "empowered": True, "simple_procedure": True, "warning_allowed": True,
+                   "ranges": {"citizen": {"min_fen": 10000, "max_fen": 100000}, "organization": None},
+                   "tiers": [{"party_type": "citizen", "level": 1, "name": "轻微", "circumstances": "初次违法、及时改正", "min_fen": 10000, "max_fen": 28000, "warning": True},
+                             {"party_type": "citizen", "level": 2, "name": "一般", "circumstances": "经责令改正后改正", "min_fen": 28000, "max_fen": 55000, "warning": False},
+                             {"party_type": "citizen", "level": 3, "name": "较重", "circumstances": "拒不改正", "min_fen": 55000, "max_fen": 100000, "warning": False}]},
     },
     "cases": V,
 }

@@ -33,7 +33,7 @@ def file_simple_case(ticket: Any, actor_id: int) -> Case:
     configured working days of issue; a ticket synced later than that is filed late,
     and `filed_at > filing_due` shows it."""
     issued = _local(ticket.issued_at)
-    fine = ticket.penalty_kind == "fine"
+    fine = ticket.penalty_kind in ("fine", "warning_fine")
     case = Case(
         jurisdiction_id=ticket.jurisdiction_id, procedure="simple", stage="executing" if fine else "closed",
         ticket_id=ticket.id, party_name=ticket.party_name, matter_code=ticket.matter_code, facts=ticket.facts,

@@ -113,6 +113,11 @@ class Matter(TimestampMixin, db.Model):
     citizen_max_fen: Mapped[int | None] = mapped_column(Integer)
     org_min_fen: Mapped[int | None] = mapped_column(Integer)
     org_max_fen: Mapped[int | None] = mapped_column(Integer)
+    # the basis requires a warning *and* a fine (e.g. 城市建筑垃圾管理规定 §26: 给予警告，并…处罚款)
+    warning_and_fine: Mapped[bool] = mapped_column(Boolean, default=False)
+    # a penalty the basis makes mandatory besides a warning or fine (e.g. 没收烧烤工具, 大气法 §118 ¶3):
+    # then the matter cannot be decided on the spot (§51)
+    other_penalty: Mapped[str] = mapped_column(Text, default="")
     illustrative: Mapped[bool] = mapped_column(Boolean, default=False)  # demo catalog marker
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

@@ -94,6 +94,8 @@ class MatterSchema(Schema):
     penalty_basis = fields.String(required=True, metadata={"description": "处罚依据"})
     simple_procedure = fields.Boolean(required=True)
     warning_allowed = fields.Boolean(required=True)
+    warning_and_fine = fields.Boolean(required=True, metadata={"description": "the basis requires a warning and a fine together"})
+    other_penalty = fields.String(required=True, metadata={"description": "a penalty the basis makes mandatory besides (§51: not on the spot)"})
     ranges = fields.Nested(RangesSchema, required=True)
     tiers = fields.List(fields.Nested(TierSchema), required=True, metadata={"description": "裁量基准"})
     empowered = fields.Boolean(required=True, metadata={"description": "赋权: the caller's jurisdiction holds this power"})

@@ -235,8 +235,10 @@ def matter_to_dict(m: Matter, empowered: bool) -> dict[str, Any]:
         "domain": m.domain,
         "legal_basis": m.legal_basis,
         "penalty_basis": m.penalty_basis,
-        "simple_procedure": m.simple_procedure,
+        "simple_procedure": m.simple_procedure and not m.other_penalty,
         "warning_allowed": m.warning_allowed,
+        "warning_and_fine": bool(m.warning_and_fine),
+        "other_penalty": m.other_penalty or "",
         "ranges": {
             "citizen": _range(m.citizen_min_fen, m.citizen_max_fen),
             "organization": _range(m.org_min_fen, m.org_max_fen),

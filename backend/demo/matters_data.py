@@ -23,6 +23,8 @@ class MatterRow(NamedTuple):
     warning_allowed: bool
     citizen: tuple[int, int] | None  # yuan
     organization: tuple[int, int] | None  # yuan
+    warning_and_fine: bool = False  # the basis requires both
+    other_penalty: str = ""  # a penalty the basis makes mandatory besides (§51: not on the spot)
 
 
 SW = "《中华人民共和国固体废物污染环境防治法》"
@@ -62,12 +64,16 @@ MATTERS: list[MatterRow] = [
               f"{ZJ}相关条款", f"{ZJ}相关条款", True, True, (50, 200), (200, 2000)),
     MatterRow("SR-010", "运输液体、散装货物未作密封、包扎、覆盖，造成泄漏、遗撒", "市容环卫",
               f"{CITY}第十五条", f"{CITY}第三十四条第（五）项；{ZJ}", True, True, (200, 2000), (1000, 10000)),
+    # 城市建筑垃圾管理规定 §26: 责令限期改正，给予警告，并对单位处5000元以上5万元以下罚款，对个人处200元以下罚款
     MatterRow("SR-011", "随意倾倒、抛撒、堆放建筑垃圾", "市容环卫",
-              f"{CW}第十五条", f"{CW}第二十条", True, True, (0, 200), (5000, 50000)),
+              f"{CW}第十五条", f"{CW}第二十六条", True, True, (1, 200), (5000, 50000), warning_and_fine=True),
+    # §25 ¶1(三): 给予警告，处以罚款 — 单位 5000 元以上 1 万元以下, 个人 3000 元以下
     MatterRow("SR-012", "未经核准擅自处置建筑垃圾", "市容环卫",
-              f"{CW}第七条", f"{CW}第二十五条", False, False, (5000, 30000), (10000, 100000)),
+              f"{CW}第七条", f"{CW}第二十五条第一款第（三）项、第二款、第三款", True, True, (1, 3000), (5000, 10000),
+              warning_and_fine=True),
+    # 固体废物污染环境防治法 §111: 责令改正，处以罚款 — no warning
     MatterRow("SR-013", "个人随意倾倒、抛撒、堆放或者焚烧生活垃圾", "市容环卫",
-              f"{SW}第四十九条", f"{SW}第一百一十一条第一款第（一）项、第三款", True, True, (100, 500), None),
+              f"{SW}第四十九条", f"{SW}第一百一十一条第一款第（一）项、第三款", True, False, (100, 500), None),
     MatterRow("SR-014", "单位随意倾倒、抛撒、堆放或者焚烧生活垃圾", "市容环卫",
               f"{SW}第四十九条", f"{SW}第一百一十一条第一款第（一）项、第二款", False, False, None, (50000, 500000)),
     MatterRow("SR-015", "个人未按规定分类投放生活垃圾，经责令拒不改正", "市容环卫",
@@ -79,8 +85,11 @@ MATTERS: list[MatterRow] = [
     # --- 生态环境 ------------------------------------------------------------
     MatterRow("HJ-001", "露天焚烧秸秆、落叶等产生烟尘污染的物质", "生态环境",
               f"{AIR}第七十七条", f"{AIR}第一百一十九条第一款", True, False, (500, 2000), (500, 2000)),
+    # 大气污染防治法 §118 ¶3: 责令改正，没收烧烤工具和违法所得，并处罚款 — confiscation is mandatory:
+    # not on the spot (行政处罚法 §51)
     MatterRow("HJ-002", "在禁止区域内露天烧烤食品或为露天烧烤食品提供场地", "生态环境",
-              f"{AIR}第八十一条第三款", f"{AIR}第一百一十八条第三款", True, False, (500, 20000), (500, 20000)),
+              f"{AIR}第八十一条第三款", f"{AIR}第一百一十八条第三款", False, False, (500, 20000), (500, 20000),
+              other_penalty="没收烧烤工具和违法所得"),
     MatterRow("HJ-003", "餐饮服务业经营者未安装油烟净化设施或超标排放油烟", "生态环境",
               f"{AIR}第八十一条第一款", f"{AIR}第一百一十八条第一款", False, False, (5000, 50000), (5000, 50000)),
     MatterRow("HJ-004", "运输渣土、砂石等散装物料车辆未采取密闭措施防止遗撒", "生态环境",

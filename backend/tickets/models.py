@@ -96,7 +96,8 @@ class Ticket(db.Model):
     legal_basis: Mapped[str] = mapped_column(Text)
     penalty_basis: Mapped[str] = mapped_column(Text)
     facts: Mapped[str] = mapped_column(Text)
-    penalty_kind: Mapped[str] = mapped_column(String(16))
+    penalty_kind: Mapped[str] = mapped_column(String(16))  # warning | fine | warning_fine | education
+    penalty_tier: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # 裁量基准 (§34): {level, name, circumstances, min_fen, max_fen}
     amount_fen: Mapped[int] = mapped_column(Integer, default=0)
     officers: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{id, name, certificate}]
     payment_route: Mapped[str] = mapped_column(String(16))

@@ -17,7 +17,7 @@ def remedies(body: str) -> str:
 
 def payment_notice(kind: str, route: str, receipt: str | None, channel: str) -> str:
     """Where and by when to pay, and the 3 %/day surcharge — or the receipt of cash taken."""
-    if kind != "fine":
+    if kind not in ("fine", "warning_fine"):
         return ""
     if route == "on_the_spot":
         return PAPER["payment_cash"].format(receipt=(receipt or "").strip() or "—")

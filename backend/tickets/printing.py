@@ -16,7 +16,8 @@ from ..evidence.imaging import find_font
 from ..models_base import LOCAL_TZ
 from . import paper
 
-KIND_ZH = {"fine": "罚款", "warning": "警告", "education": "首违不罚（批评教育）"}
+KIND_ZH = {"fine": "罚款", "warning": "警告", "warning_fine": "警告，并处罚款", "education": "首违不罚（批评教育）"}
+FINES = ("fine", "warning_fine")
 ROUTE_ZH = {"bank": "自收到本决定书之日起十五日内，到指定银行或通过电子支付系统缴纳罚款",
             "on_the_spot": "当场收缴罚款，并出具专用票据"}
 PAPER_CSS = {
@@ -42,8 +43,11 @@ def lines(t: dict[str, Any]) -> list[tuple[str, str]]:
     issued: datetime = t["issued_at"].astimezone(LOCAL_TZ)
     party = t["party"]
     penalty = KIND_ZH.get(t["penalty"]["kind"], t["penalty"]["kind"])
-    if t["penalty"]["kind"] == "fine":
+    if t["penalty"]["kind"] in FINES:
         penalty += f" 人民币 {yuan(t['penalty']['amount_fen'])} 元"
+    tier = t.get("penalty_tier")
+    if tier:
+        penalty += f"（裁量基准：{tier['name']}，{tier['circumstances']}）" if tier.get("circumstances") else f"（裁量基准：{tier['name']}）"
     officers = "；".join(f"{o['name']}（执法证号 {o['certificate']}）" for o in t["officers"])
     if t["signature"]["sha256"]:
         sign = "当事人已签名" if t["signature"].get("verified") else "当事人签名图像尚未上传核验"
@@ -67,7 +71,7 @@ def lines(t: dict[str, Any]) -> list[tuple[str, str]]:
     if t.get("circumstances_text"):
         out.append(("从轻、减轻情节", t["circumstances_text"]))
     out.append(("处罚决定", penalty))
-    if t["penalty"]["kind"] == "fine":
+    if t["penalty"]["kind"] in FINES:
         out.append(("缴款", t.get("payment_notice") or ROUTE_ZH[t["payment"]["route"]]))
     out += [("执法人员", officers + "（已出示执法证件）"), ("执法人员签名", "＿＿＿＿＿＿　＿＿＿＿＿＿"),
             ("当事人签收", sign), ("救济途径", t["rights_notice"]), ("作出时间", decided)]

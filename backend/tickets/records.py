@@ -45,9 +45,12 @@ class TicketMitigationPayload(Schema):
 
 
 class TicketPenaltyPayload(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(["warning", "fine", "education"]),
-                         metadata={"description": "warning 警告, fine 罚款, education 首违不罚 (no penalty: education recorded)"})
+    kind = fields.String(required=True, validate=validate.OneOf(["warning", "fine", "warning_fine", "education"]),
+                         metadata={"description": "warning 警告, fine 罚款, warning_fine 警告并处罚款 (where the basis provides both), "
+                                                  "education 首违不罚 (no penalty: education recorded)"})
     amount_fen = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(0, 10**9))
+    tier = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(1, 9),
+                          metadata={"description": "the discretion tier's level (§34); the amount must lie in its band"})
 
 
 class TicketPaymentPayload(Schema):
@@ -133,7 +136,7 @@ def ticket(rid: str, p: dict[str, Any], identity: Identity, captured_at: datetim
         "violation": {"at": p["violated_at"], "ended_at": p["violation_ended_at"], "harm": p["serious_harm"]},
         "matter_code": p["matter_code"], "facts": p["facts"],
         "place": {"lat": p["lat"], "lon": p["lon"], "accuracy": p["accuracy"], "text": p["place_text"]},
-        "penalty": {"kind": p["penalty"]["kind"], "amount_fen": p["penalty"]["amount_fen"]},
+        "penalty": {"kind": p["penalty"]["kind"], "amount_fen": p["penalty"]["amount_fen"], "tier": p["penalty"]["tier"]},
         "officer_ids": auth.officer_ids_by_username(p["officers"], identity.jurisdiction_id),
         "payment": {"route": "on_the_spot" if p["payment"]["route"] in ("on_site", "on_the_spot") else "bank",
                     "receipt_number": p["payment"]["receipt_no"], "exception": p["payment"]["exception"]},

@@ -41,7 +41,8 @@ RULE_TABLE: dict[str, Any] = {
     "filing_working_days": 3,  # sector rules; configurable per deployment
     "reconsideration_days": 60,  # Administrative Reconsideration Law §20
     "party_types": ["citizen", "organization"],
-    "penalty_kinds": ["warning", "fine", "education"],  # education: 首违不罚 (§33)
+    # education: 首违不罚 (§33); warning_fine: 警告并处罚款, where the basis provides both
+    "penalty_kinds": ["warning", "fine", "warning_fine", "education"],
     "payment_routes": ["bank", "on_the_spot"],
     # §30: no penalty under 14; 14–17 lighter or reduced (from the birth date, on the day of the act)
     "responsible_age": 14,
@@ -122,6 +123,18 @@ class MatterFacts:
     simple_procedure: bool
     warning_allowed: bool
     ranges: dict[str, dict[str, int] | None]  # {"citizen": {"min_fen", "max_fen"} | None, ...}
+    # 裁量基准 (§34): [{party_type, level, name, circumstances, min_fen, max_fen, warning}]
+    tiers: list[dict[str, Any]] = field(default_factory=list)
+    warning_and_fine: bool = False  # the basis requires a warning *and* a fine (e.g. 城市建筑垃圾管理规定 §26)
+    other_penalty: str = ""  # a penalty the basis makes mandatory besides (§51: then not on the spot)
+
+
+def tier_for(tiers: list[dict[str, Any]], party_type: str, amount: int) -> dict[str, Any] | None:
+    """The lowest tier of the party type whose band holds the amount (the decision names it)."""
+    for t in sorted((t for t in tiers if t["party_type"] == party_type), key=lambda t: t["level"]):
+        if t["min_fen"] <= amount <= t["max_fen"]:
+            return t
+    return None
 
 
 def _yuan(fen: int) -> str:
@@ -300,14 +313,18 @@ def evaluate(proposal: dict[str, Any], *, matter: MatterFacts | None, officers: 
             no("ticket.matter_not_empowered", "matter_code", "本乡镇（街道）未获赋权办理该事项", "This jurisdiction holds no power for this matter")
         if not matter.simple_procedure:
             no("ticket.matter_not_simple", "matter_code", "该事项不适用简易程序", "This matter is not open to simple procedure")
+        if matter.other_penalty:
+            no("ticket.other_penalty_required", "matter_code",
+               f"该事项依法须同时给予「{matter.other_penalty}」，不适用简易程序（第五十一条）",
+               f"The law requires another penalty besides ({matter.other_penalty}): not on the spot (§51)")
 
     # the penalty (§51 caps; the matter's range)
     kind = penalty.get("kind")
     amount = penalty.get("amount_fen")
     if kind not in (None, "") and kind not in rules["penalty_kinds"]:
-        no("ticket.penalty_kind_invalid", "penalty.kind", "处罚种类无效", "penalty.kind must be warning, fine or education")
+        no("ticket.penalty_kind_invalid", "penalty.kind", "处罚种类无效", "penalty.kind must be warning, fine, warning_fine or education")
     elif kind == "warning":
-        if matter is not None and not matter.warning_allowed:
+        if matter is not None and (not matter.warning_allowed or matter.warning_and_fine):
             no("ticket.warning_not_allowed", "penalty.kind", "该事项不能仅给予警告", "This matter does not allow a warning")
         if amount:
             no("ticket.amount_with_warning", "penalty.amount_fen", "警告不应填写罚款金额", "A warning has no fine")
@@ -317,7 +334,12 @@ def evaluate(proposal: dict[str, Any], *, matter: MatterFacts | None, officers: 
                "The party has a prior violation of this matter: no first-violation leniency")
         if amount:
             no("ticket.amount_with_warning", "penalty.amount_fen", "首违不罚不应填写罚款金额", "Education carries no fine")
-    elif kind == "fine":
+    elif kind in ("fine", "warning_fine"):
+        if matter is not None and kind == "warning_fine" and not matter.warning_and_fine and not matter.warning_allowed:
+            no("ticket.warning_not_allowed", "penalty.kind", "该事项不能给予警告", "This matter does not allow a warning")
+        if matter is not None and kind == "fine" and matter.warning_and_fine:
+            no("ticket.warning_and_fine_required", "penalty.kind", "该事项依法应当给予警告并处罚款",
+               "The law requires a warning and a fine together for this matter")
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
             no("ticket.amount_invalid", "penalty.amount_fen", "罚款金额须为正整数（分）", "amount_fen must be a positive integer (fen)")
         elif scale is not None:
@@ -346,6 +368,15 @@ def evaluate(proposal: dict[str, Any], *, matter: MatterFacts | None, officers: 
                     no("ticket.not_mitigated", "penalty.amount_fen",
                        f"{why}，应当从轻或者减轻处罚：罚款不得超过{_yuan(mid)}元（或低于{_yuan(rng['min_fen'])}元并写明理由）",
                        f"The penalty must be lighter or reduced: at most {_yuan(mid)} yuan, or below {_yuan(rng['min_fen'])} with a reason")
+                elif not may_mitigate and penalty.get("tier") is not None:
+                    # §34: the decision names its discretion tier; the amount lies in that tier's band
+                    tier = next((t for t in matter.tiers if t["party_type"] == scale and t["level"] == penalty["tier"]), None)
+                    if tier is None:
+                        no("ticket.tier_unknown", "penalty.tier", "该事项没有所选的裁量档次", "The matter has no such discretion tier")
+                    elif not tier["min_fen"] <= amount <= tier["max_fen"]:
+                        no("ticket.amount_outside_tier", "penalty.amount_fen",
+                           f"「{tier['name']}」档罚款须在{_yuan(tier['min_fen'])}至{_yuan(tier['max_fen'])}元之间（裁量基准）",
+                           f"The {tier['name']} tier lies between {_yuan(tier['min_fen'])} and {_yuan(tier['max_fen'])} yuan")
 
     # two distinct certified officers (§42, §52); auxiliaries never count
     ids = proposal.get("officer_ids") or []
@@ -374,7 +405,7 @@ def evaluate(proposal: dict[str, Any], *, matter: MatterFacts | None, officers: 
     if route not in rules["payment_routes"]:
         no("ticket.payment_route_invalid", "payment.route", "缴款方式须为银行/电子缴款或当场收缴", "payment.route must be bank or on_the_spot")
     elif route == "on_the_spot":
-        if kind != "fine":
+        if kind not in ("fine", "warning_fine"):
             no("ticket.cash_without_fine", "payment.route", "无罚款不能当场收缴", "Nothing to collect without a fine")
         exception = payment.get("exception")
         if exception and exception not in rules["on_the_spot_exceptions"]:
@@ -410,3 +441,22 @@ def circumstances(proposal: dict[str, Any], day: date) -> dict[str, Any]:
     if party.get("type") == "organization" and (is_individual_business(party.get("id_number")) or party.get("individual_business")):
         out["individual_business"] = True
     return out
+
+
+def decision_tier(proposal: dict[str, Any], matter: MatterFacts) -> dict[str, Any] | None:
+    """The discretion tier a lawful decision names (§34): the one chosen, else the lowest
+    whose band holds the amount (a warning: the lowest tier that allows one)."""
+    penalty = proposal.get("penalty") or {}
+    party = proposal.get("party") or {}
+    natural = party.get("type") == "citizen" or (party.get("type") == "organization" and RULE_TABLE["individual_business_as_citizen"]
+                                                  and (is_individual_business(party.get("id_number")) or party.get("individual_business")))
+    scale = "citizen" if natural else "organization"
+    tiers = [t for t in matter.tiers if t["party_type"] == scale]
+    if not tiers:
+        return None
+    chosen = next((t for t in tiers if t["level"] == penalty.get("tier")), None)
+    if chosen is None and penalty.get("kind") == "warning":
+        chosen = next((t for t in sorted(tiers, key=lambda t: t["level"]) if t.get("warning")), None)
+    if chosen is None and isinstance(penalty.get("amount_fen"), int):
+        chosen = tier_for(tiers, scale, penalty["amount_fen"])
+    return {k: chosen[k] for k in ("level", "name", "circumstances", "min_fen", "max_fen")} if chosen else None

@@ -65,6 +65,7 @@ class TicketSchema(Schema):
     violated_at = fields.DateTime(metadata={"description": "when the act was done (§36, §37)"})
     violation_ended_at = fields.DateTime(allow_none=True)
     serious_harm = fields.Boolean()
+    penalty_tier = fields.Dict(allow_none=True, metadata={"description": "裁量基准 (§34) the decision names: level, name, circumstances, band"})
     payment_notice = fields.String(metadata={"description": "where and by when to pay, and the 3 %/day surcharge, as printed"})
     statement = fields.Dict(metadata={"description": "§44–45: {informed, said}"})
     circumstances = fields.Dict(metadata={"description": "§30–32 facts: {minor_age?, capacity?, grounds?, reason?, individual_business?}"})

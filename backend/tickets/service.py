@@ -199,9 +199,10 @@ def _matter_facts(matter_code: str | None, jurisdiction_id: int):
     matter = catalog.matter_by_code(matter_code) if matter_code else None
     if matter is None:
         return None, None
+    as_dict = catalog.matter_to_dict(matter, False)
     facts = rules.MatterFacts(matter.code, matter.domain, catalog.is_empowered(jurisdiction_id, matter.id),
-                              matter.simple_procedure, matter.warning_allowed,
-                              catalog.matter_to_dict(matter, False)["ranges"])
+                              matter.simple_procedure, matter.warning_allowed, as_dict["ranges"], as_dict["tiers"],
+                              bool(matter.warning_and_fine), matter.other_penalty or "")
     return matter, facts
 
 
@@ -277,6 +278,7 @@ def issue_ticket(*, ticket_id: str, number: str, identity_officer: Officer, devi
         party_id_type=party.get("id_type") or "resident_id",
         party_birth_date=date.fromisoformat(party["birth_date"]) if party.get("birth_date") else None,
         circumstances=rules.circumstances(proposal, day),
+        penalty_tier=rules.decision_tier(proposal, facts),
         violated_at=violated_at, violation_ended_at=ended_at, serious_harm=bool(violation.get("harm")), lat=place["lat"], lon=place["lon"],
         accuracy_m=place.get("accuracy"), grid_id=grid.id if grid else None,
         place_text=place.get("text") or (grid.name if grid else ""), matter_id=matter.id, matter_code=matter.code,
@@ -379,6 +381,7 @@ def ticket_to_dict(ticket: Ticket, reveal: bool = True) -> dict[str, Any]:
         "matter": {"code": ticket.matter_code, "name": ticket.matter_name, "legal_basis": ticket.legal_basis,
                    "penalty_basis": ticket.penalty_basis},
         "facts": ticket.facts, "penalty": {"kind": ticket.penalty_kind, "amount_fen": ticket.amount_fen},
+        "penalty_tier": ticket.penalty_tier,
         "officers": ticket.officers,
         "payment": {"route": ticket.payment_route, "receipt_number": ticket.receipt_number, "exception": ticket.cash_exception},
         "signature": {"sha256": ticket.signature_sha256, "refused_note": ticket.signature_refused_note,

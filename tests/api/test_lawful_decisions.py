@@ -152,3 +152,24 @@ def test_the_act_is_dated_apart_from_the_decision_and_time_bars_it(app, client, 
     from backend.clock import LOCAL_TZ
 
     assert yesterday.astimezone(LOCAL_TZ).strftime("%Y年%m月%d日 %H:%M") in html  # 违法时间, not the decision's
+
+
+def test_what_may_be_decided_on_the_spot_and_how_it_is_named(client, zf001):
+    """§51: confiscation by law closes a matter to simple procedure; a basis that requires a
+    warning and a fine gets both; §34: the decision names its discretion tier."""
+    r = issue(client, zf001, matter_code="HJ-002", penalty={"kind": "fine", "amount_fen": 20000})
+    assert "ticket.other_penalty_required" in {x["code"] for x in r["details"]["refusals"]}
+    r = issue(client, zf001, matter_code="SR-011", penalty={"kind": "fine", "amount_fen": 15000})
+    assert r["code"] == "ticket.warning_and_fine_required"
+    r = issue(client, zf001, matter_code="SR-011", penalty={"kind": "warning_fine", "amount_fen": 15000})
+    assert pending_consent(r)
+    html = client.get(f"/api/v1/tickets/{r['ref']}/print?format=html", headers=zf001.headers).get_data(as_text=True)
+    assert "警告，并处罚款 人民币 150.00 元" in html
+    # SR-001 citizens: 100–1,000 yuan in three bands (轻微 100–280, 一般 280–550, 较重 550–1,000)
+    r = issue(client, zf001, matter_code="SR-001", penalty={"kind": "fine", "amount_fen": 15000, "tier": 2})
+    assert r["code"] == "ticket.amount_outside_tier" and "280.00" in r["message"]["zh-CN"]
+    r = issue(client, zf001, matter_code="SR-001", penalty={"kind": "fine", "amount_fen": 15000})
+    t = client.get(f"/api/v1/tickets/{r['ref']}", headers=zf001.headers).get_json()
+    assert t["penalty_tier"]["name"] == "轻微" and t["penalty_tier"]["level"] == 1  # recorded though not chosen
+    html = client.get(f"/api/v1/tickets/{r['ref']}/print?format=html", headers=zf001.headers).get_data(as_text=True)
+    assert "裁量基准：轻微" in html

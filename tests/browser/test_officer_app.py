@@ -127,6 +127,7 @@ def _fill_ticket(page, tmp_path, amount_yuan: str) -> None:
     page.locator("[data-test=party-id] input").fill("11010519491231002X")
     page.locator("[data-test=matter-search] input").fill("SR-001")
     page.locator(".van-cell[data-test=matter-SR-001]").click()
+    expect(page.locator("[data-test=tier-1]")).to_contain_text("轻微：100–280 元")  # §34: the bands beside the amount
     page.locator("[data-test=facts] textarea").fill("在人行道摆摊经营水果，占用道路约 6 平方米")
     page.locator("[data-test=place-text] input").fill("蛟川街道某路与某街交叉口")
     page.locator("[data-test=amount] input").fill(amount_yuan)

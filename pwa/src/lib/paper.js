@@ -11,7 +11,7 @@ export function remedies(rules, body) {
 }
 
 export function paymentNotice(rules, kind, route, receipt, channel) {
-  if (kind !== 'fine') return ''
+  if (kind !== 'fine' && kind !== 'warning_fine') return ''
   const p = rules.paper
   if (route === 'on_the_spot') return fill(p.payment_cash, { receipt: (receipt || '').trim() || '—' })
   return fill(p.payment_bank, { days: rules.payment_days, channel: (channel || '').trim() || '指定银行或者电子支付系统' })

@@ -201,15 +201,19 @@ export function evaluate(proposal, { matter, officers, day, rules, priorViolatio
   if (matter) {
     if (!matter.empowered) no('ticket.matter_not_empowered', 'matter_code', '本乡镇（街道）未获赋权办理该事项', 'This jurisdiction holds no power for this matter')
     if (!matter.simple_procedure) no('ticket.matter_not_simple', 'matter_code', '该事项不适用简易程序', 'This matter is not open to simple procedure')
+    if (matter.other_penalty) {
+      no('ticket.other_penalty_required', 'matter_code', `该事项依法须同时给予「${matter.other_penalty}」，不适用简易程序（第五十一条）`,
+        `The law requires another penalty besides (${matter.other_penalty}): not on the spot (§51)`)
+    }
   }
 
   const kind = penalty.kind
   const amount = penalty.amount_fen
   const isInt = (v) => typeof v === 'number' && Number.isInteger(v)
   if (!empty(kind) && !rules.penalty_kinds.includes(kind)) {
-    no('ticket.penalty_kind_invalid', 'penalty.kind', '处罚种类无效', 'penalty.kind must be warning, fine or education')
+    no('ticket.penalty_kind_invalid', 'penalty.kind', '处罚种类无效', 'penalty.kind must be warning, fine, warning_fine or education')
   } else if (kind === 'warning') {
-    if (matter && !matter.warning_allowed) no('ticket.warning_not_allowed', 'penalty.kind', '该事项不能仅给予警告', 'This matter does not allow a warning')
+    if (matter && (!matter.warning_allowed || matter.warning_and_fine)) no('ticket.warning_not_allowed', 'penalty.kind', '该事项不能仅给予警告', 'This matter does not allow a warning')
     if (amount) no('ticket.amount_with_warning', 'penalty.amount_fen', '警告不应填写罚款金额', 'A warning has no fine')
   } else if (kind === 'education') {
     if (priorViolations > 0) {
@@ -217,7 +221,13 @@ export function evaluate(proposal, { matter, officers, day, rules, priorViolatio
         'The party has a prior violation of this matter: no first-violation leniency')
     }
     if (amount) no('ticket.amount_with_warning', 'penalty.amount_fen', '首违不罚不应填写罚款金额', 'Education carries no fine')
-  } else if (kind === 'fine') {
+  } else if (kind === 'fine' || kind === 'warning_fine') {
+    if (matter && kind === 'warning_fine' && !matter.warning_and_fine && !matter.warning_allowed) {
+      no('ticket.warning_not_allowed', 'penalty.kind', '该事项不能给予警告', 'This matter does not allow a warning')
+    }
+    if (matter && kind === 'fine' && matter.warning_and_fine) {
+      no('ticket.warning_and_fine_required', 'penalty.kind', '该事项依法应当给予警告并处罚款', 'The law requires a warning and a fine together for this matter')
+    }
     if (!isInt(amount) || amount <= 0) {
       no('ticket.amount_invalid', 'penalty.amount_fen', '罚款金额须为正整数（分）', 'amount_fen must be a positive integer (fen)')
     } else if (scale) {
@@ -244,6 +254,14 @@ export function evaluate(proposal, { matter, officers, day, rules, priorViolatio
           const why = minor ? '当事人未满十八周岁' : '有第三十二条规定的情节'
           no('ticket.not_mitigated', 'penalty.amount_fen', `${why}，应当从轻或者减轻处罚：罚款不得超过${yuan(mid)}元（或低于${yuan(rng.min_fen)}元并写明理由）`,
             `The penalty must be lighter or reduced: at most ${yuan(mid)} yuan, or below ${yuan(rng.min_fen)} with a reason`)
+        } else if (!mayMitigate && penalty.tier !== undefined && penalty.tier !== null) {
+          // §34: the decision names its discretion tier; the amount lies in that tier's band
+          const tier = (matter.tiers || []).find((t) => t.party_type === scale && t.level === penalty.tier)
+          if (!tier) no('ticket.tier_unknown', 'penalty.tier', '该事项没有所选的裁量档次', 'The matter has no such discretion tier')
+          else if (!(tier.min_fen <= amount && amount <= tier.max_fen)) {
+            no('ticket.amount_outside_tier', 'penalty.amount_fen', `「${tier.name}」档罚款须在${yuan(tier.min_fen)}至${yuan(tier.max_fen)}元之间（裁量基准）`,
+              `The ${tier.name} tier lies between ${yuan(tier.min_fen)} and ${yuan(tier.max_fen)} yuan`)
+          }
         }
       }
     }
@@ -277,7 +295,7 @@ export function evaluate(proposal, { matter, officers, day, rules, priorViolatio
   if (!rules.payment_routes.includes(route)) {
     no('ticket.payment_route_invalid', 'payment.route', '缴款方式须为银行/电子缴款或当场收缴', 'payment.route must be bank or on_the_spot')
   } else if (route === 'on_the_spot') {
-    if (kind !== 'fine') no('ticket.cash_without_fine', 'payment.route', '无罚款不能当场收缴', 'Nothing to collect without a fine')
+    if (kind !== 'fine' && kind !== 'warning_fine') no('ticket.cash_without_fine', 'payment.route', '无罚款不能当场收缴', 'Nothing to collect without a fine')
     const exception = payment.exception
     if (exception && !(exception in rules.on_the_spot_exceptions)) {
       no('ticket.cash_exception_invalid', 'payment.exception', '当场收缴的例外情形无效', 'Unknown on-the-spot exception')
@@ -290,4 +308,10 @@ export function evaluate(proposal, { matter, officers, day, rules, priorViolatio
     }
   }
   return out
+}
+
+/** The lowest tier of the party type whose band holds the amount (as the server records it). */
+export function tierFor(tiers, partyType, amount) {
+  return [...(tiers || [])].filter((t) => t.party_type === partyType).sort((a, b) => a.level - b.level)
+    .find((t) => t.min_fen <= amount && amount <= t.max_fen) || null
 }
