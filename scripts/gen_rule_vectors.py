@@ -67,8 +67,18 @@ case("no facts", ["ticket.missing_field"], facts="")
 case("no place", ["ticket.missing_field"], place=None)
 case("neither signature nor refusal note", ["ticket.signature_required"], signature={})
 case("the party refused to sign, noted", OK, signature={"refused_note": "当事人拒绝签名，二名执法人员见证"})
-case("first-violation education with no prior violation", OK, penalty={"kind": "education"})
-case("first-violation education despite a prior violation", ["ticket.not_first_violation"], penalty={"kind": "education"}, prior=1)
+FIXED = "当事人已当场撤除摊位，恢复道路通行"
+case("first-violation education with no prior violation", OK, penalty={"kind": "education"}, correction=FIXED)
+case("first-violation education despite a prior violation (an earlier no-penalty decision counts)", ["ticket.not_first_violation"],
+     penalty={"kind": "education"}, prior=1, correction=FIXED)
+case("no penalty needs the party's identity", ["ticket.identity_required"], penalty={"kind": "education"}, correction=FIXED,
+     party={"type": "citizen", "name": "张三"})
+case("no penalty for a first violation needs the correction recorded", ["ticket.correction_required"], penalty={"kind": "education"})
+case("§33 ¶1: minor and promptly corrected, whatever the priors", OK, penalty={"kind": "education", "ground": "art33_1_minor"},
+     prior=2, correction=FIXED)
+case("§33 ¶2: no fault, proved", OK, penalty={"kind": "education", "ground": "art33_2_no_fault"})
+case("an invented ground for no penalty", ["ticket.no_penalty_ground_invalid"], penalty={"kind": "education", "ground": "friendly"},
+     correction=FIXED)
 case("unknown penalty kind", ["ticket.penalty_kind_invalid"], penalty={"kind": "detention"})
 case("several faults at once are all reported", ["ticket.amount_over_cap", "ticket.officer_not_certified"],
      matter="barbecue", officers=("A", "X"), officer_ids=["A", "X"], penalty={"kind": "fine", "amount_fen": 60000})

@@ -97,7 +97,9 @@ class Ticket(db.Model):
     penalty_basis: Mapped[str] = mapped_column(Text)
     facts: Mapped[str] = mapped_column(Text)
     penalty_kind: Mapped[str] = mapped_column(String(16))  # warning | fine | warning_fine | education
-    penalty_tier: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # 裁量基准 (§34): {level, name, circumstances, min_fen, max_fen}
+    penalty_tier: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    no_penalty_ground: Mapped[str | None] = mapped_column(String(32))  # §33, when the decision is not to punish
+    correction: Mapped[str] = mapped_column(Text, default="")  # §33 ¶1: how the party corrected it  # 裁量基准 (§34): {level, name, circumstances, min_fen, max_fen}
     amount_fen: Mapped[int] = mapped_column(Integer, default=0)
     officers: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{id, name, certificate}]
     payment_route: Mapped[str] = mapped_column(String(16))

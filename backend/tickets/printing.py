@@ -15,6 +15,7 @@ from jinja2 import Environment, select_autoescape
 from ..evidence.imaging import find_font
 from ..models_base import LOCAL_TZ
 from . import paper
+from .rules import RULE_TABLE
 
 KIND_ZH = {"fine": "罚款", "warning": "警告", "warning_fine": "警告，并处罚款", "education": "首违不罚（批评教育）"}
 FINES = ("fine", "warning_fine")
@@ -45,7 +46,9 @@ def lines(t: dict[str, Any]) -> list[tuple[str, str]]:
     penalty = KIND_ZH.get(t["penalty"]["kind"], t["penalty"]["kind"])
     if t["penalty"]["kind"] in FINES:
         penalty += f" 人民币 {yuan(t['penalty']['amount_fen'])} 元"
-    tier = t.get("penalty_tier")
+    if t["penalty"]["kind"] == "education":  # §33: a decision not to punish, on its ground
+        penalty = "不予行政处罚。" + RULE_TABLE["no_penalty_grounds"].get(t.get("no_penalty_ground") or "art33_1_first", "")
+    tier = t.get("penalty_tier") if t["penalty"]["kind"] != "education" else None
     if tier:
         penalty += f"（裁量基准：{tier['name']}，{tier['circumstances']}）" if tier.get("circumstances") else f"（裁量基准：{tier['name']}）"
     officers = "；".join(f"{o['name']}（执法证号 {o['certificate']}）" for o in t["officers"])
@@ -70,7 +73,9 @@ def lines(t: dict[str, Any]) -> list[tuple[str, str]]:
     ]
     if t.get("circumstances_text"):
         out.append(("从轻、减轻情节", t["circumstances_text"]))
-    out.append(("处罚决定", penalty))
+    if t.get("correction"):
+        out.append(("改正情况", t["correction"]))
+    out.append(("决定" if t["penalty"]["kind"] == "education" else "处罚决定", penalty))
     if t["penalty"]["kind"] in FINES:
         out.append(("缴款", t.get("payment_notice") or ROUTE_ZH[t["payment"]["route"]]))
     out += [("执法人员", officers + "（已出示执法证件）"), ("执法人员签名", "＿＿＿＿＿＿　＿＿＿＿＿＿"),
@@ -80,14 +85,14 @@ def lines(t: dict[str, Any]) -> list[tuple[str, str]]:
 
 _ENV = Environment(autoescape=select_autoescape(default=True))
 _HTML = _ENV.from_string("""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
-<title>当场行政处罚决定书 {{ t.number }}</title>
+<title>{{ title }} {{ t.number }}</title>
 <style>{{ css }} body{font-family:"WenQuanYi Micro Hei","Noto Sans CJK SC",sans-serif;margin:0 auto;color:#000}
 h1{font-size:1.4em;text-align:center;margin:.3em 0} .agency{text-align:center;font-weight:bold}
 .no{text-align:center;margin-bottom:.6em} dl{margin:0} dt{font-weight:bold;margin-top:.4em} dd{margin:0 0 0 1em}
 .qr{text-align:center;margin-top:1em} .qr img{width:32mm;height:32mm} .void{color:#c00;font-weight:bold;text-align:center;font-size:1.3em}
 @media print{.noprint{display:none}}</style></head><body>
 <div class="agency">{{ t.agency_name }}</div>
-<h1>当场行政处罚决定书</h1>
+<h1>{{ title }}</h1>
 <div class="no">{{ t.number }}</div>
 {% if t.status == 'voided' %}<div class="void">已作废：{{ t.voided_reason }}</div>{% endif %}
 <dl>{% for k, v in rows %}<dt>{{ k }}</dt><dd>{{ v }}</dd>{% endfor %}</dl>
@@ -97,8 +102,13 @@ h1{font-size:1.4em;text-align:center;margin:.3em 0} .agency{text-align:center;fo
 </body></html>""")
 
 
+def title(t: dict[str, Any]) -> str:
+    """§33: not punishing is a document of its own, not a penalty decision."""
+    return "不予行政处罚决定书" if t["penalty"]["kind"] == "education" else "当场行政处罚决定书"
+
+
 def render_html(t: dict[str, Any], verify_url: str, paper: str = "a4") -> str:
-    return _HTML.render(t=t, rows=lines(t), css=PAPER_CSS[paper], verify_url=verify_url,
+    return _HTML.render(t=t, rows=lines(t), title=title(t), css=PAPER_CSS[paper], verify_url=verify_url,
                         qr=base64.b64encode(qr_png(verify_url)).decode(),
                         issued=t["issued_at"].astimezone(LOCAL_TZ).strftime("%Y年%m月%d日"))
 
@@ -150,7 +160,7 @@ def render_pdf(t: dict[str, Any], verify_url: str, paper: str = "a4") -> bytes:
     height = A4[1] if paper == "a4" else margin * 2 + leading * (len(body) + 6) + qr_side + 12 * mm
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=(width, height))
-    c.setTitle(f"当场行政处罚决定书 {t['number']}")
+    c.setTitle(f"{title(t)} {t['number']}")
     c.setAuthor(t["agency_name"])
     y = height - margin
 
@@ -164,7 +174,7 @@ def render_pdf(t: dict[str, Any], verify_url: str, paper: str = "a4") -> bytes:
         y -= fsize * 1.45
 
     text(t["agency_name"], 0, size, center=True)
-    text("当场行政处罚决定书", 0, size * 1.5, center=True)
+    text(title(t), 0, size * 1.5, center=True)
     text(t["number"], 0, size, center=True)
     if t["status"] == "voided":
         text(f"已作废：{t['voided_reason']}", 0, size * 1.2, center=True)

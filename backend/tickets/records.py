@@ -13,7 +13,7 @@ from ..patrols.schemas import SHA256, AwareDateTime
 from ..records import Applied, record_kind
 from ..identity_numbers import DOCUMENT_TYPES
 from .consents import COSIGN_ROLES, consent_digest, waiting_for
-from .rules import MITIGATION_GROUNDS
+from .rules import MITIGATION_GROUNDS, RULE_TABLE
 from .schemas import VoidSchema
 
 NUMBER = validate.Length(min=1, max=64)
@@ -49,6 +49,9 @@ class TicketPenaltyPayload(Schema):
                          metadata={"description": "warning 警告, fine 罚款, warning_fine 警告并处罚款 (where the basis provides both), "
                                                   "education 首违不罚 (no penalty: education recorded)"})
     amount_fen = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(0, 10**9))
+    ground = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(RULE_TABLE["no_penalty_grounds"])),
+                           metadata={"description": "for education (不予行政处罚, §33): art33_1_first 首违不罚 (default), "
+                                                    "art33_1_minor, art33_2_no_fault"})
     tier = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(1, 9),
                           metadata={"description": "the discretion tier's level (§34); the amount must lie in its band"})
 
@@ -92,6 +95,8 @@ class TicketPayload(Schema):
     replaces_number = fields.String(load_default=None, allow_none=True, validate=NUMBER)
     publish = fields.Boolean(load_default=False)
     mitigation = fields.Nested(TicketMitigationPayload, load_default=None, allow_none=True)
+    correction = fields.String(load_default="", validate=validate.Length(max=500),
+                               metadata={"description": "§33 ¶1: how the party corrected the violation (required for no penalty)"})
     statement = fields.Nested(TicketStatementPayload, load_default=None, allow_none=True,
                               metadata={"description": "required by the rules (ticket.not_informed without it)"})
 
@@ -136,7 +141,9 @@ def ticket(rid: str, p: dict[str, Any], identity: Identity, captured_at: datetim
         "violation": {"at": p["violated_at"], "ended_at": p["violation_ended_at"], "harm": p["serious_harm"]},
         "matter_code": p["matter_code"], "facts": p["facts"],
         "place": {"lat": p["lat"], "lon": p["lon"], "accuracy": p["accuracy"], "text": p["place_text"]},
-        "penalty": {"kind": p["penalty"]["kind"], "amount_fen": p["penalty"]["amount_fen"], "tier": p["penalty"]["tier"]},
+        "penalty": {"kind": p["penalty"]["kind"], "amount_fen": p["penalty"]["amount_fen"], "tier": p["penalty"]["tier"],
+                    "ground": p["penalty"]["ground"]},
+        "correction": p["correction"],
         "officer_ids": auth.officer_ids_by_username(p["officers"], identity.jurisdiction_id),
         "payment": {"route": "on_the_spot" if p["payment"]["route"] in ("on_site", "on_the_spot") else "bank",
                     "receipt_number": p["payment"]["receipt_no"], "exception": p["payment"]["exception"]},

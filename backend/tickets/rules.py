@@ -55,6 +55,12 @@ RULE_TABLE: dict[str, Any] = {
     # 应当从轻或者减轻 (§30 minors, §32); §31's limited capacity only 可以 (allowed, not required)
     "mandatory_mitigation": ["minor", "art32_1", "art32_2", "art32_3", "art32_4", "art32_5"],
     "certifiable_roles": ["officer", "supervisor"],  # §42: the certificate decides, not the role
+    # §33: a 不予行政处罚决定 (penalty.kind "education") on one of these grounds
+    "no_penalty_grounds": {
+        "art33_1_first": "第三十三条第一款：初次违法且危害后果轻微并及时改正的，可以不予行政处罚（首违不罚）",
+        "art33_1_minor": "第三十三条第一款：违法行为轻微并及时改正，没有造成危害后果的，不予行政处罚",
+        "art33_2_no_fault": "第三十三条第二款：当事人有证据足以证明没有主观过错的，不予行政处罚",
+    },
     # §36: not punished once 2 years passed from the act (5 where life, health or financial safety was
     # harmed), counted from the end of a continuing act
     "limitation_years": 2,
@@ -328,10 +334,18 @@ def evaluate(proposal: dict[str, Any], *, matter: MatterFacts | None, officers: 
             no("ticket.warning_not_allowed", "penalty.kind", "该事项不能仅给予警告", "This matter does not allow a warning")
         if amount:
             no("ticket.amount_with_warning", "penalty.amount_fen", "警告不应填写罚款金额", "A warning has no fine")
-    elif kind == "education":
-        if prior_violations > 0:
+    elif kind == "education":  # §33: 不予行政处罚决定 — not a penalty, a document of its own
+        ground = penalty.get("ground") or "art33_1_first"
+        if ground not in rules["no_penalty_grounds"]:
+            no("ticket.no_penalty_ground_invalid", "penalty.ground", "不予行政处罚的依据无效", "Unknown ground for no penalty")
+        elif ground == "art33_1_first" and prior_violations > 0:  # earlier no-penalty decisions count too
             no("ticket.not_first_violation", "penalty.kind", "当事人有同类违法记录，不适用首违不罚",
                "The party has a prior violation of this matter: no first-violation leniency")
+        if not id_number:
+            no("ticket.identity_required", "party.id_number", "不予行政处罚须核实并记录当事人身份证件号码",
+               "No penalty needs the party's identity number (priors are checked by it)")
+        if ground.startswith("art33_1") and not (proposal.get("correction") or "").strip():
+            no("ticket.correction_required", "correction", "须记录当事人及时改正的情况", "Record how the party corrected the violation")
         if amount:
             no("ticket.amount_with_warning", "penalty.amount_fen", "首违不罚不应填写罚款金额", "Education carries no fine")
     elif kind in ("fine", "warning_fine"):

@@ -65,6 +65,8 @@ class TicketSchema(Schema):
     violated_at = fields.DateTime(metadata={"description": "when the act was done (§36, §37)"})
     violation_ended_at = fields.DateTime(allow_none=True)
     serious_harm = fields.Boolean()
+    no_penalty_ground = fields.String(allow_none=True, metadata={"description": "§33 ground of a 不予行政处罚决定"})
+    correction = fields.String(metadata={"description": "§33 ¶1: how the party corrected the violation"})
     penalty_tier = fields.Dict(allow_none=True, metadata={"description": "裁量基准 (§34) the decision names: level, name, circumstances, band"})
     payment_notice = fields.String(metadata={"description": "where and by when to pay, and the 3 %/day surcharge, as printed"})
     statement = fields.Dict(metadata={"description": "§44–45: {informed, said}"})

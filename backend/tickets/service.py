@@ -211,8 +211,9 @@ def prior_violations(party_id_number: str | None, matter_code: str, before: date
         return 0
     return db.session.scalar(
         select(func.count()).select_from(Ticket).where(
+            # every earlier decision of the matter counts, a no-penalty one (首违不罚 already used) too
             Ticket.party_id_number == party_id_number, Ticket.matter_code == matter_code, Ticket.status == "issued",
-            Ticket.penalty_kind != "education", Ticket.issued_at < before,
+            Ticket.issued_at < before,
         )
     ) or 0
 
@@ -279,6 +280,8 @@ def issue_ticket(*, ticket_id: str, number: str, identity_officer: Officer, devi
         party_birth_date=date.fromisoformat(party["birth_date"]) if party.get("birth_date") else None,
         circumstances=rules.circumstances(proposal, day),
         penalty_tier=rules.decision_tier(proposal, facts),
+        no_penalty_ground=(penalty.get("ground") or "art33_1_first") if penalty["kind"] == "education" else None,
+        correction=(proposal.get("correction") or "").strip(),
         violated_at=violated_at, violation_ended_at=ended_at, serious_harm=bool(violation.get("harm")), lat=place["lat"], lon=place["lon"],
         accuracy_m=place.get("accuracy"), grid_id=grid.id if grid else None,
         place_text=place.get("text") or (grid.name if grid else ""), matter_id=matter.id, matter_code=matter.code,
@@ -381,7 +384,7 @@ def ticket_to_dict(ticket: Ticket, reveal: bool = True) -> dict[str, Any]:
         "matter": {"code": ticket.matter_code, "name": ticket.matter_name, "legal_basis": ticket.legal_basis,
                    "penalty_basis": ticket.penalty_basis},
         "facts": ticket.facts, "penalty": {"kind": ticket.penalty_kind, "amount_fen": ticket.amount_fen},
-        "penalty_tier": ticket.penalty_tier,
+        "penalty_tier": ticket.penalty_tier, "no_penalty_ground": ticket.no_penalty_ground, "correction": ticket.correction or "",
         "officers": ticket.officers,
         "payment": {"route": ticket.payment_route, "receipt_number": ticket.receipt_number, "exception": ticket.cash_exception},
         "signature": {"sha256": ticket.signature_sha256, "refused_note": ticket.signature_refused_note,

@@ -163,12 +163,17 @@ def test_the_sender_must_be_one_of_the_officers(app, client, phone):
 
 
 def test_first_violation_leniency_only_once_per_party_and_matter(app, client, phone):
-    a, b, c = lease(client, phone, 3)
-    issue(app, phone, a, penalty={"kind": "education"})
-    issue(app, phone, b, penalty={"kind": "fine", "amount_fen": 15000}, issued_at=now() + timedelta(seconds=1))
+    """§33: no penalty is a 不予行政处罚决定书 of its own; the earlier one counts as a prior."""
+    a, b = lease(client, phone, 2)
+    fixed = "当事人已当场撤除摊位"
+    issue(app, phone, a, penalty={"kind": "education"}, correction=fixed)
     with pytest.raises(ApiError) as exc:
-        issue(app, phone, c, penalty={"kind": "education"}, issued_at=now() + timedelta(seconds=2))
+        issue(app, phone, b, penalty={"kind": "education"}, correction=fixed, issued_at=now() + timedelta(seconds=2))
     assert exc.value.code == "ticket.not_first_violation"
+    html = client.get(f"/api/v1/tickets/{a}/print?format=html", headers=phone.headers).get_data(as_text=True)
+    assert "<h1>不予行政处罚决定书</h1>" in html and "首违不罚" in html and fixed in html and "缴款" not in html
+    t = client.get(f"/api/v1/tickets/{a}", headers=phone.headers).get_json()
+    assert t["no_penalty_ground"] == "art33_1_first" and t["correction"] == fixed
 
 
 def test_voiding_and_reissuing_keeps_both(app, client, demo, auth):

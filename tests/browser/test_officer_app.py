@@ -276,6 +276,14 @@ def test_on_a_shared_phone_the_second_officer_consents_with_their_own_pin(page, 
     go_offline(context, page)
     _fill_ticket(page, tmp_path, "100")
     expect(page.locator("[data-test=lawful]")).to_be_visible()
+    # not a fine after all: a first violation corrected at once (§33) — a decision not to punish
+    page.get_by_role("button", name="返回修改").click()
+    page.locator("[data-test=kind-education]").click()
+    page.locator("[data-test=check-ticket]").click()
+    expect(page.locator("[data-test=refusal]", has_text="改正")).to_be_visible()
+    page.locator("[data-test=correction] textarea").fill("当事人已当场撤除摊位")
+    page.locator("[data-test=check-ticket]").click()
+    expect(page.locator("[data-test=lawful]")).to_be_visible()
     _sign(page)
     page.locator("[data-test=issue-ticket]").click()
     page.locator("[data-test=cosign-pin] input").fill("2468")  # zf001's PIN is not zf002's
@@ -284,6 +292,7 @@ def test_on_a_shared_phone_the_second_officer_consents_with_their_own_pin(page, 
     page.locator("[data-test=cosign-pin] input").fill("1357")
     page.locator("[data-test=cosign-here]").click()
     expect(page.locator("[data-test=decision]")).to_be_visible()
+    expect(page.locator("[data-test=decision-title]")).to_have_text("不予行政处罚决定书")
     go_online(context, page)
     wait_synced(page)
     with app.app_context():
@@ -292,7 +301,8 @@ def test_on_a_shared_phone_the_second_officer_consents_with_their_own_pin(page, 
 
         consent = db.session.query(TicketConsent).one()
         assert consent.officer_id == db.session.query(Officer).filter_by(username="zf002").one().id
-        assert db.session.query(Ticket).one().number == consent.number
+        decided = db.session.query(Ticket).one()
+        assert decided.number == consent.number and decided.penalty_kind == "education" and decided.correction == "当事人已当场撤除摊位"
         db.session.remove()
 
 

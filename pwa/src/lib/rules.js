@@ -215,10 +215,19 @@ export function evaluate(proposal, { matter, officers, day, rules, priorViolatio
   } else if (kind === 'warning') {
     if (matter && (!matter.warning_allowed || matter.warning_and_fine)) no('ticket.warning_not_allowed', 'penalty.kind', '该事项不能仅给予警告', 'This matter does not allow a warning')
     if (amount) no('ticket.amount_with_warning', 'penalty.amount_fen', '警告不应填写罚款金额', 'A warning has no fine')
-  } else if (kind === 'education') {
-    if (priorViolations > 0) {
+  } else if (kind === 'education') { // §33: 不予行政处罚决定 — not a penalty, a document of its own
+    const ground = penalty.ground || 'art33_1_first'
+    if (!(ground in (rules.no_penalty_grounds || {}))) {
+      no('ticket.no_penalty_ground_invalid', 'penalty.ground', '不予行政处罚的依据无效', 'Unknown ground for no penalty')
+    } else if (ground === 'art33_1_first' && priorViolations > 0) { // earlier no-penalty decisions count too
       no('ticket.not_first_violation', 'penalty.kind', '当事人有同类违法记录，不适用首违不罚',
         'The party has a prior violation of this matter: no first-violation leniency')
+    }
+    if (!idNumber) {
+      no('ticket.identity_required', 'party.id_number', '不予行政处罚须核实并记录当事人身份证件号码', "No penalty needs the party's identity number (priors are checked by it)")
+    }
+    if (ground.startsWith('art33_1') && !(proposal.correction || '').trim()) {
+      no('ticket.correction_required', 'correction', '须记录当事人及时改正的情况', 'Record how the party corrected the violation')
     }
     if (amount) no('ticket.amount_with_warning', 'penalty.amount_fen', '首违不罚不应填写罚款金额', 'Education carries no fine')
   } else if (kind === 'fine' || kind === 'warning_fine') {
