@@ -25,6 +25,17 @@ def as_int(value: str | None, default: int) -> int:
     return int(value)
 
 
+def as_json(value: str | None, default: dict) -> dict:
+    import json
+
+    if not value:
+        return default
+    parsed = json.loads(value)
+    if not isinstance(parsed, dict) or not all(isinstance(v, int) and 0 < v <= 60 for v in parsed.values()):
+        raise ValueError(f"expected a JSON object of day counts, got {value!r}")
+    return parsed
+
+
 def env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return default if value in (None, "") else value
@@ -79,6 +90,8 @@ class Config:
     # much of a phone clock's drift (the sync ledger records each phone's measured skew)
     TICKET_CLOCK_SKEW_S = as_int(env("TICKET_CLOCK_SKEW_S"), 900)  # a leased block expires after this
     FILING_WORKING_DAYS = as_int(env("FILING_WORKING_DAYS"), 3)  # 备案 deadline (sector rules)
+    # per domain (门类), where a sector rule sets its own: JSON, e.g. {"城乡规划": 3} (住建部令第55号 §14 ¶2)
+    FILING_WORKING_DAYS_BY_DOMAIN = as_json(env("FILING_WORKING_DAYS_BY_DOMAIN"), {})
     DECISION_DAYS = as_int(env("DECISION_DAYS"), 90)  # §60: decide within 90 days of 立案
     SERVICE_WORKING_DAYS = as_int(env("SERVICE_WORKING_DAYS"), 7)  # §61: serve within 7 working days
     PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "")  # for the QR code on printed decisions

@@ -96,7 +96,7 @@ def stamp(case: Case, cal: deadlines.WorkCalendar | None = None) -> None:
             flags.append(name)
 
     if case.procedure == "simple":
-        put("filing_due", opened, lambda b: cal.add_working_days(b, cfg["FILING_WORKING_DAYS"]))
+        put("filing_due", opened, lambda b: cal.add_working_days(b, filing_days(case.matter_code)))
         put("payment_due", case.decided_on, lambda b: cal.period_end(b, 15))
     else:
         filed = case.filed_at.astimezone(LOCAL_TZ).date() if case.filed_at else None
@@ -104,6 +104,17 @@ def stamp(case: Case, cal: deadlines.WorkCalendar | None = None) -> None:
         put("service_due", case.decided_on, lambda b: cal.add_working_days(b, cfg["SERVICE_WORKING_DAYS"]))
         put("payment_due", case.served_on, lambda b: cal.period_end(b, 15))
     case.provisional = flags
+
+
+def filing_days(matter_code: str) -> int:
+    """备案 within this many working days: the matter's domain's own rule, else the default."""
+    from flask import current_app
+
+    from ..catalog import service as catalog
+
+    by_domain = current_app.config.get("FILING_WORKING_DAYS_BY_DOMAIN") or {}
+    matter = catalog.matter_by_code(matter_code) if by_domain else None
+    return by_domain.get(matter.domain, current_app.config["FILING_WORKING_DAYS"]) if matter else current_app.config["FILING_WORKING_DAYS"]
 
 
 def recompute_provisional() -> int:

@@ -38,7 +38,7 @@ def file_simple_case(ticket: Any, actor_id: int) -> Case:
         jurisdiction_id=ticket.jurisdiction_id, procedure="simple", stage="executing" if fine else "closed",
         ticket_id=ticket.id, party_name=ticket.party_name, matter_code=ticket.matter_code, facts=ticket.facts,
         amount_fen=ticket.amount_fen, opened_at=ticket.issued_at, opened_by_id=actor_id,
-        filing_due=deadlines.add_working_days(issued, current_app.config["FILING_WORKING_DAYS"]), filed_at=utcnow(),
+        filing_due=deadlines.add_working_days(issued, holidays.filing_days(ticket.matter_code)), filed_at=utcnow(),
         decided_on=issued, payment_due=deadlines.period_end(issued, 15) if fine else None,
     )
     holidays.stamp(case)  # on the loaded notices; over a year without one, provisional

@@ -219,8 +219,12 @@ table{border-collapse:collapse;width:100%} td,th{border:1px solid #999;padding:.
 {% for d in items %}<tr><td>{{ d.number }}</td><td>{{ d.agency_name }}</td><td>{{ d.issued_on }}</td><td>{{ d.party }}</td>
 <td>{{ d.matter }}</td><td>{{ kinds.get(d.penalty_kind, d.penalty_kind) }}{% if d.amount_fen %} {{ "%.2f"|format(d.amount_fen / 100) }} 元{% endif %}</td></tr>{% endfor %}
 </table>{% else %}<p>暂无公示的处罚决定。</p>{% endif %}
+{% if withdrawn %}<h2>已撤回的公示</h2>
+<table><tr><th>决定书编号</th><th>作出机关</th><th>决定日期</th><th>撤回日期</th><th>撤回原因</th></tr>
+{% for d in withdrawn %}<tr><td>{{ d.number }}</td><td>{{ d.agency_name }}</td><td>{{ d.issued_on }}</td><td>{{ d.withdrawn_on }}</td>
+<td>{{ d.reason }}</td></tr>{% endfor %}</table>{% endif %}
 </body></html>""")
 
 
-def render_public_list(items: list[dict[str, Any]]) -> str:
-    return _PUBLIC.render(items=items, kinds=KIND_ZH)
+def render_public_list(items: list[dict[str, Any]], withdrawn: list[dict[str, Any]] = ()) -> str:
+    return _PUBLIC.render(items=items, withdrawn=list(withdrawn), kinds=KIND_ZH)

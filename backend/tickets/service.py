@@ -443,6 +443,24 @@ def published(limit: int = 200) -> list[dict[str, Any]]:
     } for t in rows]
 
 
+def withdrawn(limit: int = 200) -> list[dict[str, Any]]:
+    """§48: a published decision that was changed, revoked or voided is withdrawn within three
+    days — and the public sees that it was, when and why (no party data)."""
+    rows = db.session.scalars(select(Ticket).where(Ticket.published_at.is_not(None), Ticket.withdrawn_at.is_not(None))
+                              .order_by(Ticket.withdrawn_at.desc()).limit(limit))
+    return [{"number": t.number, "agency_name": t.agency_name, "issued_on": t.issued_at.astimezone(LOCAL_TZ).date().isoformat(),
+             "withdrawn_on": t.withdrawn_at.astimezone(LOCAL_TZ).date().isoformat(),
+             "reason": public_withdrawal_reason(t.withdrawn_reason)} for t in rows]
+
+
+def public_withdrawal_reason(reason: str | None) -> str:
+    """The reason as the public reads it: a voided decision says so in words."""
+    reason = (reason or "").strip()
+    if reason.startswith("voided: "):
+        return "决定已撤销（作废）：" + reason[len("voided: "):]
+    return reason
+
+
 def record_print(identity: Identity, ticket: Ticket, fmt: str) -> None:
     """Every print or PDF of a decision (it carries the party's personal data) is audited."""
     audit.record("ticket.printed", "ticket", ticket.number, jurisdiction_id=ticket.jurisdiction_id, actor_id=identity.officer.id,

@@ -119,11 +119,11 @@ def publication(args: dict, number: str):
 
 @public_bp.route("/public/decisions")
 def public_decisions():
-    """Public: decisions marked for publication, personal names masked."""
-    items = service.published()
+    """Public: decisions marked for publication, personal names masked; withdrawn ones with the reason (§48)."""
+    items, withdrawn = service.published(), service.withdrawn()
     if request.accept_mimetypes.best == "application/json":
-        return {"items": items, "next": None}
-    return printing.render_public_list(items), 200, {"Content-Type": "text/html; charset=utf-8"}
+        return {"items": items, "withdrawn": withdrawn, "next": None}
+    return printing.render_public_list(items, withdrawn), 200, {"Content-Type": "text/html; charset=utf-8"}
 
 
 @public_bp.route("/verify/<string:number>/<string:check>")

@@ -173,3 +173,17 @@ def test_what_may_be_decided_on_the_spot_and_how_it_is_named(client, zf001):
     assert t["penalty_tier"]["name"] == "轻微" and t["penalty_tier"]["level"] == 1  # recorded though not chosen
     html = client.get(f"/api/v1/tickets/{r['ref']}/print?format=html", headers=zf001.headers).get_data(as_text=True)
     assert "裁量基准：轻微" in html
+
+
+def test_filing_deadlines_are_configured_per_domain(app, client, zf001, monkeypatch):
+    from backend.cases import deadlines
+    from tests.api.test_one_door import case_of
+
+    monkeypatch.setitem(app.config, "FILING_WORKING_DAYS_BY_DOMAIN", {"市容环卫": 5})
+    r = issue(client, zf001, matter_code="SR-001", penalty={"kind": "fine", "amount_fen": 15000})
+    case = case_of(client, zf001, r["ref"])
+    issued = clock.local_today()
+    assert case["filing_due"] == deadlines.add_working_days(issued, 5).isoformat()
+    r = issue(client, zf001, matter_code="LH-001")  # 园林绿化: the default
+    assert "ref" in r, r
+    assert case_of(client, zf001, r["ref"])["filing_due"] == deadlines.add_working_days(issued, 3).isoformat()

@@ -275,7 +275,13 @@ def test_publication_lists_masked_decisions_and_withdrawal_is_recorded(app, clie
     assert withdrawn.get_json()["publication"]["withdrawn_reason"] == "复议撤销"
     # voiding a published decision withdraws it too
     client.post(f"/api/v1/ticket-numbers/{a}/void", json={"reason": "撤销"}, headers=phone.headers)
-    assert client.get("/public/decisions", headers={"Accept": "application/json"}).get_json()["items"] == []
+    public = client.get("/public/decisions", headers={"Accept": "application/json"}).get_json()
+    assert public["items"] == []
+    # §48: the withdrawal and its reason are public too (no party data)
+    gone = {d["number"]: d for d in public["withdrawn"]}
+    assert gone[b]["reason"] == "复议撤销" and gone[a]["reason"] == "决定已撤销（作废）：撤销" and "party" not in gone[a]
+    page = client.get("/public/decisions").get_data(as_text=True)
+    assert "已撤回的公示" in page and "复议撤销" in page
     with app.app_context():
         from backend.audit.service import entries_for
 
