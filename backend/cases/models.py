@@ -48,6 +48,8 @@ class Case(db.Model):
     close_reason: Mapped[str | None] = mapped_column(String(64))
     # [{kind: reconsideration|litigation, start, end}] — the surcharge does not run
     pauses: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # §66: deferral {kind, until, reason} or instalments {kind, parts: [{due, amount_fen}], reason}, approved
+    payment_plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="CaseEvent.id")
     payments: Mapped[list[Payment]] = relationship(back_populates="case", order_by="Payment.id")
@@ -80,6 +82,10 @@ class Payment(db.Model):
     receipt: Mapped[str] = mapped_column(String(64), default="")
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    # §71: cash taken on the spot is handed in to the agency within 2 working days
+    hand_in_due: Mapped[date | None] = mapped_column(Date)
+    handed_in_on: Mapped[date | None] = mapped_column(Date)
+    hand_in_receipt: Mapped[str] = mapped_column(String(64), default="")
 
     case: Mapped[Case] = relationship(back_populates="payments")
 

@@ -34,6 +34,8 @@ class CaseSchema(Schema):
     decision_due = PlausibleDate(allow_none=True, required=True)
     service_due = PlausibleDate(allow_none=True, required=True)
     payment_due = PlausibleDate(allow_none=True, required=True)
+    cash = fields.Dict(allow_none=True, metadata={"description": "§71: cash taken on the spot — hand_in_due, handed_in_on, late"})
+    payment_plan = fields.Dict(allow_none=True, metadata={"description": "§66: an approved deferral or instalments"})
     deadlines_provisional = fields.List(fields.String(), required=True, metadata={
         "description": "deadlines counted over a year whose State Council holiday notice is not loaded: they may move; "
                        "no surcharge starts from a provisional payment_due"})
@@ -65,6 +67,23 @@ class PaymentCreateSchema(Schema):
     channel = fields.String(required=True, validate=validate.OneOf(["bank", "e_payment", "on_the_spot"]))
     paid_on = PlausibleDate(required=True)
     receipt = fields.String(load_default="", validate=validate.Length(max=64))
+
+
+class CashHandInSchema(Schema):
+    handed_in_on = PlausibleDate(required=True)
+    receipt = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={"description": "上缴凭证号"})
+
+
+class InstalmentSchema(Schema):
+    due = PlausibleDate(required=True)
+    amount_fen = fields.Integer(required=True, strict=True, validate=validate.Range(1, 10**9))
+
+
+class PaymentPlanSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(["deferral", "instalments"]), metadata={"description": "§66"})
+    until = PlausibleDate(load_default=None, allow_none=True, metadata={"description": "deferral: the new due date"})
+    parts = fields.List(fields.Nested(InstalmentSchema), load_default=None, allow_none=True, validate=validate.Length(max=24))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=255), metadata={"description": "the party's application"})
 
 
 class PauseSchema(Schema):

@@ -52,7 +52,8 @@ def file_simple_case(ticket: Any, actor_id: int) -> Case:
     db.session.flush()
     if ticket.payment_route == "on_the_spot" and fine:
         db.session.add(Payment(case=case, amount_fen=ticket.amount_fen, channel="on_the_spot", paid_on=issued,
-                               receipt=ticket.receipt_number or "", recorded_by_id=actor_id))
+                               receipt=ticket.receipt_number or "", recorded_by_id=actor_id,
+                               hand_in_due=holidays.current_calendar().add_working_days(issued, HAND_IN_WORKING_DAYS)))
     _event(case, actor_id, "filed", None, case.stage, f"ticket {ticket.number}")
     return case
 
@@ -106,12 +107,89 @@ def _pauses(case: Case) -> list[tuple[date, date | None]]:
     return [(date.fromisoformat(p["start"]), date.fromisoformat(p["end"]) if p.get("end") else None) for p in case.pauses or []]
 
 
+HAND_IN_WORKING_DAYS = 2  # §71
+
+
 def surcharge_due(case: Case, on: date) -> int:
     """加处罚款 owed on `on`. None is started on a provisional due date: a notice not yet
-    published could move it (it is counted, from the settled date, once the notice is loaded)."""
+    published could move it (it is counted, from the settled date, once the notice is loaded).
+    An approved deferral moves the due date; instalments are each late on their own (§66)."""
     if not case.payment_due or case.amount_fen <= 0 or "payment_due" in (case.provisional or []):
         return 0
+    plan = case.payment_plan or {}
+    if plan.get("kind") == "deferral":
+        return deadlines.surcharge_fen(case.amount_fen, date.fromisoformat(plan["until"]), on, _pauses(case))
+    if plan.get("kind") == "instalments":
+        total, paid = 0, case.paid_fen  # payments settle the earliest instalments first
+        for part in plan["parts"]:
+            unpaid = max(0, part["amount_fen"] - paid)
+            paid = max(0, paid - part["amount_fen"])
+            total += deadlines.surcharge_fen(unpaid, date.fromisoformat(part["due"]), on, _pauses(case)) if unpaid else 0
+        return min(total, case.amount_fen)
     return deadlines.surcharge_fen(case.amount_fen, case.payment_due, on, _pauses(case))
+
+
+def set_payment_plan(case: Case, identity: Identity, *, kind: str, reason: str, until: date | None = None,
+                     parts: list[dict[str, Any]] | None = None) -> Case:
+    """§66: on the party's application and the agency's approval, the payment is deferred or
+    paid in instalments; the surcharge then runs from the new dates. Approved by a supervisor."""
+    if identity.role not in ("supervisor", "admin"):
+        raise Forbidden("case.plan_needs_supervisor", "暂缓或分期缴纳罚款须经中队长批准", "Deferral or instalments are approved by a supervisor")
+    if case.stage == "closed" or not case.payment_due or case.amount_fen <= 0:
+        raise _invalid("case.no_payment_due", "该案件没有待缴的罚款", "Nothing is owed on this case", status=409)
+    if not reason.strip():
+        raise _invalid("case.plan_reason_required", "须写明当事人申请的理由", "State the party's reason", field="reason")
+    if kind == "deferral":
+        if until is None or until <= case.payment_due:
+            raise _invalid("case.bad_deferral", "暂缓缴纳的期限须晚于原缴款期限", "A deferral ends after the current due date", field="until",
+                           payment_due=case.payment_due.isoformat())
+        plan: dict[str, Any] = {"kind": "deferral", "until": until.isoformat()}
+        note = f"deferred to {until}"
+    else:
+        parts = sorted(parts or [], key=lambda p: p["due"])
+        if len(parts) < 2 or sum(p["amount_fen"] for p in parts) != case.amount_fen or any(p["amount_fen"] <= 0 for p in parts):
+            raise _invalid("case.bad_instalments", "分期须至少两期，各期金额之和等于罚款金额", "At least two instalments adding up to the fine",
+                           field="parts", amount_fen=case.amount_fen)
+        if parts[0]["due"] < case.payment_due:
+            raise _invalid("case.bad_instalments", "第一期不能早于原缴款期限", "The first instalment cannot fall before the due date", field="parts")
+        plan = {"kind": "instalments", "parts": [{"due": p["due"].isoformat(), "amount_fen": p["amount_fen"]} for p in parts]}
+        note = f"{len(parts)} instalments"
+    plan.update(reason=reason.strip(), approved_by=identity.officer.id)
+    case.payment_plan = plan
+    _event(case, identity.officer.id, "payment_plan", case.stage, case.stage, f"{note}: {reason}"[:255])
+    commit()
+    return case
+
+
+def hand_in_cash(case: Case, identity: Identity, *, handed_in_on: date, receipt: str) -> Payment:
+    """§71: the cash an officer took on the spot is handed in to the agency within 2 working
+    days; recorded by the officers who took it or a supervisor; late hand-ins stay flagged."""
+    check_money_handler(case, identity)
+    payment = next((p for p in case.payments if p.channel == "on_the_spot"), None)
+    if payment is None:
+        raise _invalid("case.no_cash", "该案件没有当场收缴的罚款", "No cash was taken on the spot in this case", status=409)
+    if payment.handed_in_on is not None:
+        raise _invalid("case.cash_handed_in", "该笔罚款已登记上缴", "This cash is already recorded as handed in", status=409,
+                       handed_in_on=payment.handed_in_on.isoformat())
+    if handed_in_on < payment.paid_on:
+        raise _invalid("case.bad_hand_in", "上缴日期不能早于收缴日期", "Handed in before it was taken", field="handed_in_on")
+    if not receipt.strip():
+        raise _invalid("case.hand_in_receipt_required", "须填写上缴凭证号", "The hand-in receipt number is required", field="receipt")
+    payment.handed_in_on, payment.hand_in_receipt = handed_in_on, receipt.strip()
+    late = payment.hand_in_due is not None and handed_in_on > payment.hand_in_due
+    _event(case, identity.officer.id, "cash_handed_in", case.stage, case.stage, f"{handed_in_on}{' (late)' if late else ''}")
+    commit()
+    return payment
+
+
+def cash_of(case: Case, today: date) -> dict[str, Any] | None:
+    p = next((p for p in case.payments if p.channel == "on_the_spot"), None)
+    if p is None:
+        return None
+    late = p.hand_in_due is not None and ((p.handed_in_on or today) > p.hand_in_due)
+    iso = lambda d: d.isoformat() if d else None  # noqa: E731 - a free-form dict: ISO dates, not HTTP dates
+    return {"amount_fen": p.amount_fen, "collected_on": iso(p.paid_on), "hand_in_due": iso(p.hand_in_due),
+            "handed_in_on": iso(p.handed_in_on), "receipt": p.hand_in_receipt or "", "late": late}
 
 
 def deciding_officers(case: Case) -> set[int]:
@@ -263,6 +341,9 @@ def case_to_dict(case: Case, today: date | None = None) -> dict[str, Any]:
             overdue.append("payment")
     if case.filing_due and case.filed_at and _local(case.filed_at) > case.filing_due:
         overdue.append("filing")
+    cash = cash_of(case, today)
+    if cash and cash["late"]:
+        overdue.append("cash_hand_in")  # §71: late, or not yet handed in past its day
     return {
         "id": case.id, "procedure": case.procedure, "stage": case.stage, "ticket_id": case.ticket_id,
         "inspection_id": case.inspection_id, "party_name": case.party_name, "matter_code": case.matter_code,
@@ -270,6 +351,7 @@ def case_to_dict(case: Case, today: date | None = None) -> dict[str, Any]:
         "surcharge_fen": surcharge_due(case, today),
         "opened_at": case.opened_at, "filed_at": case.filed_at, "closed_at": case.closed_at, "close_reason": case.close_reason,
         **due, "overdue": overdue, "pauses": case.pauses or [],
+        "cash": cash, "payment_plan": case.payment_plan,
         # deadlines counted over a year whose State Council holiday notice is not loaded yet
         "deadlines_provisional": list(case.provisional or []),
         "events": [{"at": e.at, "kind": e.kind, "from": e.from_stage, "to": e.to_stage, "actor_id": e.actor_id, "note": e.note}

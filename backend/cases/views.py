@@ -7,6 +7,7 @@ from ..auth.access import authenticated, current_identity, roles, scope_jurisdic
 from ..pagination import paginate
 from . import service
 from .models import Case
+from .schemas import CashHandInSchema, PaymentPlanSchema
 from .schemas import HolidayLoadedSchema, HolidayNoticeSchema, HolidayYearsQuerySchema, HolidayYearsSchema
 from .schemas import CaseOpenSchema, CasePageSchema, CaseQuerySchema, CaseSchema, PaymentCreateSchema, PauseSchema, TransitionSchema
 
@@ -72,6 +73,28 @@ def pause(args: dict, case_id: int):
     """Record reconsideration or litigation: the late surcharge does not run meanwhile."""
     identity = current_identity()
     return service.case_to_dict(service.add_pause(service.get_case(case_id, identity), identity, **args))
+
+
+@blp.route("/cases/<int:case_id>/cash-hand-in", methods=["POST"])
+@roles("officer", "supervisor")
+@blp.arguments(CashHandInSchema)
+@blp.response(200, CaseSchema)
+def cash_hand_in(args: dict, case_id: int):
+    """§71: record that the cash taken on the spot was handed in (due within 2 working days)."""
+    identity = current_identity()
+    case = service.get_case(case_id, identity)
+    service.hand_in_cash(case, identity, **args)
+    return service.case_to_dict(case)
+
+
+@blp.route("/cases/<int:case_id>/payment-plan", methods=["POST"])
+@roles("supervisor", "admin")
+@blp.arguments(PaymentPlanSchema)
+@blp.response(200, CaseSchema)
+def payment_plan(args: dict, case_id: int):
+    """§66: defer the payment or split it into instalments, on the party's application."""
+    identity = current_identity()
+    return service.case_to_dict(service.set_payment_plan(service.get_case(case_id, identity), identity, **args))
 
 
 @blp.route("/holiday-calendar", methods=["GET"])

@@ -105,6 +105,7 @@ class Ticket(db.Model):
     payment_route: Mapped[str] = mapped_column(String(16))
     receipt_number: Mapped[str | None] = mapped_column(String(64))
     cash_exception: Mapped[str | None] = mapped_column(String(32))
+    cash_requested: Mapped[bool] = mapped_column(Boolean, default=False)  # §69: the party asked to pay on the spot
     signature_sha256: Mapped[str | None] = mapped_column(String(64))
     signature_refused_note: Mapped[str | None] = mapped_column(String(255))
     photos: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -77,7 +77,8 @@ def lines(t: dict[str, Any]) -> list[tuple[str, str]]:
         out.append(("改正情况", t["correction"]))
     out.append(("决定" if t["penalty"]["kind"] == "education" else "处罚决定", penalty))
     if t["penalty"]["kind"] in FINES:
-        out.append(("缴款", t.get("payment_notice") or ROUTE_ZH[t["payment"]["route"]]))
+        out.append(("缴款", (t.get("payment_notice") or ROUTE_ZH[t["payment"]["route"]])
+                    + ("（经当事人提出，第六十九条）" if t["payment"].get("exception") == "remote_area" else "")))
     out += [("执法人员", officers + "（已出示执法证件）"), ("执法人员签名", "＿＿＿＿＿＿　＿＿＿＿＿＿"),
             ("当事人签收", sign), ("救济途径", t["rights_notice"]), ("作出时间", decided)]
     return out

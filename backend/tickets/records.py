@@ -60,6 +60,7 @@ class TicketPaymentPayload(Schema):
     route = fields.String(required=True, validate=validate.OneOf(["bank", "on_site", "on_the_spot"]))
     receipt_no = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
     exception = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
+    party_requested = fields.Boolean(load_default=False, metadata={"description": "§69: the party asked to pay on the spot (remote area)"})
 
 
 class TicketStatementPayload(Schema):
@@ -146,7 +147,8 @@ def ticket(rid: str, p: dict[str, Any], identity: Identity, captured_at: datetim
         "correction": p["correction"],
         "officer_ids": auth.officer_ids_by_username(p["officers"], identity.jurisdiction_id),
         "payment": {"route": "on_the_spot" if p["payment"]["route"] in ("on_site", "on_the_spot") else "bank",
-                    "receipt_number": p["payment"]["receipt_no"], "exception": p["payment"]["exception"]},
+                    "receipt_number": p["payment"]["receipt_no"], "exception": p["payment"]["exception"],
+                    "party_requested": p["payment"]["party_requested"]},
         "signature": {"sha256": p["signature"],
                       "refused_note": (p["signature_refused_note"] or "当事人拒绝签名") if refused else None},
         "photos": p["photos"], "replaces_number": p["replaces_number"], "publish": p["publish"],

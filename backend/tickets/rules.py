@@ -424,6 +424,9 @@ def evaluate(proposal: dict[str, Any], *, matter: MatterFacts | None, officers: 
         exception = payment.get("exception")
         if exception and exception not in rules["on_the_spot_exceptions"]:
             no("ticket.cash_exception_invalid", "payment.exception", "当场收缴的例外情形无效", "Unknown on-the-spot exception")
+        elif exception == "remote_area" and payment.get("party_requested") is not True:
+            no("ticket.cash_request_required", "payment.party_requested", "边远等地区当场收缴须由当事人提出（第六十九条）",
+               "In a remote area cash is taken only at the party's request (§69)")
         elif isinstance(amount, int) and amount > rules["on_the_spot_max_fen"] and not exception:
             no("ticket.cash_not_allowed", "payment.route", f"当场收缴限于{_yuan(rules['on_the_spot_max_fen'])}元以下（第六十八条、第六十九条情形除外）",
                f"On-the-spot collection is limited to {_yuan(rules['on_the_spot_max_fen'])} yuan unless §68/§69 applies")

@@ -288,7 +288,7 @@ def issue_ticket(*, ticket_id: str, number: str, identity_officer: Officer, devi
         matter_name=matter.name, legal_basis=matter.legal_basis, penalty_basis=matter.penalty_basis, facts=proposal["facts"],
         penalty_kind=penalty["kind"], amount_fen=penalty.get("amount_fen") or 0, officers=officers,
         payment_route=payment.get("route", "bank"), receipt_number=payment.get("receipt_number"),
-        cash_exception=payment.get("exception"), signature_sha256=signature.get("sha256"),
+        cash_exception=payment.get("exception"), cash_requested=bool(payment.get("party_requested")), signature_sha256=signature.get("sha256"),
         signature_refused_note=signature.get("refused_note"), photos=list(proposal.get("photos") or []),
         # the paper's words, frozen in the name of the 行政主体 (§24): a later change of the street's
         # settings never rewrites a decision already handed over

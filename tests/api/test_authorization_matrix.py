@@ -13,6 +13,7 @@ call it. Each entry is checked over HTTP with real tokens:
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -183,7 +184,7 @@ def _upload(ctx: Ctx, which: str):
     return f"/api/v1/media/{hashlib.sha256(data).hexdigest()}", data
 
 
-def _new_ticket(ctx: Ctx, which: str) -> str:
+def _new_ticket(ctx: Ctx, which: str, cash: bool = False) -> str:
     """A fresh lawful ticket of zf001+zf002 (own street) or zf101+zf102 (other)."""
 
     from backend.auth.models import Officer
@@ -201,8 +202,9 @@ def _new_ticket(ctx: Ctx, which: str) -> str:
                              issued_at=now, captured_at=now, proposal={
                                  "party": {"type": "citizen", "name": "张三"}, "matter_code": "SR-001", "facts": "占道经营",
                                  "place": {"lat": 29.97, "lon": 121.62 if which == "own" else 121.68},
-                                 "penalty": {"kind": "fine", "amount_fen": 15000}, "officer_ids": [lead.id, mate.id],
-                                 "payment": {"route": "bank"}, "signature": {"refused_note": "拒签"},
+                                 "penalty": {"kind": "fine", "amount_fen": 10000 if cash else 15000}, "officer_ids": [lead.id, mate.id],
+                                 "payment": {"route": "on_the_spot", "receipt_number": "浙财 0001"} if cash else {"route": "bank"},
+                                 "signature": {"refused_note": "拒签"},
                                  "statement": {"informed": True}})
     return number
 
@@ -387,6 +389,12 @@ MATRIX: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/cases/<int:case_id>/payments"): Spec(frozenset({OFFICER, SUPERVISOR}), lambda c, w: (
         f"/api/v1/cases/{_case_of(c, _new_ticket(c, w))}/payments",
         {"amount_fen": 15000, "channel": "bank", "paid_on": clock.local_today().isoformat()}), scoped=True),
+    ("POST", "/api/v1/cases/<int:case_id>/cash-hand-in"): Spec(frozenset({OFFICER, SUPERVISOR}), lambda c, w: (
+        f"/api/v1/cases/{_case_of(c, _new_ticket(c, w, cash=True))}/cash-hand-in",
+        {"handed_in_on": clock.local_today().isoformat(), "receipt": "缴-1"}), scoped=True),
+    ("POST", "/api/v1/cases/<int:case_id>/payment-plan"): Spec(MANAGERS, lambda c, w: (
+        f"/api/v1/cases/{_case_of(c, _new_ticket(c, w))}/payment-plan",
+        {"kind": "deferral", "until": (clock.local_today() + timedelta(days=60)).isoformat(), "reason": "当事人申请"}), scoped=True),
     ("POST", "/api/v1/cases/<int:case_id>/pauses"): Spec(frozenset({OFFICER, SUPERVISOR}), lambda c, w: (
         f"/api/v1/cases/{_case_of(c, _ticket(c, w))}/pauses", {"kind": "reconsideration", "start": clock.local_today().isoformat()}), scoped=True),
     ("GET", "/api/v1/media/<string:sha256>/status"): Spec(ALL, _path(f"/api/v1/media/{'a' * 64}/status")),

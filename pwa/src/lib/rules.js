@@ -308,6 +308,8 @@ export function evaluate(proposal, { matter, officers, day, rules, priorViolatio
     const exception = payment.exception
     if (exception && !(exception in rules.on_the_spot_exceptions)) {
       no('ticket.cash_exception_invalid', 'payment.exception', '当场收缴的例外情形无效', 'Unknown on-the-spot exception')
+    } else if (exception === 'remote_area' && payment.party_requested !== true) {
+      no('ticket.cash_request_required', 'payment.party_requested', '边远等地区当场收缴须由当事人提出（第六十九条）', "In a remote area cash is taken only at the party's request (§69)")
     } else if (isInt(amount) && amount > rules.on_the_spot_max_fen && !exception) {
       no('ticket.cash_not_allowed', 'payment.route', `当场收缴限于${yuan(rules.on_the_spot_max_fen)}元以下（第六十八条、第六十九条情形除外）`,
         `On-the-spot collection is limited to ${yuan(rules.on_the_spot_max_fen)} yuan unless §68/§69 applies`)
