@@ -90,6 +90,8 @@ class Config:
     # much of a phone clock's drift (the sync ledger records each phone's measured skew)
     TICKET_CLOCK_SKEW_S = as_int(env("TICKET_CLOCK_SKEW_S"), 900)  # a leased block expires after this
     FILING_WORKING_DAYS = as_int(env("FILING_WORKING_DAYS"), 3)  # 备案 deadline (sector rules)
+    # a 个体工商户 answers as a natural person (the 200-yuan cap): the prevailing view; a province may differ
+    INDIVIDUAL_BUSINESS_AS_CITIZEN = as_bool(env("INDIVIDUAL_BUSINESS_AS_CITIZEN"), True)
     # per domain (门类), where a sector rule sets its own: JSON, e.g. {"城乡规划": 3} (住建部令第55号 §14 ¶2)
     FILING_WORKING_DAYS_BY_DOMAIN = as_json(env("FILING_WORKING_DAYS_BY_DOMAIN"), {})
     DECISION_DAYS = as_int(env("DECISION_DAYS"), 90)  # §60: decide within 90 days of 立案

@@ -435,7 +435,7 @@ def evaluate(proposal: dict[str, Any], *, matter: MatterFacts | None, officers: 
     return out
 
 
-def circumstances(proposal: dict[str, Any], day: date) -> dict[str, Any]:
+def circumstances(proposal: dict[str, Any], day: date, rules: dict[str, Any] = RULE_TABLE) -> dict[str, Any]:
     """The §30–32 facts a lawful decision records and prints: the party's age when a minor,
     their capacity when limited, the grounds and the reason for a lighter or reduced penalty,
     and whether the party answered as a 个体工商户."""
@@ -455,17 +455,18 @@ def circumstances(proposal: dict[str, Any], day: date) -> dict[str, Any]:
         out["grounds"] = list(mitigation["grounds"])
     if (mitigation.get("reason") or "").strip():
         out["reason"] = mitigation["reason"].strip()
-    if party.get("type") == "organization" and (is_individual_business(party.get("id_number")) or party.get("individual_business")):
+    if party.get("type") == "organization" and rules["individual_business_as_citizen"] and (
+            is_individual_business(party.get("id_number")) or party.get("individual_business")):
         out["individual_business"] = True
     return out
 
 
-def decision_tier(proposal: dict[str, Any], matter: MatterFacts) -> dict[str, Any] | None:
+def decision_tier(proposal: dict[str, Any], matter: MatterFacts, rules: dict[str, Any] = RULE_TABLE) -> dict[str, Any] | None:
     """The discretion tier a lawful decision names (§34): the one chosen, else the lowest
     whose band holds the amount (a warning: the lowest tier that allows one)."""
     penalty = proposal.get("penalty") or {}
     party = proposal.get("party") or {}
-    natural = party.get("type") == "citizen" or (party.get("type") == "organization" and RULE_TABLE["individual_business_as_citizen"]
+    natural = party.get("type") == "citizen" or (party.get("type") == "organization" and rules["individual_business_as_citizen"]
                                                   and (is_individual_business(party.get("id_number")) or party.get("individual_business")))
     scale = "citizen" if natural else "organization"
     tiers = [t for t in matter.tiers if t["party_type"] == scale]

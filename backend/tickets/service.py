@@ -23,6 +23,13 @@ from .models import Ticket, TicketBook, TicketNumber, TicketSequence
 MAX_BOOK = 200
 
 
+def rule_table() -> dict[str, Any]:
+    """The rule table as this deployment configures it (served to phones, used by the server)."""
+    table = rules.RULE_TABLE
+    flag = bool(current_app.config.get("INDIVIDUAL_BUSINESS_AS_CITIZEN", True))
+    return table if table["individual_business_as_citizen"] == flag else {**table, "individual_business_as_citizen": flag}
+
+
 def format_number(fmt: str, prefix: str, year: int, seq: int) -> str:
     return fmt.format(prefix=prefix, year=year, seq=seq)
 
@@ -256,7 +263,7 @@ def issue_ticket(*, ticket_id: str, number: str, identity_officer: Officer, devi
     party = proposal.get("party") or {}
     place = proposal.get("place") or {}
     inside = catalog.in_jurisdiction(place["lon"], place["lat"], jurisdiction_id) if place.get("lat") is not None else None
-    refusals = rules.evaluate(proposal, matter=facts, officers=_officer_facts(officer_ids, jurisdiction_id), day=day,
+    refusals = rules.evaluate(proposal, matter=facts, officers=_officer_facts(officer_ids, jurisdiction_id), day=day, rules=rule_table(),
                               prior_violations=prior_violations(party.get("id_number"), proposal.get("matter_code") or "", issued_at),
                               place_in_jurisdiction=inside)
     if refusals:
@@ -278,8 +285,8 @@ def issue_ticket(*, ticket_id: str, number: str, identity_officer: Officer, devi
         party_address=party.get("address", ""), party_phone=party.get("phone", ""),
         party_id_type=party.get("id_type") or "resident_id",
         party_birth_date=date.fromisoformat(party["birth_date"]) if party.get("birth_date") else None,
-        circumstances=rules.circumstances(proposal, day),
-        penalty_tier=rules.decision_tier(proposal, facts),
+        circumstances=rules.circumstances(proposal, day, rule_table()),
+        penalty_tier=rules.decision_tier(proposal, facts, rule_table()),
         no_penalty_ground=(penalty.get("ground") or "art33_1_first") if penalty["kind"] == "education" else None,
         correction=(proposal.get("correction") or "").strip(),
         violated_at=violated_at, violation_ended_at=ended_at, serious_harm=bool(violation.get("harm")), lat=place["lat"], lon=place["lon"],

@@ -22,7 +22,7 @@ public_bp = FlaskBlueprint("verify", __name__)
 @blp.response(200, RulesSchema)
 def rule_table():
     """The simple-procedure rule table the phone's rules engine runs on (one source of truth)."""
-    return {"rules": rules.RULE_TABLE, "rights_notice": rules.RIGHTS_NOTICE}
+    return {"rules": service.rule_table(), "rights_notice": rules.RIGHTS_NOTICE}
 
 
 @blp.route("/ticket-books", methods=["GET"])

@@ -187,3 +187,11 @@ def test_filing_deadlines_are_configured_per_domain(app, client, zf001, monkeypa
     r = issue(client, zf001, matter_code="LH-001")  # 园林绿化: the default
     assert "ref" in r, r
     assert case_of(client, zf001, r["ref"])["filing_due"] == deadlines.add_working_days(issued, 3).isoformat()
+
+
+def test_a_province_may_treat_sole_traders_as_organisations(app, client, zf001, monkeypatch):
+    monkeypatch.setitem(app.config, "INDIVIDUAL_BUSINESS_AS_CITIZEN", False)
+    assert client.get("/api/v1/rules", headers=zf001.headers).get_json()["rules"]["individual_business_as_citizen"] is False
+    shop = {"type": "organization", "name": "某某水果店", "credit_code": "92330211MA2H00001P"}
+    r = issue(client, zf001, party=shop, matter_code="SR-001", penalty={"kind": "fine", "amount_fen": 30000})
+    assert pending_consent(r)  # the organisation's cap and range

@@ -221,6 +221,7 @@ def test_tickets_are_checked_offline_and_a_lawful_one_is_issued_with_the_second_
         number = page.locator("[data-test=decision-number]").inner_text().split("：")[1].strip()
         expect(page.locator("[data-test=decision-penalty]")).to_contain_text("150.00")
         phone_paper = {k: page.locator(f"[data-test=decision-{k}]").inner_text() for k in ("remedies", "payment", "informed")}
+        phone_agency = page.locator("[data-test=decision] h2").inner_text()  # in the 行政主体's name
         assert "宁波市镇海区人民政府" in phone_paper["remedies"] and "应当先申请行政复议" in phone_paper["remedies"]
         assert count(app, Ticket) == 0
 
@@ -234,7 +235,7 @@ def test_tickets_are_checked_offline_and_a_lawful_one_is_issued_with_the_second_
             # the phone's paper and the server's say the same words, in the 行政主体's name
             assert phone_paper["remedies"] == "救济途径：" + ticket.rights_notice
             assert phone_paper["payment"] == ticket.payment_notice and "百分之三" in ticket.payment_notice
-            assert ticket.agency_name == "宁波市镇海区人民政府蛟川街道办事处"
+            assert ticket.agency_name == "宁波市镇海区人民政府蛟川街道办事处" and ticket.agency_name in phone_agency
             assert ticket.statement == {"informed": True, "said": "当事人称临时摆放，已当场撤离"}
             assert db.session.get(Media, ticket.signature_sha256) is not None  # the signature PNG arrived and was verified
             assert all(db.session.get(Media, p) is not None for p in ticket.photos)

@@ -34,12 +34,13 @@ export function circumstancesNotice(rules, c) {
 }
 
 /** The §30–32 facts the server records for a decision (rules.circumstances), from the phone's proposal. */
-export function circumstancesOf(party, mitigation, minorAge) {
+export function circumstancesOf(party, mitigation, minorAge, rules = null) {
   const c = {}
   if (minorAge !== null && minorAge !== undefined) c.minor_age = minorAge
   if (party.capacity === 'limited' || party.capacity === 'none') c.capacity = party.capacity
   if ((mitigation?.grounds || []).length) c.grounds = [...mitigation.grounds]
   if ((mitigation?.reason || '').trim()) c.reason = mitigation.reason.trim()
-  if (party.type === 'organization' && ((party.credit_code || '').toUpperCase().startsWith('92') || party.individual_business)) c.individual_business = true
+  const asCitizen = rules ? rules.individual_business_as_citizen !== false : true
+  if (asCitizen && party.type === 'organization' && ((party.credit_code || '').toUpperCase().startsWith('92') || party.individual_business)) c.individual_business = true
   return c
 }
