@@ -1,6 +1,8 @@
-"""The PWA's outbox module under node's test runner (IndexedDB from fake-indexeddb, a
-scripted server behind fetch): order, acknowledgement before removal, backoff, refusals,
-resumable photo uploads, per-officer sessions after logout (pwa/tests/outbox.test.mjs)."""
+"""The PWA's plain modules under node's test runner: the outbox (IndexedDB from
+fake-indexeddb, a scripted server behind fetch: order, acknowledgement before removal,
+backoff, refusals, resumable photo uploads, per-officer sessions after logout), Shanghai
+days and times whatever the device's zone, the console's table text, the second officer's
+consent (digest, signature, QR texts) and the street's boundary (pwa/tests/*.test.mjs)."""
 from __future__ import annotations
 
 import os
@@ -14,34 +16,34 @@ from tests.conftest import ROOT
 
 PWA = ROOT / "pwa"
 READY = shutil.which("node") is not None and (PWA / "node_modules" / "fake-indexeddb").is_dir()
+needs_node = pytest.mark.skipif(not READY and os.environ.get("CI") != "true",
+                                reason="needs node and pwa/node_modules (make test installs them)")
 
 
-@pytest.mark.skipif(not READY and os.environ.get("CI") != "true", reason="needs node and pwa/node_modules (make test installs them)")
-def test_outbox_module():
-    run = subprocess.run(["node", "--test", "tests/outbox.test.mjs"], cwd=PWA, capture_output=True, text=True, timeout=120)
+def run_node_tests(name: str, at_least: int, zone: str | None = None) -> None:
+    """Run pwa/tests/<name> and check that every test the file declares ran and passed
+    (none skipped or filtered away)."""
+    env = {**os.environ, "TZ": zone} if zone else None
+    run = subprocess.run(["node", "--test", f"tests/{name}"], cwd=PWA, capture_output=True, text=True, timeout=120, env=env)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
-    # every test in the file ran and passed (none skipped or filtered away)
-    declared = len(re.findall(r"^test\(", (PWA / "tests" / "outbox.test.mjs").read_text(), re.M))
-    assert declared >= 8 and "# fail 0" in run.stdout and f"# pass {declared}\n" in run.stdout, run.stdout[-2000:]
+    declared = len(re.findall(r"^test\(", (PWA / "tests" / name).read_text(), re.M))
+    assert declared >= at_least and "# fail 0" in run.stdout and f"# pass {declared}\n" in run.stdout, run.stdout[-2000:]
 
 
-@pytest.mark.skipif(not READY and os.environ.get("CI") != "true", reason="needs node and pwa/node_modules (make test installs them)")
+@needs_node
+def test_outbox_module():
+    run_node_tests("outbox.test.mjs", 8)
+
+
+@needs_node
 @pytest.mark.parametrize("zone", ["UTC", "America/Los_Angeles", "Asia/Shanghai"])
 def test_days_and_times_are_shanghai_whatever_the_devices_zone(zone):
-    run = subprocess.run(["node", "--test", "tests/time.test.mjs"], cwd=PWA, capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "TZ": zone})
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
-    declared = len(re.findall(r"^test\(", (PWA / "tests" / "time.test.mjs").read_text(), re.M))
-    assert declared >= 4 and "# fail 0" in run.stdout and f"# pass {declared}\n" in run.stdout, run.stdout[-2000:]
+    run_node_tests("time.test.mjs", 4, zone)
 
 
-@pytest.mark.skipif(not READY and os.environ.get("CI") != "true", reason="needs node and pwa/node_modules (make test installs them)")
+@needs_node
 def test_tables_show_words_money_and_local_times():
-    run = subprocess.run(["node", "--test", "tests/present.test.mjs"], cwd=PWA, capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "TZ": "UTC"})
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
-    declared = len(re.findall(r"^test\(", (PWA / "tests" / "present.test.mjs").read_text(), re.M))
-    assert declared >= 2 and "# fail 0" in run.stdout and f"# pass {declared}\n" in run.stdout, run.stdout[-2000:]
+    run_node_tests("present.test.mjs", 2, "UTC")
 
 
 def test_the_phones_consent_vector_is_the_servers_digest():
@@ -54,17 +56,11 @@ def test_the_phones_consent_vector_is_the_servers_digest():
     assert consent_digest(vector["payload"]) == vector["digest"]
 
 
-@pytest.mark.skipif(not READY and os.environ.get("CI") != "true", reason="needs node and pwa/node_modules (make test installs them)")
+@needs_node
 def test_consents_are_digested_signed_and_verified_on_the_phone():
-    run = subprocess.run(["node", "--test", "tests/cosign.test.mjs"], cwd=PWA, capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
-    declared = len(re.findall(r"^test\(", (PWA / "tests" / "cosign.test.mjs").read_text(), re.M))
-    assert declared >= 3 and "# fail 0" in run.stdout and f"# pass {declared}\n" in run.stdout, run.stdout[-2000:]
+    run_node_tests("cosign.test.mjs", 3)
 
 
-@pytest.mark.skipif(not READY and os.environ.get("CI") != "true", reason="needs node and pwa/node_modules (make test installs them)")
+@needs_node
 def test_the_phone_knows_whether_a_place_is_in_its_street():
-    run = subprocess.run(["node", "--test", "tests/geo.test.mjs"], cwd=PWA, capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
-    declared = len(re.findall(r"^test\(", (PWA / "tests" / "geo.test.mjs").read_text(), re.M))
-    assert declared >= 1 and "# fail 0" in run.stdout and f"# pass {declared}\n" in run.stdout, run.stdout[-2000:]
+    run_node_tests("geo.test.mjs", 1)
