@@ -61,10 +61,14 @@ class Server:
         headers = {"Content-Type": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
-        resp = conn.getresponse()
-        data = resp.read()
-        conn.close()
+        # closed also when the server dies mid-request (the SIGKILL test): an unclosed socket's
+        # ResourceWarning is an error in this suite, and it once failed a run under load
+        try:
+            conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+            resp = conn.getresponse()
+            data = resp.read()
+        finally:
+            conn.close()
         return resp.status, (json.loads(data) if data else None)
 
 

@@ -12,7 +12,7 @@ from backend.tickets.models import Ticket
 from backend.clock import LOCAL_TZ
 from tests import images
 from tests.api.test_cases import DUE_BY_HAND
-from tests.browser.conftest import count, expect, go_offline, go_online, login, new_id, new_phone, start_server, wait_for_service_worker, wait_synced, wait_until
+from tests.browser.conftest import count, wait_for, expect, go_offline, go_online, login, new_id, new_phone, start_server, wait_for_service_worker, wait_synced, wait_until
 
 
 def photo_file(tmp_path, name="evidence.jpg", width=800, height=600) -> str:
@@ -398,13 +398,25 @@ def test_a_dispatched_task_is_received_accepted_and_reported_back_with_a_photo(p
     assert status == 201, task
     page.goto("/")
     login(page)
+    # the screen's own refresh is slow (a bad link): a tap made meanwhile must survive it — it
+    # once stored Vue's proxy in IndexedDB, failed, and the reload put the task back to 待签收
+    held = []  # the refresh's first request, held until after the tap
+    page.route("**/api/v1/me", lambda route: held.append(route) if not held else route.continue_())
     page.goto("/tasks")
     card = page.locator(f"[data-test=task-{task['id']}]")
     expect(card).to_contain_text("核查群众举报")
     expect(page.locator(".zs-marker")).to_have_count(1)  # on the map
-    go_offline(context, page)
+    wait_for(lambda: held, page, what="the screen's refresh to start")
     page.locator(f"[data-test=task-accept-{task['id']}]").click()
-    expect(page.locator(f"[data-test=task-status-{task['id']}]")).to_have_text("已签收")
+    status = page.locator(f"[data-test=task-status-{task['id']}]")
+    expect(status).to_have_text("已签收")
+    for route in held:
+        route.continue_()
+    page.unroute("**/api/v1/me")
+    wait_until(page, "document.querySelector('.zs-page') !== null", timeout=5)
+    page.wait_for_timeout(1500)  # the refresh has come back and the list reloaded
+    expect(status).to_have_text("已签收")
+    go_offline(context, page)
     page.locator(f"[data-test=task-report-{task['id']}]").click()
     page.locator("[data-test=task-note] textarea").fill("已劝离，现场恢复")
     page.locator("[data-test=photo-input]").set_input_files(photo_file(tmp_path, "after.jpg"))
