@@ -189,6 +189,7 @@ def test_tickets_are_checked_offline_and_a_lawful_one_is_issued_with_the_second_
         expect(page.locator("[data-test=refusal]")).to_have_count(1)  # 150 yuan itself is lawful
         page.locator("[data-test=party-id] input").fill("11010519491231002X")
         # an act found more than two years later is not punished (§36): the phone dates the act apart
+        page.locator("[data-test=violation-time-toggle]").click()
         page.locator("[data-test=violated-at] input").fill("2020-01-01T10:00")
         page.locator("[data-test=check-ticket]").click()
         expect(page.locator("[data-test=refusal]", has_text="超过二年")).to_be_visible()
