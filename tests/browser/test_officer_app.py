@@ -189,6 +189,17 @@ def test_tickets_are_checked_offline_and_a_lawful_one_is_issued_with_the_second_
         expect(page.locator("[data-test=refusal]")).to_have_count(1)  # 150 yuan itself is lawful
         page.locator("[data-test=party-id] input").fill("11010519491231002X")
         # an act found more than two years later is not punished (§36): the phone dates the act apart
+        # cash over 100 yuan: only with a §68/§69 reason, and §69 only at the party's request
+        page.locator("[data-test=pay-on-spot]").click()
+        page.locator("[data-test=receipt] input").fill("浙财 0012346")
+        page.locator("[data-test=cash-exception-remote_area]").click()
+        page.locator("[data-test=check-ticket]").click()
+        expect(page.locator("[data-test=refusal]", has_text="须由当事人提出")).to_be_visible()
+        page.locator("[data-test=cash-party-requested]").click()
+        page.locator("[data-test=check-ticket]").click()
+        expect(page.locator("[data-test=lawful]")).to_be_visible()  # lawful with the party's request
+        page.get_by_role("button", name="返回修改").click()
+        page.locator("[data-test=pay-bank]").click()  # back to paying at the bank
         page.locator("[data-test=violation-time-toggle]").click()
         page.locator("[data-test=violated-at] input").fill("2020-01-01T10:00")
         page.locator("[data-test=check-ticket]").click()
