@@ -78,8 +78,8 @@ def load_notice(year: int, holidays: list[str], workdays: list[str], source: str
 
 
 def stamp(case: Case, cal: deadlines.WorkCalendar | None = None) -> None:
-    """Compute a case's deadlines from their base dates on the current calendar, and note
-    which of them are provisional."""
+    """Compute a case's deadlines from their base dates on the current calendar (the one
+    place they are computed), and note which of them are provisional."""
     from flask import current_app
 
     cal = cal or current_calendar()
@@ -88,21 +88,23 @@ def stamp(case: Case, cal: deadlines.WorkCalendar | None = None) -> None:
     opened = case.opened_at.astimezone(LOCAL_TZ).date() if case.opened_at else None
 
     def put(name: str, base: date | None, compute) -> None:
-        if base is None or getattr(case, name) is None:
+        if base is None:
+            setattr(case, name, None)
             return
         value = compute(base)
         setattr(case, name, value)
         if cal.provisional(base, value):
             flags.append(name)
 
+    owes = (case.amount_fen or 0) > 0  # (None until the row is flushed)
     if case.procedure == "simple":
         put("filing_due", opened, lambda b: cal.add_working_days(b, filing_days(case.matter_code)))
-        put("payment_due", case.decided_on, lambda b: cal.period_end(b, 15))
+        put("payment_due", case.decided_on if owes else None, lambda b: cal.period_end(b, 15))
     else:
         filed = case.filed_at.astimezone(LOCAL_TZ).date() if case.filed_at else None
         put("decision_due", filed, lambda b: cal.period_end(b, cfg["DECISION_DAYS"]))
         put("service_due", case.decided_on, lambda b: cal.add_working_days(b, cfg["SERVICE_WORKING_DAYS"]))
-        put("payment_due", case.served_on, lambda b: cal.period_end(b, 15))
+        put("payment_due", case.served_on if owes else None, lambda b: cal.period_end(b, 15))
     case.provisional = flags
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import or_, select
 
 from ..audit import service as audit
@@ -38,10 +37,9 @@ def file_simple_case(ticket: Any, actor_id: int) -> Case:
         jurisdiction_id=ticket.jurisdiction_id, procedure="simple", stage="executing" if fine else "closed",
         ticket_id=ticket.id, party_name=ticket.party_name, matter_code=ticket.matter_code, facts=ticket.facts,
         amount_fen=ticket.amount_fen, opened_at=ticket.issued_at, opened_by_id=actor_id,
-        filing_due=deadlines.add_working_days(issued, holidays.filing_days(ticket.matter_code)), filed_at=utcnow(),
-        decided_on=issued, payment_due=deadlines.period_end(issued, 15) if fine else None,
+        filed_at=utcnow(), decided_on=issued,
     )
-    holidays.stamp(case)  # on the loaded notices; over a year without one, provisional
+    holidays.stamp(case)  # filing and payment due, on the loaded notices; over a year without one, provisional
     if ticket.payment_route == "on_the_spot" and fine:
         case.paid_fen = ticket.amount_fen
         case.stage = "closed"
@@ -264,11 +262,10 @@ def open_general_case(identity: Identity, *, party_name: str, matter_code: str, 
 
         if not patrols.inspection_exists(inspection_id, identity.jurisdiction_id):
             raise _invalid("case.unknown_inspection", "所引用的检查记录不存在", "The inspection named does not exist here", field="inspection_id")
-    today = _local(utcnow())
     case = Case(jurisdiction_id=identity.jurisdiction_id, procedure="general", stage="filed", party_name=party_name,
                 matter_code=matter_code, facts=facts, inspection_id=inspection_id, opened_by_id=identity.officer.id,
-                filed_at=utcnow(), decision_due=deadlines.period_end(today, current_app.config["DECISION_DAYS"]))
-    holidays.stamp(case)
+                filed_at=utcnow())
+    holidays.stamp(case)  # the 90-day decision period (§60)
     db.session.add(case)
     db.session.flush()
     _event(case, identity.officer.id, "filed", None, "filed")
@@ -294,10 +291,9 @@ def transition(case: Case, identity: Identity, *, to: str, note: str = "", amoun
     if to == "decided":
         case.decided_on = day
         case.amount_fen = amount_fen or 0
-        case.service_due = deadlines.add_working_days(day, current_app.config["SERVICE_WORKING_DAYS"])  # §61
+        # service due in 7 working days (§61): holidays.stamp below
     if to == "served":
-        case.served_on = day
-        case.payment_due = deadlines.period_end(day, 15) if case.amount_fen else None
+        case.served_on = day  # payment due 15 days on: holidays.stamp below
     if to in ("decided", "served"):
         holidays.stamp(case)
     _event(case, identity.officer.id, "transition", case.stage, to, note)

@@ -190,6 +190,15 @@ def _violation_days(proposal: dict[str, Any], day: date) -> tuple[date | None, d
     return began, ended, ended >= began
 
 
+def answers_as_citizen(party: dict[str, Any], rules: dict[str, Any] = RULE_TABLE) -> bool:
+    """Who answers as a natural person (the citizen's cap and range): a citizen, and a
+    个体工商户 (credit code 92…, or declared) where the province says so."""
+    if party.get("type") == "citizen":
+        return True
+    return party.get("type") == "organization" and bool(rules["individual_business_as_citizen"]) and (
+        is_individual_business(party.get("id_number")) or bool(party.get("individual_business")))
+
+
 def age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
@@ -284,11 +293,8 @@ def evaluate(proposal: dict[str, Any], *, matter: MatterFacts | None, officers: 
             no("ticket.missing_field", "party.id_number", "缺少统一社会信用代码", "An organisation needs its unified social credit code")
         elif not valid_uscc(id_number):
             no("ticket.bad_credit_code", "party.id_number", "统一社会信用代码校验不通过", "The unified social credit code fails its check character")
-    # who answers as a natural person: a citizen, and a 个体工商户 where the province says so
-    natural = party_type == "citizen" or (
-        party_type == "organization" and rules["individual_business_as_citizen"]
-        and (is_individual_business(id_number) or bool(party.get("individual_business"))))
-    scale = "citizen" if natural else party_type  # whose cap and range apply
+    # whose cap and range apply
+    scale = "citizen" if party_type and answers_as_citizen({**party, "id_number": id_number}, rules) else party_type
     age = age_on(born, began) if born is not None else None  # §30: the age when the act was done
     if age is not None and age < rules["responsible_age"]:
         no("ticket.party_under_14", "party.id_number", "当事人不满十四周岁，不予行政处罚，应当责令监护人加以管教（第三十条）",
@@ -455,8 +461,7 @@ def circumstances(proposal: dict[str, Any], day: date, rules: dict[str, Any] = R
         out["grounds"] = list(mitigation["grounds"])
     if (mitigation.get("reason") or "").strip():
         out["reason"] = mitigation["reason"].strip()
-    if party.get("type") == "organization" and rules["individual_business_as_citizen"] and (
-            is_individual_business(party.get("id_number")) or party.get("individual_business")):
+    if party.get("type") == "organization" and answers_as_citizen(party, rules):
         out["individual_business"] = True
     return out
 
@@ -466,9 +471,7 @@ def decision_tier(proposal: dict[str, Any], matter: MatterFacts, rules: dict[str
     whose band holds the amount (a warning: the lowest tier that allows one)."""
     penalty = proposal.get("penalty") or {}
     party = proposal.get("party") or {}
-    natural = party.get("type") == "citizen" or (party.get("type") == "organization" and rules["individual_business_as_citizen"]
-                                                  and (is_individual_business(party.get("id_number")) or party.get("individual_business")))
-    scale = "citizen" if natural else "organization"
+    scale = "citizen" if answers_as_citizen(party, rules) else "organization"
     tiers = [t for t in matter.tiers if t["party_type"] == scale]
     if not tiers:
         return None
