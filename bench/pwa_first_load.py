@@ -1,7 +1,10 @@
 """Benchmark: the officer app's first load and its start from the service-worker cache.
 
-1. Bytes: the JS and CSS a first visit loads, gzipped as a reverse proxy would send
-   them. Goal ≤ 300 KB.
+1. Bytes: what the server actually sends for the JS and CSS of a first visit to the login
+   page (the browser's Resource Timing `encodedBodySize`: the compressed bytes on the
+   wire), next to their decoded size. Goal ≤ 300 KB. Then what the service worker
+   fetches in the background to work offline (every precached file, through the same
+   server with the browser's Accept-Encoding).
 2. Time to interactive from the service-worker cache with the CPU throttled 4× (Chrome
    DevTools' "mid-tier phone"): navigation start until the login button can be pressed.
    It is printed next to the same start unthrottled, measured in the same run.
@@ -14,14 +17,38 @@ loopback.
 from __future__ import annotations
 
 import argparse
-import gzip
+import re
 import statistics
 import time
+import urllib.request
 
 from bench.common import engine_name, make_app, write_result
 
 BUDGET_KB = 300
 CHROMIUM = "/usr/bin/chromium"
+
+
+def precache_bytes(base: str) -> tuple[int, int, int]:
+    """Every file the service worker precaches, fetched as a browser does (br, gzip): the
+    number of files, the bytes sent and the bytes they decode to."""
+    sw = urllib.request.urlopen(f"{base}/sw.js").read().decode()
+    urls = re.findall(r'url:"([^"]+)"', sw)
+    sent = raw = 0
+    for url in urls:
+        req = urllib.request.Request(f"{base}/{url.lstrip('/')}", headers={"Accept-Encoding": "br, gzip"})
+        with urllib.request.urlopen(req) as resp:
+            body = resp.read()
+            sent += len(body)
+            raw += len(body) if not resp.headers.get("Content-Encoding") else _decoded_len(body, resp.headers["Content-Encoding"])
+    return len(urls), sent, raw
+
+
+def _decoded_len(body: bytes, encoding: str) -> int:
+    import gzip
+
+    import brotli
+
+    return len(brotli.decompress(body) if encoding == "br" else gzip.decompress(body))
 
 
 def run(runs: int) -> dict:
@@ -42,20 +69,14 @@ def run(runs: int) -> dict:
                                         "--disable-dev-shm-usage", "--disable-background-networking", "--no-first-run"])
             ctx = browser.new_context(base_url=base, viewport={"width": 360, "height": 640}, service_workers="allow")
             page = ctx.new_page()
-            assets: dict[str, bytes] = {}
-
-            def keep(resp):
-                if resp.request.resource_type in ("script", "stylesheet") and resp.ok:
-                    try:
-                        assets[resp.url] = resp.body()
-                    except Exception:  # noqa: BLE001 - a body the browser dropped
-                        pass
-
-            page.on("response", keep)
             page.goto("/login")
             page.locator("[data-test=login]").wait_for()
-            raw = sum(len(b) for b in assets.values())
-            gz = sum(len(gzip.compress(b, 6)) for b in assets.values())
+            sent = page.evaluate("""() => performance.getEntriesByType('resource')
+                .filter((e) => /\\.(js|css)(\\?|$)/.test(new URL(e.name).pathname))
+                .map((e) => ({ url: e.name, wire: e.encodedBodySize, decoded: e.decodedBodySize }))""")
+            wire = sum(e["wire"] for e in sent)
+            raw = sum(e["decoded"] for e in sent)
+            precache = precache_bytes(base)
             # wait until the service worker controls the page and has its precache
             for _ in range(200):
                 if page.evaluate("!!(navigator.serviceWorker && navigator.serviceWorker.controller)"):
@@ -84,8 +105,9 @@ def run(runs: int) -> dict:
     finally:
         server.stop()
     t4, t1 = statistics.median(throttled), statistics.median(plain)
-    return {"engine": engine, "assets": len(assets), "js_css_bytes": raw, "js_css_gzip_bytes": gz, "budget_kb": BUDGET_KB,
-            "budget_met": gz <= BUDGET_KB * 1024, "tti_sw_cache_cpu4x_ms": round(t4), "tti_sw_cache_cpu1x_ms": round(t1),
+    return {"engine": engine, "assets": len(sent), "js_css_bytes": raw, "js_css_sent_bytes": wire, "budget_kb": BUDGET_KB,
+            "budget_met": wire <= BUDGET_KB * 1024, "precache_files": precache[0], "precache_sent_bytes": precache[1],
+            "precache_raw_bytes": precache[2], "tti_sw_cache_cpu4x_ms": round(t4), "tti_sw_cache_cpu1x_ms": round(t1),
             "ratio_4x_vs_1x": round(t4 / t1, 2), "runs": runs}
 
 
@@ -95,8 +117,10 @@ def main() -> None:
     args = ap.parse_args()
     r = run(args.runs)
     path = write_result("pwa_first_load", r)
-    print(f"\nPWA first load: {r['assets']} JS/CSS files, {r['js_css_bytes'] / 1024:.0f} KB raw, "
-          f"{r['js_css_gzip_bytes'] / 1024:.0f} KB gzipped (budget {BUDGET_KB} KB: {'met' if r['budget_met'] else 'NOT met'})")
+    print(f"\nPWA first load (login page): {r['assets']} JS/CSS files, {r['js_css_sent_bytes'] / 1024:.0f} KB sent "
+          f"({r['js_css_bytes'] / 1024:.0f} KB decoded; budget {BUDGET_KB} KB sent: {'met' if r['budget_met'] else 'NOT met'})")
+    print(f"  then the service worker's precache for offline use: {r['precache_files']} files, "
+          f"{r['precache_sent_bytes'] / 1024:.0f} KB sent ({r['precache_raw_bytes'] / 1024:.0f} KB decoded)")
     print(f"  start from the service-worker cache to interactive: {r['tti_sw_cache_cpu4x_ms']} ms at 4× CPU throttling, "
           f"{r['tti_sw_cache_cpu1x_ms']} ms unthrottled (×{r['ratio_4x_vs_1x']})")
     print(f"  written to {path}")

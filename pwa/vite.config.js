@@ -2,6 +2,9 @@
 import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
 import { VitePWA } from 'vite-plugin-pwa'
+import Components from 'unplugin-vue-components/vite'
+import { VantResolver } from '@vant/auto-import-resolver'
+import { compression } from 'vite-plugin-compression2'
 
 import { readFileSync } from 'node:fs'
 
@@ -23,6 +26,12 @@ export default defineConfig({
   plugins: [
     noCdnFonts,
     vue(),
+    // each view imports the Vant components (and their CSS) its template uses: the login
+    // screen does not carry the console's
+    Components({ resolvers: [VantResolver()], dts: false }),
+    // pre-compressed copies beside each file (brotli and gzip); the server sends the one the
+    // browser accepts with its Content-Encoding (backend/web)
+    compression({ algorithms: ['brotliCompress', 'gzip'], include: /\.(js|css|html|svg|webmanifest|json)$/, threshold: 512 }),
     VitePWA({
       // 'prompt': a new version waits until the officer applies it between tasks (never mid-form)
       registerType: 'prompt',

@@ -35,6 +35,26 @@ def _target(object_type: str, object_id: str) -> tuple[int, int | None]:
     return (row.jurisdiction_id, row.opened_by_id) if row else (0, None)
 
 
+def describe(object_type: str, object_id: str) -> dict[str, Any]:
+    """The reviewed record as its officer knows it (who or what, and when), never its id:
+    {"label": "检查：某某烧烤店", "record_at": <when the record was made>}."""
+    if object_type == "inspection":
+        from ..patrols.models import Inspection
+
+        row = db.session.get(Inspection, object_id)
+        return {"label": f"检查：{row.subject_name}", "record_at": row.inspected_at} if row else {"label": "检查", "record_at": None}
+    if object_type == "ticket":
+        from ..tickets.models import Ticket
+
+        row = db.session.scalar(select(Ticket).where(Ticket.number == object_id)) or db.session.get(Ticket, object_id)
+        return ({"label": f"决定书 {row.number}：{row.party_name}", "record_at": row.issued_at} if row
+                else {"label": "决定书", "record_at": None})
+    from ..cases.models import Case
+
+    row = db.session.get(Case, int(object_id)) if object_id.isdigit() and int(object_id) < 2**31 else None
+    return {"label": f"案件：{row.party_name}", "record_at": row.opened_at} if row else {"label": "案件", "record_at": None}
+
+
 def add_review(identity: Identity, *, object_type: str, object_id: str, verdict: str, comment: str) -> Review:
     if object_type not in REVIEW_OBJECTS:
         raise invalid("review.bad_object", "只能督查检查、决定书或案件", "Only inspections, tickets and cases are reviewed", field="object_type")

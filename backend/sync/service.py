@@ -389,6 +389,9 @@ def changes(identity: Identity, since: str | None, limit: int) -> dict[str, Any]
     def add(at: datetime, kind: str, ident: str, data: dict[str, Any]) -> None:
         key = _key(at, kind, ident)
         if key > after:
+            # times inside `data` are ISO 8601 like every time of the API (a plain dict would
+            # otherwise go out in the HTTP date format)
+            data = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in data.items()}
             items.append((key, {"kind": kind, "id": ident, "at": at, "data": data}))
 
     cap = limit + 1
@@ -421,13 +424,15 @@ def changes(identity: Identity, since: str | None, limit: int) -> dict[str, Any]
         add(task.updated_at, "task", str(task.id), {"title": task.title, "status": task.status, "lat": task.lat, "lon": task.lon,
                                                     "address": task.address, "due_at": task.due_at})
     from ..reviews.models import Review
+    from ..reviews.service import describe as describe_reviewed
 
     # supervisors' reviews of this officer's records (督查意见), and when they were resolved
     for rv in db.session.scalars(select(Review).where(Review.officer_id == identity.officer.id,
                                                       func.coalesce(Review.resolved_at, Review.at) >= t0)
                                  .order_by(Review.at).limit(cap * 2)):
         add(rv.resolved_at or rv.at, "review", str(rv.id), {"object_type": rv.object_type, "object_id": rv.object_id,
-                                                            "verdict": rv.verdict, "comment": rv.comment, "resolved": rv.resolved_at is not None})
+                                                            "verdict": rv.verdict, "comment": rv.comment, "resolved": rv.resolved_at is not None,
+                                                            **describe_reviewed(rv.object_type, rv.object_id)})
     for r in db.session.scalars(select(SyncRecord).where(SyncRecord.device_id == identity.device.device_id, SyncRecord.updated_at >= t0)
                                 .order_by(SyncRecord.updated_at).limit(cap * 2)):
         add(r.updated_at, "record", r.id, {"status": r.status, "ref": r.ref, "code": r.code, "missing_photos": r.missing_photos or []})

@@ -1,24 +1,12 @@
 import { createApp } from 'vue'
 import { createRouter, createWebHistory } from 'vue-router'
-import {
-  Button, Cell, CellGroup, Dialog, Field, Form, Icon, NavBar, NoticeBar, Popup, Radio, RadioGroup, Search,
-  Stepper, Switch, Tab, Tabbar, TabbarItem, Tabs, Tag, Toast, Uploader, ActionSheet, Empty, Loading, Checkbox,
-} from 'vant'
-import 'vant/lib/index.css'
-import 'leaflet/dist/leaflet.css'
+// Vant's components and their styles are imported per view (unplugin-vue-components with
+// Vant's resolver, vite.config.js): the first screen loads only what it draws.
+import 'vant/es/style/base.css'
 import './style.css'
 import App from './App.vue'
 import Home from './views/Home.vue'
 import Login from './views/Login.vue'
-import Patrol from './views/Patrol.vue'
-import Inspection from './views/Inspection.vue'
-import Ticket from './views/Ticket.vue'
-import Decision from './views/Decision.vue'
-import Cosign from './views/Cosign.vue'
-import Outbox from './views/Outbox.vue'
-import Tasks from './views/Tasks.vue'
-import Settings from './views/Settings.vue'
-import Supervise from './views/Supervise.vue'
 import { init as initSession, state } from './lib/session.js'
 import { loadLocale } from './lib/i18n.js'
 import { start as startOutbox } from './lib/outbox.js'
@@ -26,18 +14,23 @@ import { resumePatrol } from './lib/patrol.js'
 
 const router = createRouter({
   history: createWebHistory(),
+  // a new screen opens at its top; back returns to where the officer was
+  scrollBehavior: (to, from, saved) => saved || { top: 0 },
   routes: [
     { path: '/', component: Home },
     { path: '/login', component: Login, meta: { public: true } },
-    { path: '/patrol', component: Patrol },
-    { path: '/inspection', component: Inspection },
-    { path: '/ticket', component: Ticket },
-    { path: '/decision/:id', component: Decision, props: true },
-    { path: '/cosign', component: Cosign },
-    { path: '/outbox', component: Outbox },
-    { path: '/tasks', component: Tasks },
-    { path: '/settings', component: Settings },
-    { path: '/supervise', component: Supervise, meta: { roles: ['supervisor', 'admin'] } },
+    // every other screen is its own chunk, fetched on first use (and precached by the
+    // service worker, so it opens offline too)
+    { path: '/patrol', component: () => import('./views/Patrol.vue') },
+    { path: '/inspection', component: () => import('./views/Inspection.vue') },
+    { path: '/ticket', component: () => import('./views/Ticket.vue') },
+    { path: '/decision/:id', component: () => import('./views/Decision.vue'), props: true },
+    { path: '/cosign', component: () => import('./views/Cosign.vue') },
+    { path: '/documents', component: () => import('./views/Documents.vue') },
+    { path: '/outbox', component: () => import('./views/Outbox.vue') },
+    { path: '/tasks', component: () => import('./views/Tasks.vue') },
+    { path: '/settings', component: () => import('./views/Settings.vue') },
+    { path: '/supervise', component: () => import('./views/Supervise.vue'), meta: { roles: ['supervisor', 'admin'] } },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
 })
@@ -53,8 +46,6 @@ async function main() {
   await loadLocale()
   await initSession()
   const app = createApp(App)
-  for (const c of [Button, Cell, CellGroup, Dialog, Field, Form, Icon, NavBar, NoticeBar, Popup, Radio, RadioGroup, Search,
-    Stepper, Switch, Tab, Tabbar, TabbarItem, Tabs, Tag, Toast, Uploader, ActionSheet, Empty, Loading, Checkbox]) app.use(c)
   app.use(router)
   app.mount('#app')
   await startOutbox()

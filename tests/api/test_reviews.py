@@ -2,7 +2,7 @@
 phone learns it through the change feed, and the officer marks it done."""
 from __future__ import annotations
 
-from tests.api.test_evidence import cite_in_inspection
+from tests.api.test_evidence import TAKEN_UTC, cite_in_inspection
 from tests.conftest import assert_error
 
 
@@ -21,6 +21,9 @@ def test_a_correction_reaches_the_officer_and_is_resolved(app, client, demo, aut
     feed = client.get("/api/v1/sync/changes", headers=phone.headers).get_json()
     (item,) = [i for i in feed["items"] if i["kind"] == "review"]
     assert item["data"]["comment"] == "现场照片看不清门牌，请补拍" and item["data"]["resolved"] is False
+    # the officer is told which record, as they know it: the subject and when (not "检查 1e6de586")
+    assert item["data"]["label"] == "检查：某某烧烤店" and iid not in item["data"]["label"]
+    assert item["data"]["record_at"].startswith(TAKEN_UTC.isoformat()[:16])
     assert client.post(f"/api/v1/reviews/{review['id']}/resolve", json={"note": "已补拍"}, headers=phone.headers).status_code == 200
     assert client.get("/api/v1/reviews?open=true", headers=phone.headers).get_json()["items"] == []
     later = client.get(f"/api/v1/sync/changes?since={feed['cursor']}", headers=phone.headers).get_json()

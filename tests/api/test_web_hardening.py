@@ -88,3 +88,30 @@ def test_passwords_are_hashed_with_argon2id(app, demo):
     assert hashes and all(h.startswith("$argon2id$") for h in hashes)
     memory_kib = int(re.search(r"m=(\d+)", hashes[0]).group(1))
     assert memory_kib >= 19 * 1024  # OWASP's minimum for Argon2id
+
+
+def test_the_app_is_sent_pre_compressed_in_the_encoding_the_browser_accepts(client, app, tmp_path, monkeypatch):
+    """What a phone downloads on its first visit is the build's brotli or gzip copy, with the
+    original's type; a browser that accepts neither gets the plain file."""
+    import brotli  # noqa: PLC0415 - only this test reads brotli
+    import gzip
+
+    shell = "<!doctype html><title>掌上执法</title>" + "<p>静态</p>" * 200
+    bundle = "export const x = 1;\n" * 400
+    (tmp_path / "assets").mkdir()
+    for name, text_ in (("index.html", shell), ("assets/index-abc.js", bundle)):
+        (tmp_path / name).write_text(text_)
+        (tmp_path / (name + ".br")).write_bytes(brotli.compress(text_.encode()))
+        (tmp_path / (name + ".gz")).write_bytes(gzip.compress(text_.encode()))
+    monkeypatch.setitem(app.config, "PWA_DIST", str(tmp_path))
+
+    for path, original, ctype in (("/assets/index-abc.js", bundle, "text/javascript"), ("/ticket", shell, "text/html")):
+        br = client.get(path, headers={"Accept-Encoding": "gzip, deflate, br"})
+        assert br.headers["Content-Encoding"] == "br" and br.headers["Content-Type"].startswith(ctype)
+        assert brotli.decompress(br.data).decode() == original and len(br.data) < len(original.encode()) / 5
+        assert "Accept-Encoding" in br.headers["Vary"]
+        gz = client.get(path, headers={"Accept-Encoding": "gzip"})
+        assert gz.headers["Content-Encoding"] == "gzip" and gzip.decompress(gz.data).decode() == original
+        for refused in ("", "identity", "br;q=0, gzip;q=0"):
+            plain = client.get(path, headers={"Accept-Encoding": refused})
+            assert "Content-Encoding" not in plain.headers and plain.get_data(as_text=True) == original

@@ -64,3 +64,9 @@ def test_consents_are_digested_signed_and_verified_on_the_phone():
 @needs_node
 def test_the_phone_knows_whether_a_place_is_in_its_street():
     run_node_tests("geo.test.mjs", 1)
+
+
+@needs_node
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Shanghai"])
+def test_the_officers_day_from_what_the_phone_holds(zone):
+    run_node_tests("today.test.mjs", 4, zone)

@@ -3,6 +3,7 @@
 // polygons are the map. A GCJ-02 tile source (AMap) gets our WGS-84 data converted for
 // drawing, and clicks converted back: stored coordinates are WGS-84 always.
 import L from 'leaflet'
+import 'leaflet/dist/leaflet.css'
 import { gcj02ToWgs84, wgs84ToGcj02 } from './gcj02.js'
 
 let config

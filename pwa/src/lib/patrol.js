@@ -93,6 +93,15 @@ export async function stopPatrol() {
   Object.assign(rec, { patrol: null, points: [], buffer: [], last: null })
 }
 
+/** An inspection made during the patrol: counted on it (the patrol screen and 今日 show it). */
+export async function countInspection() {
+  if (!rec.patrol) return
+  const doc = await db.patrols.get(rec.patrol.id)
+  const inspections = (doc?.inspections || 0) + 1
+  await db.patrols.update(rec.patrol.id, { inspections })
+  rec.patrol = { ...rec.patrol, inspections }
+}
+
 /** After a reload (or switching back to this officer): continue the open patrol. */
 export async function resumePatrol(officer) {
   if (rec.patrol?.officer === officer) return

@@ -43,6 +43,7 @@ export async function init() {
       state.user = null
     } else {
       state.profile = s.profile
+      state.refreshedAt = await getMeta(`refreshedAt:${state.user}`)
       // a reload or crash mid-work does not ask for the PIN; a phone left alone does
       const idle = Date.now() - Number(localStorage.getItem('zs-last-active') || 0)
       state.locked = !!s.pinHash && idle > state.lockAfterMs
@@ -207,6 +208,7 @@ export async function refresh() {
     await refreshBooks(user, me)
     await pullChanges(user)
     state.refreshedAt = Date.now()
+    await setMeta(`refreshedAt:${user}`, state.refreshedAt)  // shown after a reload too
   } catch (err) {
     if (!(err instanceof OfflineError) && !(err instanceof ApiError && err.status >= 500)) throw err
   }
