@@ -192,6 +192,26 @@ case("no tier named: the server records the tier the amount falls in", OK, matte
 case("a minor's mitigation is not bound by the tier bands", OK, matter="tiered", party=citizen("330211201111210017"),
      penalty={"kind": "fine", "amount_fen": 15000, "tier": 3})
 
+# a basis that fines only an ignored order to correct (浙江省城市市容和环境卫生管理条例 §17 ¶3:
+# 责令限期改正；逾期不改正的，可以处…罚款; §16 ¶3: 拒不改正的)
+ORDER = {"ordered_on": "2026-11-10", "deadline": "2026-11-17", "reference": "蛟综执责改〔2026〕12号"}
+case("a fine after the order's deadline passed", OK, matter="order_first", prior_order=ORDER)
+case("a fine with no order to correct", ["ticket.prior_order_required"], matter="order_first")
+case("a fine while the deadline is still running", ["ticket.prior_order_not_due"], matter="order_first",
+     prior_order={**ORDER, "deadline": "2026-11-20"})
+case("a fine on the day after the deadline", OK, matter="order_first", prior_order={**ORDER, "deadline": "2026-11-19"})
+case("an order without the deadline its basis counts from", ["ticket.prior_order_required"], matter="order_first",
+     prior_order={"ordered_on": "2026-11-10"})
+case("a deadline before the order", ["ticket.prior_order_invalid"], matter="order_first", prior_order={**ORDER, "deadline": "2026-11-09"})
+case("an order dated after the decision", ["ticket.prior_order_invalid", "ticket.prior_order_not_due"], matter="order_first",
+     prior_order={"ordered_on": "2026-11-21", "deadline": "2026-11-28"})
+case("an impossible order date", ["ticket.prior_order_invalid"], matter="order_first", prior_order={"ordered_on": "2026-02-30"})
+case("a refusal to correct needs the order, not a deadline", OK, matter="refused_first",
+     prior_order={"ordered_on": "2026-11-20"}, penalty={"kind": "fine", "amount_fen": 3000})
+case("a refusal to correct with no order", ["ticket.prior_order_required"], matter="refused_first",
+     penalty={"kind": "fine", "amount_fen": 3000})
+case("an order is not asked where the basis fines at once", OK, prior_order=None)
+
 # §42: the certificate decides, not the role
 case("a certified supervisor as the second officer", OK, officers=("A", "T"), officer_ids=["A", "T"])
 
@@ -239,6 +259,13 @@ out = {
         # 城市建筑垃圾管理规定 §26: a warning and a fine together; individuals up to 200 yuan
         "rubble": {"domain": "市容环卫", "empowered": True, "simple_procedure": True, "warning_allowed": True, "warning_and_fine": True,
                    "ranges": {"citizen": {"min_fen": 100, "max_fen": 20000}, "organization": {"min_fen": 500000, "max_fen": 5000000}}},
+        # fines only an ignored order (逾期不改正 / 拒不改正)
+        "order_first": {"domain": "市容环卫", "empowered": True, "simple_procedure": True, "warning_allowed": False,
+                        "precondition": "责令限期改正，逾期不改正",
+                        "ranges": {"citizen": {"min_fen": 10000, "max_fen": 100000}, "organization": {"min_fen": 10000, "max_fen": 100000}}},
+        "refused_first": {"domain": "市容环卫", "empowered": True, "simple_procedure": True, "warning_allowed": False,
+                          "precondition": "责令改正，拒不改正",
+                          "ranges": {"citizen": {"min_fen": 100, "max_fen": 5000}, "organization": {"min_fen": 100, "max_fen": 5000}}},
         # 裁量基准 (§34): three bands of the citizen range
         "tiered": {"domain": "市容环卫", "empowered": True, "simple_procedure": True, "warning_allowed": True,
                    "ranges": {"citizen": {"min_fen": 10000, "max_fen": 100000}, "organization": None},

@@ -118,6 +118,9 @@ class Matter(TimestampMixin, db.Model):
     # a penalty the basis makes mandatory besides a warning or fine (e.g. 没收烧烤工具, 大气法 §118 ¶3):
     # then the matter cannot be decided on the spot (§51)
     other_penalty: Mapped[str] = mapped_column(Text, default="")
+    # the basis fines only an ignored order to correct, in its words (e.g. 责令限期改正，逾期不改正):
+    # a fine on the spot then names that order (tickets.prior_order)
+    precondition: Mapped[str] = mapped_column(Text, default="", server_default="")
     illustrative: Mapped[bool] = mapped_column(Boolean, default=False)  # demo catalog marker
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

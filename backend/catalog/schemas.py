@@ -96,6 +96,9 @@ class MatterSchema(Schema):
     warning_allowed = fields.Boolean(required=True)
     warning_and_fine = fields.Boolean(required=True, metadata={"description": "the basis requires a warning and a fine together"})
     other_penalty = fields.String(required=True, metadata={"description": "a penalty the basis makes mandatory besides (§51: not on the spot)"})
+    precondition = fields.String(required=True, metadata={
+        "description": "the basis fines only after an order to correct was ignored, in its words (e.g. 责令限期改正，逾期不改正); "
+                       "a fine then needs the ticket's prior_order"})
     ranges = fields.Nested(RangesSchema, required=True)
     tiers = fields.List(fields.Nested(TierSchema), required=True, metadata={"description": "裁量基准"})
     empowered = fields.Boolean(required=True, metadata={"description": "赋权: the caller's jurisdiction holds this power"})

@@ -239,6 +239,7 @@ def matter_to_dict(m: Matter, empowered: bool) -> dict[str, Any]:
         "warning_allowed": m.warning_allowed,
         "warning_and_fine": bool(m.warning_and_fine),
         "other_penalty": m.other_penalty or "",
+        "precondition": m.precondition or "",
         "ranges": {
             "citizen": _range(m.citizen_min_fen, m.citizen_max_fen),
             "organization": _range(m.org_min_fen, m.org_max_fen),

@@ -166,7 +166,7 @@ def _upsert_matters() -> list[Matter]:
         m.name, m.domain = row.name, row.domain
         m.legal_basis, m.penalty_basis = row.legal_basis, row.penalty_basis
         m.simple_procedure, m.warning_allowed = row.simple_procedure, row.warning_allowed
-        m.warning_and_fine, m.other_penalty = row.warning_and_fine, row.other_penalty
+        m.warning_and_fine, m.other_penalty, m.precondition = row.warning_and_fine, row.other_penalty, row.precondition
         m.citizen_min_fen, m.citizen_max_fen = (row.citizen[0] * 100, row.citizen[1] * 100) if row.citizen else (None, None)
         m.org_min_fen, m.org_max_fen = (row.organization[0] * 100, row.organization[1] * 100) if row.organization else (None, None)
         m.illustrative = True

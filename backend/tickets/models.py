@@ -84,6 +84,8 @@ class Ticket(db.Model):
     party_birth_date: Mapped[date | None] = mapped_column(Date)  # typed from a passport (ID numbers carry it)
     # §30–32 facts of the decision: {minor_age?, capacity?, grounds: [...], reason?, individual_business?}
     circumstances: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # the order to correct that the basis presupposes (逾期不改正): {ordered_on, deadline, reference}
+    prior_order: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     accuracy_m: Mapped[float | None] = mapped_column(Float)

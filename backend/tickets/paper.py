@@ -29,6 +29,23 @@ def informed_notice(said: str | None) -> str:
     return PAPER["informed"].format(said=(said or "").strip() or PAPER["said_nothing"])
 
 
+def _day(iso: str) -> str:
+    y, m, d = iso.split("-")
+    return f"{int(y)}年{int(m)}月{int(d)}日"
+
+
+def prior_order_notice(order: dict[str, Any] | None) -> str:
+    """The ignored order a fine presupposes (逾期不改正 / 拒不改正), in words ('' when none);
+    `order` carries the basis's words (`precondition`) frozen with the decision."""
+    if not order or not order.get("precondition"):
+        return ""
+    order_words, _, ignored = order["precondition"].partition("，")
+    return PAPER["prior_order"].format(
+        ordered_on=_day(order["ordered_on"]), order=order_words,
+        deadline=f"（期限至{_day(order['deadline'])}）" if order.get("deadline") else "",
+        ignored=ignored or "未改正", reference=f"（{order['reference']}）" if order.get("reference") else "")
+
+
 def circumstances_notice(c: dict[str, Any]) -> str:
     """§30–32 facts of the decision, in words ('' when there are none)."""
     parts = []

@@ -75,6 +75,8 @@ def lines(t: dict[str, Any]) -> list[tuple[str, str]]:
         out.append(("从轻、减轻情节", t["circumstances_text"]))
     if t.get("correction"):
         out.append(("改正情况", t["correction"]))
+    if t.get("prior_order_text"):
+        out.append(("责令改正", t["prior_order_text"]))
     out.append(("决定" if t["penalty"]["kind"] == "education" else "处罚决定", penalty))
     if t["penalty"]["kind"] in FINES:
         out.append(("缴款", (t.get("payment_notice") or ROUTE_ZH[t["payment"]["route"]])

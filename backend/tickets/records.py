@@ -69,6 +69,13 @@ class TicketStatementPayload(Schema):
     said = fields.String(load_default="", validate=validate.Length(max=500), metadata={"description": "what the party said (陈述、申辩)"})
 
 
+class TicketPriorOrderPayload(Schema):
+    ordered_on = fields.Date(required=True, metadata={"description": "the day the party was ordered to correct (责令改正)"})
+    deadline = fields.Date(load_default=None, allow_none=True, metadata={"description": "the day the correction was due (限期)"})
+    reference = fields.String(load_default="", validate=validate.Length(max=128),
+                              metadata={"description": "the notice's number (责令改正通知书), or where it is recorded"})
+
+
 class TicketPayload(Schema):
     number = fields.String(required=True, validate=NUMBER)
     party = fields.Nested(TicketPartyPayload, required=True)
@@ -98,6 +105,8 @@ class TicketPayload(Schema):
     mitigation = fields.Nested(TicketMitigationPayload, load_default=None, allow_none=True)
     correction = fields.String(load_default="", validate=validate.Length(max=500),
                                metadata={"description": "§33 ¶1: how the party corrected the violation (required for no penalty)"})
+    prior_order = fields.Nested(TicketPriorOrderPayload, load_default=None, allow_none=True, metadata={
+        "description": "the order to correct that the matter's basis presupposes (matter.precondition: 逾期不改正 / 拒不改正)"})
     statement = fields.Nested(TicketStatementPayload, load_default=None, allow_none=True,
                               metadata={"description": "required by the rules (ticket.not_informed without it)"})
 
@@ -145,6 +154,9 @@ def ticket(rid: str, p: dict[str, Any], identity: Identity, captured_at: datetim
         "penalty": {"kind": p["penalty"]["kind"], "amount_fen": p["penalty"]["amount_fen"], "tier": p["penalty"]["tier"],
                     "ground": p["penalty"]["ground"]},
         "correction": p["correction"],
+        "prior_order": ({"ordered_on": p["prior_order"]["ordered_on"].isoformat(),
+                         "deadline": p["prior_order"]["deadline"].isoformat() if p["prior_order"]["deadline"] else None,
+                         "reference": p["prior_order"]["reference"].strip()} if p["prior_order"] else None),
         "officer_ids": auth.officer_ids_by_username(p["officers"], identity.jurisdiction_id),
         "payment": {"route": "on_the_spot" if p["payment"]["route"] in ("on_site", "on_the_spot") else "bank",
                     "receipt_number": p["payment"]["receipt_no"], "exception": p["payment"]["exception"],

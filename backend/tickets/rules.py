@@ -85,6 +85,8 @@ PAPER: dict[str, str] = {
     "limited": "当事人系尚未完全丧失辨认或者控制自己行为能力的精神病人、智力残疾人（第三十一条）",
     "reason": "理由：{reason}",
     "individual_business": "当事人系个体工商户，按自然人适用简易程序罚款限额",
+    # the order a fine presupposes (逾期不改正 / 拒不改正), from the matter's precondition
+    "prior_order": "执法人员已于{ordered_on}{order}{deadline}，当事人{ignored}{reference}",
 }
 
 RULE_TABLE["paper"] = PAPER
@@ -133,6 +135,7 @@ class MatterFacts:
     tiers: list[dict[str, Any]] = field(default_factory=list)
     warning_and_fine: bool = False  # the basis requires a warning *and* a fine (e.g. 城市建筑垃圾管理规定 §26)
     other_penalty: str = ""  # a penalty the basis makes mandatory besides (§51: then not on the spot)
+    precondition: str = ""  # the basis fines only an ignored order to correct (责令限期改正，逾期不改正)
 
 
 def tier_for(tiers: list[dict[str, Any]], party_type: str, amount: int) -> dict[str, Any] | None:
@@ -188,6 +191,36 @@ def _violation_days(proposal: dict[str, Any], day: date) -> tuple[date | None, d
     if began is None or ended is None:
         return None, None, False
     return began, ended, ended >= began
+
+
+def _check_prior_order(order: Any, precondition: str, day: date, no: Any) -> None:
+    """A basis that fines only an ignored order (逾期不改正 / 拒不改正): the decision names the
+    order — when it was given and, for a deadline, that the deadline had passed before this day."""
+    order = order if isinstance(order, dict) else {}
+    try:
+        ordered = date.fromisoformat(order["ordered_on"]) if order.get("ordered_on") else None
+        deadline = date.fromisoformat(order["deadline"]) if order.get("deadline") else None
+    except (TypeError, ValueError):
+        no("ticket.prior_order_invalid", "prior_order.ordered_on", "责令改正的日期无效", "The order's dates are not valid dates")
+        return
+    if ordered is None:
+        no("ticket.prior_order_required", "prior_order.ordered_on",
+           f"该事项依法须「{precondition}」的才能罚款：请填写责令改正的日期，未责令改正的应先责令改正",
+           f"The basis fines only after an order to correct was ignored ({precondition}): give the order's date, "
+           "or order the correction first")
+        return
+    if ordered > day:
+        no("ticket.prior_order_invalid", "prior_order.ordered_on", "责令改正的日期不能晚于决定日期",
+           "The order to correct cannot postdate the decision")
+    if "逾期" in precondition and deadline is None:
+        no("ticket.prior_order_required", "prior_order.deadline", "该事项须写明责令改正的期限（逾期不改正的才能罚款）",
+           "Give the order's deadline: only a correction overdue is fined")
+    elif deadline is not None and deadline < ordered:
+        no("ticket.prior_order_invalid", "prior_order.deadline", "改正期限不能早于责令改正的日期",
+           "The deadline cannot precede the order")
+    elif deadline is not None and deadline >= day:
+        no("ticket.prior_order_not_due", "prior_order.deadline",
+           f"改正期限（{deadline.isoformat()}）尚未届满，不能以逾期不改正处罚", f"The deadline ({deadline.isoformat()}) has not passed yet")
 
 
 def answers_as_citizen(party: dict[str, Any], rules: dict[str, Any] = RULE_TABLE) -> bool:
@@ -360,6 +393,8 @@ def evaluate(proposal: dict[str, Any], *, matter: MatterFacts | None, officers: 
         if matter is not None and kind == "fine" and matter.warning_and_fine:
             no("ticket.warning_and_fine_required", "penalty.kind", "该事项依法应当给予警告并处罚款",
                "The law requires a warning and a fine together for this matter")
+        if matter is not None and matter.precondition:
+            _check_prior_order(proposal.get("prior_order"), matter.precondition, day, no)
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
             no("ticket.amount_invalid", "penalty.amount_fen", "罚款金额须为正整数（分）", "amount_fen must be a positive integer (fen)")
         elif scale is not None:

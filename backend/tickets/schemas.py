@@ -72,6 +72,9 @@ class TicketSchema(Schema):
     statement = fields.Dict(metadata={"description": "§44–45: {informed, said}"})
     circumstances = fields.Dict(metadata={"description": "§30–32 facts: {minor_age?, capacity?, grounds?, reason?, individual_business?}"})
     circumstances_text = fields.String(metadata={"description": "the same, in the printed words"})
+    prior_order = fields.Dict(allow_none=True, metadata={
+        "description": "the ignored order to correct a fine presupposes: {ordered_on, deadline, reference, precondition}"})
+    prior_order_text = fields.String(metadata={"description": "the same, in the printed words"})
     consents = fields.List(fields.Dict(), metadata={"description": "named officers' consents (ticket_cosign): officer_id, signed_at, matches"})
     cosign_pending = fields.List(fields.Dict(), metadata={"description": "named officers whose consent has not arrived (两人执法, §42)"})
     payment = fields.Dict(required=True)

@@ -209,7 +209,7 @@ def _matter_facts(matter_code: str | None, jurisdiction_id: int):
     as_dict = catalog.matter_to_dict(matter, False)
     facts = rules.MatterFacts(matter.code, matter.domain, catalog.is_empowered(jurisdiction_id, matter.id),
                               matter.simple_procedure, matter.warning_allowed, as_dict["ranges"], as_dict["tiers"],
-                              bool(matter.warning_and_fine), matter.other_penalty or "")
+                              bool(matter.warning_and_fine), matter.other_penalty or "", matter.precondition or "")
     return matter, facts
 
 
@@ -289,6 +289,9 @@ def issue_ticket(*, ticket_id: str, number: str, identity_officer: Officer, devi
         penalty_tier=rules.decision_tier(proposal, facts, rule_table()),
         no_penalty_ground=(penalty.get("ground") or "art33_1_first") if penalty["kind"] == "education" else None,
         correction=(proposal.get("correction") or "").strip(),
+        # frozen with the basis's words: a later catalog change never rewrites the paper
+        prior_order={**proposal["prior_order"], "precondition": matter.precondition}
+        if matter.precondition and proposal.get("prior_order") else None,
         violated_at=violated_at, violation_ended_at=ended_at, serious_harm=bool(violation.get("harm")), lat=place["lat"], lon=place["lon"],
         accuracy_m=place.get("accuracy"), grid_id=grid.id if grid else None,
         place_text=place.get("text") or (grid.name if grid else ""), matter_id=matter.id, matter_code=matter.code,
@@ -402,6 +405,7 @@ def ticket_to_dict(ticket: Ticket, reveal: bool = True) -> dict[str, Any]:
                         "withdrawn_reason": ticket.withdrawn_reason},
         "payment_notice": ticket.payment_notice, "statement": ticket.statement or {},
         "circumstances": ticket.circumstances or {}, "circumstances_text": paper.circumstances_notice(ticket.circumstances or {}),
+        "prior_order": ticket.prior_order, "prior_order_text": paper.prior_order_notice(ticket.prior_order),
         "consents": consents.consents_of(ticket),
         "cosign_pending": consents.pending_cosigners([ticket]).get(ticket.number, []),
     }

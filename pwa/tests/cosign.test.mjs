@@ -32,12 +32,17 @@ test('a consent verifies with the co-signer\'s key only, for this number and dig
   assert.equal(await cosign.verifyConsent(keys, null, 'N-1', vector.digest, 'not-a-signature'), false)
 })
 
-test('the QR texts round-trip and anything else is not a request or a consent', () => {
-  assert.deepEqual(cosign.parseRequest(cosign.requestText(vector.payload)), vector.payload)
+test('the QR texts round-trip and anything else is not a request or a consent', async () => {
+  assert.deepEqual(await cosign.parseRequest(cosign.requestText(vector.payload)), vector.payload)
+  // the deflated request: smaller than the text, and read back whole
+  const bytes = await cosign.requestBytes(vector.payload)
+  assert.ok(bytes.length < new TextEncoder().encode(cosign.requestText(vector.payload)).length * 0.8, bytes.length)
+  assert.deepEqual(await cosign.parseRequest(bytes), vector.payload)
+  assert.equal(await cosign.parseRequest(bytes.slice(0, 10)), null) // cut short: not a request
   const c = { number: 'N-1', digest: vector.digest, username: 'zf002', keyId: 'abc', signature: 'x'.repeat(86) }
   assert.deepEqual(cosign.parseConsent(cosign.consentText(c)), c)
   for (const junk of [null, '', 'https://example.org', 'ZSQ1:{', 'ZSQ1:{"number":1}', 'ZSC1:{"n":"N","d":"zz","u":"a","s":"b"}']) {
-    assert.equal(cosign.parseRequest(junk), null)
+    assert.equal(await cosign.parseRequest(junk), null)
     assert.equal(cosign.parseConsent(junk), null)
   }
 })

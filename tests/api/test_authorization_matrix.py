@@ -21,6 +21,7 @@ import pytest
 
 from backend import clock
 from backend.auth import tokens
+from tests.api.test_tickets import PRIOR_ORDER
 from tests.conftest import assert_error
 
 OFFICER, AUXILIARY, SUPERVISOR, ADMIN = "officer", "auxiliary", "supervisor", "admin"
@@ -200,7 +201,8 @@ def _new_ticket(ctx: Ctx, which: str, cash: bool = False) -> str:
         now = clock.now()
         service.issue_ticket(ticket_id=str(uuid.uuid4()), number=number, identity_officer=lead, device_id=phone.device_id,
                              issued_at=now, captured_at=now, proposal={
-                                 "party": {"type": "citizen", "name": "张三"}, "matter_code": "SR-001", "facts": "占道经营",
+                                 "party": {"type": "citizen", "name": "张三"}, "matter_code": "SR-001", "facts": "店外经营",
+                                 "prior_order": PRIOR_ORDER,
                                  "place": {"lat": 29.97, "lon": 121.62 if which == "own" else 121.68},
                                  "penalty": {"kind": "fine", "amount_fen": 10000 if cash else 15000}, "officer_ids": [lead.id, mate.id],
                                  "payment": {"route": "on_the_spot", "receipt_number": "浙财 0001"} if cash else {"route": "bank"},

@@ -66,7 +66,8 @@ def test_on_the_spot_cash_and_warnings_close_at_once(app, client, demo, auth):
     _, cash = _simple_case(app, client, auth, penalty={"kind": "fine", "amount_fen": 10000},
                            payment={"route": "on_the_spot", "receipt_number": "浙财 001"})
     assert cash["stage"] == "closed" and cash["paid_fen"] == 10000 and cash["close_reason"] == "paid_on_the_spot"
-    _, warning = _simple_case(app, client, auth, penalty={"kind": "warning"}, issued_at=now() + timedelta(seconds=1))
+    _, warning = _simple_case(app, client, auth, matter_code="SR-009", penalty={"kind": "warning"},
+                              issued_at=now() + timedelta(seconds=1))
     assert warning["stage"] == "closed" and warning["payment_due"] is None
 
 

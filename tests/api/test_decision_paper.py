@@ -19,7 +19,7 @@ def decision(client, demo, auth):
     zf001 = auth.login("zf001")
     (number,) = numbers(client, zf001)
     payload = ticket(number, party={"type": "citizen", "name": "李四", "id_number": "11010519491231002X", "address": "蛟川街道某路 1 号"},
-                     matter_code="SR-001", facts="在人行道摆摊经营水果，占用道路约 6 平方米", penalty={"kind": "fine", "amount_fen": 15000},
+                     matter_code="SR-001", facts="超出店门在人行道摆放水果经营，占用道路约 6 平方米", penalty={"kind": "fine", "amount_fen": 15000},
                      place_text="蛟川街道某路与某街交叉口", statement={"informed": True, "said": "称临时摆放，已当场撤离"})
     assert push(client, zf001, [rec("ticket", payload, at=clock.now())])[0]["code"] == "ticket.cosign_pending"
     return zf001, number
@@ -30,7 +30,8 @@ REQUIRED = {
     "the 行政主体 (§24), not the team": "宁波市镇海区人民政府蛟川街道办事处",
     "the number of the pre-formatted form": None,  # filled in below
     "the party": "李四",
-    "the violation": "在人行道摆摊经营水果",
+    "the violation": "超出店门在人行道摆放水果经营",
+    "the ignored order the basis presupposes (ZJ §17 ¶3)": "责令限期改正（期限至2024年6月8日），当事人逾期不改正（蛟综执责改〔2024〕7号）",
     "the time of the violation": "违法时间",
     "the place": "蛟川街道某路与某街交叉口",
     "the legal basis broken": "违反规定",

@@ -4,6 +4,8 @@ review before the rule was built; the same rules run on the phone (shared vector
 backend/tickets/rule_vectors.json)."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from backend import clock
@@ -195,3 +197,39 @@ def test_a_province_may_treat_sole_traders_as_organisations(app, client, zf001, 
     shop = {"type": "organization", "name": "某某水果店", "credit_code": "92330211MA2H00001P"}
     r = issue(client, zf001, party=shop, matter_code="SR-001", penalty={"kind": "fine", "amount_fen": 30000})
     assert pending_consent(r)  # the organisation's cap and range
+
+
+def test_a_fine_that_presupposes_an_ignored_order_names_the_order(client, zf001):
+    """浙江省城市市容和环境卫生管理条例 §17 ¶3 (SR-001): 责令限期改正；逾期不改正的，可以处…罚款 —
+    no fine on the spot without the order, nor before its deadline passed; the paper names it."""
+    today = clock.local_today()
+    FINE_150 = {"kind": "fine", "amount_fen": 15000}
+    r = issue(client, zf001, matter_code="SR-001", penalty=FINE_150, prior_order=None)
+    assert r["code"] == "ticket.prior_order_required" and r["details"]["field"] == "prior_order.ordered_on"
+    running = {"ordered_on": (today - timedelta(days=3)).isoformat(), "deadline": today.isoformat(), "reference": "蛟综执责改〔2026〕3号"}
+    r = issue(client, zf001, matter_code="SR-001", penalty=FINE_150, prior_order=running)
+    assert r["code"] == "ticket.prior_order_not_due" and today.isoformat() in r["message"]["zh-CN"]
+    r = issue(client, zf001, matter_code="SR-001", penalty=FINE_150, prior_order={**running, "deadline": (today - timedelta(days=1)).isoformat()})
+    assert pending_consent(r), r
+    t = client.get(f"/api/v1/tickets/{r['ref']}", headers=zf001.headers).get_json()
+    assert t["prior_order"]["precondition"] == "责令限期改正，逾期不改正" and "当事人逾期不改正（蛟综执责改〔2026〕3号）" in t["prior_order_text"]
+    # 拒不改正 (SR-018, §16 ¶3): the order, no deadline; a fine at once elsewhere needs none (SR-004)
+    r = issue(client, zf001, matter_code="SR-018", prior_order={"ordered_on": today.isoformat()}, penalty={"kind": "fine", "amount_fen": 3000})
+    assert pending_consent(r), r
+    r = issue(client, zf001, matter_code="SR-004", prior_order=None, penalty={"kind": "fine", "amount_fen": 3000})
+    assert pending_consent(r), r
+    assert client.get(f"/api/v1/tickets/{r['ref']}", headers=zf001.headers).get_json()["prior_order"] is None
+
+
+def test_the_reviewed_demo_catalog_follows_its_basis(client, zf001):
+    """The rows reviewed against the texts (docs/tickets.md): articles, ranges, warnings and
+    what is closed to simple procedure because its minimum lies above the caps."""
+    m = {x["code"]: x for x in client.get("/api/v1/matters", headers=zf001.headers).get_json()["items"]}
+    assert m["SR-004"]["ranges"]["citizen"] == {"min_fen": 2000, "max_fen": 5000} and "第三十二条" in m["SR-004"]["legal_basis"]
+    assert m["SR-004"]["precondition"] == "" and m["SR-004"]["warning_allowed"] is False
+    assert m["SR-006"]["simple_procedure"] is False and m["SR-006"]["ranges"]["organization"]["min_fen"] == 1_000_000
+    assert m["HJ-007"]["simple_procedure"] is False and "第六十三条" in m["HJ-007"]["legal_basis"]
+    assert "第五十条" in m["SZ-004"]["penalty_basis"] and m["SZ-001"]["warning_allowed"] is False
+    assert m["SR-009"]["ranges"] == {"citizen": None, "organization": None} and m["SR-009"]["warning_allowed"] is True
+    order_first = {c for c, x in m.items() if x["precondition"]}
+    assert order_first == {"SR-001", "SR-002", "SR-003", "SR-005", "SR-006", "SR-007", "SR-008", "SR-017", "SR-018"}

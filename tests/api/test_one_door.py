@@ -12,6 +12,7 @@ import pytest
 from backend import clock
 from backend.records import kinds
 from tests.api.test_sync import inspection, iso, push, rec
+from tests.api.test_tickets import PRIOR_ORDER
 from tests.conftest import assert_error
 
 
@@ -20,7 +21,9 @@ def ticket(number: str, **over) -> dict:
          "matter_code": "SR-004", "facts": "随地乱扔烟头", "penalty": {"kind": "fine", "amount_fen": 5000},
          "officers": ["zf001", "zf002"], "lat": 29.97, "lon": 121.62, "accuracy": 5, "issued_at": iso(clock.now()),
          "payment": {"route": "bank"}, "signature_refused": True, "photos": [],
-         "statement": {"informed": True, "said": ""}}
+         "statement": {"informed": True, "said": ""},
+         # what SR-001 and the other order-first matters need (ignored where the matter does not)
+         "prior_order": PRIOR_ORDER}
     p.update(over)
     return p
 

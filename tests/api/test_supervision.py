@@ -55,7 +55,7 @@ def dataset(app, client, demo, auth):
 
     simple cases (tickets) — opened = issued:
       c1  11-02 zf001+zf002 SR-001 fine 150 元, filed 11-02 (due 11-05), paid 11-06 → closed on time
-      c2  11-03 zf001+zf003 SR-001 warning, filed 11-10 (due 11-06), closed 11-03 → closed late
+      c2  11-03 zf001+zf003 SR-009 warning, filed 11-10 (due 11-06), closed 11-03 → closed late
       c3  10-30 (before the period) fine 100 元, filed on time, paid 11-04 → closed on time, its payment counts
       c4  11-07 voided → counts nowhere
     general cases:
@@ -69,7 +69,8 @@ def dataset(app, client, demo, auth):
         c1.filed_at = utc("2026-11-02T03:00:00")
         db.session.add(Payment(case=c1, amount_fen=15000, channel="bank", paid_on=date(2026, 11, 6)))
         c1.paid_fen, c1.stage, c1.closed_at, c1.close_reason = 15000, "closed", utc("2026-11-06T04:00:00"), "paid"
-        c2 = _ticket(phone, numbers[1], "2026-11-03T02:00:00", ("zf001", "zf003"), penalty={"kind": "warning"})
+        c2 = _ticket(phone, numbers[1], "2026-11-03T02:00:00", ("zf001", "zf003"), matter_code="SR-009",
+                     penalty={"kind": "warning"})
         c2.filed_at, c2.closed_at = utc("2026-11-10T02:00:00"), utc("2026-11-03T02:30:00")
         c3 = _ticket(phone, numbers[2], "2026-10-30T02:00:00", ("zf002", "zf003"), amount_fen=10000,
                      penalty={"kind": "fine", "amount_fen": 10000})
@@ -115,10 +116,10 @@ def test_the_figures_match_the_hand_worked_answers(client, auth, dataset):
     assert s["fines_collected_fen"] == 25000                          # c1's 150 元 + c3's 100 元, both paid in the period
     assert (s["cases_closed"], s["cases_closed_on_time"]) == (4, 2)   # c1 ✓, c2 ✗ filed late, c3 ✓, g2 ✗ decided late
     assert s["on_time_closure_rate"] == 0.5
-    assert s["empowered_matters"] == 34                               # 35 demo matters, 蛟川 lacks GH-002
-    assert s["matter_coverage_rate"] == round(2 / 34, 4)              # SR-001, HJ-003
+    assert s["empowered_matters"] == 35                               # 36 demo matters, 蛟川 lacks GH-002
+    assert s["matter_coverage_rate"] == round(3 / 35, 4)              # SR-001, SR-009, HJ-003
     assert len(s["zero_case_matters"]) == 32 and {"code": "GH-002"} not in [{"code": m["code"]} for m in s["zero_case_matters"]]
-    assert not {m["code"] for m in s["zero_case_matters"]} & {"SR-001", "HJ-003"}
+    assert not {m["code"] for m in s["zero_case_matters"]} & {"SR-001", "SR-009", "HJ-003"}
     assert s["certified_officers"] == 7                               # zf001–zf007 (zf008's certificate lapsed)
     assert s["officer_participation_rate"] == round(4 / 7, 4)         # zf001, zf002, zf003 (tickets), zf004 (g1)
     assert s["inspections"] == 3 and s["inspections_by_result"] == {"compliant": 1, "rectify": 1, "violation": 1}
@@ -136,7 +137,7 @@ def test_each_figure_drills_down_to_its_records_and_exports(client, auth, datase
     csv_resp = client.get(f"/api/v1/supervision/stats/simple_cases?{PERIOD}&format=csv", headers=h)
     assert csv_resp.data.startswith(b"\xef\xbb\xbf") and "text/csv" in csv_resp.content_type  # Excel reads the BOM as UTF-8
     rows = list(csv.DictReader(io.StringIO(csv_resp.data.decode("utf-8-sig"))))
-    assert len(rows) == 2 and {r["matter_code"] for r in rows} == {"SR-001"}
+    assert len(rows) == 2 and {r["matter_code"] for r in rows} == {"SR-001", "SR-009"}
     xlsx = client.get(f"/api/v1/supervision/stats/zero_case_matters?{PERIOD}&format=xlsx", headers=h)
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
     assert sheet.max_row == 33 and sheet.cell(1, 1).value == "code"  # header + 32 matters

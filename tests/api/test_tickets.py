@@ -34,13 +34,18 @@ def lease(client, session, count=5) -> list[str]:
     return resp.get_json()["numbers"]
 
 
+PRIOR_ORDER = {"ordered_on": "2024-06-01", "deadline": "2024-06-08", "reference": "蛟综执责改〔2024〕7号"}
+
+
 def proposal(**over):
     p = {
         "party": {"type": "citizen", "name": "张三", "id_number": "11010519491231002X", "address": "蛟川街道某路 1 号"},
-        "matter_code": "SR-001", "facts": "在人行道摆摊经营水果，占用道路约 6 平方米",
+        "matter_code": "SR-001", "facts": "超出店门在人行道摆放水果经营，占用道路约 6 平方米，经责令限期改正逾期未改正",
         "place": {"lat": 29.97, "lon": 121.62, "accuracy": 6, "text": "蛟川街道某路与某街交叉口"},
         "penalty": {"kind": "fine", "amount_fen": 15000}, "payment": {"route": "bank"},
         "signature": {"refused_note": None, "sha256": "ab" * 32}, "photos": [], "statement": {"informed": True, "said": ""},
+        # SR-001 fines only a correction overdue (浙江省城市市容和环境卫生管理条例 §17 ¶3)
+        "prior_order": PRIOR_ORDER,
     }
     p.update(over)
     return p

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import time
+from datetime import timedelta
 
 
 from backend.evidence.models import Media
 from backend.patrols.models import Inspection, Patrol
 from backend.tickets.models import Ticket
+from backend import clock
 from backend.clock import LOCAL_TZ
 from tests import images
 from tests.api.test_cases import DUE_BY_HAND
@@ -128,9 +130,15 @@ def _fill_ticket(page, tmp_path, amount_yuan: str) -> None:
     page.locator("[data-test=matter-search] input").fill("SR-001")
     page.locator(".van-cell[data-test=matter-SR-001]").click()
     expect(page.locator("[data-test=tier-1]")).to_contain_text("轻微：100–280 元")  # §34: the bands beside the amount
-    page.locator("[data-test=facts] textarea").fill("在人行道摆摊经营水果，占用道路约 6 平方米")
+    page.locator("[data-test=facts] textarea").fill("超出店门在人行道摆放水果经营，占用道路约 6 平方米，逾期未改正")
     page.locator("[data-test=place-text] input").fill("蛟川街道某路与某街交叉口")
     page.locator("[data-test=amount] input").fill(amount_yuan)
+    # ZJ §17 ¶3 fines only a correction overdue: the phone asks for the order and its deadline
+    expect(page.locator("[data-test=precondition]")).to_contain_text("责令限期改正，逾期不改正")
+    today = clock.local_today()
+    page.locator("[data-test=prior-ordered-on]").fill((today - timedelta(days=10)).isoformat())
+    page.locator("[data-test=prior-deadline]").fill((today - timedelta(days=3)).isoformat())
+    page.locator("[data-test=prior-reference] input").fill("蛟综执责改〔2026〕12号")
     page.locator("[data-test=informed]").click()  # §44–45: told and heard
     page.locator("[data-test=statement-said] textarea").fill("当事人称临时摆放，已当场撤离")
     page.locator("[data-test=second-zf002]").click()
@@ -232,7 +240,7 @@ def test_tickets_are_checked_offline_and_a_lawful_one_is_issued_with_the_second_
         expect(page.locator("[data-test=decision]")).to_be_visible()
         number = page.locator("[data-test=decision-number]").inner_text().split("：")[1].strip()
         expect(page.locator("[data-test=decision-penalty]")).to_contain_text("150.00")
-        phone_paper = {k: page.locator(f"[data-test=decision-{k}]").inner_text() for k in ("remedies", "payment", "informed")}
+        phone_paper = {k: page.locator(f"[data-test=decision-{k}]").inner_text() for k in ("remedies", "payment", "informed", "prior-order")}
         phone_agency = page.locator("[data-test=decision] h2").inner_text()  # in the 行政主体's name
         assert "宁波市镇海区人民政府" in phone_paper["remedies"] and "应当先申请行政复议" in phone_paper["remedies"]
         assert count(app, Ticket) == 0
@@ -247,6 +255,10 @@ def test_tickets_are_checked_offline_and_a_lawful_one_is_issued_with_the_second_
             # the phone's paper and the server's say the same words, in the 行政主体's name
             assert phone_paper["remedies"] == "救济途径：" + ticket.rights_notice
             assert phone_paper["payment"] == ticket.payment_notice and "百分之三" in ticket.payment_notice
+            from backend.tickets.paper import prior_order_notice
+
+            assert phone_paper["prior-order"] == "责令改正：" + prior_order_notice(ticket.prior_order)
+            assert "逾期不改正（蛟综执责改〔2026〕12号）" in phone_paper["prior-order"]
             assert ticket.agency_name == "宁波市镇海区人民政府蛟川街道办事处" and ticket.agency_name in phone_agency
             assert ticket.statement == {"informed": True, "said": "当事人称临时摆放，已当场撤离"}
             assert db.session.get(Media, ticket.signature_sha256) is not None  # the signature PNG arrived and was verified

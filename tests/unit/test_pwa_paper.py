@@ -25,14 +25,22 @@ CASES = [
     ("§32 grounds and limited capacity", "circumstances_notice", [{"grounds": ["art32_1", "art31_limited"], "capacity": "limited"}]),
     ("a sole trader", "circumstances_notice", [{"individual_business": True}]),
     ("nothing to say", "circumstances_notice", [{}]),
+    ("an overdue correction", "prior_order_notice", [{"ordered_on": "2026-11-10", "deadline": "2026-11-17", "reference": "蛟综执责改〔2026〕12号",
+                                                      "precondition": "责令限期改正，逾期不改正"}]),
+    ("a refusal to correct", "prior_order_notice", [{"ordered_on": "2026-11-20", "deadline": None, "reference": "",
+                                                     "precondition": "责令改正，拒不改正"}]),
+    ("no order", "prior_order_notice", [None]),
 ]
 JS_NAMES = {"remedies": "remedies", "payment_notice": "paymentNotice", "informed_notice": "informedNotice",
-            "circumstances_notice": "circumstancesNotice"}
+            "circumstances_notice": "circumstancesNotice", "prior_order_notice": "priorOrderNotice"}
 
 
 def test_the_remedies_name_the_body_and_say_reconsideration_comes_first():
     text = paper.remedies("宁波市镇海区人民政府")
     assert "六十日内向宁波市镇海区人民政府申请行政复议" in text and "应当先申请行政复议" in text and "十五日内" in text
+    assert paper.prior_order_notice({"ordered_on": "2026-11-10", "deadline": "2026-11-17", "reference": "蛟综执责改〔2026〕12号",
+                                     "precondition": "责令限期改正，逾期不改正"}) == (
+        "执法人员已于2026年11月10日责令限期改正（期限至2026年11月17日），当事人逾期不改正（蛟综执责改〔2026〕12号）")
     assert "百分之三" in paper.payment_notice("fine", "bank", None, "某银行") and "15日内" in paper.payment_notice("fine", "bank", None, "某银行")
 
 

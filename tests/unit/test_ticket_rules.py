@@ -45,7 +45,8 @@ def test_vector(case):
     if case["matter"]:
         m = VECTORS["matters"][case["matter"]]
         matter = rules.MatterFacts(case["matter"], m["domain"], m["empowered"], m["simple_procedure"], m["warning_allowed"], m["ranges"],
-                                   m.get("tiers", []), m.get("warning_and_fine", False), m.get("other_penalty", ""))
+                                   m.get("tiers", []), m.get("warning_and_fine", False), m.get("other_penalty", ""),
+                                   m.get("precondition", ""))
     refusals = rules.evaluate(_proposal(case), matter=matter, officers=_officers(case["officers"]),
                               day=date.fromisoformat(case["day"]), prior_violations=case["prior_violations"],
                               place_in_jurisdiction=case.get("place_in_jurisdiction"))

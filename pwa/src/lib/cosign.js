@@ -88,11 +88,37 @@ export function requestText(payload) {
   return REQUEST_PREFIX + JSON.stringify(payload)
 }
 
-export function parseRequest(text) {
+// The same, deflated into the QR's byte mode: Chinese facts and hex digests compress well,
+// so a long decision still makes a code another phone's camera reads (a ZSQ2 magic, then
+// raw DEFLATE of the JSON).
+const REQUEST_MAGIC = new TextEncoder().encode('ZSQ2')
+
+async function pipe(bytes, stream) {
+  return new Uint8Array(await new Response(new Blob([bytes]).stream().pipeThrough(stream)).arrayBuffer())
+}
+
+export async function requestBytes(payload) {
+  const packed = await pipe(new TextEncoder().encode(JSON.stringify(payload)), new CompressionStream('deflate-raw'))
+  const out = new Uint8Array(REQUEST_MAGIC.length + packed.length)
+  out.set(REQUEST_MAGIC)
+  out.set(packed, REQUEST_MAGIC.length)
+  return out
+}
+
+const asRequest = (payload) => (payload && typeof payload.number === 'string' && Array.isArray(payload.officers) ? payload : null)
+
+/** A request read from a QR: the deflated bytes (ZSQ2), or the older text (ZSQ1:). */
+export async function parseRequest(data) {
+  if (data instanceof Uint8Array && REQUEST_MAGIC.every((b, i) => data[i] === b)) {
+    try {
+      const json = await pipe(data.subarray(REQUEST_MAGIC.length), new DecompressionStream('deflate-raw'))
+      return asRequest(JSON.parse(new TextDecoder().decode(json)))
+    } catch { return null }
+  }
+  const text = data instanceof Uint8Array ? new TextDecoder().decode(data) : data
   if (!text?.startsWith(REQUEST_PREFIX)) return null
   try {
-    const payload = JSON.parse(text.slice(REQUEST_PREFIX.length))
-    return payload && typeof payload.number === 'string' && Array.isArray(payload.officers) ? payload : null
+    return asRequest(JSON.parse(text.slice(REQUEST_PREFIX.length)))
   } catch { return null }
 }
 
@@ -110,8 +136,8 @@ export function parseConsent(text) {
   } catch { return null }
 }
 
-/** The text of the QR code in a photo (or screenshot) of another phone's screen. */
-export async function readQr(file) {
+/** The bytes of the QR code in a photo (or screenshot) of another phone's screen. */
+export async function readQrBytes(file) {
   const { default: jsQR } = await import('jsqr')
   const bitmap = await createImageBitmap(file)
   // large photos are scaled down: jsQR is quick on a ~1000 px image and the code stays readable
@@ -122,6 +148,11 @@ export async function readQr(file) {
   const g = canvas.getContext('2d')
   g.drawImage(bitmap, 0, 0, w, h)
   const found = jsQR(g.getImageData(0, 0, w, h).data, w, h)
-  if (!found) return null
-  return new TextDecoder().decode(new Uint8Array(found.binaryData))
+  return found ? new Uint8Array(found.binaryData) : null
+}
+
+/** The text of the QR code in a photo (or screenshot) of another phone's screen. */
+export async function readQr(file) {
+  const bytes = await readQrBytes(file)
+  return bytes ? new TextDecoder().decode(bytes) : null
 }

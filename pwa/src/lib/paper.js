@@ -22,6 +22,19 @@ export function informedNotice(rules, said) {
   return fill(p.informed, { said: (said || '').trim() || p.said_nothing })
 }
 
+const day = (iso) => { const [y, m, d] = iso.split('-'); return `${Number(y)}年${Number(m)}月${Number(d)}日` }
+
+/** The ignored order a fine presupposes (逾期不改正 / 拒不改正), in words ('' when none). */
+export function priorOrderNotice(rules, order) {
+  if (!order || !order.precondition) return ''
+  const i = order.precondition.indexOf('，')
+  const [orderWords, ignored] = i < 0 ? [order.precondition, ''] : [order.precondition.slice(0, i), order.precondition.slice(i + 1)]
+  return fill(rules.paper.prior_order, {
+    ordered_on: day(order.ordered_on), order: orderWords, deadline: order.deadline ? `（期限至${day(order.deadline)}）` : '',
+    ignored: ignored || '未改正', reference: order.reference ? `（${order.reference}）` : '',
+  })
+}
+
 export function circumstancesNotice(rules, c) {
   const p = rules.paper
   const parts = []

@@ -94,6 +94,31 @@ export function addYears(day, years) {
 
 const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/
 
+/** A basis that fines only an ignored order (逾期不改正 / 拒不改正): the decision names the order —
+ *  when it was given and, for a deadline, that the deadline passed before this day. */
+function checkPriorOrder(order, precondition, day, real, no) {
+  order = order && typeof order === 'object' ? order : {}
+  const ordered = order.ordered_on || null
+  const deadline = order.deadline || null
+  if ((ordered && !real(ordered)) || (deadline && !real(deadline))) {
+    no('ticket.prior_order_invalid', 'prior_order.ordered_on', '责令改正的日期无效', "The order's dates are not valid dates")
+    return
+  }
+  if (!ordered) {
+    no('ticket.prior_order_required', 'prior_order.ordered_on', `该事项依法须「${precondition}」的才能罚款：请填写责令改正的日期，未责令改正的应先责令改正`,
+      `The basis fines only after an order to correct was ignored (${precondition}): give the order's date, or order the correction first`)
+    return
+  }
+  if (ordered > day) no('ticket.prior_order_invalid', 'prior_order.ordered_on', '责令改正的日期不能晚于决定日期', 'The order to correct cannot postdate the decision')
+  if (precondition.includes('逾期') && !deadline) {
+    no('ticket.prior_order_required', 'prior_order.deadline', '该事项须写明责令改正的期限（逾期不改正的才能罚款）', "Give the order's deadline: only a correction overdue is fined")
+  } else if (deadline && deadline < ordered) {
+    no('ticket.prior_order_invalid', 'prior_order.deadline', '改正期限不能早于责令改正的日期', 'The deadline cannot precede the order')
+  } else if (deadline && deadline >= day) {
+    no('ticket.prior_order_not_due', 'prior_order.deadline', `改正期限（${deadline}）尚未届满，不能以逾期不改正处罚`, `The deadline (${deadline}) has not passed yet`)
+  }
+}
+
 export function evaluate(proposal, { matter, officers, day, rules, priorViolations = 0, placeInJurisdiction = null }) {
   const out = []
   const no = (code, field, zh, en) => out.push({ code, field, zh, en })
@@ -237,6 +262,7 @@ export function evaluate(proposal, { matter, officers, day, rules, priorViolatio
     if (matter && kind === 'fine' && matter.warning_and_fine) {
       no('ticket.warning_and_fine_required', 'penalty.kind', '该事项依法应当给予警告并处罚款', 'The law requires a warning and a fine together for this matter')
     }
+    if (matter && matter.precondition) checkPriorOrder(proposal.prior_order, matter.precondition, day, real, no)
     if (!isInt(amount) || amount <= 0) {
       no('ticket.amount_invalid', 'penalty.amount_fen', '罚款金额须为正整数（分）', 'amount_fen must be a positive integer (fen)')
     } else if (scale) {
