@@ -193,6 +193,31 @@ test('each record goes with its own officer, also after that officer logged out'
   assert.equal(await db.sessions.get('zf002'), undefined)
 })
 
+test("one officer's expired login on a shared phone does not hold back the others' records", async () => {
+  // zf003's session is gone for good (refresh refused); zf001's records still go, in the same drain
+  await db.sessions.put({ username: 'zf003', access: 'old', refresh: 'gone', accessExpiresAt: Date.now() + 3600e3 })
+  await outbox.enqueue({ id: '60000000-0000-0000-0000-000000000003', kind: 'inspection', officer: 'zf003', payload: {} })
+  await outbox.enqueue({ id: '60000000-0000-0000-0000-000000000001', kind: 'inspection', officer: 'zf001', payload: {} })
+  const real = globalThis.fetch
+  globalThis.fetch = async (path, opts) => {
+    if (opts.headers?.Authorization === 'Bearer old') {
+      return new Response(JSON.stringify({ code: 'auth.session_revoked', message: { 'zh-CN': '请重新登录', en: 'log in again' } }),
+        { status: 401, headers: { 'Content-Type': 'application/json' } })
+    }
+    return real(path, opts)
+  }
+  try {
+    await drain()
+  } finally {
+    globalThis.fetch = real
+  }
+  assert.deepEqual(server.records.map((r) => r.id), ['60000000-0000-0000-0000-000000000001'])
+  assert.equal((await db.outbox.where('officer').equals('zf003').toArray()).length, 1) // kept for when zf003 logs in again
+  assert.equal(outbox.officerErrors.zf003, 'auth.session_revoked')
+  assert.equal(outbox.officerErrors.zf001, undefined)
+  await db.outbox.clear()
+})
+
 test('the same content hashes the same (SHA-256 by Web Crypto) and is kept once', async () => {
   const a = await outbox.keepBlob(photo(5000, 9), 'zf001')
   const b = await outbox.keepBlob(photo(5000, 9), 'zf001')

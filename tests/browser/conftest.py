@@ -230,3 +230,17 @@ def count(app, model, **filters: Any) -> int:
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+AXE = ROOT / "pwa" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page: Page, impacts: tuple[str, ...] = ("critical", "serious")) -> list[dict]:
+    """axe-core's violations of these impacts on the page as it is now. The script goes in
+    through DevTools (page.evaluate), which the page's strict CSP does not govern."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(AXE.read_text() + "\n;0")
+    found = page.evaluate("""async () => (await axe.run(document, { resultTypes: ['violations'] })).violations
+        .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')),
+                       count: v.nodes.length }))""")
+    return [v for v in found if v["impact"] in impacts]

@@ -32,7 +32,7 @@ def run_node_tests(name: str, at_least: int, zone: str | None = None) -> None:
 
 @needs_node
 def test_outbox_module():
-    run_node_tests("outbox.test.mjs", 8)
+    run_node_tests("outbox.test.mjs", 9)
 
 
 @needs_node

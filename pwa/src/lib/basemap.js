@@ -31,6 +31,8 @@ export function geoJsonOptions(proj, options = {}) {
 
 /** Add the configured tile layer, if any; the projection to draw with. */
 export async function addBaseLayer(map) {
+  // the attribution names the map's sources in words, no flag icon (Leaflet 1.9's default prefix)
+  map.attributionControl?.setPrefix('Leaflet')
   const cfg = await mapConfig()
   if (!cfg.map_tile_url) return projection('wgs84')
   L.tileLayer(cfg.map_tile_url, {

@@ -142,26 +142,43 @@ async function healthFor() {
   }
 }
 
+// why an officer's records could not go in the last drain (an expired login, say), by officer
+export const officerErrors = {}
+
 async function drain() {
+  let failed = null
   try {
     const officers = new Set((await db.outbox.toArray()).map((r) => r.officer))
     for (const b of await db.blobs.where('verified').equals(0).toArray()) officers.add(b.officer)
+    // each officer on their own: one colleague's expired login on a shared phone must not hold
+    // back everyone else's records; no network stops them all
     for (const officer of officers) {
-      await sendRecords(officer)
-      await uploadPhotos(officer)
-      await settle(officer)
-      await finishLogout(officer)
+      try {
+        await sendRecords(officer)
+        await uploadPhotos(officer)
+        await settle(officer)
+        await finishLogout(officer)
+        delete officerErrors[officer]
+      } catch (err) {
+        if (err instanceof OfflineError) throw err
+        officerErrors[officer] = err?.code || String(err)
+        failed = failed || err
+      }
     }
+  } catch (err) {
+    failed = err
+  }
+  if (!failed) {
     failures = 0
     nextTry = 0
     lastError = null
     await setMeta('lastSyncAt', Date.now())
-  } catch (err) {
-    lastError = err instanceof OfflineError ? 'offline' : err?.code || String(err)
-    backoff()
-    // records caught in flight go back to pending: the server's ledger makes a resend safe
-    await db.outbox.where('status').equals(STATUS.sending).modify({ status: STATUS.pending })
+    return
   }
+  lastError = failed instanceof OfflineError ? 'offline' : failed?.code || String(failed)
+  backoff()
+  // records caught in flight go back to pending: the server's ledger makes a resend safe
+  await db.outbox.where('status').equals(STATUS.sending).modify({ status: STATUS.pending })
 }
 
 async function sendRecords(officer) {
