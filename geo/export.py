@@ -16,6 +16,7 @@ __all__ = ["split_at_gaps", "to_geojson", "to_gpx", "to_kml", "points_to_geojson
 
 GPX_NS = "http://www.topografix.com/GPX/1/1"
 KML_NS = "http://www.opengis.net/kml/2.2"
+GX_NS = "http://www.google.com/kml/ext/2.2"  # gx:Track: a line whose every vertex keeps its time
 COORD_DECIMALS = 7
 
 
@@ -75,6 +76,7 @@ def to_gpx(fixes: Sequence[Fix] | Sequence[Sequence[Fix]], name: str = "", gap_s
 
 def to_kml(fixes: Sequence[Fix] | Sequence[Sequence[Fix]], name: str = "", gap_s: float = DEFAULT_GAP_S) -> bytes:
     ET.register_namespace("", KML_NS)
+    ET.register_namespace("gx", GX_NS)
     kml = ET.Element(f"{{{KML_NS}}}kml")
     doc = ET.SubElement(kml, f"{{{KML_NS}}}Document")
     ET.SubElement(doc, f"{{{KML_NS}}}name").text = name
@@ -85,17 +87,16 @@ def to_kml(fixes: Sequence[Fix] | Sequence[Sequence[Fix]], name: str = "", gap_s
         span = ET.SubElement(placemark, f"{{{KML_NS}}}TimeSpan")
         ET.SubElement(span, f"{{{KML_NS}}}begin").text = _iso(segments[0][0].t)
         ET.SubElement(span, f"{{{KML_NS}}}end").text = _iso(segments[-1][-1].t)
-    multi = ET.SubElement(placemark, f"{{{KML_NS}}}MultiGeometry")
+    # one gx:Track per stretch between gaps: Google Earth, QGIS (LIBKML) and ArcGIS read each
+    # fix's time (a LineString would drop them)
+    multi = ET.SubElement(placemark, f"{{{GX_NS}}}MultiTrack")
+    ET.SubElement(multi, f"{{{GX_NS}}}interpolate").text = "0"
     for seg in segments:
-        if len(seg) < 2:
-            point = ET.SubElement(multi, f"{{{KML_NS}}}Point")
-            ET.SubElement(point, f"{{{KML_NS}}}coordinates").text = f"{seg[0].lon:.{COORD_DECIMALS}f},{seg[0].lat:.{COORD_DECIMALS}f}"
-            continue
-        line = ET.SubElement(multi, f"{{{KML_NS}}}LineString")
-        ET.SubElement(line, f"{{{KML_NS}}}tessellate").text = "1"
-        ET.SubElement(line, f"{{{KML_NS}}}coordinates").text = " ".join(
-            f"{f.lon:.{COORD_DECIMALS}f},{f.lat:.{COORD_DECIMALS}f}" for f in seg
-        )
+        track = ET.SubElement(multi, f"{{{GX_NS}}}Track")
+        for f in seg:
+            ET.SubElement(track, f"{{{KML_NS}}}when").text = _iso(f.t)
+        for f in seg:
+            ET.SubElement(track, f"{{{GX_NS}}}coord").text = f"{f.lon:.{COORD_DECIMALS}f} {f.lat:.{COORD_DECIMALS}f} 0"
     return ET.tostring(kml, encoding="utf-8", xml_declaration=True)
 
 

@@ -10,6 +10,7 @@ from geo import to_geojson, to_gpx, to_kml
 
 from ..auth.access import authenticated, current_identity, scope_jurisdiction, other_jurisdiction
 from .. import rawjson
+from ..models_base import LOCAL_TZ
 from ..pagination import paginate_desc
 from . import service
 from .models import Inspection, Patrol
@@ -71,7 +72,8 @@ def get_track(args: dict, patrol_id: str):
     fixes = service.track_segments(patrol, args["simplify"])
     fmt = args["format"]
     service.record_track_export(identity, patrol, fmt)
-    name = f"巡查 {patrol.started_at.date().isoformat()} {patrol.id[:8]}"
+    day = patrol.started_at.astimezone(LOCAL_TZ).date().isoformat()  # the local day, never the UTC one
+    name = f"巡查 {day} {patrol.id[:8]}"
     if fmt == "geojson":
         body = json.dumps(to_geojson(fixes, {"patrol_id": patrol.id, "name": name}), ensure_ascii=False).encode()
     elif fmt == "gpx":
@@ -80,7 +82,7 @@ def get_track(args: dict, patrol_id: str):
         body = to_kml(fixes, name)
     content_type, ext = TRACK_TYPES[fmt]
     return Response(body, content_type=f"{content_type}; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="patrol-{patrol.id}.{ext}"'})
+                    headers={"Content-Disposition": f'attachment; filename="patrol-{day}-{patrol.id[:8]}.{ext}"'})
 
 
 @blp.route("/inspections", methods=["GET"])

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ..auth.models import Certificate, Officer
-from ..catalog.models import EmpoweredMatter, Matter
+from ..catalog.models import EmpoweredMatter, Grid, Matter
 from ..cases.models import Case, Payment
 from ..extensions import db
 from ..models_base import LOCAL_TZ
@@ -153,8 +153,34 @@ FIGURES = ("general_cases", "simple_cases", "fines_total_fen", "fines_collected_
            "tasks_dispatched", "records_incomplete", "records_late", "devices_unhealthy")
 
 
+def with_names(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Names beside the ids a person cannot read: the officer, the assignee, the grid, the
+    decision's number (ids stay for programs)."""
+    def names(model: Any, column: Any, key: str) -> dict[Any, str]:
+        ids = {r[key] for r in rows if r.get(key) is not None}
+        return dict(db.session.execute(select(model.id, column).where(model.id.in_(ids))).all()) if ids else {}
+
+    officers = names(Officer, Officer.name, "officer_id") | names(Officer, Officer.name, "assignee_id")
+    grids, tickets = names(Grid, Grid.name, "grid_id"), names(Ticket, Ticket.number, "ticket_id")
+    for r in rows:
+        if "officer_id" in r:
+            r["officer"] = officers.get(r["officer_id"])
+        if "assignee_id" in r:
+            r["assignee"] = officers.get(r["assignee_id"])
+        if "grid_id" in r:
+            r["grid"] = grids.get(r["grid_id"])
+        if "ticket_id" in r:
+            r["ticket_number"] = tickets.get(r["ticket_id"])
+    return rows
+
+
 def drill_down(figure: str, jurisdiction_id: int | None, start: date, end: date, *, stale_after_s: int,
                queue_alarm: int) -> list[dict[str, Any]]:
+    return with_names(_drill_down(figure, jurisdiction_id, start, end, stale_after_s=stale_after_s, queue_alarm=queue_alarm))
+
+
+def _drill_down(figure: str, jurisdiction_id: int | None, start: date, end: date, *, stale_after_s: int,
+                queue_alarm: int) -> list[dict[str, Any]]:
     from ..sync import service as sync
 
     lo, hi = period_bounds(start, end)

@@ -4,7 +4,7 @@ district admin sees every street or picks one with `jurisdiction_id`."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any
 
 from flask import Response, current_app
@@ -17,7 +17,8 @@ from ..audit import service as audit
 from ..auth.access import current_identity, roles, scope_jurisdiction
 from ..patrols.schemas import PlausibleDate
 from .. import rawjson
-from . import exports, service
+from ..models_base import LOCAL_TZ
+from . import columns, exports, service
 
 blp = Blueprint("supervision", __name__, url_prefix="/api/v1/supervision", description="督查 · Supervision")
 
@@ -100,6 +101,12 @@ class StatsSchema(Schema):
 class RowsSchema(Schema):
     figure = fields.String(required=True)
     items = fields.List(fields.Dict(), required=True)
+    columns = fields.List(fields.String(), metadata={"description": "the columns a person sees, in order (names in /supervision/dictionary)"})
+
+
+class DictionarySchema(Schema):
+    columns = fields.Dict(required=True, metadata={"description": "column key → {zh-CN, en}"})
+    values = fields.Dict(required=True, metadata={"description": "enum value → {zh-CN, en}"})
 
 
 class FeatureCollectionSchema(Schema):
@@ -143,11 +150,17 @@ def _file(body: bytes, content_type: str, name: str) -> Response:
     return Response(body, content_type=content_type, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def _table_file(rows: list[dict[str, Any]], fmt: str, title: str, name: str) -> Response:
-    """A table as CSV (with BOM) or XLSX, ready to download."""
-    body = exports.to_csv(rows) if fmt == "csv" else exports.to_xlsx(rows, title=title)
+def _table_file(rows: list[dict[str, Any]], fmt: str, title: str, name: str, figure: str) -> Response:
+    """A table as CSV (with BOM) or XLSX for people (columns.py), ready to download."""
+    heads, cells = columns.table(rows, columns.FIGURE_COLUMNS[figure], for_xlsx=fmt == "xlsx")
+    body = exports.to_csv(heads, cells) if fmt == "csv" else exports.to_xlsx(heads, cells, title=title)
     content_type, ext = TABLE_TYPES[fmt]
     return _file(body, content_type, f"{name}.{ext}")
+
+
+def _local_iso(value: Any) -> str:
+    """A time in a machine-readable file: ISO 8601 with Shanghai's offset."""
+    return value.astimezone(LOCAL_TZ).isoformat() if isinstance(value, datetime) and value.tzinfo else str(value)
 
 
 def _json_safe(data: Any) -> Any:
@@ -176,9 +189,17 @@ def drill_down(args: dict, figure: str):
     rows = service.drill_down(figure, jurisdiction_id, start, end, **_health_cfg())
     fmt = args["format"]
     if fmt == "json":
-        return {"figure": figure, "items": _json_safe(rows)}
+        return {"figure": figure, "items": _json_safe(rows), "columns": columns.FIGURE_COLUMNS[figure]}
     _audit_export(f"stats/{figure}", fmt, jurisdiction_id, start, end, len(rows))
-    return _table_file(rows, fmt, figure, f"{figure}-{start}-{end}")
+    return _table_file(rows, fmt, columns.FIGURE_TITLES[figure], f"{figure}-{start}-{end}", figure)
+
+
+@blp.route("/dictionary", methods=["GET"])
+@roles("supervisor", "admin")
+@blp.response(200, DictionarySchema)
+def dictionary():
+    """The column dictionary of the desk's tables: the console shows what the files say."""
+    return columns.dictionary()
 
 
 @blp.route("/coverage", methods=["GET"])
@@ -205,7 +226,7 @@ def officers(args: dict):
     if args["format"] == "json":
         return {"items": rows}
     _audit_export("officers", args["format"], jurisdiction_id, start, end, len(rows))
-    return _table_file(rows, args["format"], "分包覆盖", f"officer-coverage-{start}-{end}")
+    return _table_file(rows, args["format"], "分包覆盖", f"officer-coverage-{start}-{end}", "officers")
 
 
 @blp.route("/patrols", methods=["GET"])
@@ -233,15 +254,19 @@ def export_inspections(args: dict):
     fmt = args["format"]
     _audit_export("inspections", fmt, jurisdiction_id, start, end, len(rows))
     name = f"inspections-{start}-{end}"
-    points = [{**r, "name": r["subject_name"], "desc": r["result"], "time": r["inspected_at"].isoformat()} for r in rows]
+    # machine-readable times carry their offset: Shanghai's in GeoJSON and KML, UTC in GPX (its standard)
+    utc_out = fmt == "gpx"
+    points = [{**r, "name": r["subject_name"], "desc": columns.cells("result", r["result"], for_xlsx=False)[0],
+               "time": (r["inspected_at"].astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if utc_out
+                        else r["inspected_at"].astimezone(LOCAL_TZ).isoformat())} for r in rows]
     if fmt == "geojson":
-        body = json.dumps(points_to_geojson(points), default=str, ensure_ascii=False).encode()
+        body = json.dumps(points_to_geojson(points), default=_local_iso, ensure_ascii=False).encode()
         return _file(body, "application/geo+json; charset=utf-8", f"{name}.geojson")
     if fmt == "gpx":
         return _file(points_to_gpx(points, name), "application/gpx+xml; charset=utf-8", f"{name}.gpx")
     if fmt == "kml":
         return _file(points_to_kml(points, name), "application/vnd.google-earth.kml+xml; charset=utf-8", f"{name}.kml")
-    return _table_file(rows, fmt, "检查", name)
+    return _table_file(rows, fmt, "检查", name, "inspections")
 
 
 @blp.route("/devices", methods=["GET"])

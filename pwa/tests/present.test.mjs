@@ -4,7 +4,13 @@ import 'fake-indexeddb/auto'
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 
-const { columnLabel, cellText } = await import('../src/lib/present.js')
+const { columnLabel, cellText, setDictionary } = await import('../src/lib/present.js')
+// the server's dictionary (backend/supervision/columns.py), as GET /supervision/dictionary serves it
+setDictionary({
+  columns: { subject_name: { 'zh-CN': '检查对象', en: 'Subject' }, amount_fen: { 'zh-CN': '罚款', en: 'Fine' } },
+  values: { compliant: { 'zh-CN': '合格', en: 'compliant' }, executing: { 'zh-CN': '执行', en: 'executing' },
+    not_syncing: { 'zh-CN': '久未同步', en: 'not syncing' }, queue_long: { 'zh-CN': '积压过多', en: 'queue backed up' } },
+})
 const { i18n } = await import('../src/lib/i18n.js')
 
 test('columns are named in words', () => {
@@ -22,6 +28,7 @@ test('cells are money, local times, words', () => {
   assert.equal(cellText('on_time', false), '否')
   assert.equal(cellText('closed_at', null), '—')
   assert.equal(cellText('dispatch_to_feedback_s', 600), '10')
+  assert.equal(cellText('alarms', 'not_syncing,queue_long'), '久未同步、积压过多')
   i18n.locale = 'en'
   assert.equal(cellText('stage', 'executing'), 'executing')
   assert.equal(columnLabel('subject_name'), 'Subject')

@@ -1,6 +1,7 @@
 """Patrols: ingest of fix batches, the derived summary on both engines, and the read API."""
 from __future__ import annotations
 
+import re
 import json
 
 import uuid
@@ -113,8 +114,12 @@ def test_track_exports_parse(app, client, walk_setup):
     gpx = gpxpy.parse(client.get(f"/api/v1/patrols/{patrol_id}/track?format=gpx", headers=s.headers).get_data(as_text=True))
     assert len(gpx.tracks[0].segments) == 2
     assert sum(len(seg.points) for seg in gpx.tracks[0].segments) == len(walk.fixes) - 2  # teleports gone
-    kml = etree.fromstring(client.get(f"/api/v1/patrols/{patrol_id}/track?format=kml", headers=s.headers).get_data())
-    assert len(kml.findall(".//{http://www.opengis.net/kml/2.2}LineString")) == 2
+    resp = client.get(f"/api/v1/patrols/{patrol_id}/track?format=kml", headers=s.headers)
+    kml = etree.fromstring(resp.get_data())
+    gx = "{http://www.google.com/kml/ext/2.2}"
+    tracks = kml.findall(f".//{gx}Track")
+    assert len(tracks) == 2 and all(len(t.findall(f"{gx}coord")) == len(t.findall("{http://www.opengis.net/kml/2.2}when")) for t in tracks)
+    assert re.search(r'filename="patrol-\d{4}-\d{2}-\d{2}-[0-9a-f]{8}\.kml"', resp.headers["Content-Disposition"])
     simple = client.get(f"/api/v1/patrols/{patrol_id}/track?simplify=20", headers=s.headers).get_json()
     assert sum(map(len, simple["geometry"]["coordinates"])) < sum(map(len, feature["geometry"]["coordinates"])) / 5
     assert_error(client.get(f"/api/v1/patrols/{patrol_id}/track?format=shp", headers=s.headers), 422, "validation_error")

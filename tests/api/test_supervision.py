@@ -137,12 +137,34 @@ def test_each_figure_drills_down_to_its_records_and_exports(client, auth, datase
     csv_resp = client.get(f"/api/v1/supervision/stats/simple_cases?{PERIOD}&format=csv", headers=h)
     assert csv_resp.data.startswith(b"\xef\xbb\xbf") and "text/csv" in csv_resp.content_type  # Excel reads the BOM as UTF-8
     rows = list(csv.DictReader(io.StringIO(csv_resp.data.decode("utf-8-sig"))))
-    assert len(rows) == 2 and {r["matter_code"] for r in rows} == {"SR-001", "SR-009"}
+    # for people: Chinese headers, stages in words, money in yuan beside the fen, local times, numbers not ids
+    assert len(rows) == 2 and {r["事项编码"] for r in rows} == {"SR-001", "SR-009"}
+    assert {r["程序"] for r in rows} == {"简易程序"} and all(r["阶段"] in {"立案", "执行", "结案"} for r in rows)
+    fine = next(r for r in rows if r["事项编码"] == "SR-001")
+    assert (fine["罚款（元）"], fine["罚款（分）"]) == ("150.00", "15000") and "综执简" in fine["决定书编号"]
+    assert fine["立案/作出时间"] == "2026-11-02 10:00:00"  # 02:00 UTC is 10:00 in Shanghai
+    assert not any(k in rows[0] for k in ("amount_fen", "ticket_id", "stage"))
     xlsx = client.get(f"/api/v1/supervision/stats/zero_case_matters?{PERIOD}&format=xlsx", headers=h)
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
-    assert sheet.max_row == 33 and sheet.cell(1, 1).value == "code"  # header + 32 matters
+    assert sheet.max_row == 33 and sheet.cell(1, 1).value == "编码"  # header + 32 matters
+    inspected = load_workbook(io.BytesIO(client.get(f"/api/v1/supervision/stats/inspections?{PERIOD}&format=xlsx", headers=h).data)).active
+    heads = [c.value for c in inspected[1]]
+    assert heads[:5] == ["检查时间", "执法人员", "检查对象", "结果", "网格"]
+    assert isinstance(inspected.cell(2, 1).value, datetime)  # a real date, not text
+    assert {inspected.cell(r, 4).value for r in range(2, 5)} == {"合格", "责令整改", "发现违法"}
+    assert all(inspected.cell(r, 2).value and not str(inspected.cell(r, 2).value).isdigit() for r in range(2, 5))  # names
+    # an empty table still has its header row
+    empty = client.get("/api/v1/supervision/stats/inspections?from=2020-01-01&to=2020-01-02&format=csv", headers=h).data.decode("utf-8-sig")
+    assert empty.strip() == "检查时间,执法人员,检查对象,结果,网格,纬度,经度,照片"
+    drill = client.get(f"/api/v1/supervision/stats/inspections?{PERIOD}", headers=h).get_json()
+    assert drill["columns"][:2] == ["inspected_at", "officer"] and all(r["officer"] for r in drill["items"])
+    words = client.get("/api/v1/supervision/dictionary", headers=h).get_json()
+    assert words["columns"]["officer"]["zh-CN"] == "执法人员" and words["values"]["rectify"]["zh-CN"] == "责令整改"
     geo = json.loads(client.get(f"/api/v1/supervision/inspections/export?{PERIOD}&format=geojson", headers=h).data)
     assert len(geo["features"]) == 3 and geo["features"][0]["geometry"]["type"] == "Point"
+    props = geo["features"][0]["properties"]
+    assert props["time"].endswith("+08:00") and props["inspected_at"].endswith("+08:00")  # times with their offset
+    assert props["desc"] in {"合格", "责令整改", "发现违法"} and props["officer"]
     import gpxpy
     from lxml import etree
 

@@ -168,7 +168,11 @@ def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(night_cloc
     with page.expect_download() as dl:
         page.locator("[data-test=export-xlsx]").click()
     sheet = load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes())).active
-    assert sheet.max_row == 3 and "subject_name" in [c.value for c in sheet[1]]
+    # the file says what the table says: the same headers, names and words (one dictionary)
+    heads = [c.value for c in sheet[1]]
+    assert sheet.max_row == 3 and heads == [th.inner_text().strip() for th in table.locator("th").all() if th.inner_text().strip()]
+    assert "合格" in [c.value for c in sheet["D"]] and "subject_name" not in heads
+    assert "张伟" in shown and "张伟" in [c.value for c in sheet["B"]]  # the officer's name, not an id
     # 督查: the first inspection (zf001's) needs a better photo
     page.locator("[data-test^=review-open-]").first.click()
     page.locator("[data-test=review-text] textarea").fill("门牌照片不清，请补拍")

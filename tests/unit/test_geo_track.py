@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import datetime
 
 import numpy as np
 
@@ -182,10 +183,15 @@ def test_kml_parses_with_lxml_as_kml_2_2():
     fixes = _walk()
     doc = etree.fromstring(to_kml(fixes, name="巡查"))
     ns = {"k": "http://www.opengis.net/kml/2.2"}
-    lines = doc.findall(".//k:LineString/k:coordinates", ns)
-    assert len(lines) == 2
-    coords = [c.split(",") for line in lines for c in line.text.split()]
-    assert len(coords) == len(fixes)
+    ns["gx"] = "http://www.google.com/kml/ext/2.2"
+    tracks = doc.findall(".//gx:MultiTrack/gx:Track", ns)
+    assert len(tracks) == 2  # split at the gap
+    # every fix keeps its place and its time (a GIS replays the patrol)
+    coords = [c.text.split() for t in tracks for c in t.findall("gx:coord", ns)]
+    whens = [w.text for t in tracks for w in t.findall("k:when", ns)]
+    assert len(coords) == len(whens) == len(fixes)
+    assert [round(datetime.fromisoformat(w.replace("Z", "+00:00")).timestamp(), 3) for w in whens] == [round(f.t, 3) for f in fixes]
+    assert math.isclose(float(coords[0][0]), fixes[0].lon, abs_tol=1e-7) and math.isclose(float(coords[0][1]), fixes[0].lat, abs_tol=1e-7)
     assert doc.find(".//k:TimeSpan/k:begin", ns).text.endswith("Z")
 
 
@@ -243,9 +249,8 @@ def test_exports_keep_every_fix(fixes, gap):
     in_lines = sum(len(seg) for seg in split_at_gaps(fixes, gap) if len(seg) >= 2)  # RFC 7946: a line has 2+ positions
     assert sum(len(c) for c in feature["geometry"]["coordinates"]) == in_lines
     kml = etree.fromstring(to_kml(fixes, gap_s=gap))
-    ns = "{http://www.opengis.net/kml/2.2}"
-    coords = [c for el in kml.iter(f"{ns}coordinates") for c in el.text.split()]
-    assert len(coords) == len(fixes)
+    coords = list(kml.iter("{http://www.google.com/kml/ext/2.2}coord"))
+    assert len(coords) == len(list(kml.iter("{http://www.opengis.net/kml/2.2}when"))) == len(fixes)
 
 
 @settings(max_examples=100, deadline=None)
