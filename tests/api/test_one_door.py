@@ -236,10 +236,10 @@ def test_exported_cells_never_run_as_formulas(app, client, zf001, auth):
     day = clock.local_today().isoformat()
     url = f"/api/v1/supervision/stats/inspections?from={day}&to={day}"
     rows = list(csv.DictReader(io.StringIO(client.get(url + "&format=csv", headers=boss.headers).data.decode("utf-8-sig"))))
-    got = sorted(r["subject_name"] for r in rows)
+    got = sorted(r["检查对象"] for r in rows)
     assert got == sorted(["'" + n for n in names[:5]] + ["正常商户"]), got
     sheet = load_workbook(io.BytesIO(client.get(url + "&format=xlsx", headers=boss.headers).data)).active
-    col = [c.value for c in sheet[1]].index("subject_name") + 1
+    col = [c.value for c in sheet[1]].index("检查对象") + 1
     cells = [sheet.cell(r, col) for r in range(2, sheet.max_row + 1)]
     assert sorted(c.value for c in cells) == sorted(names) and all(c.data_type == "s" for c in cells)
 
