@@ -18,11 +18,12 @@ run bench.supervision_queries --officers 4 --fixes 240
 run bench.load --users 5 --seconds 5 --spawn-rate 5
 if [ -x /usr/bin/chromium ] && [ -f pwa/dist/index.html ]; then
   run bench.pwa_first_load --runs 1
+  run bench.lighthouse --runs 1
   run bench.sync_slow_link --records 5 --photos 2
 elif [ "${CI:-}" = true ]; then
   echo "bench-smoke: CI needs Chromium and the built PWA" >&2; exit 1
 else
-  echo "bench-smoke: warning: no Chromium or no built PWA: the two browser benchmarks are not smoke-tested" >&2
+  echo "bench-smoke: warning: no Chromium or no built PWA: the browser benchmarks are not smoke-tested" >&2
 fi
 if [ -n "${TEST_POSTGIS_URL:-}" ]; then  # the production engine too, on the test database (the suite resets it)
   run bench.fix_ingest --devices 2 --fixes 600 --batch 200 --database-url "$TEST_POSTGIS_URL"
