@@ -109,7 +109,16 @@ def test_a_patrol_with_moving_gps_is_recorded_and_arrives_whole(page, context, s
     expect(page.locator("[data-test=current-grid]")).not_to_contain_text("不在本辖区")
     expect(page.locator(".zs-track")).to_be_attached()
     expect(page.locator(".zs-poor-fix")).to_have_count(1)  # the 120 m fix is flagged, not drawn in the line
+    # distance, the vague fix left out: from the start (121.62) to the walk (121.615) ≈ 482 m, then 24
+    # steps of 0.00008° of longitude ≈ 185 m — 0.67 km
+    expect(page.locator("[data-test=patrol-km]")).to_have_text("0.67")
+    expect(page.locator("[data-test=patrol-inspections]")).to_have_text("0")
+    page.locator("[data-test=stop-patrol]").click()  # asks first: a stray tap does not end the day's record
+    page.locator("[data-test=stop-patrol-cancel]").click()
+    expect(page.locator("[data-test=patrol-state]")).to_have_text("巡查中")
     page.locator("[data-test=stop-patrol]").click()
+    expect(page.locator("[data-test=confirm-end]")).to_contain_text("公里")
+    page.locator("[data-test=stop-patrol-confirm]").click()
     expect(page.locator("[data-test=patrol-state]")).to_have_text("未开始巡查")
     assert count(app, Patrol) == 0
     go_online(context, page)
