@@ -136,11 +136,16 @@ def _fill_ticket(page, tmp_path, amount_yuan: str) -> None:
     page.goto("/ticket")
     page.locator("[data-test=party-name] input").fill("张三")
     page.locator("[data-test=party-id] input").fill("11010519491231002X")
+    page.locator("[data-test=next-step]").click()  # step 2: the facts
     page.locator("[data-test=matter-search] input").fill("SR-001")
     page.locator(".van-cell[data-test=matter-SR-001]").click()
-    expect(page.locator("[data-test=tier-1]")).to_contain_text("轻微：100–280 元")  # §34: the bands beside the amount
     page.locator("[data-test=facts] textarea").fill("超出店门在人行道摆放水果经营，占用道路约 6 平方米，逾期未改正")
     page.locator("[data-test=place-text] input").fill("蛟川街道某路与某街交叉口")
+    page.locator("[data-test=photo-input]").set_input_files(photo_file(tmp_path, "scene.jpg"))
+    expect(page.locator("[data-test=photo]")).to_have_count(1)
+    expect(page.locator("[data-test=ticket-place]")).not_to_contain_text("定位…")
+    page.locator("[data-test=step-penalty]").click()  # step 3: the penalty
+    expect(page.locator("[data-test=tier-1]")).to_contain_text("轻微：100–280 元")  # §34: the bands beside the amount
     page.locator("[data-test=amount] input").fill(amount_yuan)
     # ZJ §17 ¶3 fines only a correction overdue: the phone asks for the order and its deadline
     expect(page.locator("[data-test=precondition]")).to_contain_text("责令限期改正，逾期不改正")
@@ -148,12 +153,10 @@ def _fill_ticket(page, tmp_path, amount_yuan: str) -> None:
     page.locator("[data-test=prior-ordered-on]").fill((today - timedelta(days=10)).isoformat())
     page.locator("[data-test=prior-deadline]").fill((today - timedelta(days=3)).isoformat())
     page.locator("[data-test=prior-reference] input").fill("蛟综执责改〔2026〕12号")
+    page.locator("[data-test=step-officers]").click()  # step 4: told and heard, the second officer
     page.locator("[data-test=informed]").click()  # §44–45: told and heard
     page.locator("[data-test=statement-said] textarea").fill("当事人称临时摆放，已当场撤离")
     page.locator("[data-test=second-zf002]").click()
-    page.locator("[data-test=photo-input]").set_input_files(photo_file(tmp_path, "scene.jpg"))
-    expect(page.locator("[data-test=photo]")).to_have_count(1)
-    expect(page.locator("[data-test=ticket-place]")).not_to_contain_text("定位…")
     page.locator("[data-test=check-ticket]").click()
 
 
@@ -197,16 +200,21 @@ def test_tickets_are_checked_offline_and_a_lawful_one_is_issued_with_the_second_
         go_offline(mate_ctx, mate)
         # unlawful: 3,000 yuan on a citizen is over the simple-procedure cap — refused with the reason
         _fill_ticket(page, tmp_path, "3000")
+        # the check takes the officer back to the step with the error, the reason in sight
+        expect(page.locator("[data-test=form-step-penalty]")).to_be_visible()
         expect(page.locator("[data-test=refusal]").first).to_contain_text("简易程序对公民罚款不得超过200.00元")
         page.locator("[data-test=amount] input").fill("150")
         # a 13-year-old is not fined (§30), offline too: the phone reads the age from the ID
+        page.locator("[data-test=step-party]").click()
         page.locator("[data-test=party-id] input").fill("330211201306010015")
         page.locator("[data-test=check-ticket]").click()
+        expect(page.locator("[data-test=form-step-party]")).to_be_visible()
         expect(page.locator("[data-test=refusal]", has_text="不满十四周岁")).to_be_visible()
         expect(page.locator("[data-test=refusal]")).to_have_count(1)  # 150 yuan itself is lawful
         page.locator("[data-test=party-id] input").fill("11010519491231002X")
         # an act found more than two years later is not punished (§36): the phone dates the act apart
         # cash over 100 yuan: only with a §68/§69 reason, and §69 only at the party's request
+        page.locator("[data-test=step-penalty]").click()
         page.locator("[data-test=pay-on-spot]").click()
         page.locator("[data-test=receipt] input").fill("浙财 0012346")
         page.locator("[data-test=cash-exception-remote_area]").click()
@@ -216,7 +224,9 @@ def test_tickets_are_checked_offline_and_a_lawful_one_is_issued_with_the_second_
         page.locator("[data-test=check-ticket]").click()
         expect(page.locator("[data-test=lawful]")).to_be_visible()  # lawful with the party's request
         page.get_by_role("button", name="返回修改").click()
+        page.locator("[data-test=step-penalty]").click()
         page.locator("[data-test=pay-bank]").click()  # back to paying at the bank
+        page.locator("[data-test=step-facts]").click()
         page.locator("[data-test=violation-time-toggle]").click()
         page.locator("[data-test=violated-at] input").fill("2020-01-01T10:00")
         page.locator("[data-test=check-ticket]").click()
@@ -312,6 +322,7 @@ def test_on_a_shared_phone_the_second_officer_consents_with_their_own_pin(page, 
     expect(page.locator("[data-test=lawful]")).to_be_visible()
     # not a fine after all: a first violation corrected at once (§33) — a decision not to punish
     page.get_by_role("button", name="返回修改").click()
+    page.locator("[data-test=step-penalty]").click()
     page.locator("[data-test=kind-education]").click()
     page.locator("[data-test=check-ticket]").click()
     expect(page.locator("[data-test=refusal]", has_text="改正")).to_be_visible()
