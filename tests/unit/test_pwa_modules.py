@@ -70,3 +70,8 @@ def test_the_phone_knows_whether_a_place_is_in_its_street():
 @pytest.mark.parametrize("zone", ["UTC", "Asia/Shanghai"])
 def test_the_officers_day_from_what_the_phone_holds(zone):
     run_node_tests("today.test.mjs", 4, zone)
+
+
+@needs_node
+def test_subjects_to_copy_from_the_last_visit():
+    run_node_tests("subjects.test.mjs", 2)
