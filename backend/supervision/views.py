@@ -194,6 +194,24 @@ def drill_down(args: dict, figure: str):
     return _table_file(rows, fmt, columns.FIGURE_TITLES[figure], f"{figure}-{start}-{end}", figure)
 
 
+class LiveSchema(Schema):
+    items = fields.List(fields.Dict(), required=True, metadata={
+        "description": "officers on an open patrol: username, name, patrol_id, with, lat, lon, accuracy, at, age_s, "
+                       "queue_depth, battery (0–1 or null), last_sync_at"})
+
+
+@blp.route("/live", methods=["GET"])
+@roles("supervisor", "admin")
+@blp.arguments(PeriodSchema, location="query")
+@blp.response(200, LiveSchema)
+def live(args: dict):
+    """The live layer: who is on patrol now, where their phone last said, how long ago (the console asks every 30 s)."""
+    from .live import live_officers
+
+    jurisdiction_id, _, _ = _period(args)
+    return {"items": live_officers(jurisdiction_id)}
+
+
 @blp.route("/dictionary", methods=["GET"])
 @roles("supervisor", "admin")
 @blp.response(200, DictionarySchema)

@@ -63,6 +63,7 @@ class DeviceHealth(db.Model):
     queue_depth: Mapped[int] = mapped_column(Integer, default=0)
     oldest_unsynced_age_s: Mapped[float | None] = mapped_column(Float)
     storage_persistent: Mapped[bool | None] = mapped_column(Boolean)
+    battery: Mapped[float | None] = mapped_column(Float)  # 0–1, where the phone's browser tells it
     app_version: Mapped[str] = mapped_column(String(32), default="")
     clock_skew_s: Mapped[float | None] = mapped_column(Float)
     last_officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))

@@ -12,6 +12,8 @@ class QueueHealthSchema(Schema):
     queue_depth = fields.Integer(load_default=0, validate=validate.Range(min=0))
     oldest_unsynced_age_s = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0))
     storage_persistent = fields.Boolean(load_default=None, allow_none=True)
+    battery = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 1),
+                           metadata={"description": "the phone's battery level 0–1, where the browser tells it"})
 
 
 class RecordSchema(Schema):

@@ -308,7 +308,7 @@ def record_health(identity: Identity, health: dict[str, Any] | None, app_version
                               "clock_skew_s": skew}
     if health:
         values.update(queue_depth=health.get("queue_depth", 0), oldest_unsynced_age_s=health.get("oldest_unsynced_age_s"),
-                      storage_persistent=health.get("storage_persistent"))
+                      storage_persistent=health.get("storage_persistent"), battery=health.get("battery"))
     upsert = (pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert)(DeviceHealth).values(**values)
     changes = {k: upsert.excluded[k] for k in values if k != "device_pk"}
     # an app that did not say its version keeps the one it said before

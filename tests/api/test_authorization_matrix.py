@@ -418,6 +418,7 @@ MATRIX: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/supervision/inspections/export"): Spec(MANAGERS, _path("/api/v1/supervision/inspections/export?format=kml")),
     ("GET", "/api/v1/supervision/devices"): Spec(MANAGERS, _path("/api/v1/supervision/devices")),
     ("GET", "/api/v1/supervision/dictionary"): Spec(MANAGERS, _path("/api/v1/supervision/dictionary")),
+    ("GET", "/api/v1/supervision/live"): Spec(MANAGERS, _path("/api/v1/supervision/live")),
     ("POST", "/api/v1/reviews"): Spec(MANAGERS, lambda c, w: ("/api/v1/reviews", {
         "object_type": "inspection", "object_id": _make_inspection(c, w), "verdict": "comment", "comment": "照片清晰"}), scoped=True),
     ("GET", "/api/v1/reviews"): Spec(ALL, _path("/api/v1/reviews")),

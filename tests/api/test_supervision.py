@@ -411,3 +411,31 @@ def test_the_consoles_default_day_is_the_local_day_at_any_hour(app, client, at_a
     assert [t["properties"]["patrol_id"] for t in log["tracks"]["features"]] == [before_midnight]
     stats = client.get("/api/v1/supervision/stats", headers=boss.headers).get_json()
     assert (stats["from"], stats["to"]) == (today.isoformat(), today.isoformat())
+
+
+def test_the_live_layer_shows_who_is_on_patrol_where_and_since_when(client, auth, demo):
+    """在岗: an open patrol's officers at their phone's last fix, its age, the phone's queue and
+    battery; an ended patrol and another street are not on it."""
+    from backend import clock
+    from tests.api.test_sync import iso, points, push, rec
+
+    phone = auth.login("zf001")
+    now = clock.now().replace(microsecond=0)
+    start = now - timedelta(minutes=10)
+    live_id, done_id = str(uuid.uuid4()), str(uuid.uuid4())
+    push(client, phone, [
+        rec("patrol_start", {"officers": ["zf001", "zf002"], "started_at": iso(start)}, rid=live_id, at=start),
+        rec("track_points", {"patrol_id": live_id, "points": points(30, lon=121.615, t=start)}, at=start),
+        rec("track_points", {"patrol_id": live_id, "points": points(10, lon=121.620, t=now - timedelta(minutes=2))}, at=now),
+        rec("patrol_start", {"officers": ["zf003"], "started_at": iso(start)}, rid=done_id, at=start),
+        rec("patrol_end", {"patrol_id": done_id, "ended_at": iso(now)}, at=now),
+    ], health={"queue_depth": 3, "battery": 0.42, "storage_persistent": True})
+    items = client.get("/api/v1/supervision/live", headers=auth.login("zd001").headers).get_json()["items"]
+    assert sorted(r["username"] for r in items) == ["zf001", "zf002"]  # zf003's patrol ended
+    me = next(r for r in items if r["username"] == "zf001")
+    last = points(10, lon=121.620, t=now - timedelta(minutes=2))[-1]
+    assert (round(me["lat"], 6), round(me["lon"], 6)) == (round(last["lat"], 6), round(last["lon"], 6))
+    assert 60 <= me["age_s"] <= 200 and me["with"] == ["李娜"] and me["patrol_id"] == live_id
+    assert me["queue_depth"] == 3 and me["battery"] == 0.42
+    assert client.get("/api/v1/supervision/live", headers=auth.login("zd101").headers).get_json()["items"] == []
+    assert_error(client.get("/api/v1/supervision/live", headers=phone.headers), 403, "auth.role_forbidden")

@@ -126,10 +126,14 @@ def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(night_cloc
     expect(page.locator("[data-test=sup-period]")).to_have_text(f"{start.isoformat()} — {today.isoformat()}")
 
     # the log for one officer: only the patrol zf003 walked
-    page.locator("[data-test=sup-officers]").select_option(["zf003"])
+    # (a searchable pick, no Ctrl-click: type part of the name, tap the officer)
+    page.locator("[data-test=sup-officers-q]").fill("zf003")
+    expect(page.locator("[data-test^=sup-officers-zf]")).to_have_count(1)
+    page.locator("[data-test=sup-officers-zf003]").click()
+    expect(page.locator("[data-test=sup-officers-chip-zf003]")).to_be_visible()
     page.locator("[data-test=sup-load]").click()
     expect(page.locator(".zs-sup-track")).to_have_count(1)
-    page.locator("[data-test=sup-officers]").select_option([])
+    page.locator("[data-test=sup-officers-clear]").click()
     page.locator("[data-test=sup-load]").click()
     expect(page.locator(".zs-sup-track")).to_have_count(2)
 
@@ -195,6 +199,9 @@ def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(night_cloc
     expect(page.locator("[data-test=dispatched]")).to_be_visible()
     task_id = page.locator("[data-test=dispatched]").inner_text().split("#")[1].split("→")[0].strip()
     expect(page.locator("[data-test=photo]")).to_have_count(0)  # the form is ready for the next task
+    page.locator(".van-tab", has_text="任务看板").click()
+    expect(page.locator(f"[data-test=board-new] [data-test=board-task-{task_id}]")).to_contain_text("核查噪声投诉")
+    page.locator(".van-tab", has_text="派遣").click()
 
     # a second task to a grid: the grid's officer with the fewest open tasks receives it
     page.locator("[data-test=task-title] input").fill("巡查网格内共享单车乱停")
@@ -233,6 +240,9 @@ def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(night_cloc
     page.locator(".van-tab", has_text="派遣").click()
     expect(page.locator(f"[data-test=review-{task_id}]")).to_contain_text("已责令停止夜间施工")
     expect(page.locator(f"[data-test=review-{task_id}] [data-test=server-photo] img")).to_have_count(1)  # the officer's photo
+    page.locator(".van-tab", has_text="任务看板").click()
+    expect(page.locator(f"[data-test=board-review] [data-test=board-task-{task_id}]")).to_be_visible()  # 待验收
+    page.locator(".van-tab", has_text="派遣").click()
     page.locator(f"[data-test=accept-{task_id}]").click()
     expect(page.locator(f"[data-test=review-{task_id}]")).to_have_count(0)
     page.locator(".van-tab", has_text="统计").click()
@@ -334,3 +344,30 @@ def test_on_a_gcj02_base_map_data_is_shifted_to_the_tiles_and_clicks_come_back_a
     finally:
         ctx.close()
         srv.stop()
+
+
+def test_the_console_is_a_desk_application_with_a_live_layer(night_clock, desk, server, app):
+    """Above 1200 px: no phone column, no tab bar, filters | full-height map | detail; the
+    officers on patrol now on the map and in the list, with how long ago their phone spoke."""
+    page = desk
+    with app.app_context():
+        zf004 = db.session.query(Officer).filter_by(username="zf004").one()
+        pid, now = str(uuid.uuid4()), night_clock.now().astimezone(timezone.utc).replace(microsecond=0)
+        patrols.start_patrol(patrol_id=pid, officer=zf004, device_id="dev-live-0001", started_at=now - timedelta(minutes=20),
+                             captured_at=now - timedelta(minutes=20), officer_ids=[zf004.id])
+        ms = int((now - timedelta(minutes=3)).timestamp() * 1000)
+        patrols.add_track_points(patrol_id=pid, batch_id=str(uuid.uuid4()), device_id="dev-live-0001", officer=zf004,
+                                 points=[{"t": ms + 10000 * i, "lat": 29.97, "lon": 121.62 + 0.0001 * i, "accuracy": 5} for i in range(6)])
+        db.session.commit()
+    page.goto("/")
+    login(page, "zd001")
+    page.locator("[data-test=go-supervise]").click()
+    expect(page.locator("[data-test=live-zf004]")).to_contain_text("分钟")  # 2 minutes ago
+    expect(page.locator(".zs-live-marker")).to_have_count(1)
+    expect(page.locator(".van-tabbar")).to_be_hidden()  # a desk, not a phone
+    width = page.evaluate("document.getElementById('app').getBoundingClientRect().width")
+    assert width > 1300, width  # the whole width, not a 720-px column
+    box = page.locator("[data-test=sup-map]").bounding_box()
+    assert box["height"] > 500 and box["width"] > 600, box  # the map takes the middle, full height
+    page.locator("[data-test=live-zf004]").click()  # the map goes to the officer
+    page.screenshot(path=str(ARTIFACTS / "supervisor-desk.png"))

@@ -135,10 +135,13 @@ async function healthFor() {
   let persistent = null
   const storage = globalThis.navigator?.storage
   try { persistent = storage?.persisted ? await storage.persisted() : null } catch { /* unknown */ }
+  let battery = null
+  try { battery = (await globalThis.navigator?.getBattery?.())?.level ?? null } catch { /* not told */ }
   return {
     queue_depth: rows.length,
     oldest_unsynced_age_s: rows.length ? Math.round((Date.now() - oldest) / 1000) : 0,
     storage_persistent: persistent,
+    battery,
   }
 }
 
