@@ -149,3 +149,22 @@ class Inspection(TimestampMixin, db.Model):
     grid = relationship("Grid")
     matter = relationship("Matter")
     officer = relationship("Officer")
+
+
+class InspectionAmendment(db.Model):
+    """补充: photos (and a note) an inspection's officer adds afterwards, usually because a
+    supervisor asked (督查意见). The inspection as first recorded never changes; each
+    amendment is its own dated, audited record with its own photo citations."""
+
+    __tablename__ = "inspection_amendments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the phone's record id
+    inspection_id: Mapped[str] = mapped_column(ForeignKey("inspections.id", ondelete="CASCADE"), index=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    device_id: Mapped[str] = mapped_column(String(64))
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id"))
+    captured_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+    photos: Mapped[list[str]] = mapped_column(JSON, default=list)
+    payload_digest: Mapped[str] = mapped_column(String(64))

@@ -104,3 +104,21 @@ def inspection_args(rid: str, p: dict[str, Any], captured_at: datetime) -> dict[
                 accuracy_m=p["accuracy"], subject_name=s["name"], subject_address=s["address"], subject_uscc=s["credit_code"],
                 matter_code=p["matter_code"], result=p["result"], rectify_deadline=p["rectify_by"], follow_up=p["follow_up"],
                 notes=p["notes"], photos=p["photos"], patrol_id=p["patrol_id"])
+
+
+class InspectionAmendPayload(Schema):
+    inspection_id = fields.String(required=True, validate=UUID_ID, metadata={"description": "the officer's own inspection"})
+    photos = fields.List(fields.String(validate=SHA256), load_default=list, validate=validate.Length(max=30))
+    note = fields.String(load_default="", validate=validate.Length(max=1000))
+    review_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1),
+                               metadata={"description": "the 督查意见 this answers: resolved with the note"})
+
+
+@record_kind("inspection_amend", InspectionAmendPayload, roles=FIELD_ROLES, depends_on="inspection_id",
+             summary="photos and a note added to the officer's own inspection (answering a review); the inspection itself never changes")
+def inspection_amend(rid: str, p: dict[str, Any], identity: Identity, captured_at: datetime) -> Applied:
+    from .amendments import amend_inspection
+
+    row, created = amend_inspection(identity, amendment_id=rid, inspection_id=p["inspection_id"], captured_at=captured_at,
+                                    note=p["note"].strip(), photos=p["photos"], review_id=p["review_id"])
+    return Applied(row.id, created, list(row.photos or []))

@@ -177,6 +177,8 @@ class InspectionSchema(Schema):
     photos = fields.List(fields.String(), required=True)
     captured_at = fields.DateTime(required=True)
     received_at = fields.DateTime(required=True)
+    amendments = fields.List(fields.Dict(), metadata={
+        "description": "photos and notes its officer added afterwards (inspection_amend), oldest first; on the single inspection"})
 
 
 InspectionPageSchema = page_schema(InspectionSchema, "InspectionPage")

@@ -110,4 +110,6 @@ def get_inspection(inspection_id: str):
     identity = current_identity()
     if not identity.is_global_admin and row.jurisdiction_id != identity.jurisdiction_id:
         raise other_jurisdiction()
-    return service.inspection_to_dict(row)
+    from .amendments import amendments_of
+
+    return {**service.inspection_to_dict(row), "amendments": amendments_of(inspection_id)}

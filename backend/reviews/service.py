@@ -94,6 +94,10 @@ def reviews_for(identity: Identity, *, object_type: str | None = None, object_id
     return list(db.session.scalars(q.limit(500)))
 
 
+def review_of(review_id: int) -> Review | None:
+    return db.session.get(Review, review_id)
+
+
 def resolve(identity: Identity, review_id: int, note: str) -> Review:
     review = db.session.get(Review, review_id)
     if review is None:

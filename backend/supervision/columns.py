@@ -46,6 +46,8 @@ VALUES: dict[str, tuple[str, str]] = {
     "ticket_void": ("作废编号", "void"), "stale": ("久未同步", "not synced lately"), "queue": ("积压", "queue backed up"),
     "not_syncing": ("久未同步", "not syncing"), "queue_long": ("积压过多", "queue backed up"),
     "storage_not_persistent": ("存储未持久", "storage not persistent"), "revoked": ("已停用", "revoked"),
+    "inspection_amend": ("检查补充", "inspection amendment"), "ok": ("通过", "approved"), "comment": ("意见", "comment"),
+    "needs_correction": ("需要整改", "needs correction"),
 }
 
 # The columns a person sees for each figure, in order (ids stay in the JSON rows for programs).

@@ -26,6 +26,7 @@ const router = createRouter({
     { path: '/ticket', component: () => import('./views/Ticket.vue') },
     { path: '/decision/:id', component: () => import('./views/Decision.vue'), props: true },
     { path: '/cosign', component: () => import('./views/Cosign.vue') },
+    { path: '/amend/:id', component: () => import('./views/Amend.vue'), props: true },
     { path: '/documents', component: () => import('./views/Documents.vue') },
     { path: '/outbox', component: () => import('./views/Outbox.vue') },
     { path: '/tasks', component: () => import('./views/Tasks.vue') },

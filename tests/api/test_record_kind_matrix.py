@@ -73,6 +73,15 @@ def inspection_kind(client, auth, session, role, whose):
     return [rec("inspection", inspection(inspected_at=iso(_now())), at=_now())]
 
 
+def inspection_amend(client, auth, session, role, whose):
+    """Amend an inspection: the sender's own (made first), a colleague's (zf003's) or another street's."""
+    owner = {"own": session, "colleague": auth.login("zf003"), "other": auth.login("zf101")}[whose]
+    iid = str(uuid.uuid4())
+    lon = {"other": 121.68}.get(whose, 121.62)
+    push(client, owner, [rec("inspection", inspection(lon=lon, inspected_at=iso(_now())), rid=iid, at=_now())])
+    return [rec("inspection_amend", {"inspection_id": iid, "photos": [], "note": "补充说明"}, at=_now())]
+
+
 def _number(client, auth, session, whose) -> str:
     leaser = session if whose == "own" and session.username.startswith("zf") else \
         auth.login({"own": "zf001", "colleague": "zf003", "other": "zf101"}[whose])
@@ -127,6 +136,7 @@ MATRIX: dict[str, KindSpec] = {
     "track_points": KindSpec(FIELD, track_points, colleague="patrol.not_participant", other="auth.other_jurisdiction"),
     "patrol_end": KindSpec(FIELD, patrol_end, colleague="patrol.not_participant", other="auth.other_jurisdiction"),
     "inspection": KindSpec(FIELD, inspection_kind),
+    "inspection_amend": KindSpec(FIELD, inspection_amend, colleague="inspection.not_yours", other="inspection.not_found"),
     "ticket": KindSpec(frozenset({OFFICER}), ticket, colleague="ticket.number_other_device", other="ticket.number_other_device"),
     "ticket_void": KindSpec(frozenset({OFFICER, SUPERVISOR}), ticket_void, colleague="ticket.not_yours", other="auth.other_jurisdiction"),
     "ticket_cosign": KindSpec(frozenset({OFFICER, SUPERVISOR}), ticket_cosign, colleague="ticket.cosign_mismatch", other="auth.other_jurisdiction"),

@@ -58,3 +58,34 @@ def test_a_ticket_and_a_case_are_reviewed_and_their_officer_sees_it(app, client,
     mine = client.get("/api/v1/reviews?open=true", headers=phone.headers).get_json()["items"]
     assert sorted((r["object_type"], r["object_id"]) for r in mine) == sorted([("ticket", number), ("case", str(case_id))])
     assert client.get("/api/v1/reviews?open=true", headers=auth.login("zf002").headers).get_json()["items"] == []
+
+
+def test_the_officer_answers_a_review_by_adding_the_missing_photo_through_sync(app, client, demo, auth):
+    """督查意见 → 补充: the officer's phone sends `inspection_amend` with the photo; the
+    inspection as first recorded is unchanged, the amendment is its own dated record, the
+    review is resolved with the note, and only the inspection's officer may amend it."""
+    from tests.api.test_sync import push, rec
+
+    iid = cite_in_inspection(app, "ab" * 32)
+    boss, phone = auth.login("zd001"), auth.login("zf001")
+    review = client.post("/api/v1/reviews", json={"object_type": "inspection", "object_id": iid, "verdict": "needs_correction",
+                                                  "comment": "门牌照片不清，请补拍"}, headers=boss.headers).get_json()
+    other = auth.login("zf002")
+    (refused,) = push(client, other, [rec("inspection_amend", {"inspection_id": iid, "photos": ["cd" * 32], "note": "x"})])
+    assert refused["status"] == "rejected" and refused["code"] == "inspection.not_yours"
+    (wrong,) = push(client, phone, [rec("inspection_amend", {"inspection_id": iid, "photos": [], "review_id": review["id"] + 999})])
+    assert wrong["status"] == "rejected" and wrong["code"] == "review.not_found"
+    (done,) = push(client, phone, [rec("inspection_amend", {"inspection_id": iid, "photos": ["cd" * 32], "note": "已补拍门牌",
+                                                             "review_id": review["id"]})])
+    assert done["status"] == "incomplete" and done["missing_photos"] == ["cd" * 32]  # waits for its photo like any record
+    seen = client.get(f"/api/v1/inspections/{iid}", headers=boss.headers).get_json()
+    assert seen["photos"] == ["ab" * 32]  # the inspection as first recorded
+    (amendment,) = seen["amendments"]
+    assert amendment["photos"] == ["cd" * 32] and amendment["note"] == "已补拍门牌" and amendment["officer"] == "张伟"
+    assert client.get("/api/v1/reviews?open=true", headers=phone.headers).get_json()["items"] == []  # answered
+    with app.app_context():
+        from backend.audit.models import AuditEntry
+        from backend.extensions import db
+
+        actions = {a for (a,) in db.session.query(AuditEntry.action).filter_by(object_type="inspection", object_id=iid)}
+    assert "inspection.amended" in actions  # on the trail, like every record

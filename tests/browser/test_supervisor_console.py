@@ -217,7 +217,17 @@ def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(night_cloc
         phone = phone_ctx.new_page()
         phone.goto("/")
         login(phone, "zf001")
-        expect(phone.locator("[data-test^=correction-]")).to_contain_text("门牌照片不清")  # the review reached the phone
+        correction = phone.locator("[data-test^=correction-]")
+        expect(correction).to_contain_text("门牌照片不清")  # the review reached the phone ...
+        expect(correction).to_contain_text("检查：")  # ... naming the record by its subject, not an id
+        # the officer answers it: the missing photo, added through sync (the inspection itself stays as it was)
+        phone.locator("[data-test^=amend-]").first.click()
+        expect(phone.locator("[data-test=amend-review]")).to_contain_text("门牌照片不清")
+        phone.locator("[data-test=photo-input]").set_input_files(photo_file(tmp_path, "door.jpg", 640, 480))
+        expect(phone.locator("[data-test=photo]")).to_have_count(1)
+        phone.locator("[data-test=amend-note] textarea").fill("已补拍门牌")
+        phone.locator("[data-test=amend-save]").click()
+        expect(phone.locator("[data-test^=correction-]")).to_have_count(0)  # answered
         phone.goto("/tasks")
         expect(phone.locator(f"[data-test=task-{task_id}]")).to_contain_text("核查噪声投诉")
         expect(phone.locator(f"[data-test=task-address-{task_id}]")).to_contain_text("蛟川街道某路 12 号")
@@ -248,6 +258,14 @@ def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(night_cloc
     page.locator(".van-tab", has_text="统计").click()
     page.locator("[data-test=sup-load]").click()
     expect(page.locator("[data-test=fig-tasks_dispatched] .van-cell__value")).to_have_text("2")
+    # the amendment arrived: the reviewed record shows the officer's added photo beside the history
+    page.locator("[data-test=fig-inspections]").click()
+    page.locator("[data-test^=review-open-]").first.click()
+    drawer = page.locator("[data-test=record-drawer]")
+    expect(drawer.locator("[data-test^=record-amendment-]")).to_contain_text("已补拍门牌")
+    expect(drawer.locator("[data-test^=record-amendment-] [data-test=server-photo] img")).to_have_count(1)
+    expect(drawer.locator("[data-test^=record-review-]")).to_contain_text("已答复")
+    page.screenshot(path=str(ARTIFACTS / "supervisor-review-drawer.png"), full_page=True)
     # per officer: the grids assigned to them (分包) and how many they patrolled
     rows = page.locator("[data-test^=officer-cov-]")
     expect(rows.first).to_be_visible()
