@@ -63,6 +63,12 @@ export default defineConfig({
         // for the officer's "update now" (registerType: 'prompt')
         clientsClaim: true,
         maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
+        // the offline base map's tiles: kept once fetched (their URL carries the file's hash)
+        runtimeCaching: [{
+          urlPattern: ({ url }) => url.pathname.startsWith('/api/v1/basemap/tiles/'),
+          handler: 'CacheFirst',
+          options: { cacheName: 'zs-basemap', expiration: { maxEntries: 20000 }, cacheableResponse: { statuses: [200] } },
+        }],
       },
     }),
   ],

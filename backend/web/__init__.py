@@ -39,7 +39,11 @@ def swagger_static(filename: str):
 def app_config():
     """What the PWA reads at start: the optional base-map tiles (a key stays server-side config)."""
     cfg = current_app.config
-    return {"map_tile_url": cfg.get("MAP_TILE_URL", ""), "map_tile_attribution": cfg.get("MAP_TILE_ATTRIBUTION", ""),
+    from ..basemap import service as basemap
+    from ..basemap.views import describe
+
+    loaded = basemap.current(cfg["MEDIA_ROOT"])
+    return {"basemap": describe(loaded) if loaded else None, "map_tile_url": cfg.get("MAP_TILE_URL", ""), "map_tile_attribution": cfg.get("MAP_TILE_ATTRIBUTION", ""),
             "map_tile_crs": cfg.get("MAP_TILE_CRS", "wgs84"), "map_tile_subdomains": cfg.get("MAP_TILE_SUBDOMAINS", "abc")}
 
 

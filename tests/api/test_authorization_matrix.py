@@ -320,8 +320,32 @@ def _review(ctx: Ctx, which: str) -> str:
     return str(rid)
 
 
+def _basemap_file(ctx: Ctx) -> bytes:
+    import tempfile
+    from pathlib import Path
+
+    from tests.api.test_basemap import mbtiles
+
+    return mbtiles(Path(tempfile.mkdtemp()) / "m.mbtiles")
+
+
+def _basemap_loaded(path: str) -> Builder:
+    """A route that needs a loaded base map (loaded first, as an administrator would)."""
+    def build(ctx: Ctx, which: str) -> tuple[str, Any]:
+        import io
+
+        from backend.basemap import service as basemap
+
+        basemap.load(ctx.app.config["MEDIA_ROOT"], io.BytesIO(_basemap_file(ctx)), 1 << 30, "admin", "2026-11-30T00:00:00+08:00")
+        return path, None
+    return build
+
+
 MATRIX: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/health"): Spec(PUBLIC, _path("/api/v1/health")),
+    ("GET", "/api/v1/basemap"): Spec(PUBLIC, _basemap_loaded("/api/v1/basemap")),
+    ("GET", "/api/v1/basemap/tiles/<int(max=24):z>/<int:x>/<int:y>"): Spec(PUBLIC, _basemap_loaded("/api/v1/basemap/tiles/15/27445/13456")),
+    ("PUT", "/api/v1/basemap"): Spec(frozenset({ADMIN}), lambda c, w: ("/api/v1/basemap", _basemap_file(c))),
     ("GET", "/api/v1/openapi.json"): Spec(PUBLIC, _path("/api/v1/openapi.json")),
     ("GET", "/api/v1/docs"): Spec(PUBLIC, _path("/api/v1/docs")),
     ("GET", "/api/v1/docs/static/<path:filename>"): Spec(PUBLIC, _path("/api/v1/docs/static/swagger-ui.css")),

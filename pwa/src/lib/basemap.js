@@ -6,12 +6,9 @@ import L from 'leaflet'
 import 'leaflet/dist/leaflet.css'
 import { gcj02ToWgs84, wgs84ToGcj02 } from './gcj02.js'
 
-let config
+import { mapConfig } from './mapconfig.js'
 
-export function mapConfig() {
-  config ||= fetch('/app-config.json', { cache: 'no-store' }).then((r) => r.json()).catch(() => ({}))
-  return config
-}
+export { mapConfig, tileUrls } from './mapconfig.js'
 
 export function projection(crs) {
   if (crs === 'gcj02') {
@@ -34,6 +31,15 @@ export async function addBaseLayer(map) {
   // the attribution names the map's sources in words, no flag icon (Leaflet 1.9's default prefix)
   map.attributionControl?.setPrefix('Leaflet')
   const cfg = await mapConfig()
+  if (cfg.basemap) {
+    // the jurisdiction's own map (MBTiles, WGS-84 web tiles), kept by the service worker offline
+    L.tileLayer(cfg.basemap.tile_url, {
+      attribution: cfg.basemap.attribution || cfg.basemap.name, minZoom: 3, maxZoom: 19,
+      minNativeZoom: cfg.basemap.minzoom, maxNativeZoom: cfg.basemap.maxzoom, // scaled beyond the zooms the file holds
+      className: 'zs-basemap',
+    }).addTo(map)
+    return projection('wgs84')
+  }
   if (!cfg.map_tile_url) return projection('wgs84')
   L.tileLayer(cfg.map_tile_url, {
     attribution: cfg.map_tile_attribution || '', maxZoom: 19,

@@ -1,0 +1,2 @@
+"""The jurisdiction's offline base map (离线底图): an MBTiles file an administrator uploads,
+served tile by tile to the phones, which keep the tiles for offline use."""
