@@ -178,7 +178,8 @@ def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(night_cloc
     assert "合格" in [c.value for c in sheet["D"]] and "subject_name" not in heads
     assert "张伟" in shown and "张伟" in [c.value for c in sheet["B"]]  # the officer's name, not an id
     # 督查: the first inspection (zf001's) needs a better photo
-    page.locator("[data-test^=review-open-]").first.click()
+    reviewed = page.locator("[data-test^=review-open-]").first.get_attribute("data-test")
+    page.locator(f"[data-test={reviewed}]").click()
     page.locator("[data-test=review-text] textarea").fill("门牌照片不清，请补拍")
     page.locator("[data-test=review-correct]").click()
     expect(page.locator("[data-test=review-text]")).to_have_count(0)
@@ -260,8 +261,10 @@ def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(night_cloc
     expect(page.locator("[data-test=fig-tasks_dispatched] .van-cell__value")).to_have_text("2")
     # the amendment arrived: the reviewed record shows the officer's added photo beside the history
     page.locator("[data-test=fig-inspections]").click()
-    page.locator("[data-test^=review-open-]").first.click()
+    expect(page.locator("[data-test=drill-table] tr")).to_have_count(3)
+    page.locator(f"[data-test={reviewed}]").click()  # the inspection reviewed above
     drawer = page.locator("[data-test=record-drawer]")
+    expect(drawer).to_contain_text(NAMES[0])
     expect(drawer.locator("[data-test^=record-amendment-]")).to_contain_text("已补拍门牌")
     expect(drawer.locator("[data-test^=record-amendment-] [data-test=server-photo] img")).to_have_count(1)
     expect(drawer.locator("[data-test^=record-review-]")).to_contain_text("已答复")
