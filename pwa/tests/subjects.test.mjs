@@ -3,7 +3,7 @@ import 'fake-indexeddb/auto'
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 
-const { remember, offer, KEEP } = await import('../src/lib/subjects.js')
+const { remember, offer, reinspectionsDue, KEEP } = await import('../src/lib/subjects.js')
 
 const shop = (name, lat, lon, extra = {}) => ({ name, address: `${name}路 1 号`, lat, lon, at: '2026-11-30T01:00:00Z', ...extra })
 
@@ -22,4 +22,12 @@ test('the subjects near the officer come first, nearest first, then the recent o
   const here = { lat: 29.97, lon: 121.62 }
   assert.deepEqual(offer(list, here).map((x) => x.name), ['门口', '隔壁', '远处', '无位置'])
   assert.deepEqual(offer(list, null, 2).map((x) => x.name), ['远处', '隔壁'])
+})
+
+test('rectifications whose deadline has come are due for re-inspection, the late ones flagged', () => {
+  let list = remember([], shop('甲', 29.97, 121.62, { result: 'rectify', rectify_by: '2026-12-01' }))
+  list = remember(list, shop('乙', 29.97, 121.62, { result: 'rectify', rectify_by: '2026-11-28' }))
+  list = remember(list, shop('丙', 29.97, 121.62, { result: 'rectify', rectify_by: '2026-12-10' }))
+  list = remember(list, shop('丁', 29.97, 121.62, { result: 'compliant', rectify_by: '2026-11-01' }))
+  assert.deepEqual(reinspectionsDue(list, '2026-11-30').map((x) => [x.name, x.overdue]), [['乙', true], ['甲', false]])
 })

@@ -5,6 +5,7 @@ the common jobs are counted (typing is not a tap; a photo or a signature is one)
 screens are kept as artifacts."""
 from __future__ import annotations
 
+from backend import clock
 from backend.patrols.models import Inspection
 from backend.tickets.models import Ticket
 from tests.browser.conftest import ARTIFACTS, count, expect, go_offline, go_online, login, new_phone, wait_synced
@@ -66,9 +67,10 @@ def test_the_officers_day_takes_few_taps_and_every_document_can_be_found_again(b
         page.locator("[data-test=subject-name] input").fill("老王烧烤")
         page.locator("[data-test=subject-address] input").fill("蛟川街道某路 8 号")
         page.locator("[data-test=result-rectify]").click()
-        page.locator("[data-test=rectify-by] input").fill("2026-12-31")
+        page.locator("[data-test=rectify-by] input").fill(clock.local_today().isoformat())  # to be rectified by today
         page.locator("[data-test=save-inspection]").click()
         expect(page.locator("[data-test=home-today]")).to_be_visible()
+        expect(page.locator("[data-test=today-reinspect-0]")).to_contain_text("老王烧烤")  # 今日: its re-inspection is due
 
         # ... and copied at the next visit: the subject near here, one tap
         taps.start("inspection of a known subject with two photos")

@@ -74,4 +74,4 @@ def test_the_officers_day_from_what_the_phone_holds(zone):
 
 @needs_node
 def test_subjects_to_copy_from_the_last_visit():
-    run_node_tests("subjects.test.mjs", 2)
+    run_node_tests("subjects.test.mjs", 3)

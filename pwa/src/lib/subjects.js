@@ -13,6 +13,7 @@ export function remember(list, visit) {
   const entry = {
     name: visit.name.trim(), address: (visit.address || '').trim(), credit_code: visit.credit_code || '',
     matter_code: visit.matter_code || '', result: visit.result || '', at: visit.at, lat: visit.lat ?? null, lon: visit.lon ?? null,
+    rectify_by: visit.result === 'rectify' ? visit.rectify_by || null : null,
   }
   const k = keyOf(entry)
   return [entry, ...list.filter((x) => keyOf(x) !== k)].slice(0, KEEP)
@@ -24,4 +25,15 @@ export function offer(list, here, limit = 6) {
     .sort((a, b) => distanceM(here, a) - distanceM(here, b)) : []
   const rest = list.filter((x) => !near.includes(x))
   return [...near, ...rest].slice(0, limit)
+}
+
+/** Subjects ordered to rectify whose deadline has come (复查到期): the day after the
+ *  deadline or earlier than `soonDays` before it, soonest first. */
+export function reinspectionsDue(list, today, soonDays = 1) {
+  const horizon = new Date(`${today}T12:00:00+08:00`)
+  horizon.setUTCDate(horizon.getUTCDate() + soonDays)
+  const limit = horizon.toISOString().slice(0, 10)
+  return list.filter((x) => x.rectify_by && x.rectify_by <= limit)
+    .sort((a, b) => a.rectify_by.localeCompare(b.rectify_by))
+    .map((x) => ({ ...x, overdue: x.rectify_by < today }))
 }
