@@ -367,7 +367,7 @@ def test_on_a_gcj02_base_map_data_is_shifted_to_the_tiles_and_clicks_come_back_a
         srv.stop()
 
 
-def test_the_console_is_a_desk_application_with_a_live_layer(night_clock, desk, server, app):
+def test_the_console_is_a_desk_application_with_a_live_layer(night_clock, desk, server, app, client, auth):
     """Above 1200 px: no phone column, no tab bar, filters | full-height map | detail; the
     officers on patrol now on the map and in the list, with how long ago their phone spoke."""
     page = desk
@@ -392,3 +392,15 @@ def test_the_console_is_a_desk_application_with_a_live_layer(night_clock, desk, 
     assert box["height"] > 500 and box["width"] > 600, box  # the map takes the middle, full height
     page.locator("[data-test=live-zf004]").click()  # the map goes to the officer
     page.screenshot(path=str(ARTIFACTS / "supervisor-desk.png"))
+    # a decision under review opens in the drawer: what was decided, on whom, its evidence
+    from tests.api.test_tickets import issue, lease
+
+    phone = auth.login("zf001")
+    number, _ = issue(app, phone, lease(client, phone, 1)[0])
+    page.locator(".van-tab", has_text="统计").click()
+    page.locator("[data-test=sup-load]").click()
+    page.locator("[data-test=fig-simple_cases]").click()
+    page.locator("[data-test^=review-open-]").first.click()
+    drawer = page.locator("[data-test=record-drawer]")
+    expect(drawer).to_contain_text(number)
+    expect(drawer.locator("[data-test=record-penalty]")).to_contain_text("罚款 ¥150.00")
