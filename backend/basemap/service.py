@@ -29,10 +29,23 @@ def folder(media_root: str) -> Path:
     return path
 
 
+_described: dict[str, tuple[tuple[int, int], dict[str, Any]]] = {}  # media root → ((inode, mtime) of current.json, its description)
+
+
 def current(media_root: str) -> dict[str, Any] | None:
-    """The loaded base map's description, or None."""
+    """The loaded base map's description, or None. Read again only when the file changed: a
+    phone downloading the map asks for thousands of tiles, each of which needs it."""
     info = folder(media_root) / "current.json"
-    return json.loads(info.read_text()) if info.exists() else None
+    try:
+        st = info.stat()
+        mtime = (st.st_ino, st.st_mtime_ns)  # a load replaces the file: a new inode even within one clock tick
+    except FileNotFoundError:
+        _described.pop(media_root, None)
+        return None
+    cached = _described.get(media_root)
+    if cached is None or cached[0] != mtime:
+        cached = _described[media_root] = (mtime, json.loads(info.read_text()))
+    return cached[1]
 
 
 def _read_metadata(path: Path) -> dict[str, Any]:
