@@ -174,6 +174,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from .tickets.views import blp as tickets_blp
     from .tickets.views import public_bp as verify_bp
     from .cases.views import blp as cases_blp
+    from .cases.views import public_bp as eservice_bp
     from .sync.views import blp as sync_blp
     from .tasks.views import blp as tasks_blp
     from .supervision.views import blp as supervision_blp
@@ -189,4 +190,5 @@ def _register_blueprints(app: Flask, api: Api) -> None:
         api.register_blueprint(blp)
     api.spec.components.schema("TrackPoint", schema=TrackPointSchema)
     app.register_blueprint(verify_bp)
+    app.register_blueprint(eservice_bp)
     app.register_blueprint(web_bp)

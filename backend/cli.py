@@ -70,8 +70,13 @@ def register_cli(app: Flask) -> None:
         """The hash-chained audit trail (执法全过程记录)."""
 
     @audit_group.command("verify")
-    def audit_verify() -> None:
-        """Recompute every chain; exit 1 and name the first broken link if tampered."""
+    @click.option("--manifest", "manifest_path", type=click.Path(exists=True, dir_okay=False), default=None,
+                  help="a case file's manifest (GET /api/v1/cases/<id>/file/manifest): check each item against the trail")
+    def audit_verify(manifest_path: str | None) -> None:
+        """Recompute every chain; exit 1 and name the first broken link if tampered. With
+        --manifest, also check a case file's SHA-256 values against the trail."""
+        import json
+
         from .audit.service import verify_all
 
         broken = 0
@@ -84,7 +89,17 @@ def register_cli(app: Flask) -> None:
                 broken += 1
                 click.echo(f"BROKEN {problem}", err=True)
         click.echo(f"{checked} chain(s) checked, {broken} broken")
-        if broken:
+        problems: list[str] = []
+        if manifest_path:
+            from .cases.desk import verify_manifest
+
+            data = json.loads(Path(manifest_path).read_text(encoding="utf-8"))
+            problems = verify_manifest(data)
+            for p in problems:
+                click.echo(f"MANIFEST {p}", err=True)
+            click.echo(f"manifest of case {data.get('case_number') or data.get('case_id')}: {len(data.get('items') or [])} item(s), "
+                       f"{len(problems)} problem(s)")
+        if broken or problems:
             sys.exit(1)
 
     @app.cli.group("backup")

@@ -98,6 +98,18 @@ class Config:
     DECISION_DAYS = as_int(env("DECISION_DAYS"), 90)  # §60: decide within 90 days of 立案
     SERVICE_WORKING_DAYS = as_int(env("SERVICE_WORKING_DAYS"), 7)  # §61: serve within 7 working days
     PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "")  # for the QR code on printed decisions
+    # --- the case desk (general procedure; a province's rules set these) ---------------
+    CASE_FILING_WORKING_DAYS = as_int(env("CASE_FILING_WORKING_DAYS"), 7)  # §54: 立案 within 7 working days of discovery
+    CASE_STATEMENT_WORKING_DAYS = as_int(env("CASE_STATEMENT_WORKING_DAYS"), 3)  # the notice's window to state and defend
+    # §63 较大数额罚款: the province's threshold for the right to a hearing (demo: 5,000 / 50,000 yuan)
+    HEARING_THRESHOLD_CITIZEN_FEN = as_int(env("HEARING_THRESHOLD_CITIZEN_FEN"), 500_000)
+    HEARING_THRESHOLD_ORG_FEN = as_int(env("HEARING_THRESHOLD_ORG_FEN"), 5_000_000)
+    LEGAL_REVIEW = env("LEGAL_REVIEW", "listed")  # §58: "listed" (the law's cases) or "all" general cases
+    DECISION_EXTENSION_MAX_DAYS = as_int(env("DECISION_EXTENSION_MAX_DAYS"), 30)  # §60 "另有规定": one approved extension
+    CASE_CLOSURE_WORKING_DAYS = as_int(env("CASE_CLOSURE_WORKING_DAYS"), 10)  # 结案 after execution ends (local rule)
+    ESERVICE_LINK_DAYS = as_int(env("ESERVICE_LINK_DAYS"), 30)  # an e-service link stays open this long
+    SEAL_IMAGE_DIR = env("SEAL_IMAGE_DIR", "")  # <jurisdiction code>.png: the seal printed on documents
+    CASE_COURT = env("CASE_COURT", "")  # the court named for litigation and enforcement
 
     # --- sync -----------------------------------------------------------------------
     SYNC_MAX_BYTES = as_int(env("SYNC_MAX_BYTES"), 8 * 1024 * 1024)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..models_base import UTCDateTime, utcnow
 
-# 一般程序: 立案 → 调查取证 → 告知 → 审核 → 决定 → 送达 → 执行 → 结案
-GENERAL_STAGES = ("filed", "investigating", "notified", "reviewed", "decided", "served", "executing", "closed")
+# 一般程序: 立案审批 → 立案 → 调查取证 → 告知 → 审核 → 决定 → 送达 → 执行 → 结案 (→ 归档: archived_at)
+GENERAL_STAGES = ("proposed", "filed", "investigating", "notified", "reviewed", "decided", "served", "executing", "closed")
 SIMPLE_STAGES = ("executing", "closed")
 
 
@@ -51,7 +51,25 @@ class Case(db.Model):
     # §66: deferral {kind, until, reason} or instalments {kind, parts: [{due, amount_fen}], reason}, approved
     payment_plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
+    # --- the general procedure's desk (cases.general) ---
+    number: Mapped[str | None] = mapped_column(String(64))  # 案号: the 立案审批表's number, given at approval
+    # 当事人: {type, name, id_type, id_number, address, phone, representative}
+    party: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # where the case came from: inspection | task | complaint | referral | manual | ticket; ref = its id
+    source_kind: Mapped[str | None] = mapped_column(String(16))
+    source_ref: Mapped[str | None] = mapped_column(String(64))
+    discovered_on: Mapped[date | None] = mapped_column(Date)  # §54: filing within 7 working days of it
+    handler_ids: Mapped[list[int] | None] = mapped_column(JSON, default=list)  # 承办人: two certified officers
+    major: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")  # 重大案件 (§57 collective discussion)
+    place_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    violated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # §36: limitation counts from the act
+    decision_extended_to: Mapped[date | None] = mapped_column(Date)  # §60 extension, approved
+    closure_due: Mapped[date | None] = mapped_column(Date)  # 结案 after execution ends (local rule, configuration)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 归档: nothing changes afterwards
+
     events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="CaseEvent.id")
+    steps: Mapped[list[CaseStep]] = relationship(back_populates="case", order_by="CaseStep.id")
+    documents: Mapped[list[CaseDocument]] = relationship(back_populates="case", order_by="CaseDocument.id")
     payments: Mapped[list[Payment]] = relationship(back_populates="case", order_by="Payment.id")
 
 
@@ -68,6 +86,93 @@ class CaseEvent(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
 
     case: Mapped[Case] = relationship(back_populates="events")
+
+
+class CaseStep(db.Model):
+    """One act of the general procedure (立案审批, 询问, 告知, 听证, 审核, 讨论, 决定, 送达 …):
+    dated, signed by its actor, with its data; never changed afterwards (cases.general)."""
+
+    __tablename__ = "case_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    on: Mapped[date] = mapped_column(Date)  # the local day the act took place
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # when it was recorded
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("case_documents.id"))
+
+    case: Mapped[Case] = relationship(back_populates="steps")
+    document: Mapped[CaseDocument | None] = relationship(foreign_keys=[document_id])
+
+
+class CaseDocument(db.Model):
+    """A 文书 made from the case's data by its template: numbered from the street's sequence,
+    its PDF kept byte for byte (the SHA-256 is on the audit trail and in the case file)."""
+
+    __tablename__ = "case_documents"
+    __table_args__ = (UniqueConstraint("jurisdiction_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(64))
+    number: Mapped[str] = mapped_column(String(96))
+    template_version: Mapped[int] = mapped_column(Integer)
+    context: Mapped[dict[str, Any]] = mapped_column(JSON)  # what was printed, as data
+    sha256: Mapped[str] = mapped_column(String(64))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    made_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+
+    case: Mapped[Case] = relationship(back_populates="documents")
+
+
+class DocumentSequence(db.Model):
+    """Per street, per kind of document, per year: the last number given."""
+
+    __tablename__ = "document_sequences"
+
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DocumentTemplate(db.Model):
+    """An administrator's version of a document's template (wording and layout of their
+    province), as data; the newest version of a kind is used, the shipped default otherwise."""
+
+    __tablename__ = "document_templates"
+    __table_args__ = (UniqueConstraint("kind", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+
+
+class ServiceLink(db.Model):
+    """电子送达 (§61 ¶2, with the party's consent): a one-time link to one document; only
+    the token's hash is stored. Delivered when made and sent, opened when the party opens it."""
+
+    __tablename__ = "service_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("case_documents.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    address: Mapped[str] = mapped_column(String(128))  # the address the party consented to
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opened_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    document: Mapped[CaseDocument] = relationship()
 
 
 class Payment(db.Model):

@@ -42,17 +42,78 @@ class CaseSchema(Schema):
     overdue = fields.List(fields.String(), required=True)
     pauses = fields.List(fields.Dict(), required=True)
     events = fields.List(fields.Dict(), required=True)
+    number = fields.String(allow_none=True, metadata={"description": "案号, given when the filing is approved"})
+    desk = fields.Dict(metadata={"description": "general procedure: party, steps, documents, next lawful steps, deadline lights"})
 
 
 CasePageSchema = page_schema(CaseSchema, "CasePage")
 
 
+class PartySchema(Schema):
+    type = fields.String(load_default="citizen", validate=validate.OneOf(["citizen", "organisation"]))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    id_type = fields.String(load_default="", validate=validate.Length(max=32))
+    id_number = fields.String(load_default="", validate=validate.Length(max=32))
+    address = fields.String(load_default="", validate=validate.Length(max=255))
+    phone = fields.String(load_default="", validate=validate.Length(max=32))
+    representative = fields.String(load_default="", validate=validate.Length(max=64), metadata={"description": "法定代表人（负责人）"})
+
+
+class SourceSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(["inspection", "task", "complaint", "referral", "manual", "ticket"]))
+    ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64),
+                        metadata={"description": "the inspection's UUID, the task's id, the complaint's or referral's number"})
+
+
+class EvidenceItemSchema(Schema):
+    source = fields.String(required=True, validate=validate.OneOf(["photo", "video", "audio", "document", "inspection", "patrol", "other"]))
+    sha256 = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    label = fields.String(required=True, validate=validate.Length(min=1, max=255))
+
+
 class CaseOpenSchema(Schema):
-    party_name = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    """立案申请. `party_name` and `inspection_id` are the first round's shorthand for `party` and `source`."""
+
+    party_name = fields.String(load_default=None, validate=validate.Length(min=1, max=128))
+    party = fields.Nested(PartySchema, load_default=None)
     matter_code = fields.String(required=True, validate=validate.Length(max=32))
     facts = fields.String(load_default="", validate=validate.Length(max=4000))
     inspection_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(equal=36),
                                   metadata={"description": "the inspection that found the violation (its UUID)"})
+    source = fields.Nested(SourceSchema, load_default=None)
+    discovered_on = PlausibleDate(load_default=None, allow_none=True, metadata={"description": "§54: filing is due 7 working days on"})
+    handler_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(1, 2**31 - 1)), load_default=list,
+                              validate=validate.Length(max=2), metadata={"description": "承办人: two certified officers"})
+    major = fields.Boolean(load_default=False, metadata={"description": "重大案件: collective discussion (§57)"})
+    place_text = fields.String(load_default="", validate=validate.Length(max=255))
+    violated_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    evidence = fields.List(fields.Nested(EvidenceItemSchema), load_default=list, validate=validate.Length(max=100))
+
+
+class StepResultSchema(Schema):
+    case = fields.Nested(CaseSchema, required=True)
+    step = fields.Dict(required=True)
+
+
+class TemplateSchema(Schema):
+    kind = fields.String(required=True)
+    version = fields.Integer(required=True, metadata={"description": "0 = the shipped default"})
+    body = fields.Dict(required=True)
+
+
+class TemplateListSchema(Schema):
+    items = fields.List(fields.Nested(TemplateSchema), required=True)
+
+
+class TemplatePutSchema(Schema):
+    body = fields.Dict(required=True, metadata={"description": "title, blocks … (cases/documents/render.py documents the format)"})
+
+
+class BankImportResultSchema(Schema):
+    matched = fields.List(fields.Dict(), required=True)
+    duplicates = fields.List(fields.Dict(), required=True)
+    unmatched = fields.List(fields.Dict(), required=True)
 
 
 class TransitionSchema(Schema):
@@ -121,3 +182,12 @@ class HolidayYearSchema(Schema):
 
 class HolidayYearsSchema(Schema):
     items = fields.List(fields.Nested(HolidayYearSchema), required=True)
+
+
+class ManifestSchema(Schema):
+    case_id = fields.Integer(required=True)
+    case_number = fields.String(required=True)
+    jurisdiction_id = fields.Integer(required=True)
+    archived = fields.Boolean(required=True)
+    made_at = fields.DateTime(required=True)
+    items = fields.List(fields.Dict(), required=True, metadata={"description": "seq, kind, title, number, sha256, on (page in the PDF)"})

@@ -14,7 +14,7 @@ from ..errors import invalid as _invalid
 from ..extensions import commit, db
 from ..models_base import LOCAL_TZ, utcnow
 from . import deadlines, holidays
-from .models import GENERAL_STAGES, Case, CaseEvent, Payment
+from .models import Case, CaseEvent, Payment
 
 
 def _local(dt: datetime) -> date:
@@ -197,7 +197,7 @@ def deciding_officers(case: Case) -> set[int]:
         from ..tickets.service import decision_officer_ids
 
         return decision_officer_ids(case.ticket_id)
-    return {case.opened_by_id} if case.opened_by_id else set()
+    return set(case.handler_ids or []) or ({case.opened_by_id} if case.opened_by_id else set())
 
 
 def check_money_handler(case: Case, identity: Identity) -> None:
@@ -210,8 +210,16 @@ def check_money_handler(case: Case, identity: Identity) -> None:
                         "Payments and pauses are recorded by the deciding officers or a supervisor")
 
 
+def check_not_archived(case: Case) -> None:
+    if case.archived_at is not None:
+        raise _invalid("case.archived", "案件已归档，不能再变更", "The case is archived and can no longer change", status=409)
+
+
 def record_payment(case: Case, identity: Identity, *, amount_fen: int, channel: str, paid_on: date, receipt: str = "") -> Payment:
+    check_not_archived(case)
     check_money_handler(case, identity)
+    if case.procedure == "general" and case.decided_on is None:
+        raise _invalid("case.not_decided", "尚未作出处罚决定", "No decision has been made yet", status=409)
     if case.procedure == "simple" and case.stage == "closed":
         raise _invalid("case.closed", "案件已结案", "The case is closed", status=409)
     if amount_fen <= 0:
@@ -226,8 +234,13 @@ def record_payment(case: Case, identity: Identity, *, amount_fen: int, channel: 
     case.paid_fen += amount_fen
     _event(case, identity.officer.id, "payment", case.stage, case.stage, f"{amount_fen} fen via {channel} on {paid_on}")
     if case.paid_fen >= case.amount_fen + surcharge:
-        _event(case, identity.officer.id, "closed", case.stage, "closed", "paid in full")
-        case.stage, case.closed_at, case.close_reason = "closed", utcnow(), "paid"
+        if case.procedure == "general":  # closed by 结案审批 (cases.general)
+            from . import general
+
+            general.paid_in_full(case, paid_on)
+        else:
+            _event(case, identity.officer.id, "closed", case.stage, "closed", "paid in full")
+            case.stage, case.closed_at, case.close_reason = "closed", utcnow(), "paid"
     commit()
     return payment
 
@@ -236,6 +249,7 @@ def add_pause(case: Case, identity: Identity, *, kind: str, start: date, end: da
     """Reconsideration or litigation: the surcharge does not run meanwhile (§73). It starts
     no earlier than the decision: a pause "from 1970" would stop a surcharge it never
     concerned."""
+    check_not_archived(case)
     check_money_handler(case, identity)
     if end is not None and end < start:
         raise _invalid("case.bad_pause", "结束日期早于开始日期", "The pause ends before it starts", field="end")
@@ -249,57 +263,38 @@ def add_pause(case: Case, identity: Identity, *, kind: str, start: date, end: da
     return case
 
 
-def open_general_case(identity: Identity, *, party_name: str, matter_code: str, facts: str, inspection_id: str | None) -> Case:
-    """立案: the 90-day decision period (§60) starts now."""
-    from ..catalog import service as catalog
+def open_general_case(identity: Identity, *, party_name: str | None = None, party: dict[str, Any] | None = None, matter_code: str,
+                      facts: str = "", inspection_id: str | None = None, source: dict[str, Any] | None = None,
+                      discovered_on: date | None = None, handler_ids: list[int] | None = None, major: bool = False,
+                      place_text: str = "", violated_at: datetime | None = None, evidence: list[dict[str, Any]] | None = None) -> Case:
+    """立案申请: a general-procedure case from its source (an inspection, a task, a complaint, a
+    referral, by hand); filed when a supervisor approves it (cases.general)."""
+    from . import general
 
-    if identity.jurisdiction_id is None:
-        raise _invalid("case.no_jurisdiction", "须以乡镇（街道）人员身份立案", "Only a jurisdiction's staff open cases")
-    if catalog.matter_by_code(matter_code) is None:
-        raise _invalid("case.unknown_matter", "执法事项不存在", "Unknown matter")
-    if inspection_id is not None:
-        from ..patrols import service as patrols
-
-        if not patrols.inspection_exists(inspection_id, identity.jurisdiction_id):
-            raise _invalid("case.unknown_inspection", "所引用的检查记录不存在", "The inspection named does not exist here", field="inspection_id")
-    case = Case(jurisdiction_id=identity.jurisdiction_id, procedure="general", stage="filed", party_name=party_name,
-                matter_code=matter_code, facts=facts, inspection_id=inspection_id, opened_by_id=identity.officer.id,
-                filed_at=utcnow())
-    holidays.stamp(case)  # the 90-day decision period (§60)
-    db.session.add(case)
-    db.session.flush()
-    _event(case, identity.officer.id, "filed", None, "filed")
+    party = dict(party or {"type": "citizen", "name": party_name or ""})
+    if not party.get("name"):
+        raise _invalid("case.party_required", "须填写当事人", "The party is required", field="party")
+    source = source or ({"kind": "inspection", "ref": inspection_id} if inspection_id else {"kind": "manual"})
+    case = general.open_case(identity, party=party, matter_code=matter_code, facts_text=facts, source_kind=source["kind"],
+                             source_ref=source.get("ref"), discovered_on=discovered_on, handler_ids=list(handler_ids or []),
+                             major=major, place_text=place_text, violated_at=violated_at, evidence=list(evidence or []))
     commit()
     return case
 
 
 def transition(case: Case, identity: Identity, *, to: str, note: str = "", amount_fen: int | None = None,
                on: date | None = None) -> Case:
-    """Move a general case one stage on (or close it early, with a note saying why)."""
+    """The first round's stage switch: a general case now moves by its steps (`POST
+    /cases/<id>/steps`), each checked by the law; this door only closes a case early with
+    the reason (撤销立案 / 不予立案), through the same closure step."""
+    from . import general
+
     if case.procedure != "general":
         raise _invalid("case.not_general", "简易程序案件没有阶段流转", "Only general-procedure cases move through stages")
-    if case.stage == "closed":
-        raise _invalid("case.closed", "案件已结案", "The case is closed", status=409)
-    if to not in GENERAL_STAGES:
-        raise _invalid("case.bad_stage", "阶段无效", f"to must be one of {GENERAL_STAGES}")
-    current = GENERAL_STAGES.index(case.stage)
-    target = GENERAL_STAGES.index(to)
-    if target != current + 1 and not (to == "closed" and note.strip()):
-        raise _invalid("case.bad_transition", f"不能从「{case.stage}」直接转到「{to}」", f"Cannot move from {case.stage} to {to}",
-                       allowed=[GENERAL_STAGES[current + 1]])
-    day = on or _local(utcnow())
-    if to == "decided":
-        case.decided_on = day
-        case.amount_fen = amount_fen or 0
-        # service due in 7 working days (§61): holidays.stamp below
-    if to == "served":
-        case.served_on = day  # payment due 15 days on: holidays.stamp below
-    if to in ("decided", "served"):
-        holidays.stamp(case)
-    _event(case, identity.officer.id, "transition", case.stage, to, note)
-    case.stage = to
-    if to == "closed":
-        case.closed_at, case.close_reason = utcnow(), note[:64] or "closed"
+    if to != "closed" or not note.strip():
+        raise _invalid("case.use_steps", "一般程序案件按办案步骤推进（立案审批、调查、告知、决定、送达……）",
+                       "A general case moves by its steps: POST /cases/<id>/steps", status=409, field="to")
+    general.take_step(case, identity, "closure", {"reason": "withdrawn", "summary": note})
     commit()
     return case
 
@@ -324,6 +319,16 @@ def list_cases(jurisdiction_id: int | None, *, procedure: str | None, status: st
     return query
 
 
+def case_with_desk(case: Case) -> dict[str, Any]:
+    """The case and, for a general case, what its desk shows (steps, documents, next steps)."""
+    from . import general
+
+    out = case_to_dict(case)
+    if case.procedure == "general":
+        out["desk"] = general.desk_view(case)
+    return out
+
+
 def case_to_dict(case: Case, today: date | None = None) -> dict[str, Any]:
     today = today or _local(utcnow())
     due = {k: getattr(case, k) for k in ("filing_due", "decision_due", "service_due", "payment_due")}
@@ -335,13 +340,14 @@ def case_to_dict(case: Case, today: date | None = None) -> dict[str, Any]:
             overdue.append("service")
         if case.payment_due and case.paid_fen < case.amount_fen and today > case.payment_due:
             overdue.append("payment")
-    if case.filing_due and case.filed_at and _local(case.filed_at) > case.filing_due:
+    if case.filing_due and ((case.filed_at and _local(case.filed_at) > case.filing_due)
+                            or (case.stage == "proposed" and today > case.filing_due)):
         overdue.append("filing")
     cash = cash_of(case, today)
     if cash and cash["late"]:
         overdue.append("cash_hand_in")  # §71: late, or not yet handed in past its day
     return {
-        "id": case.id, "procedure": case.procedure, "stage": case.stage, "ticket_id": case.ticket_id,
+        "id": case.id, "number": case.number, "procedure": case.procedure, "stage": case.stage, "ticket_id": case.ticket_id,
         "inspection_id": case.inspection_id, "party_name": case.party_name, "matter_code": case.matter_code,
         "amount_fen": case.amount_fen, "paid_fen": case.paid_fen, "refunded_fen": case.refunded_fen or 0,
         "surcharge_fen": surcharge_due(case, today),

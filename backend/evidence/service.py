@@ -383,6 +383,21 @@ def open_variant(identity: Identity, media: Media, variant: str) -> tuple[Binary
     return f, "image/jpeg"
 
 
+def display_copy(sha256: str) -> bytes | None:
+    """The watermarked display copy of a photo for a case file, or None if it has not arrived."""
+    media = db.session.get(Media, sha256)
+    if media is None or not (media.content_type or "").startswith("image/"):
+        return None
+    st = store()
+    if media.derivatives_stale or not st.has_derived(media.sha256, "display"):
+        _rerender(media)
+    f = st.open_derived(media.sha256, "display")
+    if f is None:
+        return None
+    with f:
+        return f.read()
+
+
 def _rerender(media: Media) -> None:
     """Re-burn the watermark with what the first citing record adds (place, record no.)."""
     st = store()

@@ -80,6 +80,16 @@ def inspection_exists(inspection_id: str, jurisdiction_id: int | None) -> bool:
                                                          Inspection.jurisdiction_id == jurisdiction_id)) is not None
 
 
+def inspection_summary(inspection_id: str, jurisdiction_id: int | None) -> dict[str, Any] | None:
+    """What a case opened from this inspection carries over (cases.general asks here)."""
+    i = db.session.scalar(select(Inspection).where(Inspection.id == inspection_id, Inspection.jurisdiction_id == jurisdiction_id))
+    if i is None:
+        return None
+    return {"id": i.id, "subject_name": i.subject_name, "subject_address": i.subject_address, "subject_uscc": i.subject_uscc,
+            "inspected_at": i.inspected_at, "officer_id": i.officer_id, "result": i.result, "notes": i.notes,
+            "photos": list(i.photos or []), "matter_code": i.matter.code if i.matter else None, "patrol_id": i.patrol_id}
+
+
 def record_inspections(officer: Officer, device_id: str, batch: list[dict[str, Any]]) -> list[ApiError | None]:
     """The batch form of `record_inspection` for the sync endpoint: the same checks per
     item, but matters, patrols and grids are looked up once for the whole batch (grids in

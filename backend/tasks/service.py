@@ -102,6 +102,13 @@ def get_task(task_id: int, identity: Identity) -> Task:
     return task
 
 
+def task_exists(ref: str, jurisdiction_id: int | None) -> bool:
+    """Whether this street has the task (a case opened from it asks here)."""
+    if not str(ref).isdigit():
+        return False
+    return db.session.scalar(select(Task.id).where(Task.id == int(ref), Task.jurisdiction_id == jurisdiction_id)) is not None
+
+
 def update(officer: Officer, *, task_id: Any, status: str, note: str = "", photos: Iterable[str] = (),
            record_id: str | None = None) -> tuple[Task, bool]:
     """A move by the assignee (from the field) or the dispatcher. Idempotent on the
