@@ -146,29 +146,20 @@ def verify_manifest(data: dict[str, Any]) -> list[str]:
     """What in a case file's manifest the audit trail does not bear out (empty = verified):
     each document's SHA-256 must be the one recorded when it was made, and the stored bytes
     must still hash to it; each photo must be recorded as cited by the case."""
-    from ..audit.models import AuditEntry
-
     problems = []
     case = db.session.get(Case, data.get("case_id"))
     if case is None:
         return [f"case {data.get('case_id')} not found"]
-    recorded = {}
-    for e in db.session.scalars(select(AuditEntry).where(AuditEntry.action == "case.document",
-                                                         AuditEntry.jurisdiction_id == case.jurisdiction_id)):
-        if (e.details or {}).get("case") == case.id:
-            recorded[(e.details or {}).get("number")] = (e.details or {}).get("sha256")
-    cited = {str((e.object_id)) for e in db.session.scalars(select(AuditEntry).where(
-        AuditEntry.action == "media.captured", AuditEntry.jurisdiction_id == case.jurisdiction_id))
-        if (e.details or {}).get("record_kind") in ("case", "inspection")}
     for item in data.get("items") or []:
         label = f"#{item.get('seq')} {item.get('title')} {item.get('number') or ''}".strip()
         if "document_id" in item:
-            if recorded.get(item.get("number")) != item.get("sha256"):
+            made = [e for e in audit.entries_for("case_document", str(item["document_id"])) if e.action == "case.document"]
+            if not made or made[0].details.get("sha256") != item.get("sha256") or made[0].details.get("case") != case.id:
                 problems.append(f"{label}: SHA-256 differs from the audit trail")
             doc = db.session.get(CaseDocument, item["document_id"])
             if doc is None or hashlib.sha256(doc.pdf).hexdigest() != item.get("sha256"):
                 problems.append(f"{label}: the stored document no longer hashes to its SHA-256")
-        elif item.get("sha256") and item["sha256"] not in cited:
+        elif item.get("sha256") and not any(e.action == "media.captured" for e in audit.entries_for("media", item["sha256"])):
             problems.append(f"{label}: photo not recorded as cited on the audit trail")
     return problems
 

@@ -318,7 +318,7 @@ def desk_view(case: Case, today: date | None = None) -> dict[str, Any]:
     cal = holidays.current_calendar()
     window_end, hearing = procedure.notice_window(f, s, cal)
     paid = case.decided_on is not None and f.owed_fen == 0 and case.amount_fen > 0
-    return {
+    return paperwork.plain({
         "number": case.number, "party": case.party or {"name": case.party_name}, "source": {"kind": case.source_kind, "ref": case.source_ref},
         "discovered_on": case.discovered_on, "handler_ids": case.handler_ids or [], "major": bool(case.major),
         "place_text": case.place_text or "", "violated_at": case.violated_at, "decision_extended_to": case.decision_extended_to,
@@ -329,4 +329,4 @@ def desk_view(case: Case, today: date | None = None) -> dict[str, Any]:
         "next_steps": procedure.next_steps(f, today, s, cal) if case.procedure == "general" else [],
         "warnings": procedure.warnings(f, today, case.closure_due, case.service_due, case.payment_due, paid)
         if case.procedure == "general" else [],
-    }
+    })

@@ -175,7 +175,7 @@ def make(case: Case, step: CaseStep, kind: str, identity: Identity | None) -> Ca
     context = {**case_context(case, step.on), "number": number, "issued_on": step.on, "step": step_context(case, step, identity.officer.name if identity else "")}
     pdf = render.render_pdf(template, context, _seal(catalog.get_jurisdiction(case.jurisdiction_id).code))
     doc = CaseDocument(case=case, jurisdiction_id=case.jurisdiction_id, kind=kind, title=template.get("title", kind), number=number,
-                       template_version=version, context=_plain(context), sha256=hashlib.sha256(pdf).hexdigest(), pdf=pdf,
+                       template_version=version, context=plain(context), sha256=hashlib.sha256(pdf).hexdigest(), pdf=pdf,
                        made_by_id=identity.officer.id if identity else None)
     db.session.add(doc)
     db.session.flush()
@@ -185,11 +185,11 @@ def make(case: Case, step: CaseStep, kind: str, identity: Identity | None) -> Ca
     return doc
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     return value

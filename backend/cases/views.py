@@ -154,7 +154,7 @@ def take_step(_envelope: dict, case_id: int):
 
 
 @blp.route("/cases/<int:case_id>/documents/<int:document_id>.pdf", methods=["GET"])
-@authenticated
+@roles("officer", "supervisor", "admin")
 @blp.response(200, content_type="application/pdf")
 def document_pdf(case_id: int, document_id: int):
     """A document of the case, byte for byte as made (its SHA-256 is on the audit trail)."""
@@ -163,7 +163,7 @@ def document_pdf(case_id: int, document_id: int):
 
 
 @blp.route("/cases/<int:case_id>/file.pdf", methods=["GET"])
-@authenticated
+@roles("officer", "supervisor", "admin")
 @blp.response(200, content_type="application/pdf")
 def case_file(case_id: int):
     """电子卷宗: every document and evidence item in order, a table of contents and the manifest."""
@@ -173,7 +173,7 @@ def case_file(case_id: int):
 
 
 @blp.route("/cases/<int:case_id>/file/manifest", methods=["GET"])
-@authenticated
+@roles("officer", "supervisor", "admin")
 @blp.response(200, ManifestSchema)
 def case_file_manifest(case_id: int):
     """The case file's manifest: each item's SHA-256, checkable with `flask audit verify --manifest`."""

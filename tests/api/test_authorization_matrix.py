@@ -277,6 +277,31 @@ def _general_case(ctx: Ctx, which: str) -> int:
         return cases.open_general_case(identity, party_name="某公司", matter_code="HJ-003", facts="x", inspection_id=None).id
 
 
+def _case_document(ctx: Ctx, which: str) -> tuple[int, int]:
+    """A general case of the street not filed by its supervisor: it has its 立案审批表."""
+    from backend.auth import service as auth_service
+    from backend.cases import general
+    from backend.cases.models import Case
+    from backend.extensions import commit, db
+
+    key = f"case_document_{which}"
+    if key not in ctx.ids:
+        case_id = _general_case(ctx, which)
+        boss = ctx.auth.login("zd001" if which == "own" else "zd101")
+        with ctx.app.app_context():
+            identity = auth_service.identity_from_access_token(boss.access_token)
+            step = general.take_step(db.session.get(Case, case_id), identity, "filing_approval", {"approve": False, "opinion": "不予立案"})
+            ctx.ids[key] = (case_id, step.document.id)
+            commit()
+    return ctx.ids[key]
+
+
+def _default_template(kind: str) -> dict:
+    from backend.cases.documents.render import default_templates
+
+    return default_templates()[kind]
+
+
 def _task(ctx: Ctx, which: str, fresh: bool = False, done: bool = False) -> int:
     """A task dispatched to zf001 (own street) or zf101 (other), optionally fed back as done."""
     from backend.auth import service as auth_service
@@ -410,8 +435,29 @@ MATRIX: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/cases"): Spec(frozenset({OFFICER, SUPERVISOR}), lambda c, w: (
         "/api/v1/cases", {"party_name": "某公司", "matter_code": "HJ-003", "facts": "油烟"})),
     ("GET", "/api/v1/cases/<int:case_id>"): Spec(ALL, lambda c, w: (f"/api/v1/cases/{_case_of(c, _ticket(c, w))}", None), scoped=True),
+    # a general case moves by its steps; this door only closes one early, which a supervisor approves
     ("POST", "/api/v1/cases/<int:case_id>/transitions"): Spec(
-        frozenset({OFFICER, SUPERVISOR}), lambda c, w: (f"/api/v1/cases/{_general_case(c, w)}/transitions", {"to": "investigating"}), scoped=True),
+        frozenset({SUPERVISOR}), lambda c, w: (f"/api/v1/cases/{_general_case(c, w)}/transitions", {"to": "closed", "note": "撤销立案"}),
+        scoped=True, declared=frozenset({OFFICER, SUPERVISOR}), denied_code={OFFICER: "case.needs_supervisor"},
+        colleague="case.needs_supervisor"),
+    ("POST", "/api/v1/cases/<int:case_id>/steps"): Spec(
+        frozenset({SUPERVISOR}), lambda c, w: (f"/api/v1/cases/{_general_case(c, w)}/steps",
+                                               {"kind": "filing_approval", "approve": False, "opinion": "不予立案"}),
+        scoped=True, declared=frozenset({OFFICER, SUPERVISOR}), denied_code={OFFICER: "case.needs_supervisor"},
+        colleague="case.needs_supervisor"),
+    ("GET", "/api/v1/cases/<int:case_id>/documents/<int:document_id>.pdf"): Spec(
+        frozenset({OFFICER, SUPERVISOR, ADMIN}), lambda c, w: ("/api/v1/cases/{}/documents/{}.pdf".format(*_case_document(c, w)), None),
+        scoped=True),
+    ("GET", "/api/v1/cases/<int:case_id>/file.pdf"): Spec(
+        frozenset({OFFICER, SUPERVISOR, ADMIN}), lambda c, w: (f"/api/v1/cases/{_case_document(c, w)[0]}/file.pdf", None), scoped=True),
+    ("GET", "/api/v1/cases/<int:case_id>/file/manifest"): Spec(
+        frozenset({OFFICER, SUPERVISOR, ADMIN}), lambda c, w: (f"/api/v1/cases/{_case_document(c, w)[0]}/file/manifest", None),
+        scoped=True),
+    ("GET", "/api/v1/document-templates"): Spec(MANAGERS, _path("/api/v1/document-templates")),
+    ("PUT", "/api/v1/document-templates/<string:kind>"): Spec(frozenset({ADMIN}), lambda c, w: (
+        "/api/v1/document-templates/closure_approval", {"body": _default_template("closure_approval")})),
+    ("POST", "/api/v1/payments/bank-import"): Spec(frozenset({OFFICER, SUPERVISOR}), lambda c, w: (
+        "/api/v1/payments/bank-import", "交易日期,金额,附言,流水号\n2026-11-20,10.00,无关,BK1\n".encode())),
     ("POST", "/api/v1/cases/<int:case_id>/payments"): Spec(frozenset({OFFICER, SUPERVISOR}), lambda c, w: (
         f"/api/v1/cases/{_case_of(c, _new_ticket(c, w))}/payments",
         {"amount_fen": 15000, "channel": "bank", "paid_on": clock.local_today().isoformat()}), scoped=True),
