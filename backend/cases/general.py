@@ -309,6 +309,12 @@ def step_to_dict(step: CaseStep) -> dict[str, Any]:
     return out
 
 
+def warnings_of(case: Case, today: date) -> list[dict[str, Any]]:
+    f = facts(case, today)
+    paid = case.decided_on is not None and f.owed_fen == 0 and case.amount_fen > 0
+    return procedure.warnings(f, today, case.closure_due, case.service_due, case.payment_due, paid)
+
+
 def desk_view(case: Case, today: date | None = None) -> dict[str, Any]:
     """What the desk shows beyond the case's row: its steps, documents, the next lawful
     steps with what blocks them, and the deadline lights."""

@@ -12,6 +12,7 @@ class CaseQuerySchema(PageArgsSchema):
     procedure = fields.String(load_default=None, validate=validate.OneOf(["simple", "general"]))
     status = fields.String(load_default=None, validate=validate.Length(max=32), metadata={"description": "open, closed, or a stage"})
     due_before = PlausibleDate(load_default=None, metadata={"description": "open cases with a legal deadline on or before"})
+    mine = fields.Boolean(load_default=False, metadata={"description": "cases I handle (承办)"})
 
 
 class CaseSchema(Schema):
@@ -43,6 +44,9 @@ class CaseSchema(Schema):
     pauses = fields.List(fields.Dict(), required=True)
     events = fields.List(fields.Dict(), required=True)
     number = fields.String(allow_none=True, metadata={"description": "案号, given when the filing is approved"})
+    party_type = fields.String(metadata={"enum": ["citizen", "organisation"]})
+    handler_ids = fields.List(fields.Integer(), metadata={"description": "承办人"})
+    warnings = fields.List(fields.Dict(), metadata={"description": "deadline lights: {deadline, due, level: yellow|red, days_left}"})
     desk = fields.Dict(metadata={"description": "general procedure: party, steps, documents, next lawful steps, deadline lights"})
 
 

@@ -299,8 +299,16 @@ def transition(case: Case, identity: Identity, *, to: str, note: str = "", amoun
     return case
 
 
-def list_cases(jurisdiction_id: int | None, *, procedure: str | None, status: str | None, due_before: date | None):
+def list_cases(jurisdiction_id: int | None, *, procedure: str | None, status: str | None, due_before: date | None,
+               handler_id: int | None = None):
     query = select(Case)
+    if handler_id is not None:
+        # handler_ids is a JSON list written by json.dumps ("[3, 15]") on both engines
+        from sqlalchemy import String, cast
+
+        text = cast(Case.handler_ids, String)
+        query = query.where(or_(*(text.like(p) for p in (f"[{handler_id},%", f"[{handler_id}]", f"% {handler_id},%",
+                                                           f"% {handler_id}]"))))
     if jurisdiction_id is not None:
         query = query.where(Case.jurisdiction_id == jurisdiction_id)
     if procedure:
@@ -346,7 +354,14 @@ def case_to_dict(case: Case, today: date | None = None) -> dict[str, Any]:
     cash = cash_of(case, today)
     if cash and cash["late"]:
         overdue.append("cash_hand_in")  # §71: late, or not yet handed in past its day
+    general = {}
+    if case.procedure == "general":
+        from . import general as desk
+
+        general = {"party_type": (case.party or {}).get("type", "citizen"), "handler_ids": case.handler_ids or [],
+                   "warnings": desk.warnings_of(case, today)}
     return {
+        **general,
         "id": case.id, "number": case.number, "procedure": case.procedure, "stage": case.stage, "ticket_id": case.ticket_id,
         "inspection_id": case.inspection_id, "party_name": case.party_name, "matter_code": case.matter_code,
         "amount_fen": case.amount_fen, "paid_fen": case.paid_fen, "refunded_fen": case.refunded_fen or 0,

@@ -415,3 +415,16 @@ def test_a_case_opened_from_an_inspection_carries_its_photos_into_the_case_file(
     unknown = desk.client.post("/api/v1/cases", headers=desk.handler.headers, json={
         "party": {"name": "王某"}, "matter_code": "HJ-003", "source": {"kind": "inspection", "ref": "0" * 36}})
     assert_error(unknown, 422, "case.unknown_inspection")
+
+
+def test_my_cases_are_the_ones_i_handle_with_their_deadline_lights(desk, client):
+    desk.open()
+    mine = client.get("/api/v1/cases?procedure=general&mine=true", headers=desk.handler.headers).get_json()["items"]
+    assert [c["id"] for c in mine] == [desk.case["id"]] and mine[0]["handler_ids"] == desk.case["handler_ids"]
+    assert client.get("/api/v1/cases?procedure=general&mine=true", headers=desk.reviewer.headers).get_json()["items"] == []
+    desk.at("2026-11-09T09:00:00+08:00")  # filing is due on the 11th: yellow
+    listed = client.get("/api/v1/cases?procedure=general&mine=true", headers=desk.handler.headers).get_json()["items"]
+    assert listed[0]["warnings"] == [{"deadline": "filing", "due": "2026-11-11", "level": "yellow", "days_left": 2}]
+    desk.at("2026-11-12T09:00:00+08:00")
+    listed = client.get("/api/v1/cases?procedure=general", headers=desk.boss.headers).get_json()["items"]
+    assert listed[0]["warnings"][0]["level"] == "red" and "filing" in listed[0]["overdue"]
