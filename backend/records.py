@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["Applied", "Waiting", "RecordKind", "record_kind", "kinds", "load_payload", "check_sender", "unknown_kind", "FEATURES"]
 
 # the features that declare record kinds (each has a `records` module)
-FEATURES = ("patrols", "tickets", "tasks")
+FEATURES = ("patrols", "tickets", "tasks", "cases")
 
 
 @dataclass(frozen=True)

@@ -274,6 +274,11 @@ def open_general_case(identity: Identity, *, party_name: str | None = None, part
     party = dict(party or {"type": "citizen", "name": party_name or ""})
     if not party.get("name"):
         raise _invalid("case.party_required", "须填写当事人", "The party is required", field="party")
+    if inspection_id is not None and source is None:  # the first round's field: refusals name it
+        from ..patrols import inspections
+
+        if inspections.inspection_summary(inspection_id, identity.jurisdiction_id) is None:
+            raise _invalid("case.unknown_inspection", "所引用的检查记录不存在", "The inspection named does not exist here", field="inspection_id")
     source = source or ({"kind": "inspection", "ref": inspection_id} if inspection_id else {"kind": "manual"})
     case = general.open_case(identity, party=party, matter_code=matter_code, facts_text=facts, source_kind=source["kind"],
                              source_ref=source.get("ref"), discovered_on=discovered_on, handler_ids=list(handler_ids or []),

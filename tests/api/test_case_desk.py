@@ -428,3 +428,34 @@ def test_my_cases_are_the_ones_i_handle_with_their_deadline_lights(desk, client)
     desk.at("2026-11-12T09:00:00+08:00")
     listed = client.get("/api/v1/cases?procedure=general", headers=desk.boss.headers).get_json()["items"]
     assert listed[0]["warnings"][0]["level"] == "red" and "filing" in listed[0]["overdue"]
+
+
+def test_a_decision_not_possible_on_the_spot_becomes_a_case_with_one_record_from_the_phone(desk, client):
+    from tests.api.test_sync import push, rec
+
+    proposal = {"party": {"type": "organisation", "name": "宁波某某餐饮有限公司", "id_number": "91330206MA2AAAAA0X"},
+                "matter_code": "HJ-003", "facts": "未安装油烟净化设施，油烟直排", "place_text": "俞范东路8号",
+                "violated_at": "2026-11-02T08:30:00+08:00", "officers": ["zf001", "zf002"], "reason": "该事项不适用简易程序"}
+    record = rec("case_proposal", proposal, at=datetime(2026, 11, 2, 1, 0, tzinfo=timezone.utc))
+    first = push(client, desk.handler, [record])[0]
+    assert first["status"] == "created"
+    again = push(client, desk.handler, [record])[0]  # the phone retries: the same case, not a second one
+    assert again["ref"] == first["ref"]
+    case = client.get(f"/api/v1/cases/{first['ref']}", headers=desk.boss.headers).get_json()
+    assert case["stage"] == "proposed" and case["desk"]["source"]["kind"] == "ticket"
+    assert case["handler_ids"] == [desk.officer_id("zf001"), desk.officer_id("zf002")]
+    bad = push(client, desk.handler, [rec("case_proposal", {**proposal, "officers": ["zf002", "zf003"]})])[0]
+    assert bad["status"] == "rejected" and bad["code"] == "case.handlers_invalid"  # the sender is one of the two
+
+    desk.case = case
+    desk.filed()
+    field = {"kind": "questioning", "started_at": "2026-11-02T10:00:00+08:00", "ended_at": "2026-11-02T10:20:00+08:00",
+             "place": "店内", "interviewee": {"name": "李某", "relation": "店长"}, "rights_told": True,
+             "qa": [{"q": "油烟净化设施在哪里？", "a": "没有装。"}], "signed": True}
+    sent = push(client, desk.handler, [rec("case_step", {"case_id": case["id"], "step": field})])[0]
+    assert sent["status"] == "created", sent
+    case = client.get(f"/api/v1/cases/{case['id']}", headers=desk.boss.headers).get_json()
+    assert case["stage"] == "investigating" and case["desk"]["steps"][-1]["document"]["title"] == "询问笔录"
+    late = push(client, desk.handler, [rec("case_step", {"case_id": case["id"], "step": {"kind": "decision", "penalty_kind": "fine",
+                                                                                          "amount_fen": 600_000}})])[0]
+    assert late["status"] == "rejected" and late["code"] == "sync.bad_payload"  # only field steps travel by sync

@@ -51,7 +51,7 @@ def zf001(demo, auth):
 def test_every_kind_has_a_strict_schema_and_declared_senders():
     declared = kinds()
     assert set(declared) == {"patrol_start", "track_points", "patrol_end", "inspection", "inspection_amend", "ticket", "ticket_cosign", "ticket_void",
-                             "task_update"}
+                             "task_update", "case_proposal", "case_step"}
     for k in declared.values():
         assert k.roles and set(k.roles) <= {"officer", "auxiliary", "supervisor", "admin"}, k.name
         assert k.schema.opts.unknown == "raise", k.name  # an unknown field is refused, not dropped

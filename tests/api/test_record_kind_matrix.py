@@ -131,7 +131,39 @@ def task_update(client, auth, session, role, whose):
     return [rec("task_update", {"task_id": task["id"], "status": "accepted"}, at=_now())]
 
 
+def _filed_case(client, auth, handlers: tuple[str, str], boss: str) -> int:
+    """A general case of the handlers' street, filed by its supervisor."""
+    from backend.auth.models import Officer
+    from backend.extensions import db
+
+    opener = auth.login(handlers[0])
+    with client.application.app_context():
+        ids = [db.session.query(Officer.id).filter_by(username=u).scalar() for u in handlers]
+    case = client.post("/api/v1/cases", headers=opener.headers, json={
+        "party": {"name": "某烧烤店"}, "matter_code": "HJ-003", "facts": "油烟直排", "handler_ids": ids}).get_json()
+    approved = client.post(f"/api/v1/cases/{case['id']}/steps", headers=auth.login(boss).headers,
+                           json={"kind": "filing_approval", "approve": True, "opinion": "同意立案"})
+    assert approved.status_code == 201, approved.get_json()
+    return case["id"]
+
+
+def case_proposal(client, auth, session, role, whose):
+    partner = "zf002" if session.username != "zf002" else "zf001"
+    return [rec("case_proposal", {"party": {"name": "某餐饮店", "type": "organisation"}, "matter_code": "HJ-003",
+                                  "facts": "未安装油烟净化设施", "officers": [session.username, partner],
+                                  "reason": "该事项不适用简易程序"}, at=_now())]
+
+
+def case_step(client, auth, session, role, whose):
+    handlers, boss = {"own": (("zf001", "zf002"), "zd001"), "colleague": (("zf003", "zf004"), "zd001"),
+                      "other": (("zf101", "zf102"), "zd101")}[whose]
+    case_id = _filed_case(client, auth, handlers, boss)
+    return [rec("case_step", {"case_id": case_id, "step": {"kind": "evidence", "source": "other", "label": "现场补充说明"}}, at=_now())]
+
+
 MATRIX: dict[str, KindSpec] = {
+    "case_proposal": KindSpec(frozenset({OFFICER}), case_proposal),
+    "case_step": KindSpec(frozenset({OFFICER, SUPERVISOR}), case_step, colleague="case.not_handler", other="auth.other_jurisdiction"),
     "patrol_start": KindSpec(FIELD, patrol_start),
     "track_points": KindSpec(FIELD, track_points, colleague="patrol.not_participant", other="auth.other_jurisdiction"),
     "patrol_end": KindSpec(FIELD, patrol_end, colleague="patrol.not_participant", other="auth.other_jurisdiction"),
