@@ -398,7 +398,8 @@ def test_an_administrator_adjusts_a_template_and_the_next_document_uses_it(desk,
     assert "本表一式两份（浙江省样式）" in pdf_text(pdf.data)
 
 
-def test_a_case_opened_from_an_inspection_carries_its_photos_into_the_case_file(app, desk, client, media_root):
+@pytest.mark.usefixtures("media_root")
+def test_a_case_opened_from_an_inspection_carries_its_photos_into_the_case_file(app, desk, client):
     photo = images.jpeg(lat=NINGBO[0], lon=NINGBO[1], taken="2026:11:01 19:00:00")
     assert put(client, desk.handler.headers, photo).status_code == 201
     digest = hashlib.sha256(photo).hexdigest()
