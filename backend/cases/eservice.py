@@ -35,7 +35,10 @@ def make_link(case: Case, document_id: int, address: str) -> ServiceLink:
 
 
 def link_url(token: str) -> str:
-    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    """The link to send: on PUBLIC_BASE_URL, else the host the desk reached the server on."""
+    from flask import has_request_context, request
+
+    base = (current_app.config.get("PUBLIC_BASE_URL") or (request.url_root if has_request_context() else "")).rstrip("/")
     return f"{base}/public/service/{token}"
 
 

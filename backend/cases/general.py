@@ -272,6 +272,41 @@ def _apply(case: Case, step: CaseStep, identity: Identity, on: date, f: procedur
         case.archived_at = now()
 
 
+def published(limit: int = 200) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """General decisions published (§48), party masked unless an organisation, and those
+    withdrawn with the reason (no party data): what the public page lists."""
+    from sqlalchemy import select
+
+    from ..catalog import service as catalog
+    from ..tickets.service import mask_name
+
+    rows = db.session.scalars(select(CaseStep).where(CaseStep.kind == "publication").order_by(CaseStep.id.desc()).limit(limit * 4))
+    latest: dict[int, CaseStep] = {}
+    ever: set[int] = set()
+    for st in rows:
+        latest.setdefault(st.case_id, st)
+        if (st.data or {}).get("publish"):
+            ever.add(st.case_id)
+    shown, withdrawn = [], []
+    for case_id, st in list(latest.items())[:limit]:
+        case = st.case
+        decision = next((d for d in case.documents if d.kind == "decision"), None)
+        if decision is None:
+            continue
+        authority = catalog.paper_fields(catalog.get_jurisdiction(case.jurisdiction_id))["authority_name"]
+        base = {"number": decision.number, "agency_name": authority, "issued_on": case.decided_on.isoformat() if case.decided_on else None}
+        if (st.data or {}).get("publish"):
+            matter = catalog.matter_by_code(case.matter_code)
+            org = party_type(case) == "organisation"
+            shown.append({**base, "party": case.party_name if org else mask_name(case.party_name),
+                          "matter": matter.name if matter else case.matter_code,
+                          "penalty_kind": next((x.data.get("penalty_kind") for x in case.steps if x.kind == "decision"), "fine"),
+                          "amount_fen": case.amount_fen})
+        elif case_id in ever:
+            withdrawn.append({**base, "withdrawn_on": st.on.isoformat(), "reason": (st.data or {}).get("reason", "")})
+    return shown, withdrawn
+
+
 def record_party_step(case: Case, kind: str, on: date, data: dict[str, Any]) -> CaseStep:
     """A step the party takes themselves (opening an e-service link): no officer signs it."""
     step = _add_step(case, None, kind, on, data)

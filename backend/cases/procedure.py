@@ -86,6 +86,8 @@ PROBLEMS: dict[str, tuple[str, str, int, str | None]] = {
     "case.nothing_owed": ("该案没有待缴的罚款", "Nothing is owed in this case", 409, None),
     "case.future_date": ("日期不能晚于今天", "The date cannot be later than today", 422, "on"),
     "case.date_before_step": ("日期不能早于前一步骤", "The date cannot be before the step it follows", 422, "on"),
+    "case.withdraw_reason_required": ("撤回公示须写明原因", "A reason is required to withdraw a publication", 422, "reason"),
+    "case.not_published": ("该决定未公示", "The decision is not published", 409, None),
     "case.preservation_late": ("先行登记保存须在七日内作出处理决定（第五十六条）", "Decide on preserved evidence within 7 days (§56)", 409, "on"),
     "case.no_preservation": ("没有待处理的先行登记保存", "No preserved evidence is waiting for a decision", 409, None),
 }
@@ -127,6 +129,7 @@ STEPS: dict[str, StepKind] = {
     "enforcement_application": StepKind(("executing",), "handler", None, "申请强制执行"),
     "closure": StepKind(("proposed", "filed", "investigating", "notified", "reviewed", "decided", "served", "executing"),
                         "supervisor", "closure_approval", "结案审批"),
+    "publication": StepKind(("decided", "served", "executing", "closed"), "supervisor", None, "公示"),
     "archive": StepKind(("closed",), "supervisor", None, "归档"),
 }
 
@@ -269,7 +272,7 @@ def check_step(f: Facts, kind: str, data: dict[str, Any], on: date, today: date,
     if f.archived:
         raise ProcedureError("case.archived")
     meta = STEPS[kind]
-    if f.stage == "closed" and kind != "archive":
+    if f.stage == "closed" and kind not in ("archive", "publication"):
         raise ProcedureError("case.closed")
     if f.stage not in meta.stages:
         raise ProcedureError("case.step_out_of_order", stage=f.stage, allowed=list(meta.stages))
@@ -423,6 +426,18 @@ def _check_enforcement(f: Facts, data: dict[str, Any], on: date, today: date, s:
                              earliest=(_add_months(f.served_on, 6) + timedelta(days=1)).isoformat() if f.served_on else None)
 
 
+def _check_publication(f: Facts, data: dict[str, Any], on: date, today: date, s: Settings, cal: WorkCalendar) -> None:
+    """§48: decisions with social impact are published; a changed or revoked one is withdrawn
+    within 3 days, with the reason published."""
+    if data.get("publish"):
+        return
+    last = f.last("publication")
+    if last is None or not last.data.get("publish"):
+        raise ProcedureError("case.not_published")
+    if not (data.get("reason") or "").strip():
+        raise ProcedureError("case.withdraw_reason_required")
+
+
 def _check_closure(f: Facts, data: dict[str, Any], on: date, today: date, s: Settings, cal: WorkCalendar) -> None:
     if f.stage in BEFORE_DECISION or f.stage == "proposed":
         if not (data.get("summary") or "").strip():
@@ -450,7 +465,7 @@ _CHECKS = {
     "hearing_notice": _check_hearing_notice, "hearing": _check_hearing, "discussion": _check_discussion,
     "extension": _check_extension, "decision": _check_decision, "service": _check_service,
     "preservation_decision": _check_preservation_decision, "enforcement_application": _check_enforcement,
-    "closure": _check_closure,
+    "closure": _check_closure, "publication": _check_publication,
 }
 
 
@@ -459,16 +474,16 @@ def next_steps(f: Facts, today: date, s: Settings, cal: WorkCalendar) -> list[di
     if f.archived:
         return []
     if f.stage == "closed":
-        return [{"kind": "archive", "zh": STEPS["archive"].zh, "blocked": None}]
+        return [{"kind": k, "zh": STEPS[k].zh, "blocked": None} for k in ("archive", "publication")]
     order = {
         "proposed": ["filing_approval"],
         "filed": ["questioning", "site_inspection", "evidence", "correction_order"],
         "investigating": ["prior_notice", "questioning", "site_inspection", "evidence", "preservation", "correction_order"],
         "notified": ["decision", "legal_review", "discussion", "statement", "hearing_request", "hearing_notice", "hearing", "waiver"],
         "reviewed": ["decision", "discussion", "hearing_notice", "hearing", "statement"],
-        "decided": ["service"],
-        "served": ["closure"],
-        "executing": ["closure", "enforcement_application"],
+        "decided": ["service", "publication"],
+        "served": ["closure", "publication"],
+        "executing": ["closure", "enforcement_application", "publication"],
     }[f.stage]
     out = []
     for kind in order:

@@ -199,6 +199,11 @@ class Closure(_Step):
     opinion = Text(1000)
 
 
+class Publication(_Step):
+    publish = fields.Boolean(required=True, metadata={"description": "true publishes (masked); false withdraws, with the reason"})
+    reason = Text(255)
+
+
 class Archive(_Step):
     location = Req(128)
     note = Text(1000)
@@ -210,7 +215,7 @@ STEP_SCHEMAS: dict[str, type[Schema]] = {
     "prior_notice": PriorNotice, "statement": Statement, "waiver": Waiver, "hearing_request": HearingRequest,
     "hearing_notice": HearingNotice, "hearing": Hearing, "legal_review": LegalReview, "discussion": Discussion,
     "extension": Extension, "decision": Decision, "eservice_consent": EServiceConsent, "service": Service,
-    "enforcement_application": Enforcement, "closure": Closure, "archive": Archive,
+    "enforcement_application": Enforcement, "closure": Closure, "publication": Publication, "archive": Archive,
 }
 assert set(STEP_SCHEMAS) == set(STEPS)
 

@@ -443,6 +443,13 @@ def set_publication(identity: Identity, ticket: Ticket, publish: bool, reason: s
 
 
 def published(limit: int = 200) -> list[dict[str, Any]]:
+    """Decisions published (§48): on-the-spot decisions and general-procedure ones (cases.general)."""
+    from ..cases import general
+
+    return _published_tickets(limit) + general.published(limit)[0]
+
+
+def _published_tickets(limit: int) -> list[dict[str, Any]]:
     rows = db.session.scalars(
         select(Ticket).where(Ticket.publish.is_(True), Ticket.status == "issued", Ticket.withdrawn_at.is_(None))
         .order_by(Ticket.issued_at.desc()).limit(limit)
@@ -457,6 +464,12 @@ def published(limit: int = 200) -> list[dict[str, Any]]:
 def withdrawn(limit: int = 200) -> list[dict[str, Any]]:
     """§48: a published decision that was changed, revoked or voided is withdrawn within three
     days — and the public sees that it was, when and why (no party data)."""
+    from ..cases import general
+
+    return _withdrawn_tickets(limit) + general.published(limit)[1]
+
+
+def _withdrawn_tickets(limit: int) -> list[dict[str, Any]]:
     rows = db.session.scalars(select(Ticket).where(Ticket.published_at.is_not(None), Ticket.withdrawn_at.is_not(None))
                               .order_by(Ticket.withdrawn_at.desc()).limit(limit))
     return [{"number": t.number, "agency_name": t.agency_name, "issued_on": t.issued_at.astimezone(LOCAL_TZ).date().isoformat(),

@@ -460,3 +460,27 @@ def test_a_decision_not_possible_on_the_spot_becomes_a_case_with_one_record_from
     late = push(client, desk.handler, [rec("case_step", {"case_id": case["id"], "step": {"kind": "decision", "penalty_kind": "fine",
                                                                                           "amount_fen": 600_000}})])[0]
     assert late["status"] == "rejected" and late["code"] == "sync.bad_payload"  # only field steps travel by sync
+
+
+def test_a_decision_is_published_masked_and_withdrawn_with_its_reason(desk, client):
+    desk.open(matter_code="HJ-004", facts="渣土车未密闭运输")  # a citizen (masked on the public page); 2,000–20,000 yuan
+    desk.filed()
+    desk.investigated()
+    desk.notified(amount_fen=300_000)
+    desk.refused(desk.boss, "publication", 409, "case.step_out_of_order", publish=True)
+    desk.step(desk.handler, "waiver", note="放弃")
+    desk.step(desk.boss, "decision", penalty_kind="fine", amount_fen=300_000)
+    desk.refused(desk.boss, "publication", 409, "case.not_published", publish=False, reason="x")
+    desk.refused(desk.handler, "publication", 403, "case.needs_supervisor", publish=True)
+    desk.step(desk.boss, "publication", publish=True)
+    number = desk.doc("decision")["number"]
+    public = client.get("/public/decisions", headers={"Accept": "application/json"}).get_json()
+    item = next(i for i in public["items"] if i["number"] == number)
+    assert item["party"] == "王**" and item["amount_fen"] == 300_000 and item["agency_name"]
+    assert "330211198001011234" not in json.dumps(public, ensure_ascii=False)
+    desk.refused(desk.boss, "publication", 422, "case.withdraw_reason_required", publish=False)
+    desk.step(desk.boss, "publication", publish=False, reason="决定已被复议机关变更")
+    public = client.get("/public/decisions", headers={"Accept": "application/json"}).get_json()
+    assert number not in [i["number"] for i in public["items"]]
+    gone = next(i for i in public["withdrawn"] if i["number"] == number)
+    assert gone["reason"] == "决定已被复议机关变更" and "party" not in gone
