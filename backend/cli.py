@@ -16,13 +16,15 @@ from .errors import ApiError
 def register_cli(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
-        """Load the demo street, grids, matters and logins (idempotent)."""
+        """Load the demo street, grids, matters and logins, and a few general cases for the desk (idempotent)."""
+        from .demo.cases import seed_demo_cases
         from .demo.seed import seed_demo as run
 
         summary = run()
+        cases = seed_demo_cases()
         click.echo(
             f"demo data: {summary['jurisdictions']} jurisdictions, {summary['grids']} grids, "
-            f"{summary['matters']} matters, {summary['officers']} officers"
+            f"{summary['matters']} matters, {summary['officers']} officers, {cases} new general cases"
         )
 
     @app.cli.command("create-officer")

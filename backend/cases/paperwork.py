@@ -70,8 +70,7 @@ def next_number(jurisdiction_id: int, kind: str, year: int) -> str:
         db.session.add(seq)
     seq.last += 1
     j = catalog.get_jurisdiction(jurisdiction_id)
-    abbr = j.ticket_prefix or j.name
-    return f"{abbr}综执{NUMBER_CODES[kind]}字〔{year}〕第{seq.last:04d}号"
+    return f"{j.name}综执{NUMBER_CODES[kind]}字〔{year}〕第{seq.last:04d}号"
 
 
 def _seal(jurisdiction_code: str) -> bytes | None:
@@ -171,7 +170,8 @@ def make(case: Case, step: CaseStep, kind: str, identity: Identity | None) -> Ca
     from ..catalog import service as catalog
 
     template, version = template_for(kind)
-    number = next_number(case.jurisdiction_id, kind, step.on.year)
+    # the 立案审批表 approving the filing carries the case number 案号 it gave
+    number = case.number if kind == "filing_approval" and case.number else next_number(case.jurisdiction_id, kind, step.on.year)
     context = {**case_context(case, step.on), "number": number, "issued_on": step.on, "step": step_context(case, step, identity.officer.name if identity else "")}
     pdf = render.render_pdf(template, context, _seal(catalog.get_jurisdiction(case.jurisdiction_id).code))
     doc = CaseDocument(case=case, jurisdiction_id=case.jurisdiction_id, kind=kind, title=template.get("title", kind), number=number,

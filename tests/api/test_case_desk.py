@@ -484,3 +484,21 @@ def test_a_decision_is_published_masked_and_withdrawn_with_its_reason(desk, clie
     assert number not in [i["number"] for i in public["items"]]
     gone = next(i for i in public["withdrawn"] if i["number"] == number)
     assert gone["reason"] == "决定已被复议机关变更" and "party" not in gone
+
+
+def test_the_demo_desk_has_a_case_at_every_stage_made_through_the_real_steps(app, demo, client, auth):
+    from backend import clock
+    from backend.demo.cases import seed_demo_cases
+
+    before = clock.offset()
+    with app.app_context():
+        assert seed_demo_cases() == 5
+        assert seed_demo_cases() == 0  # idempotent
+    assert clock.offset() == before  # the clock it moved back to work the cases is put back
+    boss = auth.login("zd001")
+    cases = client.get("/api/v1/cases?procedure=general", headers=boss.headers).get_json()["items"]
+    assert {c["stage"] for c in cases} == {"proposed", "investigating", "notified", "executing", "closed"}
+    archived = client.get(f"/api/v1/cases/{next(c['id'] for c in cases if c['stage'] == 'closed')}", headers=boss.headers).get_json()
+    assert archived["desk"]["archived_at"] and archived["paid_fen"] == archived["amount_fen"] == 1_000_000
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output
