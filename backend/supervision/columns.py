@@ -35,7 +35,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
 # enum value → (zh, en)
 VALUES: dict[str, tuple[str, str]] = {
     "simple": ("简易程序", "simple"), "general": ("一般程序", "general"), "compliant": ("合格", "compliant"),
-    "rectify": ("责令整改", "to rectify"), "violation": ("发现违法", "violation"), "filed": ("立案", "filed"),
+    "rectify": ("责令整改", "to rectify"), "violation": ("发现违法", "violation"), "proposed": ("立案审批中", "awaiting filing"),
+    "filed": ("立案", "filed"),
     "investigating": ("调查取证", "investigating"), "notified": ("告知", "notified"), "reviewed": ("审核", "reviewed"),
     "decided": ("决定", "decided"), "served": ("送达", "served"), "executing": ("执行", "executing"), "closed": ("结案", "closed"),
     "dispatched": ("已派遣", "dispatched"), "accepted": ("已签收", "accepted"), "in_progress": ("处置中", "in progress"),
