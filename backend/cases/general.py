@@ -81,6 +81,7 @@ def facts(case: Case, today: date | None = None) -> procedure.Facts:
         amount_range=_range(matter, ptype) if matter else (None, None),
         penalty_kinds=_penalty_kinds(matter, ptype) if matter else (), owed_fen=owed, decided_on=case.decided_on,
         served_on=case.served_on,
+        tiers=tuple((t.level, t.name, t.min_fen, t.max_fen) for t in (matter.tiers if matter else []) if t.party_type == ptype),
         steps=tuple(procedure.Step(s.kind, s.on, s.data or {}, s.document_id) for s in case.steps))
 
 
@@ -297,7 +298,7 @@ def published(limit: int = 200) -> tuple[list[dict[str, Any]], list[dict[str, An
         base = {"number": decision.number, "agency_name": authority, "issued_on": case.decided_on.isoformat() if case.decided_on else None}
         if (st.data or {}).get("publish"):
             matter = catalog.matter_by_code(case.matter_code)
-            org = party_type(case) == "organisation"
+            org = party_type(case) == "organization"
             shown.append({**base, "party": case.party_name if org else mask_name(case.party_name),
                           "matter": matter.name if matter else case.matter_code,
                           "penalty_kind": next((x.data.get("penalty_kind") for x in case.steps if x.kind == "decision"), "fine"),
@@ -344,6 +345,16 @@ def step_to_dict(step: CaseStep) -> dict[str, Any]:
     return out
 
 
+def _inspection(case: Case) -> dict[str, Any] | None:
+    """The inspection the case came from, with its place and patrol (the desk draws them)."""
+    if not case.inspection_id:
+        return None
+    from ..patrols import inspections
+
+    found = inspections.inspection_summary(case.inspection_id, case.jurisdiction_id)
+    return {k: found[k] for k in ("id", "subject_name", "subject_address", "inspected_at", "lat", "lon", "patrol_id", "photos")} if found else None
+
+
 def warnings_of(case: Case, today: date) -> list[dict[str, Any]]:
     f = facts(case, today)
     paid = case.decided_on is not None and f.owed_fen == 0 and case.amount_fen > 0
@@ -365,6 +376,7 @@ def desk_view(case: Case, today: date | None = None) -> dict[str, Any]:
         "place_text": case.place_text or "", "violated_at": case.violated_at, "decision_extended_to": case.decision_extended_to,
         "closure_due": case.closure_due, "archived_at": case.archived_at, "decided_on": case.decided_on, "served_on": case.served_on,
         "notice_window_ends": window_end, "hearing_right": hearing,
+        "inspection": _inspection(case),
         "steps": [step_to_dict(st) for st in case.steps],
         "documents": [paperwork.document_to_dict(d) for d in case.documents],
         "next_steps": procedure.next_steps(f, today, s, cal) if case.procedure == "general" else [],

@@ -58,6 +58,8 @@ PROBLEMS: dict[str, tuple[str, str, int, str | None]] = {
     "case.limitation_expired": ("违法行为已超过追责时效（第三十六条），不再给予行政处罚", "The limitation period has run (§36): no penalty", 422, "violated_at"),
     "case.no_evidence": ("告知前须至少有一项调查取证记录", "Record at least one piece of investigation before the notice", 409, None),
     "case.amount_out_of_range": ("罚款金额不在该事项的法定幅度内", "The fine is outside the matter's legal range", 422, "amount_fen"),
+    "case.unknown_tier": ("该事项没有这一裁量档次", "The matter has no such discretion tier", 422, "tier"),
+    "case.amount_outside_tier": ("罚款金额不在所选裁量档次的幅度内", "The fine is outside the chosen discretion tier", 422, "amount_fen"),
     "case.penalty_not_allowed": ("该事项的处罚依据不含此种处罚", "The matter's basis does not provide this penalty", 422, "penalty_kind"),
     "case.notice_not_served": ("事先告知书尚未送达当事人", "The prior notice has not been served on the party", 409, None),
     "case.notice_window_open": ("陈述申辩（听证申请）期限未满，不能作出决定", "The window to state, defend or ask for a hearing has not ended", 409, None),
@@ -163,7 +165,7 @@ class Step:
 class Facts:
     stage: str
     archived: bool
-    party_type: str  # citizen | organisation
+    party_type: str  # citizen | organization
     handler_ids: tuple[int, ...]
     major: bool
     discovered_on: date | None
@@ -178,6 +180,7 @@ class Facts:
     decided_on: date | None
     served_on: date | None
     steps: tuple[Step, ...] = ()
+    tiers: tuple[tuple[int, str, int, int], ...] = ()  # 裁量基准 for the party's type: (level, name, min_fen, max_fen)
 
     def last(self, kind: str, after: int = -1) -> Step | None:
         found = [s for i, s in enumerate(self.steps) if s.kind == kind and i > after]
@@ -305,7 +308,13 @@ def _check_investigation_done(f: Facts) -> None:
         raise ProcedureError("case.no_evidence")
 
 
-def _check_penalty(f: Facts, kind: str, amount: int) -> None:
+def _check_penalty(f: Facts, kind: str, amount: int, tier: int | None = None) -> None:
+    if tier is not None:
+        found = next((t for t in f.tiers if t[0] == tier), None)
+        if found is None:
+            raise ProcedureError("case.unknown_tier", tiers=[t[0] for t in f.tiers])
+        if kind in ("fine", "warning_fine") and not found[2] <= amount <= found[3]:
+            raise ProcedureError("case.amount_outside_tier", tier=found[1], min_fen=found[2], max_fen=found[3])
     if kind not in f.penalty_kinds:
         raise ProcedureError("case.penalty_not_allowed", allowed=list(f.penalty_kinds))
     lo, hi = f.amount_range
@@ -315,7 +324,7 @@ def _check_penalty(f: Facts, kind: str, amount: int) -> None:
 
 def _check_notice(f: Facts, data: dict[str, Any], on: date, today: date, s: Settings, cal: WorkCalendar) -> None:
     _check_investigation_done(f)
-    _check_penalty(f, data["penalty_kind"], data.get("amount_fen") or 0)
+    _check_penalty(f, data["penalty_kind"], data.get("amount_fen") or 0, data.get("tier"))
 
 
 def _check_hearing_request(f: Facts, data: dict[str, Any], on: date, today: date, s: Settings, cal: WorkCalendar) -> None:
@@ -384,7 +393,7 @@ def _check_decision(f: Facts, data: dict[str, Any], on: date, today: date, s: Se
         defended = f.last("statement", after) is not None or f.last("hearing", after) is not None
         raise ProcedureError("case.harsher_after_defence" if defended else "case.harsher_than_notice",
                              notified_fen=notice.data.get("amount_fen") or 0)
-    _check_penalty(f, kind, amount)
+    _check_penalty(f, kind, amount, data.get("tier"))
     if requires_legal_review(f, s, amount):
         review = f.last("legal_review", after)
         if review is None or review.data.get("opinion") != "agree":

@@ -44,7 +44,7 @@ class CaseSchema(Schema):
     pauses = fields.List(fields.Dict(), required=True)
     events = fields.List(fields.Dict(), required=True)
     number = fields.String(allow_none=True, metadata={"description": "案号, given when the filing is approved"})
-    party_type = fields.String(metadata={"enum": ["citizen", "organisation"]})
+    party_type = fields.String(metadata={"enum": ["citizen", "organization"]})
     handler_ids = fields.List(fields.Integer(), metadata={"description": "承办人"})
     warnings = fields.List(fields.Dict(), metadata={"description": "deadline lights: {deadline, due, level: yellow|red, days_left}"})
     desk = fields.Dict(metadata={"description": "general procedure: party, steps, documents, next lawful steps, deadline lights"})
@@ -54,7 +54,7 @@ CasePageSchema = page_schema(CaseSchema, "CasePage")
 
 
 class PartySchema(Schema):
-    type = fields.String(load_default="citizen", validate=validate.OneOf(["citizen", "organisation"]))
+    type = fields.String(load_default="citizen", validate=validate.OneOf(["citizen", "organization"]))
     name = fields.String(required=True, validate=validate.Length(min=1, max=128))
     id_type = fields.String(load_default="", validate=validate.Length(max=32))
     id_number = fields.String(load_default="", validate=validate.Length(max=32))

@@ -92,6 +92,8 @@ class PriorNotice(_Step):
     penalty_kind = fields.String(required=True, validate=validate.OneOf(PENALTIES))
     amount_fen = fields.Integer(load_default=0, strict=True, validate=validate.Range(0, 10**10))
     grounds = Text(4000)
+    tier = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(0, 20),
+                          metadata={"description": "the matter's discretion tier (裁量基准) level the amount follows"})
     statement_working_days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(3, 15))
 
 
@@ -161,6 +163,7 @@ class Extension(_Step):
 class Decision(_Step):
     penalty_kind = fields.String(required=True, validate=validate.OneOf(PENALTIES))
     amount_fen = fields.Integer(load_default=0, strict=True, validate=validate.Range(0, 10**10))
+    tier = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(0, 20))
     statement_summary = Text(4000)
     hearing_summary = Text(4000)
 

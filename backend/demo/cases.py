@@ -59,7 +59,7 @@ def seed_demo_cases() -> int:
             notice = step(c, h1, "prior_notice", penalty_kind="fine", amount_fen=amount, grounds="经调查，违法事实清楚")
             step(c, h1, "service", document_id=notice.document.id, method="direct", recipient=c.party_name, signed=True)
 
-        company = {"type": "organisation", "name": "宁波市北仑区某某餐饮有限公司", "id_number": "91330206MA2AAAAA0X",
+        company = {"type": "organization", "name": "宁波市北仑区某某餐饮有限公司", "id_number": "91330206MA2AAAAA0X",
                    "address": "蛟川街道俞范东路8号", "phone": "057486000000", "representative": "陈某"}
         # 1. closed and archived: from discovery 40 days ago to payment and 结案
         d0 = today - timedelta(days=40)
@@ -95,7 +95,7 @@ def seed_demo_cases() -> int:
         # 4. under investigation; 5. waiting for the squad leader's approval
         inv = case({"type": "citizen", "name": "李某某"}, "HJ-004", "运输车辆未采取密闭措施。", today)
         investigate(inv, today)
-        case({"type": "organisation", "name": "宁波某某建设工程有限公司"}, "HJ-005", "施工工地未采取有效扬尘防治措施。", today)
+        case({"type": "organization", "name": "宁波某某建设工程有限公司"}, "HJ-005", "施工工地未采取有效扬尘防治措施。", today)
         db.session.commit()
     finally:
         clock.set_offset(saved)

@@ -87,7 +87,16 @@ def inspection_summary(inspection_id: str, jurisdiction_id: int | None) -> dict[
         return None
     return {"id": i.id, "subject_name": i.subject_name, "subject_address": i.subject_address, "subject_uscc": i.subject_uscc,
             "inspected_at": i.inspected_at, "officer_id": i.officer_id, "result": i.result, "notes": i.notes,
-            "photos": list(i.photos or []), "matter_code": i.matter.code if i.matter else None, "patrol_id": i.patrol_id}
+            "photos": list(i.photos or []), "matter_code": i.matter.code if i.matter else None, "patrol_id": i.patrol_id,
+            **_lat_lon(i)}
+
+
+def _lat_lon(i: Inspection) -> dict[str, float | None]:
+    try:
+        p = to_shape(i.location)
+        return {"lat": round(p.y, 7), "lon": round(p.x, 7)}
+    except Exception:  # noqa: BLE001 - a row without a readable point shows no map, never a 500
+        return {"lat": None, "lon": None}
 
 
 def record_inspections(officer: Officer, device_id: str, batch: list[dict[str, Any]]) -> list[ApiError | None]:

@@ -19,7 +19,7 @@ from tests.conftest import assert_error
 
 MONDAY = "2026-11-02T09:30:00+08:00"  # a working week with no holiday in it
 # HJ-003 fines 5,000–50,000 yuan; a company's hearing threshold is 50,000 yuan (a person's 5,000)
-COMPANY = {"type": "organisation", "name": "宁波某某餐饮有限公司", "id_number": "91330206MA2AAAAA0X", "address": "俞范东路8号"}
+COMPANY = {"type": "organization", "name": "宁波某某餐饮有限公司", "id_number": "91330206MA2AAAAA0X", "address": "俞范东路8号"}
 
 
 class Desk:
@@ -198,7 +198,7 @@ def test_a_case_goes_from_filing_to_archive_with_every_document(app, client, des
 
 def test_filing_out_of_empowerment_is_refused(desk):
     resp = desk.client.post("/api/v1/cases", headers=desk.handler.headers, json={
-        "party": {"name": "某公司", "type": "organisation"}, "matter_code": "GH-002", "facts": "未批先建", "source": {"kind": "manual"}})
+        "party": {"name": "某公司", "type": "organization"}, "matter_code": "GH-002", "facts": "未批先建", "source": {"kind": "manual"}})
     assert_error(resp, 422, "case.matter_not_empowered")
 
 
@@ -408,6 +408,8 @@ def test_a_case_opened_from_an_inspection_carries_its_photos_into_the_case_file(
     evidence = [s["data"] for s in case["desk"]["steps"] if s["kind"] == "evidence"]
     assert [e["source"] for e in evidence] == ["inspection", "photo"] and evidence[1]["sha256"] == digest
     assert case["desk"]["violated_at"].startswith("2026-11-01")  # the inspection's time
+    where = case["desk"]["inspection"]  # the desk draws the place (and the patrol, when there was one)
+    assert abs(where["lat"] - NINGBO[0]) < 1e-6 and abs(where["lon"] - NINGBO[1]) < 1e-6 and where["photos"] == [digest]
     desk.filed()
     file = client.get(f"/api/v1/cases/{desk.case['id']}/file.pdf", headers=desk.boss.headers)
     reader = PdfReader(io.BytesIO(file.data))
@@ -434,7 +436,7 @@ def test_my_cases_are_the_ones_i_handle_with_their_deadline_lights(desk, client)
 def test_a_decision_not_possible_on_the_spot_becomes_a_case_with_one_record_from_the_phone(desk, client):
     from tests.api.test_sync import push, rec
 
-    proposal = {"party": {"type": "organisation", "name": "宁波某某餐饮有限公司", "id_number": "91330206MA2AAAAA0X"},
+    proposal = {"party": {"type": "organization", "name": "宁波某某餐饮有限公司", "id_number": "91330206MA2AAAAA0X"},
                 "matter_code": "HJ-003", "facts": "未安装油烟净化设施，油烟直排", "place_text": "俞范东路8号",
                 "violated_at": "2026-11-02T08:30:00+08:00", "officers": ["zf001", "zf002"], "reason": "该事项不适用简易程序"}
     record = rec("case_proposal", proposal, at=datetime(2026, 11, 2, 1, 0, tzinfo=timezone.utc))
@@ -502,3 +504,18 @@ def test_the_demo_desk_has_a_case_at_every_stage_made_through_the_real_steps(app
     assert archived["desk"]["archived_at"] and archived["paid_fen"] == archived["amount_fen"] == 1_000_000
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output
+
+
+def test_the_amount_follows_the_discretion_tier_it_names(desk, app):
+    from backend.catalog import service as catalog
+
+    with app.app_context():
+        tiers = [t for t in catalog.matter_by_code("HJ-003").tiers if t.party_type == "organization"]
+    low, high = tiers[0], tiers[-1]
+    desk.open(party=COMPANY)
+    desk.filed()
+    desk.investigated()
+    desk.refused(desk.handler, "prior_notice", 422, "case.amount_outside_tier", penalty_kind="fine", amount_fen=low.min_fen,
+                 tier=high.level)
+    desk.refused(desk.handler, "prior_notice", 422, "case.unknown_tier", penalty_kind="fine", amount_fen=low.min_fen, tier=9)
+    desk.step(desk.handler, "prior_notice", penalty_kind="fine", amount_fen=low.min_fen, tier=low.level)

@@ -149,7 +149,7 @@ def _filed_case(client, auth, handlers: tuple[str, str], boss: str) -> int:
 
 def case_proposal(client, auth, session, role, whose):
     partner = "zf002" if session.username != "zf002" else "zf001"
-    return [rec("case_proposal", {"party": {"name": "某餐饮店", "type": "organisation"}, "matter_code": "HJ-003",
+    return [rec("case_proposal", {"party": {"name": "某餐饮店", "type": "organization"}, "matter_code": "HJ-003",
                                   "facts": "未安装油烟净化设施", "officers": [session.username, partner],
                                   "reason": "该事项不适用简易程序"}, at=_now())]
 
