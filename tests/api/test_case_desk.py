@@ -519,3 +519,24 @@ def test_the_amount_follows_the_discretion_tier_it_names(desk, app):
                  tier=high.level)
     desk.refused(desk.handler, "prior_notice", 422, "case.unknown_tier", penalty_kind="fine", amount_fen=low.min_fen, tier=9)
     desk.step(desk.handler, "prior_notice", penalty_kind="fine", amount_fen=low.min_fen, tier=low.level)
+
+
+@pytest.mark.parametrize("stage", ["proposed", "notified"])
+def test_every_step_kind_with_a_wrong_or_empty_payload_is_refused_never_a_500(desk, stage):
+    from backend.cases.step_schemas import STEP_SCHEMAS
+
+    desk.open()
+    if stage == "notified":
+        desk.filed()
+        desk.investigated()
+        desk.notified()
+    junk = {"document_id": 10**12, "amount_fen": -1, "on": "2026-13-40", "hearing_on": "x", "host_id": "1", "days": 10**9,
+            "attendees": "all", "qa": [{}], "interviewee": [], "approve": "yes", "penalty_kind": "death", "tier": 10**6}
+    for kind, schema in STEP_SCHEMAS.items():
+        for body in ({"kind": kind}, {"kind": kind, **{k: v for k, v in junk.items() if k in schema().fields}}):
+            resp = desk.client.post(f"/api/v1/cases/{desk.case['id']}/steps", headers=desk.boss.headers, json=body)
+            assert resp.status_code < 500, (kind, body, resp.status_code, resp.get_data(as_text=True)[:300])
+            if resp.status_code >= 400:
+                assert resp.get_json()["message"]["zh-CN"]
+            else:  # a step whose fields are all optional (a hearing request) is lawful here
+                assert resp.status_code == 201 and not any(v for k, v in body.items() if k != "kind"), (kind, body)
