@@ -8,7 +8,7 @@ import subprocess
 from typing import Any
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from pypdf import PdfReader
@@ -504,6 +504,11 @@ def test_the_demo_desk_has_a_case_at_every_stage_made_through_the_real_steps(app
     assert archived["desk"]["archived_at"] and archived["paid_fen"] == archived["amount_fen"] == 1_000_000
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output
+    # the console's figures come from the desk's real dates
+    today = clock.local_today()
+    period = f"from={(today - timedelta(days=60)).isoformat()}&to={today.isoformat()}"
+    stats = client.get(f"/api/v1/supervision/stats?{period}", headers=boss.headers).get_json()
+    assert stats["general_cases"] == 5 and stats["cases_closed"] == 1 and stats["on_time_closure_rate"] == 1.0
 
 
 def test_the_amount_follows_the_discretion_tier_it_names(desk, app):
