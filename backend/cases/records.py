@@ -38,7 +38,7 @@ class CaseProposalPayload(Schema):
                            metadata={"description": "why not on the spot, e.g. the matter is closed to simple procedure"})
 
 
-@record_kind("case_proposal", CaseProposalPayload, roles=("officer",), summary="立案申请 from the field (a decision not possible on the spot)")
+@record_kind("case_proposal", CaseProposalPayload, roles=("officer",), depends_on="inspection_id", summary="立案申请 from the field (a decision not possible on the spot)")
 def case_proposal(rid: str, p: dict[str, Any], identity: Identity, captured_at: datetime) -> Applied:
     from ..auth import service as auth
     from ..errors import invalid

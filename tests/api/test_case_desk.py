@@ -545,3 +545,28 @@ def test_every_step_kind_with_a_wrong_or_empty_payload_is_refused_never_a_500(de
                 assert resp.get_json()["message"]["zh-CN"]
             else:  # a step whose fields are all optional (a hearing request) is lawful here
                 assert resp.status_code == 201 and not any(v for k, v in body.items() if k != "kind"), (kind, body)
+
+
+def test_an_inspection_and_its_case_proposal_travel_in_one_batch_from_the_phone(desk, client):
+    import uuid
+
+    from tests.api.test_sync import inspection, push, rec
+
+    iid = str(uuid.uuid4())
+    at = datetime(2026, 11, 2, 1, 0, tzinfo=timezone.utc)
+    proposal = {"party": {"name": "某某烧烤店"}, "matter_code": "HJ-003", "facts": "未安装油烟净化设施", "officers": ["zf001", "zf002"],
+                "inspection_id": iid, "reason": "该事项不适用简易程序"}
+    results = push(client, desk.handler, [
+        rec("inspection", inspection(matter_code="HJ-003", result="violation", follow_up="case", inspected_at=at.isoformat()), rid=iid, at=at),
+        rec("case_proposal", proposal, at=at),
+    ])
+    assert [r["status"] for r in results] == ["created", "created"], results
+    case = client.get(f"/api/v1/cases/{results[1]['ref']}", headers=desk.boss.headers).get_json()
+    assert case["inspection_id"] == iid and case["desk"]["source"] == {"kind": "inspection", "ref": iid}
+    # an inspection refused in the batch takes its proposal with it
+    bad = str(uuid.uuid4())
+    results = push(client, desk.handler, [
+        rec("inspection", inspection(matter_code="XX-999", result="violation", inspected_at=at.isoformat()), rid=bad, at=at),
+        rec("case_proposal", {**proposal, "inspection_id": bad}, at=at),
+    ])
+    assert results[0]["status"] == "rejected" and results[1]["code"] == "sync.dependency_rejected", results
