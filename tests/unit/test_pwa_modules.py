@@ -75,3 +75,7 @@ def test_the_officers_day_from_what_the_phone_holds(zone):
 @needs_node
 def test_subjects_to_copy_from_the_last_visit():
     run_node_tests("subjects.test.mjs", 3)
+
+
+def test_cases_from_the_field_on_the_phone():
+    run_node_tests("cases.test.mjs", 3)
