@@ -77,5 +77,12 @@ def test_subjects_to_copy_from_the_last_visit():
     run_node_tests("subjects.test.mjs", 3)
 
 
+@needs_node
 def test_cases_from_the_field_on_the_phone():
     run_node_tests("cases.test.mjs", 3)
+
+
+@needs_node
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Shanghai"])
+def test_the_case_desk_says_steps_money_and_days_in_words_and_sends_each_steps_schema(zone):
+    run_node_tests("desk.test.mjs", 9, zone)
