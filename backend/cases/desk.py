@@ -219,7 +219,7 @@ def bank_import(identity: Identity, raw: bytes) -> dict[str, Any]:
             amount = _yuan_to_fen(get("amount"))
             paid_on = date.fromisoformat(get("date").replace("/", "-")[:10])
         except ValueError:
-            unmatched.append({**entry, "reason": "格式有误（金额或日期）"})
+            unmatched.append({**entry, "reason": "格式有误（金额或日期）", "reason_en": "Bad amount or date"})
             continue
         if db.session.scalar(select(Payment.id).where(Payment.channel == "bank", Payment.receipt == entry["serial"][:64])):
             duplicates.append(entry)
@@ -228,14 +228,15 @@ def bank_import(identity: Identity, raw: bytes) -> dict[str, Any]:
         doc = db.session.scalar(select(CaseDocument).where(CaseDocument.number == found.group(0), CaseDocument.kind == "decision",
                                                            CaseDocument.jurisdiction_id == identity.jurisdiction_id)) if found else None
         if doc is None:
-            unmatched.append({**entry, "reason": "附言中没有本街道的决定书编号"})
+            unmatched.append({**entry, "reason": "附言中没有本街道的决定书编号", "reason_en": "No decision number of this street in the memo"})
             continue
         case = doc.case
         try:
             service.record_payment(case, identity, amount_fen=amount, channel="bank", paid_on=paid_on, receipt=entry["serial"][:64])
         except Exception as e:  # noqa: BLE001 - an ApiError (too much, closed …) reported per row
             db.session.rollback()
-            unmatched.append({**entry, "reason": getattr(e, "message_zh", "无法入账"), "case_id": case.id})
+            unmatched.append({**entry, "reason": getattr(e, "message_zh", "无法入账"), "reason_en": getattr(e, "message_en", "Not recorded"),
+                              "case_id": case.id})
             continue
         matched.append({**entry, "case_id": case.id, "decision_number": doc.number, "amount_fen": amount})
     audit.record("case.bank_import", "payments", "bank", jurisdiction_id=identity.jurisdiction_id, actor_id=identity.officer.id,

@@ -355,10 +355,14 @@ def _inspection(case: Case) -> dict[str, Any] | None:
     return {k: found[k] for k in ("id", "subject_name", "subject_address", "inspected_at", "lat", "lon", "patrol_id", "photos")} if found else None
 
 
-def warnings_of(case: Case, today: date) -> list[dict[str, Any]]:
+def row_of(case: Case, today: date) -> dict[str, Any]:
+    """What a list row of a general case shows beyond its columns: deadline lights, the next
+    lawful step, whether it is archived."""
     f = facts(case, today)
     paid = case.decided_on is not None and f.owed_fen == 0 and case.amount_fen > 0
-    return procedure.warnings(f, today, case.closure_due, case.service_due, case.payment_due, paid)
+    nxt = procedure.next_steps(f, today, settings(), holidays.current_calendar())
+    return {"warnings": procedure.warnings(f, today, case.closure_due, case.service_due, case.payment_due, paid),
+            "next_step": nxt[0] if nxt else None, "archived_at": case.archived_at}
 
 
 def desk_view(case: Case, today: date | None = None) -> dict[str, Any]:
@@ -372,6 +376,7 @@ def desk_view(case: Case, today: date | None = None) -> dict[str, Any]:
     paid = case.decided_on is not None and f.owed_fen == 0 and case.amount_fen > 0
     return paperwork.plain({
         "number": case.number, "party": case.party or {"name": case.party_name}, "source": {"kind": case.source_kind, "ref": case.source_ref},
+        "facts": case.facts, "opened_by_id": case.opened_by_id,
         "discovered_on": case.discovered_on, "handler_ids": case.handler_ids or [], "major": bool(case.major),
         "place_text": case.place_text or "", "violated_at": case.violated_at, "decision_extended_to": case.decision_extended_to,
         "closure_due": case.closure_due, "archived_at": case.archived_at, "decided_on": case.decided_on, "served_on": case.served_on,

@@ -66,7 +66,7 @@ PROBLEMS: dict[str, tuple[str, str, int, str | None]] = {
     "case.hearing_not_available": ("该处罚未达听证标准，当事人无听证权利", "This penalty is below the hearing threshold", 422, "kind"),
     "case.hearing_request_late": ("听证申请已超过告知后五个工作日", "The hearing was asked for more than 5 working days after the notice", 422, "on"),
     "case.hearing_not_requested": ("当事人未申请听证", "The party has not asked for a hearing", 409, None),
-    "case.hearing_notice_short": ("听证通知须在举行听证七日前送达", "The hearing is noticed at least 7 days ahead", 422, "hearing_at"),
+    "case.hearing_notice_short": ("听证通知须在举行听证七日前送达", "The hearing is noticed at least 7 days ahead", 422, "hearing_on"),
     "case.hearing_host_is_investigator": ("听证主持人不能是本案调查人员", "The hearing is chaired by someone who did not investigate", 422, "host_id"),
     "case.hearing_before_notice": ("听证须在通知的时间举行", "The hearing takes place as noticed", 409, "on"),
     "case.hearing_pending": ("当事人申请了听证，听证结束前不能作出决定", "A hearing was asked for: no decision before it is held", 409, None),
@@ -483,7 +483,8 @@ def next_steps(f: Facts, today: date, s: Settings, cal: WorkCalendar) -> list[di
     if f.archived:
         return []
     if f.stage == "closed":
-        return [{"kind": k, "zh": STEPS[k].zh, "blocked": None} for k in ("archive", "publication")]
+        return [{"kind": k, "zh": "撤回公示" if k == "publication" and _published(f) else STEPS[k].zh, "blocked": None}
+                for k in ("archive", "publication")]
     order = {
         "proposed": ["filing_approval"],
         "filed": ["questioning", "site_inspection", "evidence", "correction_order"],
@@ -505,8 +506,14 @@ def next_steps(f: Facts, today: date, s: Settings, cal: WorkCalendar) -> list[di
             blocked = {"code": e.code, "message": {"zh-CN": e.message_zh, "en": e.message_en}, "details": e.details}
             if kind in ("hearing_notice", "hearing", "hearing_request") and e.code in ("case.hearing_not_requested", "case.hearing_not_available"):
                 continue  # nothing to do there unless the party asked
-        out.append({"kind": kind, "zh": STEPS[kind].zh, "blocked": blocked})
+        zh = "撤回公示" if kind == "publication" and _published(f) else STEPS[kind].zh
+        out.append({"kind": kind, "zh": zh, "blocked": blocked})
     return out
+
+
+def _published(f: Facts) -> bool:
+    last = f.last("publication")
+    return last is not None and bool(last.data.get("publish"))
 
 
 def _probe(f: Facts, kind: str) -> dict[str, Any]:

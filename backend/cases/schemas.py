@@ -47,6 +47,8 @@ class CaseSchema(Schema):
     party_type = fields.String(metadata={"enum": ["citizen", "organization"]})
     handler_ids = fields.List(fields.Integer(), metadata={"description": "承办人"})
     warnings = fields.List(fields.Dict(), metadata={"description": "deadline lights: {deadline, due, level: yellow|red, days_left}"})
+    next_step = fields.Dict(allow_none=True, metadata={"description": "the first lawful next step {kind, zh, blocked}"})
+    archived_at = fields.DateTime(allow_none=True)
     desk = fields.Dict(metadata={"description": "general procedure: party, steps, documents, next lawful steps, deadline lights"})
 
 

@@ -364,7 +364,7 @@ def case_to_dict(case: Case, today: date | None = None) -> dict[str, Any]:
         from . import general as desk
 
         general = {"party_type": (case.party or {}).get("type", "citizen"), "handler_ids": case.handler_ids or [],
-                   "warnings": desk.warnings_of(case, today)}
+                   **desk.row_of(case, today)}
     return {
         **general,
         "id": case.id, "number": case.number, "procedure": case.procedure, "stage": case.stage, "ticket_id": case.ticket_id,

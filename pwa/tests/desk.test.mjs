@@ -54,10 +54,12 @@ test('days, deadline lights and blocked steps in words, in both languages', () =
   assert.equal(desk.stepText('legal_review'), '法制审核')
 })
 
-test('the list counts stages, knows an archived case by its events and names the next step', () => {
+test('the list counts stages, knows an archived case and names the next step the server gives', () => {
   const cases = [
-    { id: 1, stage: 'proposed', events: [] }, { id: 2, stage: 'notified', events: [] },
-    { id: 3, stage: 'closed', events: [{ kind: 'closure' }] }, { id: 4, stage: 'closed', events: [{ kind: 'closure' }, { kind: 'archive' }] },
+    { id: 1, stage: 'proposed', next_step: { kind: 'filing_approval', zh: '立案审批' } },
+    { id: 2, stage: 'notified', next_step: { kind: 'decision', zh: '处罚决定' } },
+    { id: 3, stage: 'closed', next_step: { kind: 'archive', zh: '归档' } },
+    { id: 4, stage: 'closed', archived_at: '2026-11-23T01:00:00+00:00', next_step: null },
   ]
   assert.deepEqual(desk.stageCounts(cases), { proposed: 1, notified: 1, closed: 1, archived: 1 })
   assert.deepEqual(cases.filter((c) => desk.inStage(c, 'closed')).map((c) => c.id), [3])

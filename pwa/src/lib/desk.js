@@ -5,7 +5,7 @@
 // (pwa/tests/desk.test.mjs runs it in node).
 // The law's order is the server's (backend/cases/procedure.py): the desk only offers it.
 import { asOfficer, OfflineError } from './api.js'
-import { t, msg } from './i18n.js'
+import { t, msg, i18n } from './i18n.js'
 import { fromLocalInput, localDay } from './time.js'
 
 // --- the API (each call as the officer signed in on this desk) -------------------------
@@ -99,13 +99,13 @@ export function extraSteps(stage, archived, nextKinds) {
   return EXTRA.filter((k) => STEPS[k].stages.includes(stage) && !nextKinds.includes(k))
 }
 
-// the first of the server's next steps for a stage (a list row has no desk to ask)
-const FIRST = { proposed: 'filing_approval', filed: 'questioning', investigating: 'prior_notice', notified: 'decision',
-  reviewed: 'decision', decided: 'service', served: 'closure', executing: 'closure', closed: 'archive' }
-export const isArchived = (c) => !!(c.desk?.archived_at || (c.events || []).some((e) => e.kind === 'archive'))
+// a list row says whether it is archived and its first lawful next step (cases.general.row_of)
+export const isArchived = (c) => !!(c.archived_at || c.desk?.archived_at)
 export function nextOfRow(c) {
-  const kind = isArchived(c) ? null : FIRST[c.stage]
-  return kind ? stepText(kind) : t('已归档', 'Archived')
+  if (isArchived(c)) return t('已归档', 'Archived')
+  const n = c.next_step
+  if (!n) return '—'
+  return i18n.locale === 'en' ? stepText(n.kind) : (n.zh || stepText(n.kind))
 }
 
 /** Why this person may not take the step (null: they may; the server decides anyway). */
@@ -311,7 +311,7 @@ export function openingMissing(f) {
 
 // --- the server's refusals beside their field -------------------------------------------------
 
-const ALIASES = { hearing_at: 'hearing_on', party: 'party-name', body: 'file' }
+const ALIASES = { party: 'party-name', body: 'file' }
 // marshmallow's English validation messages, said in the desk's words
 const VALIDATION = [
   [/Missing data/i, '必填', 'Required'], [/Length must be/i, '长度不符合要求', 'Wrong length'],
