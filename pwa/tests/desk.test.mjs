@@ -187,7 +187,7 @@ test('required parts are asked for before sending, keyed by the row the officer 
 
 test('a refusal goes beside the field it names, in Chinese; marshmallow\'s English never reaches the officer', () => {
   const short = new ApiError(422, { code: 'case.hearing_notice_short', message: { 'zh-CN': '听证通知须在举行听证七日前送达', en: 'x' },
-    details: { field: 'hearing_at', earliest: '2026-11-11' } })
+    details: { field: 'hearing_on', earliest: '2026-11-11' } })
   i18n.locale = 'zh-CN'
   const r = desk.refusal(short, ['hearing_on', 'place'])
   assert.equal(r.code, 'case.hearing_notice_short')
