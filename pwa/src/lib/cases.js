@@ -3,22 +3,9 @@
 // other, sent when there is signal. No DOM here.
 import { enqueue } from './outbox.js'
 
-export const STAGE = {
-  proposed: ['待审批立案', 'Awaiting approval'], filed: ['已立案', 'Filed'], investigating: ['调查取证', 'Investigating'],
-  notified: ['已告知', 'Notified'], reviewed: ['已审核', 'Reviewed'], decided: ['已决定', 'Decided'], served: ['已送达', 'Served'],
-  executing: ['执行中', 'Executing'], closed: ['已结案', 'Closed'],
-}
-export const DEADLINE = { filing: ['立案', 'Filing'], decision: ['作出决定', 'Decision'], service: ['送达', 'Service'],
-  payment: ['缴款', 'Payment'], closure: ['结案', 'Closure'] }
-// the stages in which the field may still add evidence and records (procedure.STEPS)
+// the stages in which the field may still add evidence and records (procedure.STEPS);
+// stage and deadline words are the desk's (lib/desk.js)
 export const FIELD_STAGES = ['filed', 'investigating', 'notified', 'reviewed']
-
-/** A deadline light in words: "送达 还剩 2 天" / "决定 已逾期 3 天". */
-export function lightText(w, en = false) {
-  const [zh, e] = DEADLINE[w.deadline] || [w.deadline, w.deadline]
-  if (en) return w.days_left < 0 ? `${e} overdue ${-w.days_left} d` : `${e} in ${w.days_left} d`
-  return w.days_left < 0 ? `${zh} 已逾期 ${-w.days_left} 天` : w.days_left === 0 ? `${zh} 今天到期` : `${zh} 还剩 ${w.days_left} 天`
-}
 
 // the rule-engine refusals that mean "not on the spot, but a case can be opened"
 export const CASE_INSTEAD = {
