@@ -352,7 +352,14 @@ def _inspection(case: Case) -> dict[str, Any] | None:
     from ..patrols import inspections
 
     found = inspections.inspection_summary(case.inspection_id, case.jurisdiction_id)
-    return {k: found[k] for k in ("id", "subject_name", "subject_address", "inspected_at", "lat", "lon", "patrol_id", "photos")} if found else None
+    if not found:
+        return None
+    out = {k: found[k] for k in ("id", "subject_name", "subject_address", "inspected_at", "lat", "lon", "patrol_id", "photos")}
+    if found["patrol_id"]:  # the patrol it was made on, drawn on the case's map
+        from ..patrols import service as patrols
+
+        out["patrol_track"] = patrols.evidence_track(found["patrol_id"], case.jurisdiction_id)
+    return out
 
 
 def row_of(case: Case, today: date) -> dict[str, Any]:

@@ -361,6 +361,16 @@ def display_segments(kept: list[Fix], simplify_m: float) -> list[list[Fix]]:
     return [simplify_fixes(seg, simplify_m) for seg in segments] if simplify_m > 0 else segments
 
 
+def evidence_track(patrol_id: str, jurisdiction_id: int, simplify_m: float = 10.0) -> list[list[dict[str, float]]]:
+    """A patrol's cleaned track as evidence of a case of its street (cases.general asks here,
+    for the case's readers, who may not have been on the patrol): simplified for a map."""
+    patrol = db.session.get(Patrol, patrol_id)
+    if patrol is None or patrol.jurisdiction_id != jurisdiction_id:
+        return []
+    return [[{"lat": round(f.lat, 6), "lon": round(f.lon, 6), "accuracy": f.accuracy} for f in seg]
+            for seg in track_segments(patrol, simplify_m)]
+
+
 def record_track_export(identity: Identity, patrol: Patrol, fmt: str) -> None:
     """Exports of where officers were are personal data leaving the system: audited."""
     from ..audit import service as audit

@@ -550,19 +550,27 @@ def test_every_step_kind_with_a_wrong_or_empty_payload_is_refused_never_a_500(de
 def test_an_inspection_and_its_case_proposal_travel_in_one_batch_from_the_phone(desk, client):
     import uuid
 
-    from tests.api.test_sync import inspection, push, rec
+    from tests.api.test_sync import inspection, points, push, rec
 
-    iid = str(uuid.uuid4())
+    iid, pid = str(uuid.uuid4()), str(uuid.uuid4())
     at = datetime(2026, 11, 2, 1, 0, tzinfo=timezone.utc)
     proposal = {"party": {"name": "某某烧烤店"}, "matter_code": "HJ-003", "facts": "未安装油烟净化设施", "officers": ["zf001", "zf002"],
                 "inspection_id": iid, "reason": "该事项不适用简易程序"}
     results = push(client, desk.handler, [
-        rec("inspection", inspection(matter_code="HJ-003", result="violation", follow_up="case", inspected_at=at.isoformat()), rid=iid, at=at),
+        rec("patrol_start", {"officers": ["zf001", "zf002"], "started_at": (at - timedelta(minutes=20)).isoformat()}, rid=pid, at=at),
+        rec("track_points", {"patrol_id": pid, "points": points(60, t=at - timedelta(minutes=15))}, at=at),
+        rec("inspection", inspection(matter_code="HJ-003", result="violation", follow_up="case", inspected_at=at.isoformat(), patrol_id=pid),
+            rid=iid, at=at),
         rec("case_proposal", proposal, at=at),
     ])
-    assert [r["status"] for r in results] == ["created", "created"], results
-    case = client.get(f"/api/v1/cases/{results[1]['ref']}", headers=desk.boss.headers).get_json()
+    assert [r["status"] for r in results] == ["created"] * 4, results
+    case = client.get(f"/api/v1/cases/{results[3]['ref']}", headers=desk.boss.headers).get_json()
     assert case["inspection_id"] == iid and case["desk"]["source"] == {"kind": "inspection", "ref": iid}
+    # the patrol it was found on is evidence too: its track, for the case's readers (zf003 was not on it)
+    track = case["desk"]["inspection"]["patrol_track"]
+    assert len(track) == 1 and 2 <= len(track[0]) <= 60 and abs(track[0][0]["lat"] - 29.97) < 1e-4
+    other = client.get(f"/api/v1/cases/{results[3]['ref']}", headers=desk.reviewer.headers).get_json()
+    assert other["desk"]["inspection"]["patrol_track"] == track
     # an inspection refused in the batch takes its proposal with it
     bad = str(uuid.uuid4())
     results = push(client, desk.handler, [
