@@ -184,9 +184,10 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from .patrols.views import blp as patrols_blp
     from .web import bp as web_bp
     from .basemap.views import blp as basemap_blp
+    from .subjects.views import blp as subjects_blp
 
     for blp in (health_blp, auth_blp, catalog_blp, patrols_blp, evidence_blp, tickets_blp, cases_blp, sync_blp, tasks_blp,
-                supervision_blp, reviews_blp, basemap_blp):
+                supervision_blp, reviews_blp, basemap_blp, subjects_blp):
         api.register_blueprint(blp)
     api.spec.components.schema("TrackPoint", schema=TrackPointSchema)
     app.register_blueprint(verify_bp)

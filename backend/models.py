@@ -1,6 +1,7 @@
 """Imports every feature's models so the metadata (and Alembic) sees all tables."""
 from .auth.models import Certificate, Device, DeviceSession, Officer  # noqa: F401
 from .catalog.models import DiscretionTier, EmpoweredMatter, Grid, Jurisdiction, Matter, Zone  # noqa: F401
+from .subjects.models import Subject  # noqa: F401
 from .patrols.models import Inspection, Patrol, PatrolFixBatch, PatrolGrid  # noqa: F401
 from .audit.models import AuditChain, AuditEntry  # noqa: F401
 from .evidence.models import Media, MediaCitation, MediaUpload  # noqa: F401

@@ -332,6 +332,15 @@ def list_cases(jurisdiction_id: int | None, *, procedure: str | None, status: st
     return query
 
 
+def of_inspections(inspection_ids: list[str]) -> list[dict[str, Any]]:
+    """The cases opened from these inspections (the register's history asks here)."""
+    if not inspection_ids:
+        return []
+    rows = db.session.scalars(select(Case).where(Case.inspection_id.in_(inspection_ids)).order_by(Case.id.desc()))
+    return [{"id": c.id, "number": c.number, "procedure": c.procedure, "stage": c.stage, "matter_code": c.matter_code,
+             "amount_fen": c.amount_fen, "opened_at": c.opened_at} for c in rows]
+
+
 def case_with_desk(case: Case) -> dict[str, Any]:
     """The case and, for a general case, what its desk shows (steps, documents, next steps)."""
     from . import general

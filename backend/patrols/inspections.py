@@ -8,7 +8,7 @@ from typing import Any, Iterable
 
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import Point
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, or_, select, text
 
 
 from ..auth.access import other_jurisdiction
@@ -50,6 +50,8 @@ def record_inspection(
     notes: str = "",
     photos: Iterable[str] = (),
     patrol_id: str | None = None,
+    subject_id: int | None = None,
+    follow_up_of: str | None = None,
 ) -> tuple[Inspection, bool]:
     """Record a geotagged inspection; the grid comes from the location, and a 责令整改
     sets the re-inspection due date (the day after the rectification deadline)."""
@@ -78,6 +80,55 @@ def inspection_exists(inspection_id: str, jurisdiction_id: int | None) -> bool:
     """Whether an inspection of this street exists (another feature citing it asks here)."""
     return db.session.scalar(select(Inspection.id).where(Inspection.id == inspection_id,
                                                          Inspection.jurisdiction_id == jurisdiction_id)) is not None
+
+
+def reinspections_due(identity: Any, due_before: date) -> list[dict[str, Any]]:
+    """复查到期: 责令整改 inspections due for their re-inspection on or before the day, not yet
+    followed up. An officer sees the ones they ordered and those in their grids; a supervisor
+    the street's (the console lists the overdue ones)."""
+    from ..catalog import service as catalog
+    from ..clock import local_today
+
+    if identity.jurisdiction_id is None:
+        return []
+    done = select(Inspection.follow_up_of).where(Inspection.follow_up_of.is_not(None))
+    query = (select(Inspection).where(Inspection.jurisdiction_id == identity.jurisdiction_id, Inspection.result == "rectify",
+                                      Inspection.reinspect_due <= due_before, Inspection.id.not_in(done))
+             .order_by(Inspection.reinspect_due, Inspection.inspected_at))
+    if identity.role in ("officer", "auxiliary"):
+        grids = [g.id for g in catalog.grids_of_officer(identity.officer.id)]
+        query = query.where(or_(Inspection.officer_id == identity.officer.id, Inspection.grid_id.in_(grids or [-1])))
+    today = local_today()
+    out = []
+    for i in db.session.scalars(query.limit(500)):
+        where = _lat_lon(i)
+        out.append({"id": i.id, "subject": {"id": i.subject_id, "name": i.subject_name, "address": i.subject_address,
+                                            "credit_code": i.subject_uscc},
+                    "matter_code": i.matter.code if i.matter else None, "rectify_deadline": i.rectify_deadline,
+                    "reinspect_due": i.reinspect_due, "overdue": i.reinspect_due < today, "officer_id": i.officer_id,
+                    "lat": where["lat"], "lon": where["lon"], "notes": i.notes, "photos": list(i.photos or [])})
+    return out
+
+
+def of_subjects(subject_ids: list[int]) -> list[dict[str, Any]]:
+    """The inspections of these subjects (the register's history, subjects/ asks here), newest first."""
+    rows = db.session.scalars(select(Inspection).where(Inspection.subject_id.in_(subject_ids))
+                              .order_by(Inspection.inspected_at.desc()).limit(500))
+    followed = {}
+    ids = []
+    out = []
+    for i in rows:
+        ids.append(i.id)
+        out.append({"id": i.id, "inspected_at": i.inspected_at, "result": i.result, "officer_id": i.officer_id,
+                    "matter_code": i.matter.code if i.matter else None, "rectify_deadline": i.rectify_deadline,
+                    "reinspect_due": i.reinspect_due, "follow_up": i.follow_up, "follow_up_of": i.follow_up_of, "notes": i.notes,
+                    "photos": list(i.photos or [])})
+    if ids:
+        for f in db.session.scalars(select(Inspection).where(Inspection.follow_up_of.in_(ids))):
+            followed[f.follow_up_of] = {"id": f.id, "result": f.result, "inspected_at": f.inspected_at}
+    for v in out:  # a rectification order's outcome: the re-inspection that followed it, if any
+        v["reinspection"] = followed.get(v["id"])
+    return out
 
 
 def inspection_summary(inspection_id: str, jurisdiction_id: int | None) -> dict[str, Any] | None:
@@ -141,12 +192,16 @@ _INSPECTION_ARGS = ("inspection_id", "device_id", "captured_at", "inspected_at",
                     "subject_address", "subject_uscc", "matter_code", "result", "rectify_deadline", "follow_up", "notes",
                     "photos", "patrol_id")
 _INSPECTION_DEFAULTS = {"subject_address": "", "subject_uscc": None, "matter_code": None, "rectify_deadline": None,
-                        "follow_up": None, "notes": "", "photos": (), "patrol_id": None}
+                        "follow_up": None, "notes": "", "photos": (), "patrol_id": None, "subject_id": None, "follow_up_of": None}
+# fields added later: in the digest only when sent, so an inspection stored before them still
+# matches its own resend
+_LATER_ARGS = ("subject_id", "follow_up_of")
 
 
 def _inspection_digest(args: dict[str, Any], jurisdiction_id: int) -> str:
     """What makes two sends of one inspection id "the same content"."""
     payload = {k: args.get(k, _INSPECTION_DEFAULTS.get(k)) for k in _INSPECTION_ARGS}
+    payload.update({k: args[k] for k in _LATER_ARGS if args.get(k) is not None})
     payload["photos"] = list(payload["photos"])
     payload["jurisdiction_id"] = jurisdiction_id
     payload["officer"] = args["officer"].id
@@ -193,6 +248,16 @@ def _inspection_values(args: dict[str, Any], jurisdiction_id: int, digest: str, 
             raise _invalid("inspection.unknown_patrol", "所属巡查不存在", "The patrol this inspection cites does not exist", field="patrol_id")
         if patrol.jurisdiction_id != jurisdiction_id:
             raise other_jurisdiction()
+    if a["follow_up_of"] is not None:
+        first = db.session.get(Inspection, a["follow_up_of"])
+        if first is None or first.jurisdiction_id != jurisdiction_id or first.result != "rectify":
+            raise _invalid("inspection.bad_follow_up_of", "复查须针对本街道的责令整改检查", "A re-inspection follows up a rectification order of this street",
+                           field="follow_up_of")
+    from ..subjects import service as subjects
+
+    # the register's subject it names: picked on the phone, matched by credit code or name and address, or new
+    subject_id = subjects.resolve(jurisdiction_id, subject_id=a["subject_id"], name=a["subject_name"], address=a["subject_address"],
+                                  credit_code=subject_uscc, lat=a["lat"], lon=a["lon"], officer_id=a["officer"].id)
     return dict(
         id=a["inspection_id"], jurisdiction_id=jurisdiction_id, patrol_id=patrol_id, officer_id=a["officer"].id,
         device_id=a["device_id"], captured_at=a["captured_at"], inspected_at=inspected_at,
@@ -200,6 +265,7 @@ def _inspection_values(args: dict[str, Any], jurisdiction_id: int, digest: str, 
         subject_name=a["subject_name"], subject_address=a["subject_address"], subject_uscc=subject_uscc,
         matter_id=matter.id if matter else None, result=result, rectify_deadline=rectify_deadline,
         reinspect_due=reinspect_due, follow_up=follow_up, notes=a["notes"], photos=photos, payload_digest=digest,
+        subject_id=subject_id, follow_up_of=a["follow_up_of"],
     )
 
 

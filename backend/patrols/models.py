@@ -137,6 +137,9 @@ class Inspection(TimestampMixin, db.Model):
     subject_name: Mapped[str] = mapped_column(String(128))
     subject_address: Mapped[str] = mapped_column(String(255), default="")
     subject_uscc: Mapped[str | None] = mapped_column(String(18), index=True)  # 统一社会信用代码
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"), index=True)  # the register's subject (subjects/)
+    # a re-inspection names the 责令整改 visit it follows up (复查): its result closes that loop
+    follow_up_of: Mapped[str | None] = mapped_column(ForeignKey("inspections.id"), index=True)
     matter_id: Mapped[int | None] = mapped_column(ForeignKey("matters.id"))
     result: Mapped[str] = mapped_column(String(16), index=True)
     rectify_deadline: Mapped[date | None] = mapped_column(Date)

@@ -37,6 +37,8 @@ class PatrolEndPayload(Schema):
 
 
 class SubjectPayload(Schema):
+    id = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(1, 2**31 - 1),
+                        metadata={"description": "the register's subject the officer picked (监管对象库); else matched or created"})
     name = fields.String(required=True, validate=validate.Length(min=1, max=128))
     address = fields.String(load_default="", validate=validate.Length(max=255))
     credit_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(equal=18),
@@ -57,6 +59,8 @@ class InspectionPayload(Schema):
     rectify_by = PlausibleDate(load_default=None, allow_none=True)
     follow_up = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["ticket", "case"]))
     inspected_at = AwareDateTime(load_default=None, allow_none=True)
+    follow_up_of = fields.String(load_default=None, allow_none=True, validate=UUID_ID,
+                                 metadata={"description": "复查: the 责令整改 inspection this re-inspection follows up"})
 
 
 @record_kind("patrol_start", PatrolStartPayload, roles=FIELD_ROLES, summary="a patrol begins (its id is the record's id)")
@@ -103,7 +107,7 @@ def inspection_args(rid: str, p: dict[str, Any], captured_at: datetime) -> dict[
     return dict(inspection_id=rid, captured_at=captured_at, inspected_at=p["inspected_at"] or captured_at, lat=p["lat"], lon=p["lon"],
                 accuracy_m=p["accuracy"], subject_name=s["name"], subject_address=s["address"], subject_uscc=s["credit_code"],
                 matter_code=p["matter_code"], result=p["result"], rectify_deadline=p["rectify_by"], follow_up=p["follow_up"],
-                notes=p["notes"], photos=p["photos"], patrol_id=p["patrol_id"])
+                notes=p["notes"], photos=p["photos"], patrol_id=p["patrol_id"], subject_id=s["id"], follow_up_of=p["follow_up_of"])
 
 
 class InspectionAmendPayload(Schema):

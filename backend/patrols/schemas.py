@@ -182,3 +182,25 @@ class InspectionSchema(Schema):
 
 
 InspectionPageSchema = page_schema(InspectionSchema, "InspectionPage")
+
+
+class ReinspectionQuerySchema(Schema):
+    due_before = PlausibleDate(load_default=None, metadata={"description": "due on or before (default: tomorrow)"})
+
+
+class ReinspectionSchema(Schema):
+    id = fields.String(required=True, metadata={"description": "the 责令整改 inspection to follow up (follow_up_of)"})
+    subject = fields.Dict(required=True)
+    matter_code = fields.String(allow_none=True, required=True)
+    rectify_deadline = fields.Date(required=True)
+    reinspect_due = fields.Date(required=True)
+    overdue = fields.Boolean(required=True)
+    officer_id = fields.Integer(required=True)
+    lat = fields.Float(allow_none=True, required=True)
+    lon = fields.Float(allow_none=True, required=True)
+    notes = fields.String(required=True)
+    photos = fields.List(fields.String(), required=True)
+
+
+class ReinspectionListSchema(Schema):
+    items = fields.List(fields.Nested(ReinspectionSchema), required=True)

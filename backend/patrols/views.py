@@ -21,6 +21,8 @@ from .schemas import (
     PatrolPageSchema,
     PatrolQuerySchema,
     PatrolSchema,
+    ReinspectionListSchema,
+    ReinspectionQuerySchema,
     TrackQuerySchema,
 )
 
@@ -113,3 +115,17 @@ def get_inspection(inspection_id: str):
     from .amendments import amendments_of
 
     return {**service.inspection_to_dict(row), "amendments": amendments_of(inspection_id)}
+
+
+@blp.route("/reinspections", methods=["GET"])
+@authenticated
+@blp.arguments(ReinspectionQuerySchema, location="query")
+@blp.response(200, ReinspectionListSchema)
+def reinspections(args: dict):
+    """复查到期: rectification orders due for their re-inspection on or before `due_before`
+    (default tomorrow), not yet followed up — to be inspected again with `follow_up_of`."""
+    from datetime import timedelta
+
+    from ..clock import local_today
+
+    return {"items": service.reinspections_due(current_identity(), args["due_before"] or local_today() + timedelta(days=1))}

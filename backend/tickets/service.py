@@ -213,6 +213,15 @@ def _matter_facts(matter_code: str | None, jurisdiction_id: int):
     return matter, facts
 
 
+def of_parties(id_numbers: list[str]) -> list[dict[str, Any]]:
+    """Decisions whose party carries one of these credit codes (the register's history asks here)."""
+    if not id_numbers:
+        return []
+    rows = db.session.scalars(select(Ticket).where(Ticket.party_id_number.in_(id_numbers)).order_by(Ticket.issued_at.desc()).limit(200))
+    return [{"number": t.number, "issued_at": t.issued_at, "status": t.status, "matter_code": t.matter_code,
+             "penalty_kind": t.penalty_kind, "amount_fen": t.amount_fen} for t in rows]
+
+
 def prior_violations(party_id_number: str | None, matter_code: str, before: datetime) -> int:
     if not party_id_number:
         return 0

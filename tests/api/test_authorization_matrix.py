@@ -296,6 +296,22 @@ def _case_document(ctx: Ctx, which: str) -> tuple[int, int]:
     return ctx.ids[key]
 
 
+def _subject(ctx: Ctx, which: str, fresh: bool = False) -> int:
+    """A subject of the register of zf001's street (own) or 招宝山 (other)."""
+    from backend.extensions import commit
+    from backend.subjects import service as subjects
+
+    key = f"subject_{which}"
+    if fresh or key not in ctx.ids:
+        with ctx.app.app_context():
+            sid = subjects.resolve(ctx.ids[f"jurisdiction_{which}"], subject_id=None, name=f"某店{uuid.uuid4().hex[:6]}", address="某路")
+            commit()
+        if fresh:
+            return sid
+        ctx.ids[key] = sid
+    return ctx.ids[key]
+
+
 def _default_template(kind: str) -> dict:
     from backend.cases.documents.render import default_templates
 
@@ -456,6 +472,14 @@ MATRIX: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/document-templates"): Spec(MANAGERS, _path("/api/v1/document-templates")),
     ("PUT", "/api/v1/document-templates/<string:kind>"): Spec(frozenset({ADMIN}), lambda c, w: (
         "/api/v1/document-templates/closure_approval", {"body": _default_template("closure_approval")})),
+    ("GET", "/api/v1/subjects"): Spec(ALL, _path("/api/v1/subjects?q=店")),
+    ("GET", "/api/v1/subjects/register"): Spec(ALL, _path("/api/v1/subjects/register")),
+    ("GET", "/api/v1/subjects/<int:subject_id>"): Spec(ALL, lambda c, w: (f"/api/v1/subjects/{_subject(c, w)}", None), scoped=True),
+    ("PATCH", "/api/v1/subjects/<int:subject_id>"): Spec(MANAGERS, lambda c, w: (f"/api/v1/subjects/{_subject(c, w)}",
+                                                                                 {"risk_class": "high"}), scoped=True),
+    ("POST", "/api/v1/subjects/<int:subject_id>/merge"): Spec(MANAGERS, lambda c, w: (
+        f"/api/v1/subjects/{_subject(c, w, fresh=True)}/merge", {"into": _subject(c, w)}), scoped=True),
+    ("GET", "/api/v1/reinspections"): Spec(ALL, _path("/api/v1/reinspections?due_before=2026-12-31")),
     ("POST", "/api/v1/payments/bank-import"): Spec(frozenset({OFFICER, SUPERVISOR}), lambda c, w: (
         "/api/v1/payments/bank-import", "交易日期,金额,附言,流水号\n2026-11-20,10.00,无关,BK1\n".encode())),
     ("POST", "/api/v1/cases/<int:case_id>/payments"): Spec(frozenset({OFFICER, SUPERVISOR}), lambda c, w: (

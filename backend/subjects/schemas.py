@@ -1,0 +1,72 @@
+"""Schemas of the register."""
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..patrols.schemas import PlausibleDate
+from .models import RISK_CLASSES, SUBJECT_KINDS
+
+
+class SubjectQuerySchema(Schema):
+    q = fields.String(load_default="", validate=validate.Length(max=64),
+                      metadata={"description": "name, pinyin initials, credit code or address"})
+    near = fields.String(load_default=None, validate=validate.Regexp(r"^-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?$"),
+                         metadata={"description": "lat,lon: the nearest first"})
+    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+
+
+class LicenceSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    number = fields.String(load_default="", validate=validate.Length(max=64))
+    valid_until = PlausibleDate(load_default=None, allow_none=True)
+
+
+class SubjectSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    initials = fields.String(required=True)
+    address = fields.String(required=True)
+    credit_code = fields.String(allow_none=True, required=True)
+    kind = fields.String(required=True, metadata={"enum": list(SUBJECT_KINDS)})
+    licences = fields.List(fields.Dict(), required=True)
+    risk_class = fields.String(required=True, metadata={"enum": list(RISK_CLASSES)})
+    lat = fields.Float(allow_none=True, required=True)
+    lon = fields.Float(allow_none=True, required=True)
+    grid_id = fields.Integer(allow_none=True, required=True)
+    merged_into_id = fields.Integer(allow_none=True, required=True)
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+    history = fields.Dict(metadata={"description": "inspections, rectification_orders (with their re-inspection), tickets, cases, complaints"})
+
+
+class SubjectListSchema(Schema):
+    items = fields.List(fields.Nested(SubjectSchema), required=True)
+
+
+class SubjectUpdateSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=128))
+    address = fields.String(validate=validate.Length(max=255))
+    credit_code = fields.String(allow_none=True, validate=validate.Length(equal=18))
+    kind = fields.String(validate=validate.OneOf(SUBJECT_KINDS))
+    licences = fields.List(fields.Nested(LicenceSchema), validate=validate.Length(max=20))
+    risk_class = fields.String(validate=validate.OneOf(RISK_CLASSES))
+    lat = fields.Float(allow_none=True, validate=validate.Range(-90, 90))
+    lon = fields.Float(allow_none=True, validate=validate.Range(-180, 180))
+
+    @validates_schema
+    def _code(self, data, **_):
+        from ..identity_numbers import valid_uscc
+
+        if data.get("credit_code") and not valid_uscc(data["credit_code"]):
+            raise ValidationError("fails its GB 32100 check character", "credit_code")
+
+
+class MergeSchema(Schema):
+    into = fields.Integer(required=True, strict=True, validate=validate.Range(1, 2**31 - 1),
+                          metadata={"description": "the subject this one duplicates"})
+
+
+class RegisterSchema(Schema):
+    columns = fields.List(fields.String(), required=True)
+    rows = fields.List(fields.List(fields.Raw()), required=True)
+    version = fields.String(required=True)

@@ -1,0 +1,241 @@
+"""The register's services: finding a subject, the subject a record names (matched by credit
+code, else by the same name and address, else created), search, history and merging."""
+from __future__ import annotations
+
+import hashlib
+import math
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from ..audit import service as audit
+from ..auth.access import Identity, other_jurisdiction
+from ..errors import Forbidden, NotFound
+from ..errors import invalid as _invalid
+from ..extensions import db
+from ..models_base import utcnow
+from .models import Subject
+
+NEAR_M = 300  # "near here" on the phone and in the search
+
+
+def _norm(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def _initials(name: str) -> str:
+    from ..catalog.service import pinyin_initials
+
+    return pinyin_initials(name)[:64]
+
+
+def _live(subject: Subject) -> Subject:
+    """A merged duplicate answers as the subject it was merged into."""
+    seen = 0
+    while subject.merged_into_id is not None and seen < 10:
+        subject = db.session.get(Subject, subject.merged_into_id)
+        seen += 1
+    return subject
+
+
+def resolve(jurisdiction_id: int, *, subject_id: int | None, name: str, address: str = "", credit_code: str | None = None,
+            lat: float | None = None, lon: float | None = None, officer_id: int | None = None) -> int:
+    """The register's subject a record names (an inspection, a decision, a case): the one the
+    phone picked, else the one with this credit code, else one of the same name and address,
+    else a new one. Called by the feature storing the record, in its transaction."""
+    if subject_id is not None:
+        found = db.session.get(Subject, subject_id)
+        if found is None or found.jurisdiction_id != jurisdiction_id:
+            raise _invalid("subject.not_found", "监管对象不存在", "The subject named is not in this street's register", field="subject")
+        return _touch(_live(found), address, credit_code, lat, lon).id
+    name, address = _norm(name), _norm(address)
+    found = None
+    if credit_code:
+        found = db.session.scalar(select(Subject).where(Subject.jurisdiction_id == jurisdiction_id, Subject.credit_code == credit_code))
+    if found is None:
+        found = db.session.scalar(select(Subject).where(Subject.jurisdiction_id == jurisdiction_id, Subject.name == name,
+                                                        Subject.address == address, Subject.merged_into_id.is_(None),
+                                                        or_(Subject.credit_code.is_(None), Subject.credit_code == (credit_code or "")))
+                                  .limit(1)) if name else None
+    if found is not None:
+        return _touch(_live(found), address, credit_code, lat, lon).id
+    subject = Subject(jurisdiction_id=jurisdiction_id, credit_code=credit_code or None, name=name, initials=_initials(name),
+                      address=address, kind=_kind_of(credit_code), lat=lat, lon=lon, grid_id=_grid(jurisdiction_id, lat, lon),
+                      created_by_id=officer_id, updated_at=utcnow())
+    db.session.add(subject)
+    db.session.flush()
+    return subject.id
+
+
+def _kind_of(credit_code: str | None) -> str:
+    """个体工商户 carry 92… codes; other codes are companies or organisations; none: a shop."""
+    if not credit_code:
+        return "shop"
+    return "individual_business" if credit_code.startswith("92") else "company"
+
+
+def _grid(jurisdiction_id: int, lat: float | None, lon: float | None) -> int | None:
+    if lat is None or lon is None:
+        return None
+    from ..catalog import service as catalog
+
+    grid = catalog.grid_at(lon, lat, jurisdiction_id)
+    return grid.id if grid else None
+
+
+def _touch(subject: Subject, address: str, credit_code: str | None, lat: float | None, lon: float | None) -> Subject:
+    """What a later visit adds that the register lacked (never overwrites what it holds)."""
+    changed = False
+    if credit_code and not subject.credit_code:
+        subject.credit_code, subject.kind, changed = credit_code, _kind_of(credit_code), True
+    if address and not subject.address:
+        subject.address, changed = _norm(address), True
+    if lat is not None and subject.lat is None:
+        subject.lat, subject.lon, subject.grid_id, changed = lat, lon, _grid(subject.jurisdiction_id, lat, lon), True
+    if changed:
+        subject.updated_at = utcnow()
+    return subject
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle metres (haversine): enough to order "near here" within a street."""
+    p = math.pi / 180
+    a = (math.sin((lat2 - lat1) * p / 2) ** 2
+         + math.cos(lat1 * p) * math.cos(lat2 * p) * math.sin((lon2 - lon1) * p / 2) ** 2)
+    return 12_742_000 * math.asin(math.sqrt(a))
+
+
+def search(jurisdiction_id: int, q: str, *, near: tuple[float, float] | None = None, limit: int = 20) -> list[Subject]:
+    """By name, pinyin initials, credit code or address; a credit code typed whole comes first,
+    then names beginning with the text, then the rest — nearest first when `near` is given."""
+    q = _norm(q)
+    query = select(Subject).where(Subject.jurisdiction_id == jurisdiction_id, Subject.merged_into_id.is_(None))
+    if q:
+        like = f"%{_escape(q)}%"
+        query = query.where(or_(Subject.name.like(like, escape="\\"), Subject.address.like(like, escape="\\"),
+                                Subject.initials.like(f"{_escape(q.lower())}%", escape="\\"),
+                                Subject.credit_code.like(f"{_escape(q.upper())}%", escape="\\")))
+    elif near is not None:  # nothing typed: what is around here (a box of about NEAR_M)
+        d = NEAR_M / 111_000
+        query = query.where(Subject.lat.between(near[0] - d, near[0] + d),
+                            Subject.lon.between(near[1] - d / max(0.2, math.cos(near[0] * math.pi / 180)),
+                                                near[1] + d / max(0.2, math.cos(near[0] * math.pi / 180))))
+    rows = list(db.session.scalars(query.order_by(Subject.name, Subject.id).limit(max(limit * 5, 100))))
+
+    def rank(s: Subject) -> tuple:
+        exact = 0 if q and s.credit_code == q.upper() else 1
+        starts = 0 if q and (s.name.startswith(q) or s.initials.startswith(q.lower())) else 1
+        far = distance_m(near[0], near[1], s.lat, s.lon) if near and s.lat is not None else math.inf
+        return (exact, starts, far, s.name)
+
+    return sorted(rows, key=rank)[:limit]
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def get(subject_id: int, identity: Identity) -> Subject:
+    subject = db.session.get(Subject, subject_id)
+    if subject is None:
+        raise NotFound("subject.not_found", "监管对象不存在", "Subject not found")
+    if not identity.is_global_admin and subject.jurisdiction_id != identity.jurisdiction_id:
+        raise other_jurisdiction()
+    return subject
+
+
+def merged_ids(subject: Subject) -> list[int]:
+    """The subject and every duplicate merged into it (their records are its history)."""
+    ids, frontier = [subject.id], [subject.id]
+    while frontier:
+        frontier = list(db.session.scalars(select(Subject.id).where(Subject.merged_into_id.in_(frontier))))
+        ids += frontier
+    return ids
+
+
+def history(subject: Subject) -> dict[str, Any]:
+    """一户一档: what the street recorded about this subject, from the features that own it."""
+    from ..cases import service as cases
+    from ..patrols import inspections
+    from ..tickets import service as tickets
+
+    ids = merged_ids(subject)
+    visits = inspections.of_subjects(ids)
+    codes = [c for c in db.session.scalars(select(Subject.credit_code).where(Subject.id.in_(ids))) if c]
+    return {
+        "inspections": visits,
+        "rectification_orders": [v for v in visits if v["result"] == "rectify"],
+        "tickets": tickets.of_parties(codes),
+        "cases": cases.of_inspections([v["id"] for v in visits]),
+        "complaints": [],  # 群众举报: the complaints feature (not built yet)
+    }
+
+
+def merge(identity: Identity, duplicate_id: int, into_id: int) -> Subject:
+    """A supervisor merges a duplicate into the subject it repeats: the duplicate stays (records
+    name it) and answers as the survivor from then on; its credit code moves if the survivor lacks one."""
+    if identity.role not in ("supervisor", "admin"):
+        raise Forbidden("subject.merge_needs_supervisor", "合并监管对象须由中队长操作", "A supervisor merges subjects")
+    dup, into = get(duplicate_id, identity), get(into_id, identity)
+    into = _live(into)
+    if dup.id == into.id or dup.merged_into_id is not None or dup.jurisdiction_id != into.jurisdiction_id:
+        raise _invalid("subject.bad_merge", "不能这样合并", "These subjects cannot be merged", field="into", status=409)
+    if dup.credit_code and into.credit_code and dup.credit_code != into.credit_code:
+        raise _invalid("subject.codes_differ", "两个对象的统一社会信用代码不同，不是同一对象", "Different credit codes: not the same subject",
+                       field="into", status=409)
+    code = dup.credit_code
+    dup.merged_into_id, dup.credit_code, dup.updated_at = into.id, None, utcnow()
+    db.session.flush()  # the code is free before the survivor takes it (unique per street)
+    if code and not into.credit_code:
+        into.credit_code, into.kind = code, _kind_of(code)
+    into.updated_at = utcnow()
+    audit.record("subject.merged", "subject", str(dup.id), jurisdiction_id=dup.jurisdiction_id, actor_id=identity.officer.id,
+                 details={"into": into.id, "credit_code": code})
+    return into
+
+
+def update(identity: Identity, subject: Subject, changes: dict[str, Any]) -> Subject:
+    """A supervisor keeps the register: name, address, kind, licences, risk class, place."""
+    if identity.role not in ("supervisor", "admin"):
+        raise Forbidden("subject.edit_needs_supervisor", "修改监管对象须由中队长操作", "A supervisor edits the register")
+    if "credit_code" in changes and changes["credit_code"] and changes["credit_code"] != subject.credit_code:
+        taken = db.session.scalar(select(Subject.id).where(Subject.jurisdiction_id == subject.jurisdiction_id,
+                                                           Subject.credit_code == changes["credit_code"]))
+        if taken:
+            raise _invalid("subject.code_taken", "该统一社会信用代码已登记为另一对象，请合并", "Another subject has this credit code: merge them",
+                           field="credit_code", status=409, subject_id=taken)
+    if "licences" in changes:  # stored as JSON: dates as ISO text
+        changes = {**changes, "licences": [{**x, "valid_until": x["valid_until"].isoformat() if x.get("valid_until") else None}
+                                           for x in changes["licences"]]}
+    for key, value in changes.items():
+        setattr(subject, key, _norm(value) if key in ("name", "address") else value)
+    if "name" in changes:
+        subject.initials = _initials(subject.name)
+    if "lat" in changes or "lon" in changes:
+        subject.grid_id = _grid(subject.jurisdiction_id, subject.lat, subject.lon)
+    subject.updated_at = utcnow()
+    audit.record("subject.updated", "subject", str(subject.id), jurisdiction_id=subject.jurisdiction_id, actor_id=identity.officer.id,
+                 details={k: v for k, v in changes.items() if k != "licences"})
+    return subject
+
+
+def register(jurisdiction_id: int) -> tuple[list[list[Any]], str]:
+    """The street's register for the phone's offline search, compact (rows of values), and its
+    version (an ETag: it changes when any subject does)."""
+    count, last = db.session.execute(select(func.count(Subject.id), func.max(Subject.updated_at))
+                                     .where(Subject.jurisdiction_id == jurisdiction_id)).one()
+    version = hashlib.sha256(f"{jurisdiction_id}:{count}:{last}".encode()).hexdigest()[:24]
+    rows = db.session.execute(select(Subject.id, Subject.name, Subject.initials, Subject.address, Subject.credit_code, Subject.lat,
+                                     Subject.lon, Subject.kind, Subject.risk_class)
+                              .where(Subject.jurisdiction_id == jurisdiction_id, Subject.merged_into_id.is_(None))
+                              .order_by(Subject.id)).all()
+    return [[r[0], r[1], r[2], r[3], r[4] or "", r[5], r[6], r[7], r[8]] for r in rows], version
+
+
+REGISTER_COLUMNS = ["id", "name", "initials", "address", "credit_code", "lat", "lon", "kind", "risk_class"]
+
+
+def to_dict(s: Subject) -> dict[str, Any]:
+    return {"id": s.id, "name": s.name, "initials": s.initials, "address": s.address, "credit_code": s.credit_code,
+            "kind": s.kind, "licences": s.licences or [], "risk_class": s.risk_class, "lat": s.lat, "lon": s.lon,
+            "grid_id": s.grid_id, "merged_into_id": s.merged_into_id, "created_at": s.created_at, "updated_at": s.updated_at}

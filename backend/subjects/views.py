@@ -1,0 +1,72 @@
+"""The register's endpoints (监管对象库)."""
+from __future__ import annotations
+
+from flask import request
+from flask_smorest import Blueprint
+
+from ..auth.access import authenticated, current_identity, roles
+from ..extensions import commit
+from . import service
+from .schemas import MergeSchema, RegisterSchema, SubjectListSchema, SubjectQuerySchema, SubjectSchema, SubjectUpdateSchema
+
+blp = Blueprint("subjects", __name__, url_prefix="/api/v1", description="监管对象库 · The register of subjects")
+
+
+def _street() -> int | None:
+    """The register is kept per street; a district administrator (no street) finds nothing here."""
+    return current_identity().jurisdiction_id
+
+
+@blp.route("/subjects", methods=["GET"])
+@authenticated
+@blp.arguments(SubjectQuerySchema, location="query")
+@blp.response(200, SubjectListSchema)
+def search(args: dict):
+    """Search by name, pinyin initials, credit code or address; `near=lat,lon` puts the nearest first."""
+    near = tuple(float(x) for x in args["near"].split(",")) if args["near"] else None
+    if _street() is None:
+        return {"items": []}
+    return {"items": [service.to_dict(s) for s in service.search(_street(), args["q"], near=near, limit=args["limit"])]}
+
+
+@blp.route("/subjects/register", methods=["GET"])
+@authenticated
+@blp.response(200, RegisterSchema)
+def register():
+    """The street's register for the phone's offline search: compact rows, with an ETag."""
+    rows, version = service.register(_street() or 0)
+    if request.if_none_match.contains(version):
+        return "", 304, {"ETag": f'"{version}"'}
+    return {"columns": service.REGISTER_COLUMNS, "rows": rows, "version": version}, 200, {"ETag": f'"{version}"'}
+
+
+@blp.route("/subjects/<int:subject_id>", methods=["GET"])
+@authenticated
+@blp.response(200, SubjectSchema)
+def detail(subject_id: int):
+    """一户一档: the subject with its history (inspections, rectification orders and their outcome, decisions, cases)."""
+    subject = service.get(subject_id, current_identity())
+    return {**service.to_dict(subject), "history": service.history(subject)}
+
+
+@blp.route("/subjects/<int:subject_id>", methods=["PATCH"])
+@roles("supervisor", "admin")
+@blp.arguments(SubjectUpdateSchema)
+@blp.response(200, SubjectSchema)
+def update(args: dict, subject_id: int):
+    """Keep the register: name, address, kind, licences, risk class, place."""
+    identity = current_identity()
+    subject = service.update(identity, service.get(subject_id, identity), args)
+    commit()
+    return service.to_dict(subject)
+
+
+@blp.route("/subjects/<int:subject_id>/merge", methods=["POST"])
+@roles("supervisor", "admin")
+@blp.arguments(MergeSchema)
+@blp.response(200, SubjectSchema)
+def merge(args: dict, subject_id: int):
+    """Merge this duplicate into the subject it repeats (its records then count for that one)."""
+    into = service.merge(current_identity(), subject_id, args["into"])
+    commit()
+    return service.to_dict(into)
