@@ -4,7 +4,7 @@ the phone's offline copy, and re-inspections due."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 
