@@ -165,6 +165,31 @@ def _penalty_text(kind: str, amount_fen: int) -> str:
     return KIND_ZH.get(kind, kind)
 
 
+def render_notice(jurisdiction_id: int, kind: str, *, number: str, day: date, party: dict[str, Any], matter_code: str | None,
+                  officer_ids: list[int], step: dict[str, Any]) -> bytes:
+    """A document outside a case (the 责令（限期）改正通知书 of an inspection): the same template,
+    agency and seal as a case's, for the feature that owns the record."""
+    from ..catalog import service as catalog
+
+    j = catalog.get_jurisdiction(jurisdiction_id)
+    paper = catalog.paper_fields(j)
+    matter = catalog.matter_by_code(matter_code) if matter_code else None
+    officers = _officer_names(officer_ids)
+    template, _ = template_for(kind)
+    context = {
+        "number": number, "issued_on": day,
+        "agency": {"authority_name": paper["authority_name"], "team_name": j.agency_name,
+                   "reconsideration_body": paper["reconsideration_body"] or "有管辖权的行政复议机关",
+                   "court": current_app.config.get("CASE_COURT") or "有管辖权的人民法院", "payment_channel": paper["payment_channel"]},
+        "case": {"party_name": party.get("name", ""), "party_address": party.get("address", ""), "party_id_number": party.get("id_number", ""),
+                 "matter_name": matter.name if matter else "", "legal_basis": matter.legal_basis if matter else "相关法律法规",
+                 "penalty_basis": matter.penalty_basis if matter else "", "facts": step.get("violation", "")},
+        "handlers": [{"name": officers[i].name, "certificate": _certificate(officers[i], day)} for i in officer_ids if i in officers],
+        "step": step,
+    }
+    return render.render_pdf(template, context, _seal(j.code))
+
+
 def make(case: Case, step: CaseStep, kind: str, identity: Identity | None) -> CaseDocument:
     """Number, render and keep the document a step makes; its hash goes on the audit trail."""
     from ..catalog import service as catalog

@@ -2,6 +2,8 @@
 path), listed, read. Idempotent on the phone's id, like patrols."""
 from __future__ import annotations
 
+import hashlib
+
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Iterable
@@ -80,6 +82,35 @@ def inspection_exists(inspection_id: str, jurisdiction_id: int | None) -> bool:
     """Whether an inspection of this street exists (another feature citing it asks here)."""
     return db.session.scalar(select(Inspection.id).where(Inspection.id == inspection_id,
                                                          Inspection.jurisdiction_id == jurisdiction_id)) is not None
+
+
+def correction_notice(inspection_id: str, identity: Any) -> tuple[bytes, str]:
+    """责令（限期）改正通知书 of a rectification order, as PDF: numbered from the street's sequence
+    the first time it is printed (the same number ever after), in the 行政主体's name."""
+    from ..cases import paperwork
+
+    i = db.session.get(Inspection, inspection_id)
+    if i is None:
+        raise NotFound("inspection.not_found", "检查记录不存在", "Inspection not found")
+    if not identity.is_global_admin and i.jurisdiction_id != identity.jurisdiction_id:
+        raise other_jurisdiction()
+    if i.result != "rectify":
+        raise _invalid("inspection.not_rectify", "只有责令整改的检查才有改正通知书", "Only a rectification order has a notice", status=409)
+    day = i.inspected_at.astimezone(LOCAL_TZ).date()
+    if i.notice_number is None:
+        i.notice_number = paperwork.next_number(i.jurisdiction_id, "correction_order", day.year)
+    patrol = db.session.get(Patrol, i.patrol_id) if i.patrol_id else None
+    officers = [i.officer_id] + ([o.id for o in patrol.officers if o.id != i.officer_id] if patrol else [])
+    pdf = paperwork.render_notice(i.jurisdiction_id, "correction_order", number=i.notice_number, day=day,
+                                  party={"name": i.subject_name, "address": i.subject_address, "id_number": i.subject_uscc or ""},
+                                  matter_code=i.matter.code if i.matter else None, officer_ids=officers[:2],
+                                  step={"violation": i.notes, "order": i.notes or "按要求改正违法行为", "deadline": i.rectify_deadline})
+    from ..audit import service as audit
+
+    audit.record("inspection.notice_printed", "inspection", i.id, jurisdiction_id=i.jurisdiction_id, actor_id=identity.officer.id,
+                 details={"number": i.notice_number, "sha256": hashlib.sha256(pdf).hexdigest()})
+    commit()
+    return pdf, i.notice_number
 
 
 def reinspections_due(identity: Any, due_before: date) -> list[dict[str, Any]]:

@@ -140,6 +140,8 @@ class Inspection(TimestampMixin, db.Model):
     subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"), index=True)  # the register's subject (subjects/)
     # a re-inspection names the 责令整改 visit it follows up (复查): its result closes that loop
     follow_up_of: Mapped[str | None] = mapped_column(ForeignKey("inspections.id"), index=True)
+    # the 责令（限期）改正通知书's number, from the street's sequence, given when it is first printed by the server
+    notice_number: Mapped[str | None] = mapped_column(String(96))
     matter_id: Mapped[int | None] = mapped_column(ForeignKey("matters.id"))
     result: Mapped[str] = mapped_column(String(16), index=True)
     rectify_deadline: Mapped[date | None] = mapped_column(Date)

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from geo import to_geojson, to_gpx, to_kml
 
-from ..auth.access import authenticated, current_identity, scope_jurisdiction, other_jurisdiction
+from ..auth.access import authenticated, current_identity, roles, scope_jurisdiction, other_jurisdiction
 from .. import rawjson
 from ..models_base import LOCAL_TZ
 from ..pagination import paginate_desc
@@ -129,3 +129,16 @@ def reinspections(args: dict):
     from ..clock import local_today
 
     return {"items": service.reinspections_due(current_identity(), args["due_before"] or local_today() + timedelta(days=1))}
+
+
+@blp.route("/inspections/<string:inspection_id>/correction-order.pdf", methods=["GET"])
+@roles("officer", "supervisor", "admin")
+@blp.response(200, content_type="application/pdf")
+def correction_order(inspection_id: str):
+    """责令（限期）改正通知书 of a rectification order: numbered from the street's sequence the first
+    time, in the 行政主体's name, with its deadline (the phone prints its own copy on the spot)."""
+    from urllib.parse import quote
+
+    pdf, number = service.correction_notice(inspection_id, current_identity())
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f"inline; filename*=UTF-8''{quote(f'责令改正通知书-{number}.pdf')}", "Cache-Control": "private, no-store"})

@@ -296,6 +296,26 @@ def _case_document(ctx: Ctx, which: str) -> tuple[int, int]:
     return ctx.ids[key]
 
 
+def _rectify_order(ctx: Ctx, which: str) -> str:
+    """A 责令整改 inspection of zf001's street (own) or 招宝山's (other)."""
+    from backend.auth.models import Officer
+    from backend.extensions import db
+    from backend.patrols import service as patrols
+
+    key = f"rectify_{which}"
+    if key not in ctx.ids:
+        iid = str(uuid.uuid4())
+        at = clock.now().replace(microsecond=0)
+        lat, lon = (29.97, 121.62) if which == "own" else (29.96, 121.68)
+        with ctx.app.app_context():
+            officer = db.session.query(Officer).filter_by(username="zf001" if which == "own" else "zf101").one()
+            patrols.record_inspection(inspection_id=iid, officer=officer, device_id="dev-matrix", captured_at=at, inspected_at=at,
+                                      lat=lat, lon=lon, accuracy_m=5, subject_name="某店", result="rectify",
+                                      rectify_deadline=clock.local_today())
+        ctx.ids[key] = iid
+    return ctx.ids[key]
+
+
 def _subject(ctx: Ctx, which: str, fresh: bool = False) -> int:
     """A subject of the register of zf001's street (own) or 招宝山 (other)."""
     from backend.extensions import commit
@@ -479,6 +499,9 @@ MATRIX: dict[tuple[str, str], Spec] = {
                                                                                  {"risk_class": "high"}), scoped=True),
     ("POST", "/api/v1/subjects/<int:subject_id>/merge"): Spec(MANAGERS, lambda c, w: (
         f"/api/v1/subjects/{_subject(c, w, fresh=True)}/merge", {"into": _subject(c, w)}), scoped=True),
+    ("GET", "/api/v1/inspections/<string:inspection_id>/correction-order.pdf"): Spec(
+        frozenset({OFFICER, SUPERVISOR, ADMIN}), lambda c, w: (f"/api/v1/inspections/{_rectify_order(c, w)}/correction-order.pdf", None),
+        scoped=True),
     ("GET", "/api/v1/reinspections"): Spec(ALL, _path("/api/v1/reinspections?due_before=2026-12-31")),
     ("POST", "/api/v1/payments/bank-import"): Spec(frozenset({OFFICER, SUPERVISOR}), lambda c, w: (
         "/api/v1/payments/bank-import", "交易日期,金额,附言,流水号\n2026-11-20,10.00,无关,BK1\n".encode())),

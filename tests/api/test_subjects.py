@@ -157,3 +157,20 @@ def test_an_inspection_stored_before_the_register_still_matches_its_resend(app, 
     again = push(client, phone, [rec("inspection", inspection(subject={"name": "某某水果店", "address": "蛟川街道俞范东路8号"},
                                                               inspected_at=AT.isoformat()), rid=rid, at=AT)])[0]
     assert again["status"] in ("created", "duplicate") and again.get("code") is None, again
+
+
+def test_a_rectification_order_prints_its_numbered_correction_notice(app, client, street):
+    import subprocess
+
+    phone = street.login("zf001")
+    first = visit(client, phone, result="rectify", rectify_by="2026-11-05", matter_code="SR-001", notes="店外摆放商品占用人行道")
+    pdf = client.get(f"/api/v1/inspections/{first}/correction-order.pdf", headers=phone.headers)
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf.data, capture_output=True, check=True).stdout.decode()
+    assert "责令（限期）改正通知书" in text and "某某水果店" in text and "2026年11月5日前" in text and "综执改字〔2026〕第0001号" in text
+    again = client.get(f"/api/v1/inspections/{first}/correction-order.pdf", headers=phone.headers)
+    assert "第0001号" in subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=again.data, capture_output=True,
+                                        check=True).stdout.decode()  # the same number ever after
+    plain = visit(client, phone)
+    assert_error(client.get(f"/api/v1/inspections/{plain}/correction-order.pdf", headers=phone.headers), 409, "inspection.not_rectify")
+    assert_error(client.get(f"/api/v1/inspections/{first}/correction-order.pdf", headers=street.login("fz001").headers), 403)
