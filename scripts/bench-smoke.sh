@@ -15,6 +15,7 @@ run bench.fix_ingest --devices 2 --fixes 600 --batch 200
 run bench.photo_pipeline --photos 2
 run bench.sync_inspections --records 40 --batch 20
 run bench.supervision_queries --officers 4 --fixes 240
+run bench.register_search --subjects 300
 run bench.load --users 5 --seconds 5 --spawn-rate 5
 if [ -x /usr/bin/chromium ] && [ -f pwa/dist/index.html ]; then
   run bench.pwa_first_load --runs 1
@@ -28,6 +29,7 @@ fi
 if [ -n "${TEST_POSTGIS_URL:-}" ]; then  # the production engine too, on the test database (the suite resets it)
   run bench.fix_ingest --devices 2 --fixes 600 --batch 200 --database-url "$TEST_POSTGIS_URL"
   run bench.supervision_queries --officers 4 --fixes 240 --database-url "$TEST_POSTGIS_URL"
+  run bench.register_search --subjects 300 --database-url "$TEST_POSTGIS_URL"
   # leave the test database as the suite expects it: no benchmark baseline tables
   "$py" - "$TEST_POSTGIS_URL" <<'PY'
 import sys
