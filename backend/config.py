@@ -108,7 +108,10 @@ class Config:
     DECISION_EXTENSION_MAX_DAYS = as_int(env("DECISION_EXTENSION_MAX_DAYS"), 30)  # §60 "另有规定": one approved extension
     CASE_CLOSURE_WORKING_DAYS = as_int(env("CASE_CLOSURE_WORKING_DAYS"), 10)  # 结案 after execution ends (local rule)
     ESERVICE_LINK_DAYS = as_int(env("ESERVICE_LINK_DAYS"), 30)  # an e-service link stays open this long
-    SEAL_IMAGE_DIR = env("SEAL_IMAGE_DIR", "")  # <jurisdiction code>.png: the seal printed on documents
+    SEAL_IMAGE_DIR = env("SEAL_IMAGE_DIR", "")
+    # --- complaints (群众举报) -----------------------------------------------------------
+    COMPLAINT_RATE_LIMIT = env("COMPLAINT_RATE_LIMIT", "5 per hour")  # per sender's address, on the public page
+    COMPLAINT_PHOTO_MAX_BYTES = as_int(env("COMPLAINT_PHOTO_MAX_BYTES"), 8 * 1024 * 1024)  # <jurisdiction code>.png: the seal printed on documents
     CASE_COURT = env("CASE_COURT", "")  # the court named for litigation and enforcement
 
     # --- sync -----------------------------------------------------------------------

@@ -332,6 +332,12 @@ def list_cases(jurisdiction_id: int | None, *, procedure: str | None, status: st
     return query
 
 
+def public_stage(case_id: int) -> str:
+    """A case's stage (a resident's report shows whether it is still being handled)."""
+    case = db.session.get(Case, case_id)
+    return case.stage if case else "unknown"
+
+
 def of_inspections(inspection_ids: list[str]) -> list[dict[str, Any]]:
     """The cases opened from these inspections (the register's history asks here)."""
     if not inspection_ids:

@@ -102,6 +102,15 @@ def get_task(task_id: int, identity: Identity) -> Task:
     return task
 
 
+def public_state(task_id: int) -> dict[str, Any]:
+    """A task's status and its last feedback note, as a resident's report shows them (no names)."""
+    task = db.session.get(Task, task_id)
+    if task is None:
+        return {"status": "unknown", "note": ""}
+    notes = [e.note for e in task.events if e.note and e.to_status in ("done", "closed")]
+    return {"status": task.status, "note": notes[-1] if notes else ""}
+
+
 def task_exists(ref: str, jurisdiction_id: int | None) -> bool:
     """Whether this street has the task (a case opened from it asks here)."""
     if not str(ref).isdigit():

@@ -332,6 +332,45 @@ def _subject(ctx: Ctx, which: str, fresh: bool = False) -> int:
     return ctx.ids[key]
 
 
+def _spot_plan_body(ctx: Ctx, which: str):
+    """A 市容环卫 spot-check plan (empowered in both streets) for zd001's street (own) or 招宝山 (other)."""
+    today = clock.local_today()
+    return "/api/v1/spot-checks", {"name": "双随机抽查", "domain": "市容环卫", "count": 1, "starts_on": today.isoformat(),
+                                   "ends_on": (today + timedelta(days=30)).isoformat(), "jurisdiction_id": ctx.ids[f"jurisdiction_{which}"]}
+
+
+def _spot_check(ctx: Ctx, which: str, *, fresh: bool = False, drawn: bool = False, publishable: bool = False) -> int:
+    """A spot-check plan of zd001's street (own) or 招宝山 (other) with a subject to draw; drawn by
+    the street's supervisor, and its subject inspected by the first officer of the pair (publishable)."""
+    from backend.auth import service as auth_service
+    from backend.auth.models import Officer
+    from backend.extensions import commit, db
+    from backend.patrols import service as patrols
+    from backend.subjects import spot_service as spot
+
+    key = f"spot_{which}_{drawn}_{publishable}"
+    if fresh or key not in ctx.ids:
+        _subject(ctx, which)
+        boss = ctx.auth.login("zd001" if which == "own" else "zd101")
+        with ctx.app.app_context():
+            identity = auth_service.identity_from_access_token(boss.access_token)
+            today = clock.local_today()
+            plan = spot.create_plan(identity, name="双随机抽查", domain="市容环卫", count=1, starts_on=today,
+                                    ends_on=today + timedelta(days=30))
+            if drawn or publishable:
+                plan = spot.draw_plan(identity, plan.id)
+            if publishable:
+                item = plan.items[0]
+                at = clock.now().replace(microsecond=0)
+                patrols.record_inspection(inspection_id=str(uuid.uuid4()), officer=db.session.get(Officer, item.first_officer_id),
+                                          device_id="dev-matrix", captured_at=at, inspected_at=at, lat=29.97,
+                                          lon=121.62 if which == "own" else 121.68, accuracy_m=5, subject_name="某店",
+                                          subject_id=item.subject_id, result="compliant")
+            ctx.ids[key] = plan.id
+            commit()
+    return ctx.ids[key]
+
+
 def _default_template(kind: str) -> dict:
     from backend.cases.documents.render import default_templates
 
@@ -499,6 +538,17 @@ MATRIX: dict[tuple[str, str], Spec] = {
                                                                                  {"risk_class": "high"}), scoped=True),
     ("POST", "/api/v1/subjects/<int:subject_id>/merge"): Spec(MANAGERS, lambda c, w: (
         f"/api/v1/subjects/{_subject(c, w, fresh=True)}/merge", {"into": _subject(c, w)}), scoped=True),
+    ("POST", "/api/v1/spot-checks"): Spec(MANAGERS, _spot_plan_body, scoped=True),
+    ("GET", "/api/v1/spot-checks"): Spec(MANAGERS, _path("/api/v1/spot-checks")),
+    ("GET", "/api/v1/spot-checks/<int:plan_id>"): Spec(MANAGERS, lambda c, w: (
+        f"/api/v1/spot-checks/{_spot_check(c, w, drawn=True)}", None), scoped=True),
+    # a draw is made once: a fresh plan for each caller of the own street (招宝山's is drawn once, by the district admin)
+    ("POST", "/api/v1/spot-checks/<int:plan_id>/draw"): Spec(MANAGERS, lambda c, w: (
+        f"/api/v1/spot-checks/{_spot_check(c, w, fresh=w == 'own')}/draw", None), scoped=True),
+    ("GET", "/api/v1/spot-checks/<int:plan_id>/verify"): Spec(MANAGERS, lambda c, w: (
+        f"/api/v1/spot-checks/{_spot_check(c, w, drawn=True)}/verify", None), scoped=True),
+    ("POST", "/api/v1/spot-checks/<int:plan_id>/publish"): Spec(MANAGERS, lambda c, w: (
+        f"/api/v1/spot-checks/{_spot_check(c, w, fresh=w == 'own', publishable=True)}/publish", None), scoped=True),
     ("GET", "/api/v1/inspections/<string:inspection_id>/correction-order.pdf"): Spec(
         frozenset({OFFICER, SUPERVISOR, ADMIN}), lambda c, w: (f"/api/v1/inspections/{_rectify_order(c, w)}/correction-order.pdf", None),
         scoped=True),
