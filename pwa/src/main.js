@@ -25,6 +25,7 @@ const router = createRouter({
     { path: '/inspection', component: () => import('./views/Inspection.vue') },
     { path: '/ticket', component: () => import('./views/Ticket.vue') },
     { path: '/decision/:id', component: () => import('./views/Decision.vue'), props: true },
+    { path: '/notice/:id', component: () => import('./views/Notice.vue'), props: true },
     { path: '/cosign', component: () => import('./views/Cosign.vue') },
     { path: '/amend/:id', component: () => import('./views/Amend.vue'), props: true },
     { path: '/documents', component: () => import('./views/Documents.vue') },

@@ -31,3 +31,25 @@ test('rectifications whose deadline has come are due for re-inspection, the late
   list = remember(list, shop('丁', 29.97, 121.62, { result: 'compliant', rectify_by: '2026-11-01' }))
   assert.deepEqual(reinspectionsDue(list, '2026-11-30').map((x) => [x.name, x.overdue]), [['乙', true], ['甲', false]])
 })
+
+test('a visit keeps the register id it named and a rectification order its inspection, for the re-inspection', () => {
+  let list = remember([], shop('俞范水果店', 29.97, 121.62, { subject_id: 7, result: 'rectify', rectify_by: '2026-11-05', inspection_id: 'a1' }))
+  assert.deepEqual([list[0].subject_id, list[0].inspection_id], [7, 'a1'])
+  // the re-inspection of the same register subject replaces it, even under the sign's other name
+  list = remember(list, shop('俞范水果（东门店）', 29.97, 121.62, { subject_id: 7, result: 'compliant', inspection_id: 'b2' }))
+  assert.deepEqual(list.map((x) => [x.name, x.inspection_id, x.rectify_by]), [['俞范水果（东门店）', null, null]])
+  assert.deepEqual(reinspectionsDue(list, '2026-11-06'), [])
+  assert.equal(remember([], shop('无编号', 29.97, 121.62)).at(0).subject_id, null)
+})
+
+test('the rectification notice printed on the spot says what the server\'s numbered copy says', async () => {
+  const { correctionNotice } = await import('../src/lib/paper.js')
+  const n = correctionNotice({ party: { name: '俞范水果店' }, violation: '店外摆放商品占用人行道。', legalBasis: '《城市市容和环境卫生管理条例》第十四条',
+    deadline: '2026-11-05', reconsiderationBody: '宁波市镇海区人民政府' })
+  assert.equal(n.salutation, '俞范水果店：')
+  assert.equal(n.facts, '经查，你（单位）店外摆放商品占用人行道。上述行为违反了《城市市容和环境卫生管理条例》第十四条的规定。')
+  assert.ok(n.order.includes('现责令你（单位）于2026年11月5日前改正上述违法行为。'))
+  assert.ok(n.remedies.includes('六十日内向宁波市镇海区人民政府申请行政复议') && n.remedies.includes('有管辖权的人民法院'))
+  const bare = correctionNotice({ party: { name: '某店' } })
+  assert.ok(bare.facts.includes('相关法律法规') && bare.order.includes('立即改正') && bare.remedies.includes('有管辖权的行政复议机关'))
+})

@@ -2,7 +2,8 @@
 fake-indexeddb, a scripted server behind fetch: order, acknowledgement before removal,
 backoff, refusals, resumable photo uploads, per-officer sessions after logout), Shanghai
 days and times whatever the device's zone, the console's table text, the second officer's
-consent (digest, signature, QR texts) and the street's boundary (pwa/tests/*.test.mjs)."""
+consent (digest, signature, QR texts), the street's boundary and its register of subjects
+searched offline (pwa/tests/*.test.mjs)."""
 from __future__ import annotations
 
 import os
@@ -69,12 +70,17 @@ def test_the_phone_knows_whether_a_place_is_in_its_street():
 @needs_node
 @pytest.mark.parametrize("zone", ["UTC", "Asia/Shanghai"])
 def test_the_officers_day_from_what_the_phone_holds(zone):
-    run_node_tests("today.test.mjs", 4, zone)
+    run_node_tests("today.test.mjs", 6, zone)
 
 
 @needs_node
 def test_subjects_to_copy_from_the_last_visit():
-    run_node_tests("subjects.test.mjs", 3)
+    run_node_tests("subjects.test.mjs", 5)
+
+
+@needs_node
+def test_the_register_searched_offline_as_the_server_ranks():
+    run_node_tests("register.test.mjs", 5)
 
 
 @needs_node

@@ -57,3 +57,24 @@ export function circumstancesOf(party, mitigation, minorAge, rules = null) {
   if (asCitizen && party.type === 'organization' && ((party.credit_code || '').toUpperCase().startsWith('92') || party.individual_business)) c.individual_business = true
   return c
 }
+
+/** 责令（限期）改正通知书 as the phone prints it on the spot, in the words of the server's numbered
+ *  copy (backend/cases/documents/templates.json `correction_order`, filled by
+ *  backend/patrols/inspections.py `correction_notice`): its paragraphs in order. `n`: {party,
+ *  violation (the inspection's notes), legalBasis (the matter's), deadline (YYYY-MM-DD),
+ *  reconsiderationBody, court}. */
+export function correctionNotice(n) {
+  const violation = (n.violation || '').trim().replace(/[。；;，,\s]+$/, '')
+  const basis = (n.legalBasis || '').trim() || '相关法律法规'
+  const body = (n.reconsiderationBody || '').trim() || '有管辖权的行政复议机关'
+  const court = (n.court || '').trim() || '有管辖权的人民法院'
+  return {
+    title: '责令（限期）改正通知书',
+    salutation: `${n.party?.name || ''}：`,
+    facts: `经查，你（单位）${violation || '存在需要改正的违法行为'}。上述行为违反了${basis}的规定。`,
+    order: `根据《中华人民共和国行政处罚法》第二十八条第一款的规定，现责令你（单位）${n.deadline ? `于${day(n.deadline)}前` : '立即'}改正上述违法行为。`
+      + `改正要求：${violation || '按要求改正违法行为'}`,
+    warning: '逾期不改正的，本机关将依法处理。',
+    remedies: `如不服本通知，可以在收到本通知书之日起六十日内向${body}申请行政复议，或者在六个月内依法向${court}提起行政诉讼。`,
+  }
+}

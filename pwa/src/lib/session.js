@@ -1,7 +1,7 @@
 // Who is using the phone: login (online, once), a session that survives offline, a PIN
 // lock after inactivity, and logout that never deletes unsynced records. Reference data
 // for offline work is refreshed here too (profile, team, matters, grids, rules, books,
-// tasks) and kept current through the change feed.
+// tasks, the street's register of subjects) and kept current through the change feed.
 import { reactive } from 'vue'
 import { db, deviceId, getMeta, setMeta, getRef, setRef } from './db.js'
 import { ApiError, OfflineError, asOfficer, login as apiLogin } from './api.js'
@@ -207,11 +207,23 @@ export async function refresh() {
     }
     await refreshBooks(user, me)
     await pullChanges(user)
+    await refreshRegister(user)
     state.refreshedAt = Date.now()
     await setMeta(`refreshedAt:${user}`, state.refreshedAt)  // shown after a reload too
   } catch (err) {
     if (!(err instanceof OfflineError) && !(err instanceof ApiError && err.status >= 500)) throw err
   }
+}
+
+/** The street's register of subjects (监管对象库) for the offline search (lib/register.js):
+ *  `{columns, rows, version}`, fetched again only when it changed (`If-None-Match`: 304). */
+async function refreshRegister(user) {
+  const kept = await getRef(`register:${user}`)
+  const headers = kept?.etag ? { 'If-None-Match': kept.etag } : {}
+  const resp = await asOfficer(user, 'GET', '/api/v1/subjects/register', { raw: true, headers, timeoutMs: 60000 })
+  if (resp.status === 304 || !resp.ok) return  // unchanged, or not now: the copy kept stays
+  const data = await resp.json()
+  await setRef(`register:${user}`, { columns: data.columns, rows: data.rows, version: data.version, etag: resp.headers.get('ETag') })
 }
 
 async function pullChanges(user) {
