@@ -185,14 +185,17 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from .web import bp as web_bp
     from .basemap.views import blp as basemap_blp
     from .subjects.views import blp as subjects_blp
+    from .complaints.views import blp as complaints_blp
+    from .complaints.views import public_bp as report_bp
     from .subjects.spot_views import blp as spot_checks_blp
     from .subjects.spot_views import public_bp as spot_checks_public_bp
 
     for blp in (health_blp, auth_blp, catalog_blp, patrols_blp, evidence_blp, tickets_blp, cases_blp, sync_blp, tasks_blp,
-                supervision_blp, reviews_blp, basemap_blp, subjects_blp, spot_checks_blp):
+                supervision_blp, reviews_blp, basemap_blp, subjects_blp, spot_checks_blp, complaints_blp):
         api.register_blueprint(blp)
     api.spec.components.schema("TrackPoint", schema=TrackPointSchema)
     app.register_blueprint(verify_bp)
     app.register_blueprint(eservice_bp)
+    app.register_blueprint(report_bp)
     app.register_blueprint(spot_checks_public_bp)
     app.register_blueprint(web_bp)

@@ -2,6 +2,7 @@
 from .auth.models import Certificate, Device, DeviceSession, Officer  # noqa: F401
 from .catalog.models import DiscretionTier, EmpoweredMatter, Grid, Jurisdiction, Matter, Zone  # noqa: F401
 from .subjects.models import Subject  # noqa: F401
+from .complaints.models import Complaint, ComplaintPhoto  # noqa: F401
 from .subjects.spot_models import SpotCheckItem, SpotCheckPlan  # noqa: F401
 from .patrols.models import Inspection, Patrol, PatrolFixBatch, PatrolGrid  # noqa: F401
 from .audit.models import AuditChain, AuditEntry  # noqa: F401

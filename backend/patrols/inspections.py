@@ -104,7 +104,8 @@ def correction_notice(inspection_id: str, identity: Any) -> tuple[bytes, str]:
     pdf = paperwork.render_notice(i.jurisdiction_id, "correction_order", number=i.notice_number, day=day,
                                   party={"name": i.subject_name, "address": i.subject_address, "id_number": i.subject_uscc or ""},
                                   matter_code=i.matter.code if i.matter else None, officer_ids=officers[:2],
-                                  step={"violation": i.notes, "order": i.notes or "按要求改正违法行为", "deadline": i.rectify_deadline})
+                                  step={"violation": i.notes or "存在需要改正的违法行为", "order": i.notes or "按要求改正违法行为",
+                                        "deadline": i.rectify_deadline})
     from ..audit import service as audit
 
     audit.record("inspection.notice_printed", "inspection", i.id, jurisdiction_id=i.jurisdiction_id, actor_id=identity.officer.id,
@@ -204,7 +205,8 @@ def record_inspections(officer: Officer, device_id: str, batch: list[dict[str, A
     for item in batch:
         args = {**item, "officer": officer, "device_id": device_id}
         try:
-            values = _inspection_values(args, jurisdiction_id, _inspection_digest(args, jurisdiction_id), matters.get, patrols.get)
+            values = _inspection_values(args, jurisdiction_id, _inspection_digest(args, jurisdiction_id), matters.get, patrols.get,
+                                        earlier={v["id"]: v for v in stored})
         except ApiError as exc:
             outcomes.append(exc)
             continue
@@ -239,7 +241,8 @@ def _inspection_digest(args: dict[str, Any], jurisdiction_id: int) -> str:
     return _digest(payload)
 
 
-def _inspection_values(args: dict[str, Any], jurisdiction_id: int, digest: str, matter_of, patrol_of) -> dict[str, Any]:
+def _inspection_values(args: dict[str, Any], jurisdiction_id: int, digest: str, matter_of, patrol_of,
+                       earlier: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """The legal and format checks of one inspection, and its row (without the grid)."""
     a = {**_INSPECTION_DEFAULTS, **args}
     inspected_at, result, photos = a["inspected_at"], a["result"], list(a["photos"])
@@ -280,8 +283,12 @@ def _inspection_values(args: dict[str, Any], jurisdiction_id: int, digest: str, 
         if patrol.jurisdiction_id != jurisdiction_id:
             raise other_jurisdiction()
     if a["follow_up_of"] is not None:
-        first = db.session.get(Inspection, a["follow_up_of"])
-        if first is None or first.jurisdiction_id != jurisdiction_id or first.result != "rectify":
+        # the order may be earlier in the same batch (both recorded offline): not inserted yet
+        pending = (earlier or {}).get(a["follow_up_of"])
+        first = db.session.get(Inspection, a["follow_up_of"]) if pending is None else None
+        result_of = pending["result"] if pending else (first.result if first else None)
+        street_of = pending["jurisdiction_id"] if pending else (first.jurisdiction_id if first else None)
+        if result_of != "rectify" or street_of != jurisdiction_id:
             raise _invalid("inspection.bad_follow_up_of", "复查须针对本街道的责令整改检查", "A re-inspection follows up a rectification order of this street",
                            field="follow_up_of")
     from ..subjects import service as subjects
@@ -330,7 +337,8 @@ def _inspection_rows() -> Any:
                    Officer.name.label("officer_name"), i.inspected_at, func.ST_Y(i.location).label("lat"),
                    func.ST_X(i.location).label("lon"), i.accuracy_m, Grid.id.label("grid_id"), Grid.code.label("grid_code"),
                    Grid.name.label("grid_name"), i.subject_name, i.subject_address, i.subject_uscc, Matter.code.label("matter_code"),
-                   i.result, i.rectify_deadline, i.reinspect_due, i.follow_up, i.notes, i.photos, i.captured_at, i.received_at)
+                   i.result, i.rectify_deadline, i.reinspect_due, i.follow_up, i.notes, i.photos, i.captured_at, i.received_at,
+                   i.subject_id, i.follow_up_of, i.notice_number)
             .select_from(Inspection.__table__.join(Officer, Officer.id == i.officer_id)
                          .outerjoin(Grid, Grid.id == i.grid_id).outerjoin(Matter, Matter.id == i.matter_id)))
 
@@ -388,4 +396,5 @@ def inspection_to_dict(r: Any) -> dict[str, Any]:
         "matter_code": r.matter_code, "result": r.result,
         "rectify_deadline": r.rectify_deadline, "reinspect_due": r.reinspect_due, "follow_up": r.follow_up,
         "notes": r.notes, "photos": r.photos or [], "captured_at": r.captured_at, "received_at": r.received_at,
+        "subject_id": r.subject_id, "follow_up_of": r.follow_up_of, "notice_number": r.notice_number,
     }

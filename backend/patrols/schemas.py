@@ -173,6 +173,10 @@ class InspectionSchema(Schema):
     rectify_deadline = fields.Date(allow_none=True, required=True)
     reinspect_due = fields.Date(allow_none=True, required=True)
     follow_up = fields.String(allow_none=True, required=True)
+    subject_id = fields.Integer(allow_none=True, required=True, metadata={"description": "the register's subject (监管对象库)"})
+    follow_up_of = fields.String(allow_none=True, required=True, metadata={"description": "复查: the rectification order it follows up"})
+    notice_number = fields.String(allow_none=True, required=True, metadata={
+        "description": "the 责令（限期）改正通知书's number, once the server has printed it"})
     notes = fields.String(required=True)
     photos = fields.List(fields.String(), required=True)
     captured_at = fields.DateTime(required=True)

@@ -112,7 +112,7 @@ def search(jurisdiction_id: int, q: str, *, near: tuple[float, float] | None = N
     query = select(Subject).where(Subject.jurisdiction_id == jurisdiction_id, Subject.merged_into_id.is_(None))
     if q:
         like = f"%{_escape(q)}%"
-        query = query.where(or_(Subject.name.like(like, escape="\\"), Subject.address.like(like, escape="\\"),
+        query = query.where(or_(Subject.name.ilike(like, escape="\\"), Subject.address.ilike(like, escape="\\"),
                                 Subject.initials.like(f"{_escape(q.lower())}%", escape="\\"),
                                 Subject.credit_code.like(f"{_escape(q.upper())}%", escape="\\")))
     elif near is not None:  # nothing typed: what is around here (a box of about NEAR_M)
@@ -120,15 +120,21 @@ def search(jurisdiction_id: int, q: str, *, near: tuple[float, float] | None = N
         query = query.where(Subject.lat.between(near[0] - d, near[0] + d),
                             Subject.lon.between(near[1] - d / max(0.2, math.cos(near[0] * math.pi / 180)),
                                                 near[1] + d / max(0.2, math.cos(near[0] * math.pi / 180))))
-    rows = list(db.session.scalars(query.order_by(Subject.name, Subject.id).limit(max(limit * 5, 100))))
+    # rank every match on its light columns, then load the page: the exact code or the nearest
+    # subject is never lost behind the first rows by name
+    light = db.session.execute(query.with_only_columns(Subject.id, Subject.name, Subject.initials, Subject.credit_code, Subject.lat,
+                                                       Subject.lon).limit(5000)).all()
+    ql = q.lower()
 
-    def rank(s: Subject) -> tuple:
-        exact = 0 if q and s.credit_code == q.upper() else 1
-        starts = 0 if q and (s.name.startswith(q) or s.initials.startswith(q.lower())) else 1
+    def rank(s: Any) -> tuple:
+        exact = 0 if q and (s.credit_code or "").upper() == q.upper() else 1
+        starts = 0 if q and (s.name.lower().startswith(ql) or (s.initials or "").startswith(ql)) else 1
         far = distance_m(near[0], near[1], s.lat, s.lon) if near and s.lat is not None else math.inf
-        return (exact, starts, far, s.name)
+        return (exact, starts, far, s.name, s.id)
 
-    return sorted(rows, key=rank)[:limit]
+    ids = [r.id for r in sorted(light, key=rank)[:limit]]
+    found = {s.id: s for s in db.session.scalars(select(Subject).where(Subject.id.in_(ids)))} if ids else {}
+    return [found[i] for i in ids]
 
 
 def _escape(text: str) -> str:

@@ -316,6 +316,26 @@ def _rectify_order(ctx: Ctx, which: str) -> str:
     return ctx.ids[key]
 
 
+def _complaint(ctx: Ctx, which: str, fresh: bool = False) -> tuple[int, str]:
+    """A resident's report with a photo, in zf001's street (own) or 招宝山 (other)."""
+    from backend.complaints import service as complaints
+    from backend.extensions import commit
+    from tests import images
+
+    key = f"complaint_{which}"
+    if fresh or key not in ctx.ids:
+        point = (29.97, 121.62) if which == "own" else (29.96, 121.68)
+        with ctx.app.app_context():
+            c = complaints.submit(description="门口垃圾堆放很久了，一直没人清理", phone="13800001234", lat=point[0], lon=point[1],
+                                  photos=[images.jpeg(64, 48)])
+            out = (c.id, c.photos[0])
+            commit()
+        if fresh:
+            return out
+        ctx.ids[key] = out
+    return ctx.ids[key]
+
+
 def _subject(ctx: Ctx, which: str, fresh: bool = False) -> int:
     """A subject of the register of zf001's street (own) or 招宝山 (other)."""
     from backend.extensions import commit
@@ -552,6 +572,18 @@ MATRIX: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/inspections/<string:inspection_id>/correction-order.pdf"): Spec(
         frozenset({OFFICER, SUPERVISOR, ADMIN}), lambda c, w: (f"/api/v1/inspections/{_rectify_order(c, w)}/correction-order.pdf", None),
         scoped=True),
+    ("GET", "/api/v1/complaints"): Spec(frozenset({OFFICER, SUPERVISOR, ADMIN}), _path("/api/v1/complaints")),
+    ("POST", "/api/v1/complaints"): Spec(MANAGERS, lambda c, w: ("/api/v1/complaints", {
+        "channel": "hotline", "description": "小区门口流动摊贩占道经营", "phone": "13900002222", "external_ref": f"12345-{uuid.uuid4().hex[:8]}",
+        "jurisdiction_code": "330211004"})),
+    ("POST", "/api/v1/complaints/import"): Spec(MANAGERS, lambda c, w: (
+        "/api/v1/complaints/import?street=330211004", f"工单号,内容,联系电话\n{uuid.uuid4().hex[:8]},门口垃圾堆放很久了,13900002222\n".encode())),
+    ("GET", "/api/v1/complaints/<int:complaint_id>"): Spec(frozenset({OFFICER, SUPERVISOR, ADMIN}),
+                                                           lambda c, w: (f"/api/v1/complaints/{_complaint(c, w)[0]}", None), scoped=True),
+    ("GET", "/api/v1/complaints/<int:complaint_id>/photos/<string:sha256>"): Spec(
+        frozenset({OFFICER, SUPERVISOR, ADMIN}), lambda c, w: ("/api/v1/complaints/{}/photos/{}".format(*_complaint(c, w)), None), scoped=True),
+    ("POST", "/api/v1/complaints/<int:complaint_id>/triage"): Spec(MANAGERS, lambda c, w: (
+        f"/api/v1/complaints/{_complaint(c, w, fresh=True)[0]}/triage", {"action": "reject", "reason": "不属于本队职责范围"}), scoped=True),
     ("GET", "/api/v1/reinspections"): Spec(ALL, _path("/api/v1/reinspections?due_before=2026-12-31")),
     ("POST", "/api/v1/payments/bank-import"): Spec(frozenset({OFFICER, SUPERVISOR}), lambda c, w: (
         "/api/v1/payments/bank-import", "交易日期,金额,附言,流水号\n2026-11-20,10.00,无关,BK1\n".encode())),

@@ -174,3 +174,30 @@ def test_a_rectification_order_prints_its_numbered_correction_notice(app, client
     plain = visit(client, phone)
     assert_error(client.get(f"/api/v1/inspections/{plain}/correction-order.pdf", headers=phone.headers), 409, "inspection.not_rectify")
     assert_error(client.get(f"/api/v1/inspections/{first}/correction-order.pdf", headers=street.login("fz001").headers), 403)
+
+
+def test_an_order_and_its_re_inspection_recorded_offline_sync_in_one_batch(app, client, street, clock_control):
+    clock_control.set("2026-11-09T09:00:00+08:00")
+    phone = street.login("zf001")
+    first, later = str(uuid.uuid4()), datetime(2026, 11, 9, 0, 30, tzinfo=timezone.utc)
+    results = push(client, phone, [
+        rec("inspection", inspection(result="rectify", rectify_by="2026-11-05", inspected_at=AT.isoformat()), rid=first, at=AT),
+        rec("inspection", inspection(result="compliant", follow_up_of=first, inspected_at=later.isoformat()), at=later),
+    ])
+    assert [r["status"] for r in results] == ["created", "created"], results
+    assert client.get("/api/v1/reinspections?due_before=2026-11-30", headers=phone.headers).get_json()["items"] == []
+
+
+def test_the_search_ranks_every_match_so_the_exact_code_is_never_lost(app, client, street):
+    from backend.extensions import commit
+    from backend.subjects import service as subjects
+
+    with app.app_context():
+        for n in range(150):  # more matches than any page: "店" is in every name
+            subjects.resolve(1, subject_id=None, name=f"{n:03d}号店", address="某路")
+        subjects.resolve(1, subject_id=None, name="最后一家店", address="某路", credit_code=USCC)
+        commit()
+    phone = street.login("zf001")
+    found = client.get(f"/api/v1/subjects?q={USCC}", headers=phone.headers).get_json()["items"]
+    assert found[0]["credit_code"] == USCC
+    assert client.get("/api/v1/subjects?q=店&limit=5", headers=phone.headers).get_json()["items"][0]["name"] == "000号店"
