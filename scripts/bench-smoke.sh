@@ -21,6 +21,7 @@ if [ -x /usr/bin/chromium ] && [ -f pwa/dist/index.html ]; then
   run bench.pwa_first_load --runs 1
   run bench.lighthouse --runs 1
   run bench.sync_slow_link --records 5 --photos 2
+  run bench.register_search_browser --subjects 200 --samples 5
 elif [ "${CI:-}" = true ]; then
   echo "bench-smoke: CI needs Chromium and the built PWA" >&2; exit 1
 else
