@@ -59,6 +59,24 @@ def engine_name(app) -> str:
         return "postgis" if db.engine.dialect.name == "postgresql" else "spatialite"
 
 
+def median_ms(*fns, repeat: int = 25) -> list[float]:
+    """Median ms of each function, called in turn within every round: product, baseline and
+    no-op see the same moments of a noisy machine, so their ratio is not skewed by a slow
+    spell that hit only one of them."""
+    import statistics
+
+    for _ in range(2):
+        for fn in fns:
+            fn()
+    samples: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeat):
+        for fn, out in zip(fns, samples):
+            t = time.perf_counter()
+            fn()
+            out.append((time.perf_counter() - t) * 1000)
+    return [round(statistics.median(x), 2) for x in samples]
+
+
 class Timer:
     def __enter__(self):
         self.start = time.perf_counter()

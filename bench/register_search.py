@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import time
 
 from sqlalchemy import insert, select, text
 
-from bench.common import engine_name, make_app, write_result
+from bench.common import engine_name, make_app, median_ms, write_result
 
 GOAL_RATIO = 2.0
 REPEAT = 25
@@ -36,19 +35,6 @@ BRANDS = "老王 小李 阿强 金鑫 福满 鸿运 新华 兴旺 宏达 和顺 
 TRADES = "水果店 小吃店 餐馆 烧烤店 五金店 超市 理发店 干洗店 药店 建材店 汽修厂 便利店 面馆 茶楼 花店".split()
 ROADS = "明州路 俞范东路 新碶路 长江路 黄山路 太河路 庐山路 华山路 泰山路 嵩山路".split()
 CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-
-
-def _median_ms(*fns, repeat: int = REPEAT) -> list[float]:
-    for _ in range(2):
-        for fn in fns:
-            fn()
-    samples: list[list[float]] = [[] for _ in fns]
-    for _ in range(repeat):
-        for fn, out in zip(fns, samples):
-            t = time.perf_counter()
-            fn()
-            out.append((time.perf_counter() - t) * 1000)
-    return [round(statistics.median(x), 2) for x in samples]
 
 
 def generate(app, n: int) -> list[int]:
@@ -136,7 +122,7 @@ def run(subjects: int, database_url: str | None) -> dict:
     noop = get("/api/v1/me")
     out = {}
     for name, (product, bare) in cases.items():
-        p, s, m = _median_ms(product, bare, noop)
+        p, s, m = median_ms(product, bare, noop)
         out[name] = {"product_ms": p, "bare_sql_ms": s, "noop_ms": m, "ratio_to_sql": round(p / s, 2) if s else None}
         print(f"[{engine}] {name}: product {p} ms, bare SQL {s} ms, /me {m} ms → ×{out[name]['ratio_to_sql']}", file=sys.stderr)
     worst = max(v["ratio_to_sql"] for v in out.values())

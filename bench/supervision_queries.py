@@ -22,33 +22,16 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
 from sqlalchemy import select, text
 
 from bench import district
-from bench.common import engine_name, make_app, write_result
+from bench.common import engine_name, make_app, median_ms, write_result
 
 GOAL_RATIO = 2.0
 REPEAT = 25
-
-
-def _median_ms(*fns, repeat: int = REPEAT) -> list[float]:
-    """Median ms of each function, called in turn within every round: product, baseline and
-    no-op see the same moments of a noisy machine, so their ratio is not skewed by a slow
-    spell that hit only one of them."""
-    for _ in range(2):
-        for fn in fns:
-            fn()
-    samples: list[list[float]] = [[] for _ in fns]
-    for _ in range(repeat):
-        for fn, out in zip(fns, samples):
-            t = time.perf_counter()
-            fn()
-            out.append((time.perf_counter() - t) * 1000)
-    return [round(statistics.median(x), 2) for x in samples]
 
 
 def run(officers: int, fixes: int, database_url: str | None, reuse: bool = False) -> dict:
@@ -157,7 +140,7 @@ def run(officers: int, fixes: int, database_url: str | None, reuse: bool = False
            "goal_ratio_vs_bare": GOAL_RATIO, "queries": {}}
     noops = []
     for name, (product, bare) in cases.items():
-        p_ms, b_ms, n_ms = _median_ms(product, bare, noop)
+        p_ms, b_ms, n_ms = median_ms(product, bare, noop)
         noops.append(n_ms)
         out["queries"][name] = {"product_ms": p_ms, "bare_sql_ms": b_ms, "noop_me_ms": n_ms, "ratio_vs_bare": round(p_ms / b_ms, 2),
                                 "ratio_vs_noop": round(p_ms / n_ms, 2), "met": p_ms / b_ms <= GOAL_RATIO}
