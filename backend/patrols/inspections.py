@@ -201,17 +201,19 @@ def record_inspections(officer: Officer, device_id: str, batch: list[dict[str, A
     names: dict[int, str] = {}
     outcomes: list[ApiError | None] = []
     stored: list[dict[str, Any]] = []
+    earlier: dict[str, dict[str, Any]] = {}  # this batch's accepted rows by id (a re-inspection may follow one)
     now = utcnow()
     for item in batch:
         args = {**item, "officer": officer, "device_id": device_id}
         try:
             values = _inspection_values(args, jurisdiction_id, _inspection_digest(args, jurisdiction_id), matters.get, patrols.get,
-                                        earlier={v["id"]: v for v in stored})
+                                        earlier=earlier)
         except ApiError as exc:
             outcomes.append(exc)
             continue
         stored.append({**values, "grid_id": index.locate(args["lon"], args["lat"]), "received_at": now, "created_at": now,
                        "updated_at": now})
+        earlier[values["id"]] = values
         outcomes.append(None)
     if stored:
         db.session.execute(insert(Inspection), stored)  # one executemany, no ORM objects
