@@ -3,7 +3,6 @@ electronic case file (电子卷宗) with its manifest, and the bank's payment fi
 decisions by number."""
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import re
@@ -172,15 +171,6 @@ HEADERS = {"date": ("交易日期", "日期", "date", "paid_on"), "amount": ("�
            "payer": ("付款人", "付款人名称", "对方户名", "payer")}
 
 
-def _decode(raw: bytes) -> str:
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise invalid("bank.encoding", "文件编码无法识别（请用 UTF-8 或 GBK）", "Unreadable encoding (use UTF-8 or GBK)", field="body")
-
-
 def _yuan_to_fen(text: str) -> int:
     clean = text.replace(",", "").replace("，", "").replace("¥", "").replace("元", "").strip()
     if not re.fullmatch(r"\d{1,9}(\.\d{1,2})?", clean):
@@ -189,28 +179,17 @@ def _yuan_to_fen(text: str) -> int:
     return int(whole) * 100 + int((frac + "00")[:2])
 
 
-def _column(header: list[str], name: str) -> int | None:
-    for i, h in enumerate(header):
-        if h.strip().lower() in [x.lower() for x in HEADERS[name]]:
-            return i
-    return None
-
-
 def bank_import(identity: Identity, raw: bytes) -> dict[str, Any]:
     """Each row names a decision's number in its memo: the payment is recorded on that case
     (once — a serial number seen before is a duplicate); anything else is listed unmatched."""
-    if not raw or len(raw) > 5 * 1024 * 1024:
-        raise invalid("bank.empty", "请上传银行流水 CSV 文件（不超过 5 MB）", "Send the bank's CSV (at most 5 MB)", field="body")
-    rows = list(csv.reader(io.StringIO(_decode(raw))))
-    if not rows:
-        raise invalid("bank.empty", "文件为空", "The file is empty", field="body")
-    header = rows[0]
-    cols = {k: _column(header, k) for k in HEADERS}
+    from ..csvin import read_table
+
+    header, cols, rows = read_table(raw, HEADERS, empty="bank.empty", encoding="bank.encoding")
     if cols["date"] is None or cols["amount"] is None or cols["memo"] is None or cols["serial"] is None:
         raise invalid("bank.columns", "缺少列：交易日期、金额、附言、流水号", "Columns needed: date, amount, memo, serial", field="body",
                       header=header)
     matched, duplicates, unmatched = [], [], []
-    for line_no, row in enumerate(rows[1:], 2):
+    for line_no, row in enumerate(rows, 2):
         if not any(c.strip() for c in row):
             continue
         get = lambda k: row[cols[k]].strip() if cols[k] is not None and cols[k] < len(row) else ""  # noqa: E731

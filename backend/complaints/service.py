@@ -3,7 +3,6 @@ entered or imported on the console, triage into a task, a case, a merge or a rej
 its reason, and what the resident sees of it (status, outcome, rating)."""
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import re
@@ -240,15 +239,9 @@ def import_referrals(identity: Identity, raw: bytes, code: str) -> dict[str, Any
     """12345 hotline or department referrals from their CSV (UTF-8 or GBK): one report per row,
     in the importer's street; a work order number seen before is not imported twice."""
     _check_triager(identity)
-    if not raw or len(raw) > 5 * 1024 * 1024:
-        raise _invalid("complaint.import_empty", "请上传 CSV 文件（不超过 5 MB）", "Send the CSV (at most 5 MB)", field="body")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("gb18030", errors="replace")
-    rows = list(csv.reader(io.StringIO(text)))
-    header = [h.strip().lower() for h in (rows[0] if rows else [])]
-    cols = {k: next((header.index(n.lower()) for n in names if n.lower() in header), None) for k, names in REFERRAL_COLUMNS.items()}
+    from ..csvin import read_table
+
+    header, cols, rows = read_table(raw, REFERRAL_COLUMNS, empty="complaint.import_empty", encoding="complaint.import_encoding")
     if cols["description"] is None or cols["phone"] is None:
         raise _invalid("complaint.import_columns", "缺少列：内容、联系电话", "Columns needed: description, phone", field="body", header=header)
     from ..catalog.models import Jurisdiction
@@ -257,7 +250,7 @@ def import_referrals(identity: Identity, raw: bytes, code: str) -> dict[str, Any
     if street_id is None:
         raise _invalid("complaint.street_required", "街道（乡镇）不存在", "No such street", field="street")
     created, duplicates, refused = [], [], []
-    for line, row in enumerate(rows[1:], 2):
+    for line, row in enumerate(rows, 2):
         if not any(c.strip() for c in row):
             continue
         get = lambda k: row[cols[k]].strip() if cols[k] is not None and cols[k] < len(row) else ""  # noqa: E731

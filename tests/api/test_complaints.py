@@ -101,6 +101,8 @@ def test_hotline_referrals_are_imported_once(app, client, street):
     assert len(first["created"]) == 2 and first["refused"][0]["line"] == 4 and first["refused"][0]["code"] == "complaint.bad_text"
     again = client.post("/api/v1/complaints/import", headers=boss.headers, data=body, content_type="text/csv").get_json()
     assert again["created"] == [] and len(again["duplicates"]) == 2
+    assert_error(client.post("/api/v1/complaints/import", headers=boss.headers, data=b"\xff\xfe\x00\x81\xff", content_type="text/csv"),
+                 422, "complaint.import_encoding")  # neither UTF-8 nor GBK: said, not guessed
     items = client.get("/api/v1/complaints", headers=boss.headers).get_json()["items"]
     assert {c["channel"] for c in items} == {"hotline", "department"} and {c["department"] for c in items} >= {"区住建局"}
 
