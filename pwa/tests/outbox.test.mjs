@@ -159,6 +159,23 @@ test('a photo cut off mid-upload resumes from the offset the server reports', as
   assert.deepEqual(server.media.get(sha).bytes, original, 'the server has exactly the original bytes')
 })
 
+test('a dropped connection is tried again when its backoff ends, not at the next 30 s tick', async () => {
+  const sha = await outbox.keepBlob(photo(400 * 1024, 5), 'zf001')
+  await outbox.enqueue({ id: '30000000-0000-0000-0000-000000000002', kind: 'inspection', officer: 'zf001', payload: {}, photos: [sha] })
+  let cuts = 1
+  server.failPut = (range) => range.startsWith('bytes 262144-') && cuts-- > 0
+  await drain()
+  assert.equal((await db.blobs.get(sha)).verified, 0)
+  const { nextTry } = await outbox.summary()
+  const waited = Date.now()
+  while ((await db.blobs.get(sha)).verified !== 1) {
+    assert.ok(Date.now() - waited < 6000, 'retried by itself within its 2 s backoff')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  assert.ok(Date.now() >= nextTry, 'not before the backoff ended')
+  assert.equal(await db.outbox.count(), 0)
+})
+
 test('a first upload goes straight to the bytes; only a resumed one asks the server where it got to', async () => {
   const sha = await outbox.keepBlob(photo(300 * 1024, 9), 'zf001')
   await outbox.enqueue({ id: '30000000-0000-0000-0000-000000000009', kind: 'inspection', officer: 'zf001', payload: {}, photos: [sha] })

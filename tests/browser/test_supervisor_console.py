@@ -228,6 +228,8 @@ def test_supervisor_sees_the_day_exports_and_closes_the_dispatch_loop(night_cloc
         expect(phone.locator("[data-test=photo]")).to_have_count(1)
         phone.locator("[data-test=amend-note] textarea").fill("已补拍门牌")
         phone.locator("[data-test=amend-save]").click()
+        # queued, then home: going to /tasks before the save had finished once lost the amendment (CI)
+        expect(phone.locator("[data-test=amend-save]")).to_have_count(0)
         expect(phone.locator("[data-test^=correction-]")).to_have_count(0)  # answered
         phone.goto("/tasks")
         expect(phone.locator(f"[data-test=task-{task_id}]")).to_contain_text("核查噪声投诉")

@@ -38,6 +38,7 @@ let nextTry = 0
 let timer = null
 let running = null
 let lastError = null
+let retryTimer = null
 
 export function onChange(fn) {
   listeners.add(fn)
@@ -108,12 +109,18 @@ function backoff() {
   failures += 1
   const base = Math.min(BACKOFF_MAX, BACKOFF_MIN * 2 ** (failures - 1))
   nextTry = Date.now() + base / 2 + Math.random() * base / 2
+  // the retry comes when the backoff ends, not at the next 30 s tick: a chunk lost to a
+  // dropped connection resumes seconds later (the timer alone made it 30 s and more)
+  clearTimeout(retryTimer)
+  retryTimer = setTimeout(() => kick(), nextTry - Date.now() + 50)
+  retryTimer?.unref?.() // (node's tests: a pending retry must not hold the process)
 }
 
 /** Start a drain if none is running and the backoff allows (force: ignore the backoff). */
 export function kick(force = false) {
   if (!force && Date.now() < nextTry) return running
   if (running) return running
+  clearTimeout(retryTimer) // this drain is the retry
   running = drainWithLock().finally(() => { running = null; emit() })
   emit()
   return running
@@ -340,7 +347,8 @@ export async function start() {
   // a tab closed or reloaded mid-send left records marked "sending": they go again (the
   // server's ledger answers `duplicate` for what it already has, so nothing doubles)
   await db.outbox.where('status').equals(STATUS.sending).modify({ status: STATUS.pending })
-  window.addEventListener('online', () => kick(true))
+  // back online: the backoff earned while there was no network is spent
+  window.addEventListener('online', () => { failures = 0; kick(true) })
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') kick() })
   if (!timer) timer = setInterval(() => kick(), TIMER_MS)
   if (navigator.storage?.persist) navigator.storage.persist().catch(() => {})
