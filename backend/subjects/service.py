@@ -67,6 +67,20 @@ def resolve(jurisdiction_id: int, *, subject_id: int | None, name: str, address:
     return subject.id
 
 
+def known(jurisdiction_id: int, subject_id: int | None, credit_code: str | None) -> Subject | None:
+    """The register's subject a record names, without creating one: the one picked (it must be
+    this street's), else the one with this credit code; merged duplicates answer as the survivor."""
+    if subject_id is not None:
+        found = db.session.get(Subject, subject_id)
+        if found is None or found.jurisdiction_id != jurisdiction_id:
+            raise _invalid("subject.not_found", "监管对象不存在", "The subject named is not in this street's register", field="subject_id")
+        return _live(found)
+    if credit_code:
+        found = db.session.scalar(select(Subject).where(Subject.jurisdiction_id == jurisdiction_id, Subject.credit_code == credit_code.upper()))
+        return _live(found) if found is not None else None
+    return None
+
+
 def _kind_of(credit_code: str | None) -> str:
     """个体工商户 carry 92… codes; other codes are companies or organisations; none: a shop."""
     if not credit_code:
@@ -171,7 +185,7 @@ def history(subject: Subject) -> dict[str, Any]:
     return {
         "inspections": visits,
         "rectification_orders": [v for v in visits if v["result"] == "rectify"],
-        "tickets": tickets.of_parties(codes),
+        "tickets": tickets.of_parties(codes, ids),
         "cases": cases.of_inspections([v["id"] for v in visits]),
         "complaints": [],  # 群众举报: the complaints feature (not built yet)
     }
@@ -227,18 +241,56 @@ def update(identity: Identity, subject: Subject, changes: dict[str, Any]) -> Sub
 
 def register(jurisdiction_id: int) -> tuple[list[list[Any]], str]:
     """The street's register for the phone's offline search, compact (rows of values), and its
-    version (an ETag: it changes when any subject does)."""
+    version (an ETag: it changes when any subject does, or a decision of the street)."""
+    from ..tickets.models import Ticket
+
     count, last = db.session.execute(select(func.count(Subject.id), func.max(Subject.updated_at))
                                      .where(Subject.jurisdiction_id == jurisdiction_id)).one()
-    version = hashlib.sha256(f"{jurisdiction_id}:{count}:{last}".encode()).hexdigest()[:24]
+    decided = db.session.execute(select(func.count(Ticket.id), func.max(Ticket.received_at), func.max(Ticket.voided_at))
+                                 .where(Ticket.jurisdiction_id == jurisdiction_id)).one()
+    version = hashlib.sha256(f"{jurisdiction_id}:{count}:{last}:{tuple(decided)}".encode()).hexdigest()[:24]
     rows = db.session.execute(select(Subject.id, Subject.name, Subject.initials, Subject.address, Subject.credit_code, Subject.lat,
                                      Subject.lon, Subject.kind, Subject.risk_class)
                               .where(Subject.jurisdiction_id == jurisdiction_id, Subject.merged_into_id.is_(None))
                               .order_by(Subject.id)).all()
-    return [[r[0], r[1], r[2], r[3], r[4] or "", r[5], r[6], r[7], r[8]] for r in rows], version
+    priors = prior_matters(jurisdiction_id)
+    return [[r[0], r[1], r[2], r[3], r[4] or "", r[5], r[6], r[7], r[8], sorted(priors.get(r[0], ()))] for r in rows], version
 
 
-REGISTER_COLUMNS = ["id", "name", "initials", "address", "credit_code", "lat", "lon", "kind", "risk_class"]
+def prior_matters(jurisdiction_id: int) -> dict[int, set[str]]:
+    """Per live subject of the street: the matters it was decided on before (issued decisions,
+    首违不罚 included), by the register's link and by its credit code across the district — what
+    the phone needs offline to tell an officer that 首违不罚 is not open."""
+    from ..tickets.models import Ticket
+
+    live: dict[int, int] = {}
+    merged: dict[int, int] = {}
+    by_code: dict[str, int] = {}
+    for sid, into, code in db.session.execute(select(Subject.id, Subject.merged_into_id, Subject.credit_code)
+                                              .where(Subject.jurisdiction_id == jurisdiction_id)):
+        if into is None:
+            live[sid] = sid
+        else:
+            merged[sid] = into
+        if code:
+            by_code[code] = sid
+    for sid, into in merged.items():  # a chain of merges ends at a live subject
+        seen = 0
+        while into in merged and seen < 10:
+            into, seen = merged[into], seen + 1
+        live[sid] = into
+    street = select(Subject.id).where(Subject.jurisdiction_id == jurisdiction_id).scalar_subquery()
+    codes = select(Subject.credit_code).where(Subject.jurisdiction_id == jurisdiction_id, Subject.credit_code.is_not(None)).scalar_subquery()
+    out: dict[int, set[str]] = {}
+    for sid, code, matter in db.session.execute(
+            select(Ticket.subject_id, Ticket.party_id_number, Ticket.matter_code).distinct()
+            .where(Ticket.status == "issued", or_(Ticket.subject_id.in_(street), Ticket.party_id_number.in_(codes)))):
+        for s in {live.get(sid), live.get(by_code.get(code))} - {None}:
+            out.setdefault(s, set()).add(matter)
+    return out
+
+
+REGISTER_COLUMNS = ["id", "name", "initials", "address", "credit_code", "lat", "lon", "kind", "risk_class", "priors"]
 
 
 def to_dict(s: Subject) -> dict[str, Any]:

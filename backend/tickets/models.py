@@ -78,6 +78,9 @@ class Ticket(db.Model):
     party_type: Mapped[str] = mapped_column(String(16))
     party_name: Mapped[str] = mapped_column(String(128))
     party_id_number: Mapped[str | None] = mapped_column(String(32), index=True)
+    # the register's subject (监管对象库) when the party is a shop, a company or a 个体工商户 the
+    # officer picked or the credit code found: its earlier decisions count for 首违不罚
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"), index=True)
     party_address: Mapped[str] = mapped_column(String(255), default="")
     party_phone: Mapped[str] = mapped_column(String(32), default="")
     party_id_type: Mapped[str] = mapped_column(String(32), default="resident_id")  # §84: resident ID, permit, passport…

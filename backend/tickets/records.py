@@ -79,6 +79,8 @@ class TicketPriorOrderPayload(Schema):
 class TicketPayload(Schema):
     number = fields.String(required=True, validate=NUMBER)
     party = fields.Nested(TicketPartyPayload, required=True)
+    subject_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1), metadata={
+        "description": "the register's subject the officer picked (监管对象库): its earlier decisions count for 首违不罚"})
     matter_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
     facts = fields.String(required=True, validate=validate.Length(min=1, max=MAX_FACTS))
     penalty = fields.Nested(TicketPenaltyPayload, required=True)
@@ -167,7 +169,8 @@ def ticket(rid: str, p: dict[str, Any], identity: Identity, captured_at: datetim
     }
     row, created = service.issue_ticket(ticket_id=rid, number=p["number"], identity_officer=identity.officer,
                                         device_id=identity.device.device_id, issued_at=p["issued_at"], captured_at=captured_at,
-                                        proposal=proposal, consent_digest=p["consent_digest"])
+                                        proposal=proposal, consent_digest=p["consent_digest"],
+                                        subject={"id": p["subject_id"], "credit_code": party["credit_code"]})
     return Applied(row.number, created, list(p["photos"]) + ([p["signature"]] if p["signature"] else []))
 
 

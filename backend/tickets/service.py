@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import or_, func, select
 
 from ..audit import service as audit
 from ..auth.access import Identity, other_jurisdiction, role_forbidden
@@ -213,40 +213,51 @@ def _matter_facts(matter_code: str | None, jurisdiction_id: int):
     return matter, facts
 
 
-def of_parties(id_numbers: list[str]) -> list[dict[str, Any]]:
-    """Decisions whose party carries one of these credit codes (the register's history asks here)."""
-    if not id_numbers:
+def of_parties(id_numbers: list[str], subject_ids: list[int] | None = None) -> list[dict[str, Any]]:
+    """Decisions whose party carries one of these credit codes or that name one of these
+    register subjects (the register's history asks here)."""
+    named = ([Ticket.party_id_number.in_(id_numbers)] if id_numbers else []) + ([Ticket.subject_id.in_(subject_ids)] if subject_ids else [])
+    if not named:
         return []
-    rows = db.session.scalars(select(Ticket).where(Ticket.party_id_number.in_(id_numbers)).order_by(Ticket.issued_at.desc()).limit(200))
+    rows = db.session.scalars(select(Ticket).where(or_(*named)).order_by(Ticket.issued_at.desc()).limit(200))
     return [{"number": t.number, "issued_at": t.issued_at, "status": t.status, "matter_code": t.matter_code,
              "penalty_kind": t.penalty_kind, "amount_fen": t.amount_fen} for t in rows]
 
 
-def prior_violations(party_id_number: str | None, matter_code: str, before: datetime) -> int:
-    if not party_id_number:
+def prior_violations(party_id_number: str | None, matter_code: str, before: datetime, subject_ids: list[int] | None = None) -> int:
+    """Earlier decisions of this matter against the party, across the district: by the party's
+    ID number or credit code, and by the register's subject (with the duplicates merged into it)."""
+    named = [Ticket.party_id_number == party_id_number] if party_id_number else []
+    if subject_ids:
+        named.append(Ticket.subject_id.in_(subject_ids))
+    if not named:
         return 0
     return db.session.scalar(
         select(func.count()).select_from(Ticket).where(
             # every earlier decision of the matter counts, a no-penalty one (首违不罚 already used) too
-            Ticket.party_id_number == party_id_number, Ticket.matter_code == matter_code, Ticket.status == "issued",
-            Ticket.issued_at < before,
+            or_(*named), Ticket.matter_code == matter_code, Ticket.status == "issued", Ticket.issued_at < before,
         )
     ) or 0
 
 
 def issue_ticket(*, ticket_id: str, number: str, identity_officer: Officer, device_id: str, issued_at: datetime,
-                 captured_at: datetime, proposal: dict[str, Any], consent_digest: str | None = None) -> tuple[Ticket, bool]:
+                 captured_at: datetime, proposal: dict[str, Any], consent_digest: str | None = None,
+                 subject: dict[str, Any] | None = None) -> tuple[Ticket, bool]:
     """Check a ticket made on the phone against the law and the number books; store it,
-    file its simple case, cite its photos and record it in the audit trail."""
+    file its simple case, cite its photos and record it in the audit trail. `subject`: the
+    register's subject the phone picked (`id`) and the party's credit code, when given."""
     from ..cases import service as cases
     from ..catalog import service as catalog
     from ..evidence import service as evidence
+    from ..subjects import service as subjects
 
     jurisdiction_id = identity_officer.jurisdiction_id
     if jurisdiction_id is None:
         raise _invalid("ticket.no_jurisdiction", "须以乡镇（街道）人员身份开具", "Only a jurisdiction's officer issues tickets")
-    digest = hashlib.sha256(json.dumps([number, device_id, issued_at.isoformat(), proposal], sort_keys=True, ensure_ascii=False,
-                                       default=str).encode()).hexdigest()
+    subject = subject or {}
+    # (the subject joins the digest only when named: digests of earlier tickets stay as they were)
+    digest = hashlib.sha256(json.dumps([number, device_id, issued_at.isoformat(), proposal] + ([subject["id"]] if subject.get("id") else []),
+                                       sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
     existing = db.session.get(Ticket, ticket_id)
     if existing is not None:
         if existing.payload_digest != digest:
@@ -272,14 +283,22 @@ def issue_ticket(*, ticket_id: str, number: str, identity_officer: Officer, devi
     party = proposal.get("party") or {}
     place = proposal.get("place") or {}
     inside = catalog.in_jurisdiction(place["lon"], place["lat"], jurisdiction_id) if place.get("lat") is not None else None
+    known = subjects.known(jurisdiction_id, subject.get("id"), subject.get("credit_code"))  # (raises for another street's)
     refusals = rules.evaluate(proposal, matter=facts, officers=_officer_facts(officer_ids, jurisdiction_id), day=day, rules=rule_table(),
-                              prior_violations=prior_violations(party.get("id_number"), proposal.get("matter_code") or "", issued_at),
+                              prior_violations=prior_violations(party.get("id_number"), proposal.get("matter_code") or "", issued_at,
+                                                                subjects.merged_ids(known) if known else None),
                               place_in_jurisdiction=inside)
     if refusals:
         first = refusals[0]
         raise ApiError(first.code, first.zh, first.en, status=422,
                        details={"field": first.field, "refusals": [r.as_dict() for r in refusals]})
     place = proposal["place"]
+    subject_id = None
+    if known is not None or party["type"] == "organization" or party.get("individual_business"):
+        # a shop, a company or a 个体工商户 joins the register (a citizen only when the officer picked one)
+        subject_id = subjects.resolve(jurisdiction_id, subject_id=known.id if known else None, name=party["name"],
+                                      address=party.get("address") or place.get("text") or "", credit_code=subject.get("credit_code"),
+                                      lat=place["lat"], lon=place["lon"], officer_id=identity_officer.id)
     grid = catalog.grid_at(place["lon"], place["lat"], jurisdiction_id)
     jurisdiction = catalog.get_jurisdiction(jurisdiction_id)
     street = catalog.paper_fields(jurisdiction)
@@ -316,7 +335,7 @@ def issue_ticket(*, ticket_id: str, number: str, identity_officer: Officer, devi
                                             street["payment_channel"]),
         statement={"informed": True, "said": ((proposal.get("statement") or {}).get("said") or "").strip()},
         check_code=check_code(number),
-        replaces_number=proposal.get("replaces_number"), publish=bool(proposal.get("publish")), payload_digest=digest,
+        replaces_number=proposal.get("replaces_number"), publish=bool(proposal.get("publish")), payload_digest=digest, subject_id=subject_id,
         consent_digest=consent_digest,
     )
     if ticket.publish:

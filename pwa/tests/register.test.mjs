@@ -90,3 +90,13 @@ test('a remembered visit finds its register subject by id, code, or name and add
   const changed = { ...REGISTER, version: 'v2', rows: REGISTER.rows.slice(1) }
   assert.deepEqual(names(search(prepare(changed), '老王')), []) // a new version is prepared anew
 })
+
+test("the register carries each subject's earlier matters (首违不罚), by id and by credit code", () => {
+  const reg = prepare({ columns: [...COLUMNS, 'priors'], version: 'v2',
+    rows: REGISTER.rows.map((r) => [...r, r[0] === 3 ? ['SR-001'] : []]) })
+  assert.deepEqual(reg.byId.get(3).priors, ['SR-001'])
+  assert.deepEqual(reg.byCode.get(USCC).priors, ['SR-001'])
+  assert.deepEqual(search(reg, USCC)[0].priors, ['SR-001'])
+  assert.deepEqual(reg.byId.get(1).priors, [])
+  assert.deepEqual(prepare(REGISTER).byId.get(3).priors, []) // an older server's register: none known
+})

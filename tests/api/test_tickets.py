@@ -51,7 +51,7 @@ def proposal(**over):
     return p
 
 
-def issue(app, session, number, username="zf001", co="zf002", issued_at=None, ticket_id=None, **over):
+def issue(app, session, number, username="zf001", co="zf002", issued_at=None, ticket_id=None, subject=None, **over):
     with app.app_context():
         lead, mate = officer(username), officer(co)
         p = proposal(**over)
@@ -60,7 +60,7 @@ def issue(app, session, number, username="zf001", co="zf002", issued_at=None, ti
             p["officer_ids"] = over["officer_ids"]
         ticket, created = service.issue_ticket(ticket_id=ticket_id or str(uuid.uuid4()), number=number, identity_officer=lead,
                                                device_id=session.device_id, issued_at=issued_at or now(), captured_at=issued_at or now(),
-                                               proposal=p)
+                                               proposal=p, subject=subject)
         return ticket.number, created
 
 
@@ -179,6 +179,50 @@ def test_first_violation_leniency_only_once_per_party_and_matter(app, client, ph
     assert "<h1>不予行政处罚决定书</h1>" in html and "首违不罚" in html and fixed in html and "缴款" not in html
     t = client.get(f"/api/v1/tickets/{a}", headers=phone.headers).get_json()
     assert t["no_penalty_ground"] == "art33_1_first" and t["correction"] == fixed
+
+
+def test_prior_violations_come_from_the_register_with_its_merged_duplicates(app, client, demo, auth):
+    """A shop decided under one register entry, merged later into another, is no first
+    violator under the survivor either; the phone's register carries the prior matter."""
+    from backend.subjects import service as subjects
+    from backend.subjects.models import Subject
+
+    phone, boss = auth.login("zf001"), auth.login("zd001")
+    a, b, c = lease(client, phone, 3)
+    with app.app_context():
+        street = officer("zf001").jurisdiction_id
+        old = subjects.resolve(street, subject_id=None, name="老王水果店", address="蛟川街道某路 3 号")
+        new = subjects.resolve(street, subject_id=None, name="王记水果店", address="蛟川街道某路3号")
+        db.session.commit()
+    # a 个体工商户 without a credit code: its operator is the party; the register knows the shop
+    shop = {"type": "citizen", "name": "王某", "id_number": "330206198001011230", "individual_business": True, "address": "蛟川街道某路 3 号"}
+    fixed = "当事人已当场撤除摊位"
+    issue(app, phone, a, party=shop, subject={"id": old, "credit_code": None}, penalty={"kind": "education"}, correction=fixed)
+    with app.app_context():
+        assert db.session.query(service.Ticket).filter_by(number=a).one().subject_id == old
+    rows = client.get("/api/v1/subjects/register", headers=phone.headers).get_json()
+    priors = rows["columns"].index("priors")
+    assert {r[0]: r[priors] for r in rows["rows"]}[old] == ["SR-001"]
+    assert client.post(f"/api/v1/subjects/{old}/merge", json={"into": new}, headers=boss.headers).status_code == 200
+    rows = client.get("/api/v1/subjects/register", headers=phone.headers).get_json()
+    assert {r[0]: r[priors] for r in rows["rows"]} == {new: ["SR-001"]}  # the duplicate's decision now counts for the survivor
+    with pytest.raises(ApiError) as exc:
+        # the shop taken over by the operator's wife: another ID number, the same register subject
+        issue(app, phone, b, party={**shop, "name": "李某", "id_number": "330211198505052029"}, subject={"id": new, "credit_code": None},
+              penalty={"kind": "education"},
+              correction=fixed, issued_at=now() + timedelta(seconds=2))
+    assert exc.value.code == "ticket.not_first_violation"
+    history = client.get(f"/api/v1/subjects/{new}", headers=boss.headers).get_json()["history"]
+    assert [t["number"] for t in history["tickets"]] == [a]
+    # another matter is still a first violation; a company named by its credit code joins the register
+    code = "91330206MA2AAAAA07"
+    issue(app, phone, c, party={"type": "organization", "name": "宁波某某餐饮有限公司", "credit_code": code, "id_number": code},
+          subject={"id": None, "credit_code": code}, issued_at=now() + timedelta(seconds=3))
+    with app.app_context():
+        assert db.session.query(Subject).filter_by(credit_code=code).one().id == db.session.query(service.Ticket).filter_by(number=c).one().subject_id
+    with pytest.raises(ApiError) as exc:  # a subject of no street of this officer's is refused, naming the field
+        issue(app, phone, lease(client, phone, 1)[0], party=shop, subject={"id": 10**6, "credit_code": None})
+    assert exc.value.code == "subject.not_found" and exc.value.details["field"] == "subject_id"
 
 
 def test_voiding_and_reissuing_keeps_both(app, client, demo, auth):

@@ -45,6 +45,7 @@ export function prepare(register) {
     return {
       id: r[at.id], name, initials, address, credit_code: code, lat, lon,
       kind: r[at.kind] ?? null, risk_class: r[at.risk_class] ?? null,
+      priors: at.priors != null && Array.isArray(r[at.priors]) ? r[at.priors] : [], // matters decided before (首违不罚)
       // computed once: what a keystroke compares (the name key for resemblance when first asked)
       n: name.toLowerCase(), a: address.toLowerCase(), k: null, placed: lat != null && lon != null, o: 0,
     }
@@ -76,7 +77,7 @@ const inBox = (b, s) => s.placed && s.lat >= b.s && s.lat <= b.n && s.lon >= b.w
 /** A subject as a result: its register fields and, when a position was given, its distance. */
 const result = (s, d) => ({
   id: s.id, name: s.name, initials: s.initials, address: s.address, credit_code: s.credit_code, lat: s.lat, lon: s.lon,
-  kind: s.kind, risk_class: s.risk_class, distanceM: Number.isFinite(d) ? d : null,
+  kind: s.kind, risk_class: s.risk_class, priors: s.priors || [], distanceM: Number.isFinite(d) ? d : null,
 })
 
 /** Search the prepared register. `here` {lat, lon} puts the nearest first; with nothing typed
