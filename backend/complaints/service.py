@@ -148,8 +148,9 @@ def triage(identity: Identity, complaint: Complaint, *, action: str, assignee: s
     if action == "task":
         from ..tasks import service as tasks
 
+        instructions = f"\n交办说明：{note.strip()}" if note.strip() else ""  # the supervisor's words on their own line
         task = tasks.dispatch(identity, title=f"群众举报：{complaint.description[:24]}",
-                              description=f"{complaint.description}\n（举报查询码 {complaint.code}）{note}", assignee=assignee, grid=grid,
+                              description=f"{complaint.description}\n（举报查询码 {complaint.code}）{instructions}", assignee=assignee, grid=grid,
                               lat=complaint.lat, lon=complaint.lon, address=complaint.address)
         complaint.task_id, complaint.status = task.id, "dispatched"
     elif action == "case":

@@ -34,3 +34,12 @@ test('cells are money, local times, words', () => {
   assert.equal(columnLabel('subject_name'), 'Subject')
   i18n.locale = 'zh-CN'
 })
+
+test("a download keeps the server's Chinese file name (RFC 6266 filename*)", async () => {
+  const { dispositionName } = await import('../src/lib/files.js')
+  assert.equal(dispositionName(`inline; filename*=UTF-8''${encodeURIComponent('责令改正通知书-蛟川街道综执改字〔2026〕第0001号.pdf')}`),
+    '责令改正通知书-蛟川街道综执改字〔2026〕第0001号.pdf')
+  assert.equal(dispositionName('attachment; filename="inspections.csv"'), 'inspections.csv')
+  assert.equal(dispositionName(`attachment; filename="a.pdf"; filename*=UTF-8''%E6%A1%88.pdf`), '案.pdf')
+  assert.equal(dispositionName(''), null)
+})

@@ -151,3 +151,19 @@ def test_the_public_form_works_without_script_and_names_the_streets(client, stre
     assert page.status_code == 200 and "群众举报" in text and "蛟川街道" in text and 'name="photos"' in text
     assert client.get("/public/report.js").mimetype == "text/javascript"
     assert client.get("/public/report/JBNOTACODE22").status_code == 404
+
+
+def test_the_supervisors_instructions_reach_the_officer_on_their_own_line(app, client, street):
+    code = report(client).get_json()["code"]
+    boss = street.login("zd001")
+    cid = client.get("/api/v1/complaints?status=received", headers=boss.headers).get_json()["items"][0]["id"]
+    triaged = client.post(f"/api/v1/complaints/{cid}/triage", headers=boss.headers,
+                          json={"action": "task", "assignee": "zf001", "note": "  今晚八点后到场核实  "})
+    assert triaged.status_code == 200, triaged.get_json()
+    task = client.get(f"/api/v1/tasks/{triaged.get_json()['task_id']}", headers=street.login("zf001").headers).get_json()
+    assert task["description"].splitlines()[-2:] == [f"（举报查询码 {code}）", "交办说明：今晚八点后到场核实"]
+    plain = report(client, description="另一处：夜间施工噪声扰民，持续到凌晨").get_json()["code"]
+    other = [c for c in client.get("/api/v1/complaints?status=received", headers=boss.headers).get_json()["items"] if c["code"] == plain][0]
+    done = client.post(f"/api/v1/complaints/{other['id']}/triage", headers=boss.headers, json={"action": "task", "assignee": "zf001"}).get_json()
+    described = client.get(f"/api/v1/tasks/{done['task_id']}", headers=boss.headers).get_json()["description"]
+    assert described.endswith(f"（举报查询码 {plain}）") and "交办说明" not in described  # no note: no empty line

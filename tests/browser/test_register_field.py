@@ -1,10 +1,13 @@
-"""The register in the field, on the phone (each engine): an officer online once — the street's
+"""From a resident's report to the re-inspection that closes it (each engine). A resident reports
+from a phone (360×640) with a photo, located by the browser; the supervisor triages it on the
+console into a task for the officer. The officer, online once — the street's
 register of subjects (监管对象库) downloads with the other offline data — then offline finds a
 shop by its pinyin initials, orders it to rectify by a deadline, prints the 责令（限期）改正通知书
 on the spot; back online the inspection arrives naming that register subject, and the server's
 numbered notice opens. The day after the deadline (the server restarted with the product's
 clock moved on, the phone's clock with it) 今日 lists the re-inspection; one tap opens the form
-filled from the first visit; the re-inspection closes the loop on the server."""
+filled from the first visit; the re-inspection closes the loop on the server, and the
+resident's status page shows what was done (and takes the rating)."""
 from __future__ import annotations
 
 import re
@@ -16,11 +19,13 @@ import pytest
 from sqlalchemy import select
 
 from backend.catalog.models import Jurisdiction
+from backend.complaints.models import Complaint
 from backend.extensions import db
 from backend.patrols.models import Inspection
 from backend.subjects import service as subjects
-from tests.browser.conftest import (ARTIFACTS, _evaluate, axe_violations, expect, go_offline, go_online, login, new_phone,
+from tests.browser.conftest import (ARTIFACTS, DESK, _evaluate, axe_violations, expect, go_offline, go_online, login, new_phone,
                                     start_server, wait_for, wait_for_service_worker, wait_synced)
+from tests.browser.test_officer_app import photo_file
 
 MONDAY = "2026-11-02T09:30:00+08:00"
 DEADLINE = "2026-11-05"                   # 整改期限: Thursday
@@ -83,7 +88,15 @@ def no_serious_violation(page, where: str) -> None:
     assert not found, (where, found)
 
 
-def test_the_register_offline_a_notice_on_the_spot_and_the_re_inspection_that_closes_it(
+def _complaint(app, code: str) -> dict:
+    with app.app_context():
+        c = db.session.scalar(select(Complaint).where(Complaint.code == code))
+        out = {"id": c.id, "status": c.status, "task_id": c.task_id}
+        db.session.remove()
+    return out
+
+
+def test_a_residents_report_triaged_inspected_offline_with_a_notice_and_closed_by_the_re_inspection(
         monday, app, demo, client, auth, browser, database_url, tmp_path):
     began = time.monotonic()
     ids = _seed_register(app)
@@ -91,15 +104,58 @@ def test_the_register_offline_a_notice_on_the_spot_and_the_re_inspection_that_cl
     media = str(tmp_path / "media")
     errors: list[str] = []
     server = start_server(database_url, media, app.config["SECRET_KEY"])
-    ctx = page = None
+    ctx = page = resident = None
     try:
+        base = f"http://127.0.0.1:{server.port}"
+        # --- a resident reports from a phone, with a photo, located by the browser -------
+        resident = new_phone(browser, base)
+        rpage = resident.new_page()
+        rpage.on("pageerror", lambda e: errors.append(str(e)))
+        rpage.goto("/public/report")
+        rpage.locator("#description").fill("俞范东路8号水果店把水果摊摆到人行道上，行人只能走机动车道")
+        rpage.locator("#address").fill("蛟川街道俞范东路8号")
+        rpage.locator("#locate").click()
+        expect(rpage.locator("#located")).to_contain_text("已定位")
+        rpage.locator("#photos").set_input_files(photo_file(tmp_path, "street.jpg"))
+        rpage.locator("#phone").fill("13800001234")
+        no_serious_violation(rpage, "the public report form")
+        rpage.locator("button[type=submit]").click()
+        expect(rpage.locator("[data-test=report-status]")).to_have_text("已受理，等待处理")
+        code = rpage.locator("[data-test=report-code]").inner_text().strip()
+        status_page = f"/public/report/{code}"
+        report = _complaint(app, code)
+
+        # --- the supervisor triages it on the console into a task for zf001 ---------------
+        desk = new_phone(browser, base, **DESK)
+        dpage = desk.new_page()
+        dpage.on("pageerror", lambda e: errors.append(str(e)))
+        dpage.goto("/")
+        login(dpage, "zd001")
+        dpage.locator("[data-test=go-supervise]").click()
+        dpage.locator(".van-tab", has_text="举报分办").click()
+        dpage.locator(f"[data-test=complaint-{report['id']}]").click()
+        expect(dpage.locator("[data-test=complaint-detail]")).to_contain_text("行人只能走机动车道")
+        dpage.locator("[data-test=triage-task]").click()
+        dpage.locator("[data-test=triage-assignee-zf001]").click()
+        dpage.locator("[data-test=triage-send]").click()
+        expect(dpage.locator(f"[data-test=complaint-{report['id']}]")).to_have_count(0)  # out of the queue
+        desk.close()
+        report = _complaint(app, code)
+        assert report["status"] == "dispatched" and report["task_id"], report
+        task_id = report["task_id"]
+
         # --- Monday: online once, the register comes with the offline data ---------------
-        ctx = new_phone(browser, f"http://127.0.0.1:{server.port}")
+        ctx = new_phone(browser, base)
         page = ctx.new_page()
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto("/")
         login(page)
         wait_for(lambda: _evaluate(page, KEPT_REGISTER) == len(REGISTER), page, what="the register kept on the phone")
+        page.goto("/tasks")  # the resident's report, handed to this officer
+        expect(page.locator(f"[data-test=task-{task_id}]")).to_contain_text("群众举报")
+        page.locator(f"[data-test=task-accept-{task_id}]").click()
+        expect(page.locator(f"[data-test=task-status-{task_id}]")).to_have_text("已签收")
+        page.goto("/")
         wait_for_service_worker(page)
         go_offline(ctx, page)
 
@@ -176,8 +232,16 @@ def test_the_register_offline_a_notice_on_the_spot_and_the_re_inspection_that_cl
         page.locator("[data-test=notice-done]").click()
         expect(page.locator("[data-test=today-notice-0]")).to_contain_text("已打印")
         expect(page.locator("[data-test=today-reinspect-0]")).to_have_count(0)  # not due before its deadline
+        # the task fed back: what the resident will read
+        page.goto("/tasks")
+        page.locator(f"[data-test=task-report-{task_id}]").click()
+        page.locator("[data-test=task-note] textarea").fill("已责令水果店于11月5日前改正，到期复查")
+        page.locator(f"[data-test=task-done-{task_id}]").click()
+        wait_synced(page)
         ctx.close()
         ctx = None
+        rpage.goto(status_page)
+        expect(rpage.locator("[data-test=report-status]")).to_have_text("已处理：已责令水果店于11月5日前改正，到期复查")
 
         # --- Friday, the day after the deadline: 今日 lists the re-inspection ----------------
         server.stop()
@@ -213,9 +277,17 @@ def test_the_register_offline_a_notice_on_the_spot_and_the_re_inspection_that_cl
         wait_synced(page)
         expect(page.locator("[data-test=today-reinspect-0]")).to_have_count(0)  # uploaded: no longer due
         page.screenshot(path=str(ARTIFACTS / "register-reinspected.png"), full_page=True)
+        # the resident's status page (the server restarted: its new address): the result, and one rating
+        rpage.goto(f"http://127.0.0.1:{server.port}{status_page}")
+        expect(rpage.locator("[data-test=report-status]")).to_contain_text("已处理")
+        rpage.locator("input[name=rating][value='5']").check()
+        rpage.locator("form[action$=rating] button[type=submit]").click()
+        expect(rpage.locator("main")).to_contain_text("您的评价：★★★★★")
+        rpage.screenshot(path=str(ARTIFACTS / "report-status-rated.png"), full_page=True)
     finally:
-        if ctx is not None:
-            ctx.close()
+        for c in (ctx, resident):
+            if c is not None:
+                c.close()
         server.stop()
     assert not errors, f"uncaught errors in the page: {errors}"
 

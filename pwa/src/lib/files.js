@@ -12,8 +12,18 @@ export function saveBlob(blob, name) {
   setTimeout(() => URL.revokeObjectURL(url), 60_000) // the download has its bytes by then
 }
 
+/** The file name a Content-Disposition gives: RFC 6266's `filename*=UTF-8''…` (Chinese names)
+ * before the plain `filename="…"`; null when it gives none. */
+export function dispositionName(header) {
+  const h = header || ''
+  const star = h.match(/filename\*\s*=\s*UTF-8''([^;]+)/i)?.[1]
+  if (star) {
+    try { return decodeURIComponent(star.trim()) } catch { /* malformed: the plain name */ }
+  }
+  return h.match(/filename\s*=\s*"([^"]+)"/i)?.[1] || null
+}
+
 /** Save a fetched file under the name its Content-Disposition gives, or `fallback`. */
 export async function saveResponse(resp, fallback) {
-  const name = (resp.headers.get('Content-Disposition') || '').match(/filename="([^"]+)"/)?.[1] || fallback
-  saveBlob(await resp.blob(), name)
+  saveBlob(await resp.blob(), dispositionName(resp.headers.get('Content-Disposition')) || fallback)
 }
