@@ -30,6 +30,14 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "missing_photos": ("缺照片", "Photos missing"), "awaiting_consent": ("待确认的执法人员", "Consent awaited from"),
     "alarms": ("告警", "Alarms"), "last_sync_at": ("最近同步", "Last sync"), "queue_depth": ("待上传", "Queue"),
     "coverage_rate": ("覆盖率", "Coverage"),
+    # the residents' reports (complaint_figures.py)
+    "complaint_code": ("查询码", "Tracking code"), "complaint_channel": ("来源", "Source"), "department": ("移送部门", "Department"),
+    "description": ("反映的问题", "Problem"), "address": ("地点", "Place"), "complaint_received_at": ("受理时间", "Received"),
+    "triaged_at": ("分办时间", "Triaged"), "response_hours": ("响应用时（小时）", "Time to triage (h)"),
+    "responded_on_time": ("按时响应", "Answered in time"), "complaint_status": ("分办结果", "Triage"), "task_id": ("任务编号", "Task"),
+    "resolved": ("已办结", "Resolved"), "rating": ("评价（星）", "Rating (stars)"), "satisfied": ("满意", "Satisfied"),
+    "finished": ("已办结", "Finished"), "complaint_tasks": ("交办举报", "Reports handed over"),
+    "complaint_tasks_finished": ("办结举报", "Reports finished"), "complaint_finish_rate": ("举报办结率", "Reports finished (rate)"),
 }
 
 # enum value → (zh, en)
@@ -49,6 +57,10 @@ VALUES: dict[str, tuple[str, str]] = {
     "storage_not_persistent": ("存储未持久", "storage not persistent"), "revoked": ("已停用", "revoked"),
     "inspection_amend": ("检查补充", "inspection amendment"), "ok": ("通过", "approved"), "comment": ("意见", "comment"),
     "needs_correction": ("需要整改", "needs correction"),
+    # a report's source and what triage made of it
+    "web": ("网上举报", "public page"), "hotline": ("12345热线", "12345 hotline"), "wechat": ("微信", "WeChat"),
+    "department": ("部门移送", "department referral"), "received": ("待分办", "awaiting triage"), "case": ("已立案", "case opened"),
+    "merged": ("已合并", "merged"), "rejected": ("不予受理", "rejected"),
 }
 
 # The columns a person sees for each figure, in order (ids stay in the JSON rows for programs).
@@ -65,7 +77,12 @@ FIGURE_COLUMNS: dict[str, list[str]] = {
     "records_incomplete": ["kind", "officer", "device_id", "captured_at", "received_at", "missing_photos", "awaiting_consent"],
     "records_late": ["kind", "officer", "device_id", "captured_at", "received_at", "missing_photos", "awaiting_consent"],
     "devices_unhealthy": ["device_id", "alarms", "last_sync_at", "queue_depth"],
-    "officers": ["name", "username", "assigned", "covered", "missed", "coverage_rate"],
+    **{f: ["complaint_code", "complaint_channel", "complaint_received_at", "triaged_at", "response_hours", "responded_on_time",
+           "complaint_status", "assignee", "resolved", "rating", "description", "address", "grid"]
+       for f in ("complaints_received", "complaint_response_rate", "complaint_resolution_rate", "complaint_satisfaction_rate")},
+    "complaint_tasks": ["id", "title", "complaint_code", "status", "assignee", "dispatched_at", "feedback_at", "finished"],
+    "officers": ["name", "username", "assigned", "covered", "missed", "coverage_rate", "complaint_tasks", "complaint_tasks_finished",
+                 "complaint_finish_rate"],
 }
 
 
@@ -75,6 +92,8 @@ FIGURE_TITLES: dict[str, str] = {
     "on_time_closure_rate": "结案", "matter_coverage_rate": "事项覆盖", "zero_case_matters": "零案件事项",
     "officer_participation_rate": "人员参与", "inspections": "检查", "tasks_dispatched": "派遣任务", "records_incomplete": "未完整上传记录",
     "records_late": "迟报记录", "devices_unhealthy": "异常设备", "officers": "分包覆盖",
+    "complaints_received": "群众举报", "complaint_response_rate": "举报响应", "complaint_resolution_rate": "举报办结",
+    "complaint_satisfaction_rate": "群众评价", "complaint_tasks": "交办举报",
 }
 
 

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..models_base import UTCDateTime
 from ..patrols.models import Inspection, Patrol, PatrolGrid, patrol_officers
 
+from . import complaint_figures
 from .common import LAST_PATROLLED_LOOKBACK_DAYS, _rate, _scoped, period_bounds
 
 
@@ -173,7 +174,8 @@ def coverage_geojson(jurisdiction_id: int | None, start: date, end: date, *, unc
 
 
 def officer_coverage(jurisdiction_id: int | None, start: date, end: date) -> list[dict[str, Any]]:
-    """Per officer: the grids assigned to them (分包) and which of those they patrolled."""
+    """Per officer: the grids assigned to them (分包) and which of those they patrolled; the
+    residents' reports handed to them as tasks in the period, and how many they finished."""
     lo, hi = period_bounds(start, end)
     refresh_stale_patrols(jurisdiction_id, lo, hi)
     officers = list(db.session.scalars(_scoped(select(Officer).where(Officer.role.in_(("officer", "auxiliary")), Officer.active.is_(True)),
@@ -189,11 +191,14 @@ def officer_coverage(jurisdiction_id: int | None, start: date, end: date) -> lis
     for oid, gid in rows:
         covered[oid].add(gid)
     codes = dict(db.session.execute(select(Grid.id, Grid.code)).all())
+    handed = complaint_figures.per_officer(jurisdiction_id, lo, hi)  # residents' reports 交办 to each officer
     out = []
     for o in officers:
         mine = assigned.get(o.id, set())
         done = mine & covered.get(o.id, set())
+        tasks, finished = handed.get(o.id, (0, 0))
         out.append({"id": o.id, "username": o.username, "name": o.name, "assigned": sorted(codes[g] for g in mine),
                     "covered": sorted(codes[g] for g in done), "missed": sorted(codes[g] for g in mine - done),
-                    "coverage_rate": _rate(len(done), len(mine))})
+                    "coverage_rate": _rate(len(done), len(mine)), "complaint_tasks": tasks, "complaint_tasks_finished": finished,
+                    "complaint_finish_rate": _rate(finished, tasks)})
     return out

@@ -18,7 +18,10 @@ from ..sync.models import SyncRecord
 from ..tasks.models import Task
 from ..tickets.models import Ticket
 
+from . import complaint_figures
 from .common import LATE_SYNC_S, _rate, _scoped, period_bounds
+
+RESPONSE_S = complaint_figures.COMPLAINT_RESPONSE_HOURS * 3600
 
 
 # --- the figures ---------------------------------------------------------------------
@@ -97,7 +100,8 @@ def sync_problems(jurisdiction_id: int | None, lo: datetime, hi: datetime) -> tu
     return incomplete, late
 
 
-def stats(jurisdiction_id: int | None, start: date, end: date, *, stale_after_s: int, queue_alarm: int) -> dict[str, Any]:
+def stats(jurisdiction_id: int | None, start: date, end: date, *, stale_after_s: int, queue_alarm: int,
+          response_s: float = RESPONSE_S) -> dict[str, Any]:
     from ..sync import service as sync
 
     lo, hi = period_bounds(start, end)
@@ -137,6 +141,8 @@ def stats(jurisdiction_id: int | None, start: date, end: date, *, stale_after_s:
         "records_incomplete": len(incomplete),
         "records_late": len(late),
         "devices_unhealthy": sum(1 for d in devices if d["alarms"]),
+        # the residents' reports: received, 响应率, 办结率, 满意率 (complaint_figures.py)
+        **complaint_figures.figures(jurisdiction_id, lo, hi, response_s),
     }
 
 
@@ -150,7 +156,7 @@ def _case_row(c: Case) -> dict[str, Any]:
 
 FIGURES = ("general_cases", "simple_cases", "fines_total_fen", "fines_collected_fen", "on_time_closure_rate",
            "matter_coverage_rate", "zero_case_matters", "officer_participation_rate", "inspections",
-           "tasks_dispatched", "records_incomplete", "records_late", "devices_unhealthy")
+           "tasks_dispatched", "records_incomplete", "records_late", "devices_unhealthy", *complaint_figures.FIGURES)
 
 
 def with_names(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -175,15 +181,18 @@ def with_names(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def drill_down(figure: str, jurisdiction_id: int | None, start: date, end: date, *, stale_after_s: int,
-               queue_alarm: int) -> list[dict[str, Any]]:
-    return with_names(_drill_down(figure, jurisdiction_id, start, end, stale_after_s=stale_after_s, queue_alarm=queue_alarm))
+               queue_alarm: int, response_s: float = RESPONSE_S) -> list[dict[str, Any]]:
+    return with_names(_drill_down(figure, jurisdiction_id, start, end, stale_after_s=stale_after_s, queue_alarm=queue_alarm,
+                                  response_s=response_s))
 
 
 def _drill_down(figure: str, jurisdiction_id: int | None, start: date, end: date, *, stale_after_s: int,
-                queue_alarm: int) -> list[dict[str, Any]]:
+                queue_alarm: int, response_s: float) -> list[dict[str, Any]]:
     from ..sync import service as sync
 
     lo, hi = period_bounds(start, end)
+    if figure in complaint_figures.FIGURES:
+        return complaint_figures.drill_down(figure, jurisdiction_id, lo, hi, response_s)
     if figure in ("general_cases", "simple_cases", "fines_total_fen"):
         rows = cases_opened(jurisdiction_id, lo, hi)
         if figure != "fines_total_fen":

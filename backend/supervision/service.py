@@ -12,7 +12,9 @@ Definitions (docs/supervision.md):
   included) for general cases, the filing deadline (备案) for simple ones;
 * `matter_coverage_rate`: empowered matters with at least one case ÷ empowered matters;
 * `officer_participation_rate`: certified officers with at least one case (as a deciding
-  officer of a ticket or the opener of a general case) ÷ certified officers.
+  officer of a ticket or the opener of a general case) ÷ certified officers;
+* residents' reports (`complaints_received`, 响应率, 办结率, 满意率, reports handed to each
+  officer): complaint_figures.py.
 """
 from __future__ import annotations
 
@@ -20,5 +22,6 @@ from __future__ import annotations
 from .common import LAST_PATROLLED_LOOKBACK_DAYS, LATE_SYNC_S, now_local_date, period_bounds  # noqa: F401
 from .coverage import (GridCoverage, coverage_geojson, grid_coverage, officer_coverage,  # noqa: F401
                        refresh_stale_patrols)
+from .complaint_figures import COMPLAINT_RESPONSE_HOURS  # noqa: F401
 from .figures import FIGURES, drill_down, stats  # noqa: F401
 from .patrol_log import display_feature, patrol_log  # noqa: F401

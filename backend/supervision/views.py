@@ -96,6 +96,25 @@ class StatsSchema(Schema):
     records_incomplete = fields.Integer(required=True)
     records_late = fields.Integer(required=True)
     devices_unhealthy = fields.Integer(required=True)
+    # the residents' reports received in the period, each as it stands now (complaint_figures.py);
+    # each rate beside its numerator and denominator, so it reads 响应率 80%（8/10）
+    complaint_response_hours = fields.Float(required=True, metadata={"description": "the time a report may wait for triage (分办)"})
+    complaints_received = fields.Integer(required=True)
+    complaints_response_due = fields.Integer(required=True, metadata={
+        "description": "reports triaged, or whose time to be triaged is up: the response rate's denominator"})
+    complaints_responded_on_time = fields.Integer(required=True)
+    complaint_response_rate = fields.Float(allow_none=True, required=True, metadata={
+        "description": "响应率: complaints_responded_on_time ÷ complaints_response_due; null when none is due"})
+    complaints_resolved = fields.Integer(required=True)
+    complaint_resolution_rate = fields.Float(allow_none=True, required=True, metadata={
+        "description": "办结率: complaints_resolved ÷ complaints_received (task fed back or closed, case closed, or rejected with a reason)"})
+    complaints_rated = fields.Integer(required=True)
+    complaints_satisfied = fields.Integer(required=True)
+    complaint_satisfaction_rate = fields.Float(allow_none=True, required=True, metadata={
+        "description": "满意率: ratings of 4–5 stars ÷ complaints_rated"})
+    complaint_rating_average = fields.Float(allow_none=True, required=True)
+    complaint_tasks = fields.Integer(required=True, metadata={"description": "tasks made from reports, dispatched in the period"})
+    complaint_tasks_finished = fields.Integer(required=True)
 
 
 class RowsSchema(Schema):
@@ -137,6 +156,13 @@ def _health_cfg() -> dict[str, int]:
     return {"stale_after_s": cfg["DEVICE_STALE_SECONDS"], "queue_alarm": cfg["DEVICE_QUEUE_ALARM"]}
 
 
+def _figures_cfg() -> dict[str, float]:
+    """What the figures read from the configuration: device health, and the time a resident's
+    report may wait for triage (COMPLAINT_RESPONSE_HOURS, else the product's 24 hours)."""
+    hours = current_app.config.get("COMPLAINT_RESPONSE_HOURS", service.COMPLAINT_RESPONSE_HOURS)
+    return {**_health_cfg(), "response_s": float(hours) * 3600}
+
+
 def _audit_export(what: str, fmt: str, jurisdiction_id: int | None, start: date, end: date, rows: int) -> None:
     identity = current_identity()
     audit.record("export", "report", what, jurisdiction_id=jurisdiction_id or identity.jurisdiction_id, actor_id=identity.officer.id,
@@ -175,7 +201,7 @@ def _json_safe(data: Any) -> Any:
 def stats(args: dict):
     """The team's figures (统计) for a period; each drills down under /stats/<figure>."""
     jurisdiction_id, start, end = _period(args)
-    return service.stats(jurisdiction_id, start, end, **_health_cfg())
+    return service.stats(jurisdiction_id, start, end, **_figures_cfg())
 
 
 @blp.route("/stats/<any(" + ", ".join(service.FIGURES) + "):figure>", methods=["GET"])
@@ -186,7 +212,7 @@ def stats(args: dict):
 def drill_down(args: dict, figure: str):
     """The records a figure counts, as JSON, CSV (UTF-8 with BOM) or XLSX."""
     jurisdiction_id, start, end = _period(args)
-    rows = service.drill_down(figure, jurisdiction_id, start, end, **_health_cfg())
+    rows = service.drill_down(figure, jurisdiction_id, start, end, **_figures_cfg())
     fmt = args["format"]
     if fmt == "json":
         return {"figure": figure, "items": _json_safe(rows), "columns": columns.FIGURE_COLUMNS[figure]}
