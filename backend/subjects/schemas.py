@@ -21,6 +21,53 @@ class LicenceSchema(Schema):
     valid_until = PlausibleDate(load_default=None, allow_none=True)
 
 
+class HistoryVisitSchema(Schema):
+    id = fields.String(required=True)
+    result = fields.String(required=True, metadata={"enum": ["compliant", "rectify", "violation"]})
+    inspected_at = fields.DateTime(required=True)
+
+
+class HistoryInspectionSchema(HistoryVisitSchema):
+    officer_id = fields.Integer(allow_none=True, required=True)
+    matter_code = fields.String(allow_none=True, required=True)
+    rectify_deadline = fields.Date(allow_none=True, required=True)
+    reinspect_due = fields.Date(allow_none=True, required=True)
+    follow_up = fields.String(allow_none=True, required=True)
+    follow_up_of = fields.String(allow_none=True, required=True)
+    notes = fields.String(allow_none=True, required=True)
+    photos = fields.List(fields.String(), required=True)
+    reinspection = fields.Nested(HistoryVisitSchema, allow_none=True,
+                                 metadata={"description": "a rectification order's re-inspection, if one followed it"})
+
+
+class HistoryTicketSchema(Schema):
+    number = fields.String(required=True)
+    issued_at = fields.DateTime(required=True)
+    status = fields.String(required=True)
+    matter_code = fields.String(allow_none=True, required=True)
+    penalty_kind = fields.String(required=True)
+    amount_fen = fields.Integer(allow_none=True, required=True)
+
+
+class HistoryCaseSchema(Schema):
+    id = fields.Integer(required=True)
+    number = fields.String(allow_none=True, required=True)
+    procedure = fields.String(required=True)
+    stage = fields.String(required=True)
+    matter_code = fields.String(allow_none=True, required=True)
+    amount_fen = fields.Integer(allow_none=True, required=True)
+    opened_at = fields.DateTime(allow_none=True, required=True)
+
+
+class HistorySchema(Schema):
+    """一户一档, typed: dates and times in ISO 8601 (a bare dict would go out as HTTP dates)."""
+    inspections = fields.List(fields.Nested(HistoryInspectionSchema), required=True)
+    rectification_orders = fields.List(fields.Nested(HistoryInspectionSchema), required=True)
+    tickets = fields.List(fields.Nested(HistoryTicketSchema), required=True)
+    cases = fields.List(fields.Nested(HistoryCaseSchema), required=True)
+    complaints = fields.List(fields.Dict(), required=True)
+
+
 class SubjectSchema(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
@@ -36,7 +83,8 @@ class SubjectSchema(Schema):
     merged_into_id = fields.Integer(allow_none=True, required=True)
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
-    history = fields.Dict(metadata={"description": "inspections, rectification_orders (with their re-inspection), tickets, cases, complaints"})
+    history = fields.Nested(HistorySchema, metadata={"description": "inspections, rectification_orders (with their re-inspection), tickets, "
+                                                                    "cases, complaints"})
 
 
 class SubjectListSchema(Schema):
