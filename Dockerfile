@@ -1,6 +1,14 @@
 # Production image: gunicorn + the Flask API; PostgreSQL + PostGIS via DATABASE_URL.
 #   docker build -t zhangshang .
 #   docker run -e DATABASE_URL=postgresql+psycopg://... -e SECRET_KEY=... -p 8000:8000 zhangshang
+# the PWA the app serves (pwa/dist), built apart: no node in the running image
+FROM node:20-bookworm-slim AS pwa
+WORKDIR /pwa
+COPY pwa/package.json pwa/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY pwa/ ./
+RUN npm run build
+
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -23,6 +31,9 @@ COPY backend backend
 COPY geo geo
 COPY wsgi.py gunicorn.conf.py ./
 COPY scripts/docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
+# the officers' app, and Leaflet for the residents' report page (its map pin)
+COPY --from=pwa /pwa/dist pwa/dist
+COPY --from=pwa /pwa/node_modules/leaflet/dist pwa/node_modules/leaflet/dist
 
 RUN useradd --system --uid 10001 --home /app app \
  && mkdir -p /app/instance /data/media \
