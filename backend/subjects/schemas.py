@@ -118,3 +118,10 @@ class RegisterSchema(Schema):
     columns = fields.List(fields.String(), required=True)
     rows = fields.List(fields.List(fields.Raw()), required=True)
     version = fields.String(required=True)
+
+
+class SubjectCreateSchema(SubjectUpdateSchema):
+    """A subject registered by hand: its name at least."""
+    name = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    jurisdiction_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1),
+                                     metadata={"description": "the street (a district administrator names it; others register in their own)"})

@@ -216,16 +216,58 @@ def merge(identity: Identity, duplicate_id: int, into_id: int) -> Subject:
     return into
 
 
+def create(identity: Identity, fields: dict[str, Any]) -> Subject:
+    """A supervisor registers a subject by hand (a shop opening, a site starting): the street's
+    own; a credit code already in the register is refused, naming the subject that has it."""
+    if identity.role not in ("supervisor", "admin"):
+        raise Forbidden("subject.edit_needs_supervisor", "修改监管对象须由中队长操作", "A supervisor edits the register")
+    from ..auth.access import scope_jurisdiction
+    from ..catalog import service as catalog
+
+    fields = dict(fields)
+    street = scope_jurisdiction(identity, fields.pop("jurisdiction_id", None))  # a district admin names the street
+    if street is None:
+        raise _invalid("subject.no_street", "请指定乡镇（街道）：监管对象库按街道登记", "Name the street (jurisdiction_id): the register is kept per street",
+                       field="jurisdiction_id")
+    try:
+        catalog.get_jurisdiction(street)
+    except NotFound:
+        raise _invalid("subject.no_street", "乡镇（街道）不存在", "No such street", field="jurisdiction_id") from None
+    code = (fields.get("credit_code") or "").upper() or None
+    _check_code_free(street, code)
+    subject = Subject(jurisdiction_id=street, name=_norm(fields["name"]), initials=_initials(fields["name"]),
+                      address="", kind=_kind_of(code), created_by_id=identity.officer.id, updated_at=utcnow())
+    db.session.add(subject)
+    db.session.flush()
+    _apply(subject, {**{k: v for k, v in fields.items() if k != "name"}, "credit_code": code})
+    audit.record("subject.created", "subject", str(subject.id), jurisdiction_id=subject.jurisdiction_id, actor_id=identity.officer.id,
+                 details={"name": subject.name, "credit_code": code})
+    return subject
+
+
+def _check_code_free(jurisdiction_id: int, code: str | None, own_id: int | None = None) -> None:
+    if not code:
+        return
+    taken = db.session.scalar(select(Subject.id).where(Subject.jurisdiction_id == jurisdiction_id, Subject.credit_code == code))
+    if taken and taken != own_id:
+        raise _invalid("subject.code_taken", "该统一社会信用代码已登记为另一对象，请合并", "Another subject has this credit code: merge them",
+                       field="credit_code", status=409, subject_id=taken)
+
+
 def update(identity: Identity, subject: Subject, changes: dict[str, Any]) -> Subject:
     """A supervisor keeps the register: name, address, kind, licences, risk class, place."""
     if identity.role not in ("supervisor", "admin"):
         raise Forbidden("subject.edit_needs_supervisor", "修改监管对象须由中队长操作", "A supervisor edits the register")
-    if "credit_code" in changes and changes["credit_code"] and changes["credit_code"] != subject.credit_code:
-        taken = db.session.scalar(select(Subject.id).where(Subject.jurisdiction_id == subject.jurisdiction_id,
-                                                           Subject.credit_code == changes["credit_code"]))
-        if taken:
-            raise _invalid("subject.code_taken", "该统一社会信用代码已登记为另一对象，请合并", "Another subject has this credit code: merge them",
-                           field="credit_code", status=409, subject_id=taken)
+    if changes.get("credit_code") and changes["credit_code"] != subject.credit_code:
+        _check_code_free(subject.jurisdiction_id, changes["credit_code"], subject.id)
+    _apply(subject, changes)
+    audit.record("subject.updated", "subject", str(subject.id), jurisdiction_id=subject.jurisdiction_id, actor_id=identity.officer.id,
+                 details={k: v for k, v in changes.items() if k != "licences"})
+    return subject
+
+
+def _apply(subject: Subject, changes: dict[str, Any]) -> None:
+    """Register fields as given (licences' dates as ISO text); the initials and the grid follow."""
     if "licences" in changes:  # stored as JSON: dates as ISO text
         changes = {**changes, "licences": [{**x, "valid_until": x["valid_until"].isoformat() if x.get("valid_until") else None}
                                            for x in changes["licences"]]}
@@ -236,9 +278,6 @@ def update(identity: Identity, subject: Subject, changes: dict[str, Any]) -> Sub
     if "lat" in changes or "lon" in changes:
         subject.grid_id = _grid(subject.jurisdiction_id, subject.lat, subject.lon)
     subject.updated_at = utcnow()
-    audit.record("subject.updated", "subject", str(subject.id), jurisdiction_id=subject.jurisdiction_id, actor_id=identity.officer.id,
-                 details={k: v for k, v in changes.items() if k != "licences"})
-    return subject
 
 
 def register(jurisdiction_id: int) -> tuple[list[list[Any]], str]:

@@ -7,7 +7,8 @@ from flask_smorest import Blueprint
 from ..auth.access import authenticated, current_identity, roles
 from ..extensions import commit
 from . import service
-from .schemas import MergeSchema, RegisterSchema, SubjectListSchema, SubjectQuerySchema, SubjectSchema, SubjectUpdateSchema
+from .schemas import (MergeSchema, RegisterSchema, SubjectCreateSchema, SubjectListSchema, SubjectQuerySchema, SubjectSchema,
+                      SubjectUpdateSchema)
 
 blp = Blueprint("subjects", __name__, url_prefix="/api/v1", description="监管对象库 · The register of subjects")
 
@@ -27,6 +28,17 @@ def search(args: dict):
     if _street() is None:
         return {"items": []}
     return {"items": [service.to_dict(s) for s in service.search(_street(), args["q"], near=near, limit=args["limit"])]}
+
+
+@blp.route("/subjects", methods=["POST"])
+@roles("supervisor", "admin")
+@blp.arguments(SubjectCreateSchema)
+@blp.response(201, SubjectSchema)
+def create(args: dict):
+    """Register a subject by hand (a shop opening, a site starting); a credit code in use is refused (409, merge instead)."""
+    subject = service.create(current_identity(), args)
+    commit()
+    return service.to_dict(subject)
 
 
 @blp.route("/subjects/register", methods=["GET"])

@@ -553,6 +553,8 @@ MATRIX: dict[tuple[str, str], Spec] = {
         "/api/v1/document-templates/closure_approval", {"body": _default_template("closure_approval")})),
     ("GET", "/api/v1/subjects"): Spec(ALL, _path("/api/v1/subjects?q=店")),
     ("GET", "/api/v1/subjects/register"): Spec(ALL, _path("/api/v1/subjects/register")),
+    ("POST", "/api/v1/subjects"): Spec(MANAGERS, lambda c, w: ("/api/v1/subjects", {"name": f"新开店{uuid.uuid4().hex[:6]}",
+                                                                                    "jurisdiction_id": c.ids[f"jurisdiction_{w}"]}), scoped=True),
     ("GET", "/api/v1/subjects/<int:subject_id>"): Spec(ALL, lambda c, w: (f"/api/v1/subjects/{_subject(c, w)}", None), scoped=True),
     ("PATCH", "/api/v1/subjects/<int:subject_id>"): Spec(MANAGERS, lambda c, w: (f"/api/v1/subjects/{_subject(c, w)}",
                                                                                  {"risk_class": "high"}), scoped=True),

@@ -201,3 +201,24 @@ def test_the_search_ranks_every_match_so_the_exact_code_is_never_lost(app, clien
     found = client.get(f"/api/v1/subjects?q={USCC}", headers=phone.headers).get_json()["items"]
     assert found[0]["credit_code"] == USCC
     assert client.get("/api/v1/subjects?q=店&limit=5", headers=phone.headers).get_json()["items"][0]["name"] == "000号店"
+
+
+def test_a_supervisor_registers_a_subject_by_hand_and_a_code_in_use_is_refused(app, client, street):
+    boss, officer = street.login("zd001"), street.login("zf001")
+    body = {"name": " 新开 水果店 ", "address": "蛟川街道俞范东路 20 号", "credit_code": "92330211ma2h00001p", "risk_class": "high",
+            "lat": 29.9701, "lon": 121.6201, "licences": [{"name": "食品经营许可证", "number": "JY13302110001", "valid_until": "2028-06-30"}]}
+    assert_error(client.post("/api/v1/subjects", json=body, headers=officer.headers), 403)
+    made = client.post("/api/v1/subjects", json=body, headers=boss.headers)
+    assert made.status_code == 201, made.get_json()
+    s = made.get_json()
+    assert (s["name"], s["credit_code"], s["kind"], s["risk_class"], s["initials"]) == ("新开 水果店", "92330211MA2H00001P", "individual_business",
+                                                                                        "high", "xksgd")
+    assert s["grid_id"] is not None and s["licences"][0]["valid_until"] == "2028-06-30"
+    # the phone finds it offline; an inspection naming the code lands on it
+    rows = client.get("/api/v1/subjects/register", headers=officer.headers).get_json()["rows"]
+    assert [r[0] for r in rows] == [s["id"]]
+    assert subject_of(app, visit(client, officer, name="新开水果店", code="92330211MA2H00001P")) == s["id"]
+    again = client.post("/api/v1/subjects", json={"name": "另一家", "credit_code": "92330211MA2H00001P"}, headers=boss.headers)
+    assert_error(again, 409, "subject.code_taken")
+    assert again.get_json()["details"]["subject_id"] == s["id"]
+    assert_error(client.post("/api/v1/subjects", json={"address": "无名"}, headers=boss.headers), 422)

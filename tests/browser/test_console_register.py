@@ -131,6 +131,17 @@ def test_register_search_file_edit_merge_and_a_spot_check_from_plan_to_public_pa
         assert s.risk_class == "high" and s.licences == [{"name": "食品经营许可证", "number": "JY13302110012345", "valid_until": None}]
         db.session.remove()
 
+    # --- 登记新对象: a shop opening, registered by hand; the file opens on it --------------------
+    page.locator("[data-test=register-new]").click()
+    form = page.locator("[data-test=register-new-form]")
+    form.locator("[data-test=register-edit-name] input").fill("新开便利店")
+    form.locator("[data-test=register-edit-address] input").fill("蛟川街道俞范东路30号")
+    form.locator("[data-test=register-save]").click()
+    expect(page.locator("[data-test=register-name]")).to_have_text("新开便利店")
+    with app.app_context():
+        assert db.session.query(Subject).filter_by(name="新开便利店").one().address == "蛟川街道俞范东路30号"
+        db.session.remove()
+
     # --- a merge: 李记五金店 is 老李五金店 entered again -----------------------------------------
     search.fill("五金")
     expect(page.locator("[data-test^=register-row-]")).to_have_count(2)
