@@ -142,8 +142,6 @@ def search(jurisdiction_id: int, q: str, *, near: tuple[float, float] | None = N
         far = distance_m(near[0], near[1], s.lat, s.lon) if near and s.lat is not None else math.inf
         return (exact, starts, far, s.name, s.id)
 
-    if not q and near is not None:  # a box of ~300 m holds few subjects: load them whole in one statement
-        return sorted(db.session.scalars(query.limit(5000)), key=rank)[:limit]
     # rank every match on its light columns, then load the page: the exact code or the nearest
     # subject is never lost behind the first rows by name
     light = db.session.execute(query.with_only_columns(Subject.id, Subject.name, Subject.initials, Subject.credit_code, Subject.lat,
