@@ -20,7 +20,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 # SpatiaLite keeps the embedded engine usable in the image (single-box deployments)
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libsqlite3-mod-spatialite fonts-wqy-microhei postgresql-client \
+ && apt-get install -y --no-install-recommends libsqlite3-mod-spatialite fonts-wqy-microhei postgresql-client ffmpeg \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

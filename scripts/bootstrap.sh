@@ -25,6 +25,8 @@ apt_install() {
 
 if command -v apt-get >/dev/null 2>&1; then
   apt_install libsqlite3-mod-spatialite openssl fonts-wqy-microhei
+  # ffprobe/ffmpeg: video and voice evidence are probed and given a poster or waveform (evidence/)
+  apt_install ffmpeg
   # a Debian/Ubuntu system Python needs python3-venv; pyenv-style Pythons have venv built in
   "$PYTHON" -c "import ensurepip, venv" 2>/dev/null || apt_install python3-venv python3-pip
   if [ -f pwa/package.json ] && ! command -v npm >/dev/null 2>&1; then apt_install nodejs npm; fi
