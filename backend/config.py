@@ -68,7 +68,7 @@ class Config:
 
     # --- files ------------------------------------------------------------
     MEDIA_ROOT = env("MEDIA_ROOT")  # None -> instance/media
-    BASEMAP_MAX_BYTES = as_int(env("BASEMAP_MAX_BYTES"), 2 << 30)  # the offline base map (MBTiles) an administrator loads
+    BASEMAP_MAX_BYTES = as_int(env("BASEMAP_MAX_BYTES"), 2 << 30)  # the offline base map (MBTiles or PMTiles) an administrator loads
     PWA_DIST = env("PWA_DIST", str(BASE_DIR / "pwa" / "dist"))
     # Bodies larger than this are refused with 413 before they are read.
     MAX_CONTENT_LENGTH = as_int(env("MAX_CONTENT_LENGTH"), 2 * 1024 * 1024)

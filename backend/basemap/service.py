@@ -1,26 +1,38 @@
-"""Base map rules: what an uploaded MBTiles file must be, where it lives, how a tile is read.
+"""Base map rules: what an uploaded file must be, where it lives, how a tile is read.
 Plain functions over files (no Flask request objects); the views stay thin.
 
-MBTiles (https://github.com/mapbox/mbtiles-spec) is one SQLite file: `metadata` (name,
-format, bounds, minzoom, maxzoom) and `tiles` (zoom_level, tile_column, tile_row in TMS
-order, tile_data). Raster tiles (png, jpg, webp) are drawn by Leaflet as they are; vector
-tiles (pbf) would need a vector renderer on the phone, which the app does not carry yet, so
-they are refused with a reason rather than shown as a blank map."""
+Two containers are read: MBTiles (an SQLite file, `mbtiles.py`) and PMTiles v3 (one file
+with a header and directories, `pmtiles_file.py`). Either holds raster tiles (png, jpg,
+webp: Leaflet draws them as images) or vector tiles (MVT, gzipped or not: the phone draws
+them with protomaps-leaflet). The kind is decided once, at upload, from what the file
+declares checked against one of its tiles (`formats.check`); every tile is then served in
+the web (XYZ) scheme from one endpoint, whatever the container."""
 from __future__ import annotations
 
 import hashlib
 import json
 import os
 import shutil
-import sqlite3
 import tempfile
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
-from ..errors import invalid
+from . import formats, mbtiles, pmtiles_file
+from .problems import problem
 
-RASTER = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp"}
+__all__ = ["CONTAINERS", "Tile", "current", "describe_file", "folder", "load", "remove", "tile"]
+
 CHUNK = 1 << 20
+# container → (its first bytes, its reader module)
+CONTAINERS = {"mbtiles": (mbtiles.MAGIC, mbtiles), "pmtiles": (pmtiles_file.MAGIC, pmtiles_file)}
+# a description stored before PMTiles and vector tiles were read: a raster MBTiles
+_DEFAULTS = {"container": "mbtiles", "kind": "raster", "compression": "none", "vector_layers": []}
+
+
+class Tile(NamedTuple):
+    data: bytes
+    mimetype: str
+    encoding: str | None  # "gzip" when `data` is gzip to be sent with Content-Encoding
 
 
 def folder(media_root: str) -> Path:
@@ -44,43 +56,30 @@ def current(media_root: str) -> dict[str, Any] | None:
         return None
     cached = _described.get(media_root)
     if cached is None or cached[0] != mtime:
-        cached = _described[media_root] = (mtime, json.loads(info.read_text()))
+        cached = _described[media_root] = (mtime, {**_DEFAULTS, **json.loads(info.read_text())})
     return cached[1]
 
 
-def _read_metadata(path: Path) -> dict[str, Any]:
-    try:
-        con = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
-        try:
-            meta = dict(con.execute("SELECT name, value FROM metadata").fetchall())
-            count = con.execute("SELECT count(*) FROM tiles").fetchone()[0]
-            zooms = con.execute("SELECT min(zoom_level), max(zoom_level) FROM tiles").fetchone()
-        finally:
-            con.close()
-    except sqlite3.DatabaseError:
-        raise invalid("basemap.not_mbtiles", "文件不是 MBTiles 底图（需含 metadata 与 tiles 表的 SQLite 文件）",
-                      "Not an MBTiles file (an SQLite file with metadata and tiles tables)", field="file") from None
-    fmt = (meta.get("format") or "").lower()
-    if fmt == "pbf":
-        raise invalid("basemap.vector_not_supported", "暂不支持矢量瓦片（pbf）底图，请上传栅格（png/jpg/webp）MBTiles",
-                      "Vector (pbf) tiles are not drawn yet: upload raster (png/jpg/webp) MBTiles", field="file")
-    if fmt not in RASTER:
-        raise invalid("basemap.bad_format", f"不支持的瓦片格式：{fmt or '未注明'}", f"Unsupported tile format: {fmt or 'none given'}", field="file")
-    if not count:
-        raise invalid("basemap.empty", "底图中没有瓦片", "The file holds no tiles", field="file")
-    try:
-        bounds = [float(v) for v in (meta.get("bounds") or "").split(",")] if meta.get("bounds") else None
-    except ValueError:
-        bounds = None
-    if bounds is not None and (len(bounds) != 4 or not (-180 <= bounds[0] < bounds[2] <= 180 and -90 <= bounds[1] < bounds[3] <= 90)):
-        bounds = None
-    return {"name": meta.get("name") or "底图", "format": fmt, "bounds": bounds, "minzoom": int(zooms[0]), "maxzoom": int(zooms[1]),
-            "tiles": int(count), "attribution": meta.get("attribution") or ""}
+def _container(path: Path) -> str:
+    with open(path, "rb") as f:
+        head = f.read(16)
+    for name, (magic, _reader) in CONTAINERS.items():
+        if head.startswith(magic):
+            return name
+    raise problem("basemap.unknown_file")
+
+
+def describe_file(path: Path) -> dict[str, Any]:
+    """The checked description of a tile file (refusals name the field `file`)."""
+    container = _container(path)
+    declared, sample = CONTAINERS[container][1].declared(path)
+    return {"name": declared["name"], "container": container, **formats.check(declared, sample), "tiles": declared["tiles"],
+            "attribution": declared["attribution"]}
 
 
 def load(media_root: str, body: IO[bytes], max_bytes: int, loaded_by: str, loaded_at: str) -> dict[str, Any]:
-    """Store an uploaded MBTiles file (streamed to disk, hashed on the way, checked before it
-    replaces the current one: a bad upload leaves the loaded map as it was)."""
+    """Store an uploaded MBTiles or PMTiles file (streamed to disk, hashed on the way, checked
+    before it replaces the current one: a bad upload leaves the loaded map as it was)."""
     where = folder(media_root)
     fd, tmp = tempfile.mkstemp(dir=where, suffix=".part")
     digest, size = hashlib.sha256(), 0
@@ -89,42 +88,50 @@ def load(media_root: str, body: IO[bytes], max_bytes: int, loaded_by: str, loade
             while chunk := body.read(CHUNK):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise invalid("basemap.too_large", f"底图文件超过 {max_bytes // (1 << 20)} MB", "The file is too large", field="file",
-                                  status=413)
+                    raise problem("basemap.too_large", max_mb=max_bytes // (1 << 20))
                 digest.update(chunk)
                 out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
         if size == 0:
-            raise invalid("basemap.empty", "没有收到底图文件", "No file was sent", field="file")
-        info = {**_read_metadata(Path(tmp)), "sha256": digest.hexdigest(), "bytes": size, "loaded_by": loaded_by, "loaded_at": loaded_at}
-        final = where / f"{info['sha256']}.mbtiles"
+            raise problem("basemap.empty")
+        info = {**describe_file(Path(tmp)), "sha256": digest.hexdigest(), "bytes": size, "loaded_by": loaded_by, "loaded_at": loaded_at}
+        final = _path(where, info)
         os.replace(tmp, final)
         # the description last: a reader sees the old map or the new one, never half of one
         desc = where / "current.json.part"
         desc.write_text(json.dumps(info, ensure_ascii=False))
         os.replace(desc, where / "current.json")
-        for old in where.glob("*.mbtiles"):
-            if old != final:
-                old.unlink(missing_ok=True)
+        for container in CONTAINERS:
+            for old in where.glob(f"*.{container}"):
+                if old != final:
+                    old.unlink(missing_ok=True)
         return info
     finally:
         Path(tmp).unlink(missing_ok=True)
 
 
-def tile(media_root: str, z: int, x: int, y: int) -> tuple[bytes, str] | None:
-    """One tile in the web (XYZ) scheme Leaflet asks for; MBTiles stores TMS rows."""
+def _path(where: Path, info: dict[str, Any]) -> Path:
+    return where / f"{info['sha256']}.{info['container']}"
+
+
+def tile(media_root: str, z: int, x: int, y: int, accept_gzip: bool = True) -> Tile | None:
+    """One tile in the web (XYZ) scheme the phone asks for, or None. A gzipped vector tile
+    stays gzipped for a client that accepts gzip (the browser inflates it, and the bytes on
+    the wire stay small for a whole map's download); any other client gets it inflated."""
     info = current(media_root)
-    if info is None or not (0 <= z <= 24) or not (0 <= x < 2 ** z) or not (0 <= y < 2 ** z):
+    if info is None or not (0 <= z <= formats.MAX_ZOOM) or not (0 <= x < 2 ** z) or not (0 <= y < 2 ** z):
         return None
-    path = folder(media_root) / f"{info['sha256']}.mbtiles"
-    con = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
-    try:
-        row = con.execute("SELECT tile_data FROM tiles WHERE zoom_level=? AND tile_column=? AND tile_row=?",
-                          (z, x, (1 << z) - 1 - y)).fetchone()
-    finally:
-        con.close()
-    return (bytes(row[0]), RASTER[info["format"]]) if row else None
+    data = CONTAINERS[info["container"]][1].read(_path(folder(media_root), info), z, x, y)
+    if data is None:
+        return None
+    if info["kind"] == "vector":
+        gzipped = formats.sniff(data) == "gzip"  # per tile: MBTiles does not say, and some files mix
+        if gzipped and not accept_gzip:
+            return Tile(formats.gunzip(data), formats.MIMETYPES[formats.VECTOR], None)
+        return Tile(data, formats.MIMETYPES[formats.VECTOR], "gzip" if gzipped else None)
+    found = formats.sniff(data)  # the image's own type: a file that calls its jpg tiles png still draws
+    return Tile(data, formats.MIMETYPES[found if found in formats.RASTER else info["format"]], None)
 
 
 def remove(media_root: str) -> None:

@@ -1,6 +1,6 @@
-"""离线底图 · Offline base map: an administrator loads the jurisdiction's MBTiles; the tiles
-are public like the app itself (a street map, no personal data) so the phone's map and its
-service worker fetch them as images."""
+"""离线底图 · Offline base map: an administrator loads the jurisdiction's MBTiles or PMTiles
+(raster or vector tiles); the tiles are public like the app itself (a street map, no
+personal data) so the phone's map and its service worker fetch them without a token."""
 from __future__ import annotations
 
 from flask import Response, current_app, request
@@ -10,14 +10,19 @@ from marshmallow import Schema, fields
 from ..auth.access import current_identity, public, roles
 from ..clock import now
 from ..errors import NotFound
-from . import service
+from . import formats, service
 
 blp = Blueprint("basemap", __name__, url_prefix="/api/v1", description="离线底图 · Offline base map")
 
 
 class BasemapSchema(Schema):
     name = fields.String(required=True)
-    format = fields.String(required=True, metadata={"enum": ["png", "jpg", "jpeg", "webp"]})
+    container = fields.String(required=True, metadata={"enum": ["mbtiles", "pmtiles"], "description": "the uploaded file's kind"})
+    kind = fields.String(required=True, metadata={"enum": ["raster", "vector"],
+                                                  "description": "raster: images; vector: Mapbox Vector Tiles the phone draws itself"})
+    format = fields.String(required=True, metadata={"enum": ["png", "jpg", "jpeg", "webp", "pbf"], "description": "pbf: MVT"})
+    compression = fields.String(metadata={"enum": ["none", "gzip"], "description": "of the stored vector tiles"})
+    vector_layers = fields.List(fields.String(), metadata={"description": "the vector tiles' layer names (empty for raster)"})
     bounds = fields.List(fields.Float(), allow_none=True, metadata={"description": "west, south, east, north (WGS-84)"})
     minzoom = fields.Integer(required=True)
     maxzoom = fields.Integer(required=True)
@@ -55,26 +60,33 @@ def get_basemap():
 @blp.doc(requestBody={"required": True, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
          responses={"413": {"description": "larger than BASEMAP_MAX_BYTES"}})
 def put_basemap():
-    """Load the jurisdiction's base map: a raster MBTiles file as the request body (streamed).
-    A bad file leaves the loaded map as it was."""
+    """Load the jurisdiction's base map: an MBTiles or PMTiles (v3) file of raster (png, jpg,
+    webp) or vector (MVT) tiles as the request body (streamed). A bad file leaves the loaded
+    map as it was."""
     from ..audit import service as audit
 
     identity = current_identity()
     info = service.load(_root(), request.stream, current_app.config["BASEMAP_MAX_BYTES"], identity.officer.username,
                         now().isoformat())
     audit.record("basemap.loaded", "basemap", info["sha256"], jurisdiction_id=identity.jurisdiction_id, actor_id=identity.officer.id,
-                 device_id=identity.device.device_id, details={k: info[k] for k in ("name", "format", "tiles", "bytes", "minzoom", "maxzoom")})
+                 device_id=identity.device.device_id, details={k: info[k] for k in ("name", "container", "kind", "format", "tiles", "bytes", "minzoom", "maxzoom")})
     return describe(info)
 
 
 @blp.route("/basemap/tiles/<int(max=24):z>/<int:x>/<int:y>", methods=["GET"])
 @public
 @blp.response(200)
-@blp.doc(responses={"200": {"description": "one tile (png, jpg or webp)"}, "404": {"description": "no tile there"}})
+@blp.doc(responses={"200": {"description": "one tile: png, jpg or webp, or a vector tile (application/vnd.mapbox-vector-tile, "
+                                              "with Content-Encoding: gzip when it is stored gzipped and the client accepts gzip)"},
+                    "404": {"description": "no tile there"}})
 def get_tile(z: int, x: int, y: int):
-    found = service.tile(_root(), z, x, y)
+    found = service.tile(_root(), z, x, y, accept_gzip=request.accept_encodings["gzip"] > 0)
     if found is None:
         return Response(status=404, headers={"Cache-Control": "no-store"})
-    data, mimetype = found
     # the URL carries the file's hash (?v=): a tile never changes under its URL
-    return Response(data, mimetype=mimetype, headers={"Cache-Control": "public, max-age=31536000, immutable"})
+    resp = Response(found.data, mimetype=found.mimetype, headers={"Cache-Control": "public, max-age=31536000, immutable"})
+    if found.mimetype == formats.MIMETYPES[formats.VECTOR]:
+        resp.vary.add("Accept-Encoding")  # the same URL is sent gzipped or not
+        if found.encoding:
+            resp.headers["Content-Encoding"] = found.encoding
+    return resp

@@ -159,9 +159,12 @@ PIN_SCRIPT = """(function () {
   }
 
   // the base map the product is configured with: the loaded offline map, else the tile server
+  // (a vector base map needs the PWA's renderer: this light page draws raster tiles only)
+  function raster(cfg) { return !!(cfg.basemap && cfg.basemap.tile_url && cfg.basemap.kind !== 'vector'); }
+  function text(s) { return String(s || '').replace(/[&<>"]/g, function (c) { return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]; }); }
   function tiles(cfg) {
-    if (cfg.basemap && cfg.basemap.tile_url) {
-      return L.tileLayer(cfg.basemap.tile_url, { attribution: cfg.basemap.attribution || cfg.basemap.name || '', minZoom: 3, maxZoom: 19,
+    if (raster(cfg)) {
+      return L.tileLayer(cfg.basemap.tile_url, { attribution: text(cfg.basemap.attribution || cfg.basemap.name), minZoom: 3, maxZoom: 19,
         minNativeZoom: cfg.basemap.minzoom, maxNativeZoom: cfg.basemap.maxzoom });
     }
     if (cfg.map_tile_url) {
@@ -173,7 +176,7 @@ PIN_SCRIPT = """(function () {
   function start(cfg) {
     var layer = tiles(cfg || {});
     if (!layer) { noMap(); return; }
-    var gcj = !(cfg.basemap && cfg.basemap.tile_url) && cfg.map_tile_crs === 'gcj02';
+    var gcj = !raster(cfg) && cfg.map_tile_crs === 'gcj02';
     proj = gcj
       ? { toMap: function (lat, lon) { var g = toGcj(lon, lat); return L.latLng(g[1], g[0]); },
           fromMap: function (ll) { var w = fromGcj(ll.lng, ll.lat); return { lat: w[1], lon: w[0] }; } }

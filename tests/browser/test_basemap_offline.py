@@ -7,7 +7,7 @@ import io
 import math
 
 from backend.basemap import service as basemap
-from tests.api.test_basemap import mbtiles
+from tests.basemap_files import mbtiles
 from tests.browser.conftest import expect, go_offline, login, wait_until
 
 
