@@ -92,3 +92,8 @@ def test_cases_from_the_field_on_the_phone():
 @pytest.mark.parametrize("zone", ["UTC", "Asia/Shanghai"])
 def test_the_case_desk_says_steps_money_and_days_in_words_and_sends_each_steps_schema(zone):
     run_node_tests("desk.test.mjs", 9, zone)
+
+
+@needs_node
+def test_the_vector_base_maps_rules_for_both_schemas():
+    run_node_tests("vectorstyle.test.mjs", 3)
