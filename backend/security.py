@@ -60,7 +60,7 @@ def install_security_headers(app: Flask) -> None:
         h["X-Frame-Options"] = "DENY"
         h["Referrer-Policy"] = "no-referrer"
         # the officer app needs the camera and GPS of its own origin, nothing else does
-        h["Permissions-Policy"] = "geolocation=(self), camera=(self), microphone=(), payment=(), usb=()"
+        h["Permissions-Policy"] = "geolocation=(self), camera=(self), microphone=(self), payment=(), usb=()"
         h["Cross-Origin-Opener-Policy"] = "same-origin"
         h["Cross-Origin-Resource-Policy"] = "same-origin"
         if request.is_secure:

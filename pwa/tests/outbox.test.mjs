@@ -242,3 +242,106 @@ test('the same content hashes the same (SHA-256 by Web Crypto) and is kept once'
   assert.match(a, /^[0-9a-f]{64}$/)
   assert.equal(await db.blobs.count(), 1)
 })
+
+test('a large file is hashed slice by slice to the same SHA-256 as Web Crypto', async () => {
+  const { createHash } = await import('node:crypto')
+  for (const n of [0, 1, 55, 56, 63, 64, 65, 119, 120, 4 * 1024 * 1024 + 61]) {
+    const bytes = new Uint8Array(n)
+    for (let i = 0; i < n; i++) bytes[i] = (i * 7 + 3) & 0xff
+    assert.equal(await outbox.sha256Sliced(new Blob([bytes])), createHash('sha256').update(bytes).digest('hex'), `${n} bytes`)
+  }
+  const big = photo(33 * 1024 * 1024 + 17, 4) // over the Web Crypto limit: keepBlob takes the sliced path
+  assert.equal(await outbox.sha256Hex(big), createHash('sha256').update(new Uint8Array(await big.arrayBuffer())).digest('hex'))
+})
+
+test('photos and voice notes go before videos (the smallest first), progress is kept per file, and a record queued meanwhile goes between chunks', async () => {
+  const typed = (size, seed, type) => new Blob([photo(size, seed)], { type })
+  const bigVideo = await outbox.keepBlob(typed(600 * 1024, 11, 'video/mp4'), 'zf001', { kind: 'video' })
+  const still = await outbox.keepBlob(photo(300 * 1024, 12), 'zf001')
+  const smallVideo = await outbox.keepBlob(typed(300 * 1024, 13, 'video/mp4'), 'zf001', { kind: 'video' })
+  const voice = await outbox.keepBlob(typed(20 * 1024, 14, 'audio/webm;codecs=opus'), 'zf001', { kind: 'audio', duration_s: 4 })
+  await outbox.enqueue({ id: '70000000-0000-0000-0000-000000000001', kind: 'inspection', officer: 'zf001', payload: {},
+    photos: [bigVideo, still, smallVideo, voice] })
+
+  // the outbox screen's list: kind, size, bytes confirmed; in the order they will go
+  const before = await outbox.pendingFiles()
+  assert.deepEqual(before.map((f) => [f.sha256, f.kind, f.size, f.sent]),
+    [[still, 'photo', 300 * 1024, 0], [voice, 'audio', 20 * 1024, 0], [smallVideo, 'video', 300 * 1024, 0], [bigVideo, 'video', 600 * 1024, 0]])
+
+  const order = []    // the file of every PUT, in order
+  const sent = []     // the big video's `sent` each time the outbox reported a change
+  const off = outbox.onChange(() => { db.blobs.get(bigVideo).then((b) => b && sent.push(b.sent)) })
+  const real = globalThis.fetch
+  let ticketQueued = false
+  globalThis.fetch = async (path, opts) => {
+    const m = new URL(path, 'http://x').pathname.match(/^\/api\/v1\/media\/([0-9a-f]{64})$/)
+    if (m && opts.method === 'PUT') {
+      order.push(m[1])
+      if (m[1] === bigVideo && !ticketQueued) { // the officer issues a ticket while the clip uploads
+        ticketQueued = true
+        await outbox.enqueue({ id: '70000000-0000-0000-0000-000000000002', kind: 'ticket', officer: 'zf001', payload: {} })
+      }
+    }
+    if (new URL(path, 'http://x').pathname === '/api/v1/sync') order.push('sync')
+    return real(path, opts)
+  }
+  let cut = true
+  server.failPut = (range) => cut && range === 'bytes 262144-524287/614400' && order.at(-1) === bigVideo
+  try {
+    await drain()
+    // the connection dropped in the big video's second chunk: what the server confirmed is kept
+    assert.equal((await db.blobs.get(bigVideo)).sent, 262144)
+    assert.equal((await outbox.pendingFiles()).find((f) => f.sha256 === bigVideo).sent, 262144)
+    assert.ok(server.records.some((r) => r.kind === 'ticket'), 'the ticket went between two chunks of the video, not after it')
+    cut = false
+    await drain()
+  } finally {
+    globalThis.fetch = real
+    off()
+  }
+  const first = (sha) => order.indexOf(sha)
+  const last = (sha) => order.lastIndexOf(sha)
+  assert.ok(Math.max(last(still), last(voice)) < Math.min(first(smallVideo), first(bigVideo)), `small files first: ${order}`)
+  assert.ok(first(smallVideo) < first(bigVideo), 'the smaller video first')
+  const ticketSync = order.indexOf('sync', first(bigVideo))
+  assert.ok(ticketSync > first(bigVideo) && ticketSync < last(bigVideo), `the ticket between the chunks: ${order}`)
+  await new Promise((r) => setTimeout(r, 20)) // the last change's read
+  assert.ok(sent.includes(262144) && sent.at(-1) === 600 * 1024, `progress reported: ${sent}`)
+  for (const sha of [bigVideo, still, smallVideo, voice]) assert.equal((await db.blobs.get(sha)).verified, 1)
+  assert.deepEqual(await outbox.pendingFiles(), [])
+  assert.equal(await db.outbox.count(), 0)
+})
+
+test('a voice note recorded again is not uploaded; a file a queued record cites stays', async () => {
+  const dropped = await outbox.keepBlob(new Blob([photo(1000, 21)], { type: 'audio/webm' }), 'zf001', { kind: 'audio' })
+  const cited = await outbox.keepBlob(new Blob([photo(1000, 22)], { type: 'audio/webm' }), 'zf001', { kind: 'audio' })
+  server.online = false // nothing leaves while the officer records
+  await outbox.enqueue({ id: '80000000-0000-0000-0000-000000000001', kind: 'inspection', officer: 'zf001', payload: {}, photos: [cited] })
+  await outbox.forgetBlob(dropped)
+  await outbox.forgetBlob(cited)
+  assert.equal(await db.blobs.get(dropped), undefined)
+  assert.equal((await db.blobs.get(cited)).verified, 0)
+  server.online = true
+  await drain()
+  assert.equal(await db.outbox.count(), 0)
+})
+
+test("a voice note recorded by Chrome (a WebM without a length) is kept with its length written in", async () => {
+  const { withWebmDuration } = await import('../src/lib/media.js')
+  // what MediaRecorder writes: the EBML header, a Segment of unknown size, an Info with no
+  // Duration (TimecodeScale 1 ms, the muxer's name), then the clusters
+  const ebml = [0x1a, 0x45, 0xdf, 0xa3, 0x84, 0x42, 0x82, 0x81, 0x77] // DocType-ish payload, 4 bytes
+  const segment = [0x18, 0x53, 0x80, 0x67, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]
+  const info = [0x15, 0x49, 0xa9, 0x66, 0x8d, 0x2a, 0xd7, 0xb1, 0x83, 0x0f, 0x42, 0x40, 0x4d, 0x80, 0x83, 0x43, 0x68, 0x72]
+  const cluster = [0x1f, 0x43, 0xb6, 0x75, 0x84, 1, 2, 3, 4]
+  const recorded = new Blob([new Uint8Array([...ebml, ...segment, ...info, ...cluster])], { type: 'audio/webm;codecs=opus' })
+  const kept = await withWebmDuration(recorded, 2.5)
+  const bytes = new Uint8Array(await kept.arrayBuffer())
+  const at = bytes.findIndex((b, i) => b === 0x44 && bytes[i + 1] === 0x89 && bytes[i + 2] === 0x88)
+  assert.ok(at > 0, 'a Duration element')
+  assert.equal(new DataView(bytes.buffer).getFloat64(at + 3), 2500, 'in milliseconds (the TimecodeScale)')
+  assert.deepEqual([...bytes.slice(-cluster.length)], cluster, 'the recording itself is untouched')
+  assert.equal(await withWebmDuration(kept, 9), kept, 'one that has a length keeps it')
+  const mp4 = new Blob([new Uint8Array([0, 0, 0, 8, 0x66, 0x74, 0x79, 0x70])], { type: 'audio/mp4' })
+  assert.equal(await withWebmDuration(mp4, 2), mp4, "Safari's MP4 is left as it is")
+})

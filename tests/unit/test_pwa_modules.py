@@ -1,6 +1,7 @@
 """The PWA's plain modules under node's test runner: the outbox (IndexedDB from
 fake-indexeddb, a scripted server behind fetch: order, acknowledgement before removal,
-backoff, refusals, resumable photo uploads, per-officer sessions after logout), Shanghai
+backoff, refusals, resumable uploads with per-file progress, photos and voice notes before
+videos, per-officer sessions after logout), Shanghai
 days and times whatever the device's zone, the console's table text, the second officer's
 consent (digest, signature, QR texts), the street's boundary and its register of subjects
 searched offline (pwa/tests/*.test.mjs)."""
@@ -33,7 +34,7 @@ def run_node_tests(name: str, at_least: int, zone: str | None = None) -> None:
 
 @needs_node
 def test_outbox_module():
-    run_node_tests("outbox.test.mjs", 9)
+    run_node_tests("outbox.test.mjs", 14)
 
 
 @needs_node
