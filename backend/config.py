@@ -81,6 +81,22 @@ class Config:
     MEDIA_MISMATCH_DISTANCE_M = float(env("MEDIA_MISMATCH_DISTANCE_M", "200"))
     MEDIA_MISMATCH_SECONDS = float(env("MEDIA_MISMATCH_SECONDS", "900"))
     WATERMARK_FONT = env("WATERMARK_FONT")  # None -> WenQuanYi Micro Hei / Noto CJK from Debian
+    # video and voice evidence (backend/evidence/av.py): the limit that applies depends on
+    # what the first bytes say the file is; anything unrecognised keeps MEDIA_MAX_BYTES
+    MEDIA_MAX_VIDEO_BYTES = as_int(env("MEDIA_MAX_VIDEO_BYTES"), 1024 * 1024 * 1024)
+    MEDIA_MAX_AUDIO_BYTES = as_int(env("MEDIA_MAX_AUDIO_BYTES"), 200 * 1024 * 1024)
+    MEDIA_MAX_DURATION_S = as_int(env("MEDIA_MAX_DURATION_S"), 6 * 3600)  # longer is a crafted container
+    MEDIA_MAX_VIDEO_SIDE = as_int(env("MEDIA_MAX_VIDEO_SIDE"), 8192)
+    MEDIA_MAX_VIDEO_PIXELS = as_int(env("MEDIA_MAX_VIDEO_PIXELS"), 8192 * 4320)  # 8K
+    MEDIA_PROBE_TIMEOUT_S = as_int(env("MEDIA_PROBE_TIMEOUT_S"), 30)  # ffprobe / ffmpeg wall clock (and CPU) limit
+    MEDIA_PROBE_MEMORY_BYTES = as_int(env("MEDIA_PROBE_MEMORY_BYTES"), 1024 * 1024 * 1024)  # their address space
+    MEDIA_FFPROBE = env("MEDIA_FFPROBE", "ffprobe")  # a name on PATH or a path (Debian: /usr/bin/ffprobe)
+    MEDIA_FFMPEG = env("MEDIA_FFMPEG", "ffmpeg")
+    # a player's seeks (Range requests) by the same officer and device within this many
+    # seconds are one viewing of the original in the audit trail
+    MEDIA_VIEW_AUDIT_WINDOW_S = as_int(env("MEDIA_VIEW_AUDIT_WINDOW_S"), 600)
+    # a playback link (<video>/<audio> cannot send the token): signed for one file, one session, this long
+    MEDIA_PLAYBACK_TTL_S = as_int(env("MEDIA_PLAYBACK_TTL_S"), 1800)
 
     # --- tickets and cases ------------------------------------------------------
     # fixes may lie this far outside a patrol's start and end (the phone's clock and GPS
@@ -126,7 +142,16 @@ class Config:
     REFRESH_TOKEN_TTL = as_int(env("REFRESH_TOKEN_TTL"), 30 * 24 * 3600)
     LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "10 per minute")
     LOGIN_USER_RATE_LIMIT = env("LOGIN_USER_RATE_LIMIT", "5 per minute")
+    # Where rate-limit counters live. "memory://" counts in each process alone: right for one
+    # process; with several gunicorn workers or hosts point them all at one Redis
+    # (redis://host:6379/0) so a flood split across them is stopped at the same total.
     RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
+    # Redis unreachable: fail fast and count in each process's memory until it answers again
+    # (a warning is logged); an outage must not stop officers logging in and syncing
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}  # ignored by memory://
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = as_bool(env("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"), True)
+    # several instances (districts) may share one Redis: each keeps its counters under its own prefix
+    RATELIMIT_KEY_PREFIX = env("RATELIMIT_KEY_PREFIX", "zhangshang")
     RATELIMIT_HEADERS_ENABLED = True
     # Behind a reverse proxy, set to the number of proxies to trust X-Forwarded-For.
     PROXY_FIX_X_FOR = as_int(env("PROXY_FIX_X_FOR"), 0)

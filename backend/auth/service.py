@@ -182,6 +182,17 @@ def identity_from_access_token(token: str) -> Identity:
     return Identity(officer=officer, session=session, device=device)
 
 
+def identity_from_session(session_id: str, officer_id: int) -> Identity:
+    """The identity behind a signed link made for this session (a media playback ticket): the
+    session must still be usable — revoked, expired or a disabled account refuses it."""
+    row = db.session.execute(_session_statement(), {"sid": session_id}).first()
+    if row is None or row.Officer.id != officer_id:
+        raise Unauthorized("auth.token_invalid", "登录已失效，请重新登录", "Session not found")
+    session, officer, device = row
+    _check_session_usable(session)
+    return Identity(officer=officer, session=session, device=device)
+
+
 def profile(identity: Identity) -> dict[str, Any]:
     """What the phone caches about its officer for offline work."""
     from ..catalog import service as catalog

@@ -352,11 +352,15 @@ _TRANSPOSE = {
 
 
 def watermark_lines(*, taken_at: datetime | None, lat: float | None, lon: float | None, place: str = "",
-                    certificate: str = "", record: str = "") -> list[str]:
-    """The usual 执法水印: time, coordinates, place, officer certificate, record number."""
+                    certificate: str = "", record: str = "", duration: str = "") -> list[str]:
+    """The usual 执法水印: time, coordinates, place, officer certificate, record number
+    (and a clip's duration on a video's poster or a recording's waveform)."""
     lines = []
     if taken_at:
-        lines.append("时间：" + taken_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S"))
+        lines.append("时间：" + taken_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S")
+                     + (f"　时长：{duration}" if duration else ""))
+    elif duration:
+        lines.append("时长：" + duration)
     if lat is not None and lon is not None:
         lines.append(f"坐标：{abs(lat):.6f}{'N' if lat >= 0 else 'S'}，{abs(lon):.6f}{'E' if lon >= 0 else 'W'}")
     if place:

@@ -1,4 +1,5 @@
-"""Evidence photos (证据照片): stored by SHA-256, with what Pillow found in them."""
+"""Evidence media (证据照片、视频、录音): stored by SHA-256, with what Pillow (photos) or
+ffprobe (video, audio) found in them."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -31,6 +32,15 @@ class Media(db.Model):
     device_id: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     derivatives_stale: Mapped[bool] = mapped_column(Boolean, default=False)
+    # photo | video | audio, told by the content (never the name or the declared type).
+    # For video and audio: width/height are as shown (0 for audio); taken_at, lat, lon are
+    # the container's recorded time and place; `exif` holds the same EXIF-like facts.
+    kind: Mapped[str] = mapped_column(String(8), default="photo", server_default="photo")
+    container: Mapped[str | None] = mapped_column(String(16))  # mp4, mov, m4a, webm, matroska, ogg, mp3, wav, aac
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    video_codec: Mapped[str | None] = mapped_column(String(16))
+    audio_codec: Mapped[str | None] = mapped_column(String(16))
+    av: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # what the probe found: streams, frame rate, rotation...
 
 
 class MediaUpload(db.Model):

@@ -1,12 +1,13 @@
-"""Evidence services: resumable upload by content hash, inspection, derivatives,
-citations with EXIF cross-checks, access rules and the chain of custody."""
+"""Evidence services: resumable upload by content hash, inspection (Pillow for photos,
+ffprobe for video and audio), derivatives, citations with EXIF cross-checks, access
+rules and the chain of custody."""
 from __future__ import annotations
 
 import hashlib
 import re
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Iterator
 
@@ -23,7 +24,7 @@ from ..errors import ApiError, Conflict, Forbidden, NotFound
 from ..errors import invalid as _error
 from ..extensions import db, end_read_transaction
 from ..models_base import utcnow
-from . import imaging
+from . import av, imaging
 from .models import Media, MediaCitation, MediaUpload
 from .storage import FilesystemStore, TooLarge, fsync_file
 
@@ -39,9 +40,57 @@ def store() -> FilesystemStore:
     return st
 
 
-def _too_large(limit: int) -> ApiError:
-    return _error("media.too_large", f"照片不能超过 {limit // (1 << 20)} MB", f"Photos may not exceed {limit // (1 << 20)} MB",
-                  status=413, limit_bytes=limit)
+KIND_ZH = {av.PHOTO: "照片", av.VIDEO: "视频", av.AUDIO: "录音"}
+KIND_EN = {av.PHOTO: "Photos", av.VIDEO: "Videos", av.AUDIO: "Audio recordings"}
+
+
+def _too_large(limit: int, kind: str | None = None) -> ApiError:
+    kind = kind or av.PHOTO
+    return _error("media.too_large", f"{KIND_ZH[kind]}不能超过 {limit // (1 << 20)} MB",
+                  f"{KIND_EN[kind]} may not exceed {limit // (1 << 20)} MB", status=413, limit_bytes=limit, kind=kind)
+
+
+def max_upload_bytes() -> int:
+    """The largest body any upload may have before its first bytes say what it is."""
+    return av.max_upload_bytes(current_app.config)
+
+
+class _OverLimit(Exception):
+    def __init__(self, limit: int, kind: str | None) -> None:
+        super().__init__(limit)
+        self.limit, self.kind = limit, kind
+
+
+class _Gate:
+    """Decides an upload's size limit from its first bytes as they arrive (JPEG, PNG,
+    WebP, HEIC: the photo limit; ftyp, EBML, OggS, ID3/MPEG sync, ADTS, RIFF WAVE: the
+    video or audio limit; anything else: the photo limit, and Pillow's answer), so a huge
+    body that is no video is stopped at the photo limit, not a gigabyte later."""
+
+    def __init__(self, head: bytes = b"", total: int | None = None) -> None:
+        self.head, self.total = head[:av.SNIFF_BYTES], total
+        self.decided, self.kind = False, None
+        self.limit = max_upload_bytes()
+        self._decide(av.sniff(self.head))
+
+    def _decide(self, sniffed: av.Sniffed | None | bool) -> None:
+        if sniffed is False:
+            return
+        self.decided = True
+        self.kind = sniffed.kind if sniffed else None
+        self.limit = av.limit_for(self.kind, current_app.config)
+        if self.total is not None and self.total > self.limit:
+            raise _OverLimit(self.limit, self.kind)
+
+    def feed(self, chunks: Iterable[bytes], seen: int = 0) -> Iterator[bytes]:
+        for chunk in chunks:
+            if not self.decided:
+                self.head += chunk[:av.SNIFF_BYTES - len(self.head)]
+                self._decide(av.sniff(self.head))
+            seen += len(chunk)
+            if seen > self.limit:
+                raise _OverLimit(self.limit, self.kind)
+            yield chunk
 
 
 def parse_content_range(header: str | None) -> tuple[int, int, int] | None:
@@ -83,7 +132,8 @@ def _read_exactly(stream: BinaryIO, length: int | None, limit: int) -> Iterator[
 def status(sha256: str) -> dict[str, Any]:
     media = db.session.get(Media, sha256)
     if media is not None:
-        return {"sha256": sha256, "state": "complete", "offset": media.bytes, "total": media.bytes}
+        return {"sha256": sha256, "state": "complete", "offset": media.bytes, "total": media.bytes, "kind": media.kind,
+                "content_type": media.content_type, "duration_s": media.duration_s}
     upload = db.session.get(MediaUpload, sha256)
     if upload is not None:
         return {"sha256": sha256, "state": "partial", "offset": store().partial_size(sha256), "total": upload.total}
@@ -91,45 +141,93 @@ def status(sha256: str) -> dict[str, Any]:
 
 
 def receive(sha256: str, stream: BinaryIO, *, content_length: int | None, content_range: str | None,
-            identity: Identity) -> UploadResult:
-    """`PUT /media/<sha256>`: a whole file, or one `Content-Range` chunk of it."""
-    limit = current_app.config["MEDIA_MAX_BYTES"]
+            identity: Identity, declared: str = "") -> UploadResult:
+    """`PUT /media/<sha256>`: a whole file, or one `Content-Range` chunk of it. `declared`
+    (the Content-Type) never decides what the file is; it only names the error when the
+    bytes are neither a photo nor an accepted video or recording."""
+    limit = max_upload_bytes()
     existing = db.session.get(Media, sha256)
     end_read_transaction()  # no lock or pooled connection held while the body trickles in
     if existing is not None and store().has_original(sha256):
-        for _ in _read_exactly(stream, content_length, limit):  # drain; nothing stored twice
-            pass
+        own = av.limit_for(existing.kind, current_app.config)  # what this kind may be: more is not these bytes
+        try:
+            if content_length is not None and content_length > own:
+                raise TooLarge()
+            for _ in _read_exactly(stream, content_length, own):  # drain; nothing stored twice
+                pass
+        except TooLarge:
+            raise _too_large(own, existing.kind) from None
         return UploadResult("exists", existing, existing.bytes, existing.bytes)
     rng = parse_content_range(content_range)
     if rng is None:
-        return _receive_whole(sha256, stream, content_length, limit, identity)
-    return _receive_chunk(sha256, stream, rng, limit, identity)
+        return _receive_whole(sha256, stream, content_length, limit, identity, declared)
+    return _receive_chunk(sha256, stream, rng, limit, identity, declared)
 
 
-def _receive_whole(sha256: str, stream: BinaryIO, length: int | None, limit: int, identity: Identity) -> UploadResult:
+def _receive_whole(sha256: str, stream: BinaryIO, length: int | None, limit: int, identity: Identity,
+                   declared: str = "") -> UploadResult:
     st = store()
+    try:
+        gate = _Gate(total=length)
+    except _OverLimit as exc:  # (not reached: nothing is known before the first bytes)
+        raise _too_large(exc.limit, exc.kind) from None
     f, staged = st.staging_file()
-    h = hashlib.sha256()
+    h = _Hasher()
     size = 0
     try:
-        with f:
-            for chunk in _read_exactly(stream, length, limit):
+        with f, h:
+            for chunk in gate.feed(_read_exactly(stream, length, limit)):
                 h.update(chunk)
                 f.write(chunk)
                 size += len(chunk)
     except TooLarge:
         staged.unlink(missing_ok=True)
         raise _too_large(limit) from None
+    except _OverLimit as exc:
+        staged.unlink(missing_ok=True)
+        raise _too_large(exc.limit, exc.kind) from None
     except BaseException:
         staged.unlink(missing_ok=True)  # a client that hung up leaves nothing behind
         raise
     if length is not None and size != length:
         staged.unlink(missing_ok=True)
         raise _error("upload.incomplete", "上传中断，请重试", "The upload was cut off; retry (or resume with Content-Range)", status=400)
-    return _finalize(sha256, staged, h.hexdigest(), size, identity)
+    return _finalize(sha256, staged, h.hexdigest(), size, identity, declared)
 
 
-def _receive_chunk(sha256: str, stream: BinaryIO, rng: tuple[int, int, int], limit: int, identity: Identity) -> UploadResult:
+class _Hasher:
+    """SHA-256 in a thread of its own while the caller writes to disk (hashlib and file
+    writes both release the GIL): a large upload costs the longer of the two, not their
+    sum. At most four chunks (4 MiB) wait in between."""
+
+    def __init__(self) -> None:
+        import queue
+
+        self._h = hashlib.sha256()
+        self._q: Any = queue.Queue(maxsize=4)
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+
+    def _run(self) -> None:
+        while (chunk := self._q.get()) is not None:
+            self._h.update(chunk)
+
+    def update(self, chunk: bytes) -> None:
+        self._q.put(chunk)
+
+    def __enter__(self) -> "_Hasher":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._q.put(None)
+        self._t.join()
+
+    def hexdigest(self) -> str:
+        return self._h.hexdigest()
+
+
+def _receive_chunk(sha256: str, stream: BinaryIO, rng: tuple[int, int, int], limit: int, identity: Identity,
+                   declared: str = "") -> UploadResult:
     start, end, total = rng
     if total > limit:
         raise _too_large(limit)
@@ -159,10 +257,16 @@ def _receive_chunk(sha256: str, stream: BinaryIO, rng: tuple[int, int, int], lim
     expected = end - start + 1
     end_read_transaction()
     try:
-        new_size = st.append_partial(sha256, _read_exactly(stream, expected, expected), limit=total)
+        gate = _Gate(_partial_head(sha256, offset), total=total)  # the limit the first bytes name
+        new_size = st.append_partial(sha256, gate.feed(_read_exactly(stream, expected, expected), seen=offset), limit=total)
     except TooLarge:
         st.truncate_partial(sha256, offset)
         raise _error("upload.bad_range", "数据长度与 Content-Range 不符", "Body longer than its Content-Range", status=400) from None
+    except _OverLimit as exc:  # the first bytes name a kind whose limit the total exceeds: start again never helps
+        st.discard_partial(sha256)
+        db.session.delete(upload)
+        db.session.commit()
+        raise _too_large(exc.limit, exc.kind) from None
     upload.updated_at = utcnow()
     db.session.commit()
     if new_size < total:
@@ -178,20 +282,43 @@ def _receive_chunk(sha256: str, stream: BinaryIO, rng: tuple[int, int, int], lim
     path.replace(staged)
     db.session.delete(upload)
     db.session.commit()
-    return _finalize(sha256, staged, h.hexdigest(), total, identity)
+    return _finalize(sha256, staged, h.hexdigest(), total, identity, declared)
 
 
-def _finalize(sha256: str, staged: Path, actual: str, size: int, identity: Identity) -> UploadResult:
-    """Verify hash and image, make derivatives, commit the original, record custody."""
-    st = store()
-    # Flush the original to disk while Pillow decodes (both release the GIL).
-    syncer = threading.Thread(target=fsync_file, args=(staged,), daemon=True)
+def _partial_head(sha256: str, offset: int) -> bytes:
+    if offset <= 0:
+        return b""
+    with open(store().partial_path(sha256), "rb") as f:
+        return f.read(min(offset, av.SNIFF_BYTES))
+
+
+def _sniff_file(path: Path) -> av.Sniffed | None:
+    with open(path, "rb") as f:
+        return av.sniff(f.read(av.SNIFF_BYTES)) or None
+
+
+def _finalize(sha256: str, staged: Path, actual: str, size: int, identity: Identity, declared: str = "") -> UploadResult:
+    """Verify the hash and the content (a photo by Pillow, a video or recording by
+    ffprobe), make derivatives, commit the original, record custody."""
     try:
         if actual != sha256:
             raise _error("media.hash_mismatch", "文件内容与 SHA-256 不符，可能传输出错", "The bytes do not match the SHA-256 in the URL",
                          expected=sha256, actual=actual)
         if size == 0:
             raise _error("media.empty", "文件为空", "The file is empty")
+        sniffed = _sniff_file(staged)
+        if sniffed is None and declared.startswith(("video/", "audio/")):
+            zh, en = av.PROBLEMS["not_media"]
+            raise _error("media.not_media", zh, en)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    if sniffed is not None and sniffed.kind != av.PHOTO:
+        return _finalize_av(sha256, staged, sniffed, size, identity)
+    st = store()
+    # Flush the original to disk while Pillow decodes (both release the GIL).
+    syncer = threading.Thread(target=fsync_file, args=(staged,), daemon=True)
+    try:
         cfg = current_app.config
         syncer.start()
         im, info = imaging.open_image(staged, cfg["MEDIA_MAX_PIXELS"])
@@ -222,19 +349,85 @@ def _finalize(sha256: str, staged: Path, actual: str, size: int, identity: Ident
     media = Media(
         sha256=sha256, bytes=size, content_type=info.content_type, width=info.width, height=info.height,
         exif=info.exif, taken_at=info.taken_at, lat=info.lat, lon=info.lon, uploaded_by_id=identity.officer.id,
-        jurisdiction_id=identity.jurisdiction_id, device_id=identity.device.device_id,
+        jurisdiction_id=identity.jurisdiction_id, device_id=identity.device.device_id, kind=av.PHOTO,
     )
+    details = {"bytes": size, "content_type": info.content_type, "width": info.width, "height": info.height}
+    return _record_new(media, identity, details, {"sha256": sha256, "decoded": True, "exif": info.exif})
+
+
+def _finalize_av(sha256: str, staged: Path, sniffed: av.Sniffed, size: int, identity: Identity) -> UploadResult:
+    """A video or a recording: probe (container, streams, recorded time and place), the
+    kind's size limit, a poster frame or waveform, watermarked thumb and display copies."""
+    st = store()
+    cfg = current_app.config
+    syncer = threading.Thread(target=fsync_file, args=(staged,), daemon=True)  # flush while ffmpeg works
+    try:
+        syncer.start()
+        info = av.probe(staged, sniffed, cfg)
+        limit = av.limit_for(info.kind, cfg)
+        if size > limit:  # a WebM or MP4 that holds only sound is a recording: its limit
+            raise _too_large(limit, info.kind)
+        still = av.still_for(staged, info, cfg)
+        still_jpeg = _jpeg(still, 88)
+        with still:
+            thumb, display = imaging.render_derivatives(still, _watermark_for(info, identity.officer, None), cfg.get("WATERMARK_FONT"))
+    except av.AvRejected as exc:
+        _join(syncer)
+        staged.unlink(missing_ok=True)
+        raise ApiError(exc.code, exc.zh, exc.en, status=exc.status, details=exc.details) from None
+    except imaging.ImageRejected as exc:
+        _join(syncer)
+        staged.unlink(missing_ok=True)
+        raise _error(exc.code, exc.zh, exc.en) from None
+    except BaseException:
+        _join(syncer)
+        staged.unlink(missing_ok=True)
+        raise
+    syncer.join()
+    try:
+        st.put_derived(sha256, "still", still_jpeg)
+        st.put_derived(sha256, "thumb", thumb)
+        st.put_derived(sha256, "display", display)
+        st.commit_original(sha256, staged, synced=True)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    media = Media(
+        sha256=sha256, bytes=size, content_type=info.content_type, width=info.width, height=info.height,
+        exif=info.meta, taken_at=info.taken_at, lat=info.lat, lon=info.lon, uploaded_by_id=identity.officer.id,
+        jurisdiction_id=identity.jurisdiction_id, device_id=identity.device.device_id, kind=info.kind,
+        container=info.container, duration_s=info.duration_s, video_codec=info.video_codec, audio_codec=info.audio_codec,
+        av=info.details,
+    )
+    details = {"bytes": size, "content_type": info.content_type, "kind": info.kind, "width": info.width, "height": info.height,
+               "duration_s": info.duration_s}
+    verified = {"sha256": sha256, "probed": True, "kind": info.kind, "container": info.container,
+                "codecs": [c for c in (info.video_codec, info.audio_codec) if c], "duration_s": info.duration_s, "exif": info.meta}
+    return _record_new(media, identity, details, verified)
+
+
+def _jpeg(im: Any, quality: int) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=quality)
+    return buf.getvalue()
+
+
+def _record_new(media: Media, identity: Identity, uploaded: dict[str, Any], verified: dict[str, Any]) -> UploadResult:
+    """The row, two audit entries (uploaded, verified) and the checks of records that
+    cited this file before it arrived."""
+    sha256, size = media.sha256, media.bytes
     db.session.add(media)
     try:
         db.session.flush()
-    except IntegrityError:  # the same photo arrived twice at once: the first one stands
+    except IntegrityError:  # the same file arrived twice at once: the first one stands
         db.session.rollback()
         return UploadResult("exists", db.session.get(Media, sha256), size, size)
-    details = {"bytes": size, "content_type": info.content_type, "width": info.width, "height": info.height}
     audit.record("media.uploaded", "media", sha256, jurisdiction_id=identity.jurisdiction_id, actor_id=identity.officer.id,
-                 device_id=identity.device.device_id, details=details)
+                 device_id=identity.device.device_id, details=uploaded)
     audit.record("media.verified", "media", sha256, jurisdiction_id=identity.jurisdiction_id, actor_id=identity.officer.id,
-                 device_id=identity.device.device_id, details={"sha256": sha256, "decoded": True, "exif": info.exif})
+                 device_id=identity.device.device_id, details=verified)
     for citation in db.session.scalars(select(MediaCitation).where(MediaCitation.sha256 == sha256)):
         _check(citation, media)
         media.derivatives_stale = True
@@ -262,7 +455,8 @@ def _watermark_for(info: Any, officer: Any, citation: MediaCitation | None) -> l
     lon = info.lon if info.lon is not None else (citation.claimed_lon if citation else None)
     taken_at = info.taken_at or (citation.claimed_at if citation else None)
     return imaging.watermark_lines(taken_at=taken_at, lat=lat, lon=lon, place=citation.label if citation else "",
-                                   certificate=certificate, record=citation.record_id if citation else "")
+                                   certificate=certificate, record=citation.record_id if citation else "",
+                                   duration=av.duration_text(getattr(info, "duration_s", None)))
 
 
 # --- citations ------------------------------------------------------------------
@@ -277,7 +471,11 @@ def _check(citation: MediaCitation, media: Media) -> None:
         if citation.distance_m > cfg["MEDIA_MISMATCH_DISTANCE_M"]:
             reasons.append("place")
     if media.taken_at is not None and citation.claimed_at is not None:
-        citation.time_delta_s = round(abs((media.taken_at - citation.claimed_at).total_seconds()), 1)
+        # a clip covers its duration from its recorded time (some devices stamp the end:
+        # the span is taken either way); a photo is an instant
+        span = media.duration_s or 0.0
+        delta = abs((citation.claimed_at - media.taken_at).total_seconds())
+        citation.time_delta_s = round(max(0.0, delta - span), 1)
         if citation.time_delta_s > cfg["MEDIA_MISMATCH_SECONDS"]:
             reasons.append("time")
     citation.mismatch_reasons = reasons
@@ -327,7 +525,8 @@ def _check_may_cite(sha: str, jurisdiction_id: int, officer_id: int | None) -> N
 
 
 def missing_photos(sha256s: Iterable[str]) -> list[str]:
-    """Which of these photos have not arrived yet (the sync ledger marks records incomplete)."""
+    """Which of these files (photos, videos, recordings alike) have not arrived yet (the
+    sync ledger marks records incomplete until every cited file is here)."""
     wanted = list(dict.fromkeys(sha256s))
     if not wanted:
         return []
@@ -365,13 +564,11 @@ def check_can_view(identity: Identity, media: Media) -> None:
 
 
 def open_variant(identity: Identity, media: Media, variant: str) -> tuple[BinaryIO, str]:
+    """The bytes of a variant. The original's viewing is recorded by `record_original_view`
+    once the answer is known (a 304 or 416 sends nothing)."""
     st = store()
     if variant == "original":
-        f = st.open_original(media.sha256)
-        audit.record("media.viewed_original", "media", media.sha256, jurisdiction_id=identity.jurisdiction_id,
-                     actor_id=identity.officer.id, device_id=identity.device.device_id, details={"variant": "original"})
-        db.session.commit()
-        return f, media.content_type
+        return st.open_original(media.sha256), media.content_type
     if media.derivatives_stale or not st.has_derived(media.sha256, variant):
         _rerender(media)
     if variant == "display":
@@ -383,10 +580,39 @@ def open_variant(identity: Identity, media: Media, variant: str) -> tuple[Binary
     return f, "image/jpeg"
 
 
+def record_original_view(identity: Identity, media: Media, *, status: int, range_header: str | None) -> None:
+    """Write a viewing of the original to the audit trail: every whole answer (200); a
+    partial one (206, a player seeking) when it starts at byte 0 or when the same officer
+    on the same device has no viewing of this file in the last MEDIA_VIEW_AUDIT_WINDOW_S —
+    so a clip scrubbed fifty times is one viewing, and skipping byte 0 hides nothing."""
+    if status not in (200, 206):
+        return
+    details: dict[str, Any] = {"variant": "original"}
+    if status == 206:
+        details["range"] = (range_header or "")[:64]
+        if not (range_header or "").replace(" ", "").startswith("bytes=0-") and _viewed_recently(identity, media):
+            return
+    audit.record("media.viewed_original", "media", media.sha256, jurisdiction_id=identity.jurisdiction_id,
+                 actor_id=identity.officer.id, device_id=identity.device.device_id, details=details)
+    db.session.commit()
+
+
+def _viewed_recently(identity: Identity, media: Media) -> bool:
+    since = utcnow() - timedelta(seconds=current_app.config["MEDIA_VIEW_AUDIT_WINDOW_S"])
+    return any(e.action == "media.viewed_original" and e.actor_id == identity.officer.id
+               and e.device_id == identity.device.device_id and _aware(e.at) >= since
+               for e in audit.entries_for("media", media.sha256))
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+
+
 def display_copy(sha256: str) -> bytes | None:
-    """The watermarked display copy of a photo for a case file, or None if it has not arrived."""
+    """The watermarked display copy of a photo for a case file (a video's poster frame or
+    a recording's waveform for those), or None if it has not arrived."""
     media = db.session.get(Media, sha256)
-    if media is None or not (media.content_type or "").startswith("image/"):
+    if media is None:
         return None
     st = store()
     if media.derivatives_stale or not st.has_derived(media.sha256, "display"):
@@ -404,6 +630,9 @@ def _rerender(media: Media) -> None:
     citation = db.session.scalar(
         select(MediaCitation).where(MediaCitation.sha256 == media.sha256).order_by(MediaCitation.cited_at).limit(1)
     )
+    if media.kind in (av.VIDEO, av.AUDIO):
+        _rerender_av(media, citation)
+        return
     with st.open_original(media.sha256) as f:
         with imaging.Image.open(f, formats=list(imaging.FORMATS)) as im:
             info = imaging.ImageInfo(im.format, media.content_type, media.width, media.height, media.exif,
@@ -419,11 +648,43 @@ def _rerender(media: Media) -> None:
     db.session.commit()
 
 
+def _rerender_av(media: Media, citation: MediaCitation | None) -> None:
+    """A video's or recording's copies from its kept still (made again from the original
+    if the still is missing)."""
+    from types import SimpleNamespace
+
+    from ..auth import service as auth_service
+
+    st = store()
+    cfg = current_app.config
+    f = st.open_derived(media.sha256, "still")
+    if f is None:
+        path = st.local_original(media.sha256)
+        sniffed = _sniff_file(path)
+        assert sniffed is not None
+        still = av.still_for(path, av.probe(path, sniffed, cfg), cfg)
+        st.put_derived(media.sha256, "still", _jpeg(still, 88))
+    else:
+        with f:
+            still = imaging.Image.open(f, formats=["JPEG"])
+            still.load()
+    info = SimpleNamespace(taken_at=media.taken_at, lat=media.lat, lon=media.lon, duration_s=media.duration_s)
+    lines = _watermark_for(info, auth_service.get_officer(media.uploaded_by_id), citation)
+    with still:
+        thumb, display = imaging.render_derivatives(still, lines, cfg.get("WATERMARK_FONT"))
+    st.put_derived(media.sha256, "thumb", thumb)
+    st.put_derived(media.sha256, "display", display)
+    media.derivatives_stale = False
+    db.session.commit()
+
+
 def media_to_dict(media: Media) -> dict[str, Any]:
     citations = list(db.session.scalars(select(MediaCitation).where(MediaCitation.sha256 == media.sha256)))
     return {
         "sha256": media.sha256, "width": media.width, "height": media.height, "bytes": media.bytes,
         "content_type": media.content_type, "exif": media.exif, "uploaded_at": media.uploaded_at,
+        "kind": media.kind, "container": media.container, "duration_s": media.duration_s,
+        "video_codec": media.video_codec, "audio_codec": media.audio_codec, "av": media.av,
         "citations": [
             {"record_kind": c.record_kind, "record_id": c.record_id, "distance_m": c.distance_m,
              "time_delta_s": c.time_delta_s, "mismatch": c.mismatch, "mismatch_reasons": c.mismatch_reasons or []}

@@ -1,4 +1,4 @@
-"""Where photo bytes live. The filesystem store below; an S3-compatible store (MinIO on
+"""Where evidence bytes (photos, video, audio) live. The filesystem store below; an S3-compatible store (MinIO on
 premises) implements the same small interface for production.
 
 Originals are immutable: written to a temporary file, fsynced, renamed into place, never
@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import BinaryIO, Iterator, Protocol
 
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
-VARIANTS = ("thumb", "display")
+VARIANTS = ("thumb", "display", "still")  # still: a video's poster frame or a recording's waveform, unwatermarked (never served)
 
 
 class MediaStore(Protocol):
     def has_original(self, sha256: str) -> bool: ...
     def open_original(self, sha256: str) -> BinaryIO: ...
+    def local_original(self, sha256: str) -> Path: ...  # a file ffprobe/ffmpeg can read (an S3 store downloads to tmp/)
     def commit_original(self, sha256: str, staged: Path, synced: bool = False) -> None: ...
     def put_derived(self, sha256: str, variant: str, data: bytes) -> None: ...
     def has_derived(self, sha256: str, variant: str) -> bool: ...
@@ -79,6 +80,9 @@ class FilesystemStore:
 
     def open_original(self, sha256: str) -> BinaryIO:
         return open(self._original(sha256), "rb")
+
+    def local_original(self, sha256: str) -> Path:
+        return self._original(sha256)
 
     def staging_file(self) -> tuple[BinaryIO, Path]:
         fd, name = tempfile.mkstemp(dir=self.root / "tmp", prefix="up-")

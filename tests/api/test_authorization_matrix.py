@@ -607,6 +607,12 @@ MATRIX: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/media/<string:sha256>/<any(thumb, display, original):variant>"): Spec(
         frozenset({OFFICER, SUPERVISOR, ADMIN}), lambda c, w: (f"/api/v1/media/{_photo(c, w)}/thumb", None), scoped=True,
         denied_code="media.forbidden"),
+    ("POST", "/api/v1/media/<string:sha256>/playback"): Spec(frozenset({OFFICER, SUPERVISOR, ADMIN}),
+                                                             lambda c, w: (f"/api/v1/media/{_photo(c, w)}/playback", {}), scoped=True,
+                                                             denied_code="media.forbidden"),
+    # public: the signed link is the credential (made here by the photo's own officer)
+    ("GET", "/api/v1/media/<string:sha256>/play"): Spec(PUBLIC, lambda c, w: (c.client.post(
+        f"/api/v1/media/{_photo(c, 'own')}/playback", json={}, headers=c.auth.login("zf001").headers).get_json()["url"], None)),
     ("GET", "/api/v1/media/<string:sha256>/custody"): Spec(frozenset({OFFICER, SUPERVISOR, ADMIN}),
                                                            lambda c, w: (f"/api/v1/media/{_photo(c, w)}/custody", None), scoped=True,
                                                            denied_code="auth.role_forbidden", other_code="media.forbidden"),
