@@ -1,5 +1,8 @@
 # 掌上执法 — the two commands: `make run` and `make test`.
 .PHONY: run test fuzz bench bench-smoke clean-db
+# a Node.js that scripts/bootstrap.sh installed in the virtualenv (the machine's was missing or
+# too old for the PWA build) comes first, for the build, the tests and benchmarks that run node
+export PATH := $(CURDIR)/.venv/node-bin:$(PATH)
 
 run:  ## set up everything, load demo data, serve on http://127.0.0.1:5000 and https://<LAN>:5443
 	@bash scripts/run.sh

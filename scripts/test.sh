@@ -17,6 +17,11 @@ if [ -z "${TEST_POSTGIS_URL:-}" ]; then
   fi
 fi
 export TEST_POSTGIS_URL
+# a private Redis for the shared rate-limit tests (tests/redis_server.py; skipped without one)
+if [ -z "${TEST_REDIS_URL:-}" ] && { [ "$(id -u)" = 0 ] || sudo -n true 2>/dev/null; }; then
+  TEST_REDIS_URL=$(scripts/redis-up.sh | tail -1)
+fi
+export TEST_REDIS_URL=${TEST_REDIS_URL:-}
 # undefined names, unused imports and syntax errors fail fast, before the long suite
 .venv/bin/ruff check --select F,E9 backend geo bench tests wsgi.py
 # every benchmark once at a tiny size, so that `make bench` keeps working (~2 min)

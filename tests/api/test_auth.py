@@ -1,10 +1,12 @@
 """Login, refresh, logout, device revocation and login rate limits."""
 from __future__ import annotations
 
+import pytest
 
 from backend import clock
 from backend.auth import tokens
 from tests.conftest import assert_error
+from tests.redis_server import limiter_storage  # noqa: F401  (the rate-limit tests run on memory and on Redis)
 
 
 def test_login_returns_tokens_officer_and_device(client, demo, auth):
@@ -113,6 +115,7 @@ def test_a_device_of_one_street_cannot_be_used_to_log_in_to_another(client, demo
     assert_error(resp, 403, "device.other_jurisdiction")
 
 
+@pytest.mark.usefixtures("limiter_storage")
 def test_login_is_rate_limited_per_username_on_failures(client, demo):
     body = {"username": "zf002", "password": "wrong-pass", "device_id": "dev-cccccccc"}
     codes = [client.post("/api/v1/auth/login", json=body).status_code for _ in range(6)]
@@ -126,6 +129,7 @@ def test_login_is_rate_limited_per_username_on_failures(client, demo):
     assert ok.status_code == 200
 
 
+@pytest.mark.usefixtures("limiter_storage")
 def test_login_is_rate_limited_per_address(client, demo):
     statuses = []
     for i in range(11):

@@ -11,6 +11,7 @@ from PIL import Image
 
 from tests import images
 from tests.conftest import assert_error
+from tests.redis_server import limiter_storage  # noqa: F401  (the flood limit runs on memory and on Redis)
 
 STREET_POINT = {"lat": "29.9700", "lon": "121.6200"}  # inside 蛟川街道's grids
 
@@ -134,6 +135,7 @@ def test_hostile_reports_never_reach_the_page_as_markup_and_bad_photos_are_refus
     assert form.status_code == 422 and "请" in form.get_data(as_text=True)  # the HTML form says why, in Chinese
 
 
+@pytest.mark.usefixtures("limiter_storage")
 def test_a_flood_from_one_address_is_slowed_down(app, client, street):
     app.config["COMPLAINT_RATE_LIMIT"] = "3 per hour"
     try:
