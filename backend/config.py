@@ -68,6 +68,10 @@ class Config:
 
     # --- files ------------------------------------------------------------
     MEDIA_ROOT = env("MEDIA_ROOT")  # None -> instance/media
+    # evidence originals and copies in an S3-compatible store (docs/evidence.md), e.g.
+    # s3://evidence?endpoint_url=http://127.0.0.1:8333 (keys: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY);
+    # empty: the filesystem under MEDIA_ROOT. MEDIA_ROOT/tmp stays each node's local staging.
+    MEDIA_STORE_URL = env("MEDIA_STORE_URL", "")
     BASEMAP_MAX_BYTES = as_int(env("BASEMAP_MAX_BYTES"), 2 << 30)  # the offline base map (MBTiles or PMTiles) an administrator loads
     PWA_DIST = env("PWA_DIST", str(BASE_DIR / "pwa" / "dist"))
     # Bodies larger than this are refused with 413 before they are read.

@@ -22,6 +22,11 @@ if [ -z "${TEST_REDIS_URL:-}" ] && { [ "$(id -u)" = 0 ] || sudo -n true 2>/dev/n
   TEST_REDIS_URL=$(scripts/redis-up.sh | tail -1)
 fi
 export TEST_REDIS_URL=${TEST_REDIS_URL:-}
+# a private SeaweedFS for the S3 media-store tests (tests/s3_server.py; needs no root: weed comes from .venv)
+if [ -z "${TEST_S3_URL:-}" ]; then
+  TEST_S3_URL=$(scripts/seaweedfs-up.sh | tail -1)
+fi
+export TEST_S3_URL
 # undefined names, unused imports and syntax errors fail fast, before the long suite
 .venv/bin/ruff check --select F,E9 backend geo bench tests wsgi.py
 # every benchmark once at a tiny size, so that `make bench` keeps working (~2 min)

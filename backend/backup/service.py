@@ -6,6 +6,10 @@ taken under a read transaction; WAL lets officers keep writing meanwhile) or
 `media/originals/`, and `manifest.json`, written last, with counts and checksums. A
 directory without a manifest is an unfinished backup and restore refuses it.
 
+The originals are read from, and restored into, the media store: the filesystem under
+MEDIA_ROOT or the bucket MEDIA_STORE_URL names (backend/evidence/storage.py) — a backup
+of an S3 deployment holds the bucket's originals, and restores into either kind.
+
 The photos are copied after the database snapshot. Originals are written (and fsynced)
 before the row that names them is committed and are never changed or deleted, so
 every photo the snapshot refers to is already on disk when it is copied.
@@ -18,13 +22,18 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from .. import clock
 from ..database import is_sqlite, sqlite_driver
+
+if TYPE_CHECKING:
+    from ..evidence.storage import MediaStore
+
+MediaLike = Union[str, "os.PathLike[str]", "MediaStore"]  # a MEDIA_ROOT, or a media store
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -65,16 +74,30 @@ def _tool(name: str) -> str:
     return found
 
 
-def _copy_media(media_root: Path, dest: Path) -> tuple[int, int]:
-    """Copy every original photo (content-addressed, immutable); returns (files, bytes)."""
+def media_store(media: MediaLike) -> "MediaStore":
+    """The store to back up from or restore into. A path is a MEDIA_ROOT — unless it is the
+    running app's own MEDIA_ROOT and MEDIA_STORE_URL names an object store: that store
+    (so `flask backup create` covers the bucket of an S3 deployment)."""
+    from ..evidence.storage import FilesystemStore, make_store
+
+    if not isinstance(media, (str, os.PathLike)):
+        return media
+    from flask import current_app, has_app_context
+
+    if has_app_context() and current_app.config.get("MEDIA_STORE_URL") and current_app.config.get("MEDIA_ROOT") \
+            and Path(media).resolve() == Path(current_app.config["MEDIA_ROOT"]).resolve():
+        return make_store(current_app.config)
+    return FilesystemStore(media)
+
+
+def _copy_media(store: "MediaStore", dest: Path) -> tuple[int, int]:
+    """Copy every original (content-addressed, immutable) out of the store; returns (files, bytes)."""
     files = size = 0
-    src = media_root / "originals"
-    for path in sorted(src.rglob("*")) if src.exists() else []:
-        if not path.is_file():
-            continue
-        target = dest / "media" / "originals" / path.relative_to(src)
+    for sha in store.iter_originals():
+        target = dest / "media" / "originals" / sha[:2] / sha[2:4] / sha
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
+        with store.open_original(sha) as src, open(target, "wb") as out:
+            shutil.copyfileobj(src, out, 1 << 20)
         files += 1
         size += target.stat().st_size
     return files, size
@@ -90,8 +113,9 @@ def _row_counts(url: str, tables: list[str]) -> dict[str, int]:
         engine.dispose()
 
 
-def create_backup(database_url: str, media_root: Path, dest: Path, tables: list[str]) -> dict[str, Any]:
-    """Back up while the service runs. `dest` must not exist or be empty."""
+def create_backup(database_url: str, media_root: MediaLike, dest: Path, tables: list[str]) -> dict[str, Any]:
+    """Back up while the service runs. `dest` must not exist or be empty. `media_root`: a
+    MEDIA_ROOT or a media store (see `media_store`)."""
     dest = Path(dest)
     if dest.exists() and any(dest.iterdir()):
         raise BackupError(f"{dest} is not empty")
@@ -116,14 +140,15 @@ def create_backup(database_url: str, media_root: Path, dest: Path, tables: list[
         if run.returncode != 0:
             raise BackupError("pg_dump failed: " + run.stderr.strip())
         counts = {}  # a dump is counted when restored (pg_dump's snapshot cannot be queried afterwards)
-    photos, photo_bytes = _copy_media(Path(media_root), dest)
+    store = media_store(media_root)
+    photos, photo_bytes = _copy_media(store, dest)
     manifest = {
         "format": FORMAT,
         "engine": "sqlite" if is_sqlite(database_url) else "postgresql",
         "started_at": started.isoformat(),
         "finished_at": clock.now().isoformat(),
         "database": {"file": db_file.name, "bytes": db_file.stat().st_size, "sha256": _sha256(db_file)},
-        "media": {"originals": photos, "bytes": photo_bytes},
+        "media": {"originals": photos, "bytes": photo_bytes, "store": store.describe()},
         "rows": counts,
     }
     tmp = dest / (MANIFEST + ".tmp")
@@ -158,8 +183,9 @@ def verify_backup(src: Path) -> dict[str, Any]:
     return manifest
 
 
-def restore_backup(src: Path, database_url: str, media_root: Path, tables: list[str], *, force: bool = False) -> dict[str, Any]:
-    """Restore into a stopped service. Refuses a non-empty target unless `force`."""
+def restore_backup(src: Path, database_url: str, media_root: MediaLike, tables: list[str], *, force: bool = False) -> dict[str, Any]:
+    """Restore into a stopped service. Refuses a non-empty target unless `force`. The
+    originals go into `media_root`: a MEDIA_ROOT or a media store (see `media_store`)."""
     src = Path(src)
     manifest = verify_backup(src)
     existing = _row_counts(database_url, tables) if _target_exists(database_url) else {}
@@ -192,14 +218,13 @@ def restore_backup(src: Path, database_url: str, media_root: Path, tables: list[
         use_list.unlink(missing_ok=True)
         if run.returncode != 0:
             raise BackupError("pg_restore failed: " + run.stderr.strip())
-    originals = Path(media_root) / "originals"
-    for path in (src / "media" / "originals").rglob("*") if (src / "media").exists() else []:
-        if path.is_file():
-            target_file = originals / path.relative_to(src / "media" / "originals")
-            if not target_file.exists():
-                target_file.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, target_file)
-                target_file.chmod(0o444)
+    store = media_store(media_root)
+    for path in sorted((src / "media" / "originals").rglob("*")) if (src / "media").exists() else []:
+        if path.is_file() and not store.has_original(path.name):  # verified above: the name is the bytes' hash
+            f, staged = store.staging_file()
+            with f, open(path, "rb") as copy:
+                shutil.copyfileobj(copy, f, 1 << 20)
+            store.commit_original(path.name, staged)  # read-only, fsynced (filesystem) or one PUT (bucket)
     return {**manifest, "restored_rows": _row_counts(database_url, tables)}
 
 

@@ -26,17 +26,18 @@ from ..extensions import db, end_read_transaction
 from ..models_base import utcnow
 from . import av, imaging
 from .models import Media, MediaCitation, MediaUpload
-from .storage import FilesystemStore, TooLarge, fsync_file
+from .storage import MediaStore, TooLarge, fsync_file, local_copy, make_store
 
 CHUNK = 1 << 20  # 1 MiB reads: few syscalls, memory still bounded
 RANGE_RE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 
 
-def store() -> FilesystemStore:
+def store() -> MediaStore:
+    """The app's media store: the filesystem under MEDIA_ROOT, or the object store MEDIA_STORE_URL names."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     st = app.extensions.get("media_store")
     if st is None:
-        st = app.extensions["media_store"] = FilesystemStore(app.config["MEDIA_ROOT"])
+        st = app.extensions["media_store"] = make_store(app.config)
     return st
 
 
@@ -272,24 +273,16 @@ def _receive_chunk(sha256: str, stream: BinaryIO, rng: tuple[int, int, int], lim
     if new_size < total:
         # a short body (cut-off connection) keeps what arrived: resume from new_size
         return UploadResult("partial", None, new_size, total)
-    path = st.partial_path(sha256)
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    f2, staged = st.staging_file()
-    f2.close()
-    path.replace(staged)
+    actual, staged = st.take_partial(sha256)  # the whole file, hashed, in a local staging file
     db.session.delete(upload)
     db.session.commit()
-    return _finalize(sha256, staged, h.hexdigest(), total, identity, declared)
+    return _finalize(sha256, staged, actual, total, identity, declared)
 
 
 def _partial_head(sha256: str, offset: int) -> bytes:
     if offset <= 0:
         return b""
-    with open(store().partial_path(sha256), "rb") as f:
-        return f.read(min(offset, av.SNIFF_BYTES))
+    return store().partial_head(sha256, min(offset, av.SNIFF_BYTES))
 
 
 def _sniff_file(path: Path) -> av.Sniffed | None:
@@ -659,10 +652,10 @@ def _rerender_av(media: Media, citation: MediaCitation | None) -> None:
     cfg = current_app.config
     f = st.open_derived(media.sha256, "still")
     if f is None:
-        path = st.local_original(media.sha256)
-        sniffed = _sniff_file(path)
-        assert sniffed is not None
-        still = av.still_for(path, av.probe(path, sniffed, cfg), cfg)
+        with local_copy(st, media.sha256) as path:
+            sniffed = _sniff_file(path)
+            assert sniffed is not None
+            still = av.still_for(path, av.probe(path, sniffed, cfg), cfg)
         st.put_derived(media.sha256, "still", _jpeg(still, 88))
     else:
         with f:

@@ -1,17 +1,20 @@
-"""Where evidence bytes (photos, video, audio) live. The filesystem store below; an S3-compatible store (MinIO on
-premises) implements the same small interface for production.
+"""Where evidence bytes (photos, video, audio) live: the filesystem store below, or an
+S3-compatible object store (s3store.py: SeaweedFS, MinIO, a cloud bucket) with the same
+small interface, chosen by MEDIA_STORE_URL (`make_store`).
 
 Originals are immutable: written to a temporary file, fsynced, renamed into place, never
 rewritten. Paths are derived from the hash alone and never leave this module.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, Iterator, Protocol
+from typing import Any, BinaryIO, Iterator, Mapping, Protocol
 
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 VARIANTS = ("thumb", "display", "still")  # still: a video's poster frame or a recording's waveform, unwatermarked (never served)
@@ -20,18 +23,45 @@ VARIANTS = ("thumb", "display", "still")  # still: a video's poster frame or a r
 class MediaStore(Protocol):
     def has_original(self, sha256: str) -> bool: ...
     def open_original(self, sha256: str) -> BinaryIO: ...
-    def local_original(self, sha256: str) -> Path: ...  # a file ffprobe/ffmpeg can read (an S3 store downloads to tmp/)
+    def local_original(self, sha256: str) -> Path: ...  # a file ffprobe/ffmpeg can read (an S3 store downloads to tmp/): use local_copy()
     def commit_original(self, sha256: str, staged: Path, synced: bool = False) -> None: ...
+    def iter_originals(self) -> Iterator[str]: ...  # every original's hash (backups)
     def put_derived(self, sha256: str, variant: str, data: bytes) -> None: ...
     def has_derived(self, sha256: str, variant: str) -> bool: ...
     def open_derived(self, sha256: str, variant: str) -> BinaryIO | None: ...
     # resumable uploads
     def partial_size(self, sha256: str) -> int: ...
     def append_partial(self, sha256: str, chunks: Iterator[bytes], limit: int) -> int: ...
-    def partial_path(self, sha256: str) -> Path: ...
+    def partial_head(self, sha256: str, n: int) -> bytes: ...
+    def take_partial(self, sha256: str) -> tuple[str, Path]: ...  # (sha256 of the bytes, a staged file); the partial is gone
     def truncate_partial(self, sha256: str, size: int) -> None: ...
     def discard_partial(self, sha256: str) -> None: ...
-    def staging_file(self) -> tuple[BinaryIO, Path]: ...
+    def staging_file(self) -> tuple[BinaryIO, Path]: ...  # always local: the request in hand, never across requests
+    def describe(self) -> str: ...
+
+
+def make_store(config: Mapping[str, Any]) -> MediaStore:
+    """MEDIA_STORE_URL `s3://bucket[/prefix]?endpoint_url=...` → S3Store; empty → the
+    filesystem under MEDIA_ROOT (which an S3 store still uses for its local staging)."""
+    url = (config.get("MEDIA_STORE_URL") or "").strip()
+    if not url or url.startswith("file:"):
+        return FilesystemStore(config["MEDIA_ROOT"])
+    if url.startswith("s3:"):
+        from .s3store import S3Store, parse_s3_url
+
+        return S3Store(local_root=config["MEDIA_ROOT"], **parse_s3_url(url))
+    raise ValueError("MEDIA_STORE_URL must be empty (the filesystem under MEDIA_ROOT) or s3://bucket[/prefix]?endpoint_url=...")
+
+
+@contextmanager
+def local_copy(store: MediaStore, sha256: str) -> Iterator[Path]:
+    """An original as a local file for ffprobe/ffmpeg; a temporary download is removed after."""
+    path = store.local_original(sha256)
+    try:
+        yield path
+    finally:
+        if getattr(store, "local_copies", False):
+            path.unlink(missing_ok=True)
 
 
 class TooLarge(Exception):
@@ -75,8 +105,16 @@ class FilesystemStore:
             raise ValueError("unknown variant")
         return self.root / "derived" / s[:2] / s[2:4] / f"{s}.{variant}.jpg"
 
+    def describe(self) -> str:
+        return str(self.root)
+
     def has_original(self, sha256: str) -> bool:
         return self._original(sha256).is_file()
+
+    def iter_originals(self) -> Iterator[str]:
+        for path in sorted((self.root / "originals").rglob("*")):
+            if path.is_file() and SHA_RE.match(path.name):
+                yield path.name
 
     def open_original(self, sha256: str) -> BinaryIO:
         return open(self._original(sha256), "rb")
@@ -145,6 +183,25 @@ class FilesystemStore:
                 f.truncate(start)
                 raise
         return size
+
+    def partial_head(self, sha256: str, n: int) -> bytes:
+        path = self.partial_path(sha256)
+        if not path.exists():
+            return b""
+        with open(path, "rb") as f:
+            return f.read(n)
+
+    def take_partial(self, sha256: str) -> tuple[str, Path]:
+        """Hash the finished partial file and move it into tmp/ for finalizing."""
+        path = self.partial_path(sha256)
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        f2, staged = self.staging_file()
+        f2.close()
+        path.replace(staged)
+        return h.hexdigest(), staged
 
     def truncate_partial(self, sha256: str, size: int) -> None:
         path = self.partial_path(sha256)

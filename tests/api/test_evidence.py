@@ -19,6 +19,7 @@ from backend.extensions import db
 from backend.patrols import service as patrols
 from tests import images
 from tests.conftest import assert_error
+from tests.s3_server import empty_prefix, fresh_store_url, store_files
 
 NINGBO = (29.9700, 121.6200)
 TAKEN = "2026:11:20 10:00:00"  # local time, as phones write it
@@ -35,20 +36,41 @@ def put(client, headers, data: bytes, digest: str | None = None, **kw):
 
 
 def media_files(app) -> list[Path]:
+    if app.config.get("MEDIA_STORE_URL"):  # the bucket's keys under the test's prefix, and local tmp/
+        return store_files(app)
     root = Path(app.config["MEDIA_ROOT"])
     return [p.relative_to(root) for p in root.rglob("*") if p.is_file()]
 
 
+def pytest_generate_tests(metafunc):
+    """Every media test of this module (and of those that import this hook) runs on the
+    filesystem store and on the S3 store (SeaweedFS: tests/s3_server.py)."""
+    if "media_root" in metafunc.fixturenames:
+        metafunc.parametrize("media_root", ["filesystem", "s3"], indirect=True)
+
+
 @pytest.fixture
-def media_root(app):
-    """Each test sees an empty MEDIA_ROOT."""
+def media_root(app, request):
+    """Each test sees an empty MEDIA_ROOT (and, on S3, a key prefix of its own). Modules
+    without the hook above test the filesystem store only."""
+    kind = getattr(request, "param", "filesystem")
     root = Path(app.config["MEDIA_ROOT"])
     for p in sorted(root.rglob("*"), reverse=True):
         if p.is_file():
             p.chmod(0o644)
             p.unlink()
     app.extensions.pop("media_store", None)
-    return root
+    if kind != "s3":
+        yield root
+        return
+    url = fresh_store_url()
+    app.config["MEDIA_STORE_URL"] = url
+    try:
+        yield root
+    finally:
+        app.config["MEDIA_STORE_URL"] = ""
+        app.extensions.pop("media_store", None)
+        empty_prefix(url)
 
 
 @pytest.fixture
@@ -86,9 +108,16 @@ def test_the_same_photo_twice_is_stored_once(app, client, officer_session):
     again = put(client, officer_session.headers, data)
     assert again.status_code == 200 and again.get_json()["sha256"] == sha(data)
     assert [p for p in media_files(app) if "originals" in p.parts] == originals
-    original = Path(app.config["MEDIA_ROOT"]) / originals[0]
-    assert original.read_bytes() == data
-    assert oct(original.stat().st_mode & 0o777) == "0o444"
+    assert originals == [Path("originals", sha(data)[:2], sha(data)[2:4], sha(data))]
+    if not app.config.get("MEDIA_STORE_URL"):
+        original = Path(app.config["MEDIA_ROOT"]) / originals[0]
+        assert original.read_bytes() == data
+        assert oct(original.stat().st_mode & 0o777) == "0o444"
+    else:
+        from backend.evidence import service
+
+        with app.app_context(), service.store().open_original(sha(data)) as f:
+            assert f.read() == data
 
 
 def test_wrong_hash_is_refused_and_nothing_is_left_behind(app, client, officer_session):

@@ -16,7 +16,8 @@ from PIL import Image
 
 from backend.extensions import db
 from tests import av_files
-from tests.api.test_evidence import media_files, media_root  # noqa: F401  (fixture)
+# the fixtures, and the hook that runs each media test on the filesystem and on S3
+from tests.api.test_evidence import media_files, media_root, pytest_generate_tests  # noqa: F401
 from tests.api.test_sync import inspection, push, rec
 from tests.conftest import assert_error
 
