@@ -185,6 +185,9 @@ def wait_for_service_worker(page: Page) -> None:
 
 
 def go_offline(context: BrowserContext, page: Page) -> None:
+    # the app works offline once its service worker controls the page: on a busy machine
+    # that came after the login (a navigation offline then failed: ERR_INTERNET_DISCONNECTED)
+    wait_for_service_worker(page)
     context.set_offline(True)
     wait_until(page, "navigator.onLine === false")
 
