@@ -332,13 +332,7 @@ def _finalize(sha256: str, staged: Path, actual: str, size: int, identity: Ident
         staged.unlink(missing_ok=True)
         raise
     syncer.join()
-    try:
-        st.put_derived(sha256, "thumb", thumb)
-        st.put_derived(sha256, "display", display)
-        st.commit_original(sha256, staged, synced=True)
-    except BaseException:  # disk full: no half-written original left in tmp/
-        staged.unlink(missing_ok=True)
-        raise
+    _store_verified(st, sha256, staged, {"thumb": thumb, "display": display})
     media = Media(
         sha256=sha256, bytes=size, content_type=info.content_type, width=info.width, height=info.height,
         exif=info.exif, taken_at=info.taken_at, lat=info.lat, lon=info.lon, uploaded_by_id=identity.officer.id,
@@ -346,6 +340,18 @@ def _finalize(sha256: str, staged: Path, actual: str, size: int, identity: Ident
     )
     details = {"bytes": size, "content_type": info.content_type, "width": info.width, "height": info.height}
     return _record_new(media, identity, details, {"sha256": sha256, "decoded": True, "exif": info.exif})
+
+
+def _store_verified(st: MediaStore, sha256: str, staged: Path, derived: dict[str, bytes]) -> None:
+    """The derived copies first, then the original (visible last): a failure (disk full, the
+    object store refusing) leaves no half-written original in tmp/."""
+    try:
+        for variant, data in derived.items():
+            st.put_derived(sha256, variant, data)
+        st.commit_original(sha256, staged, synced=True)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
 
 
 def _finalize_av(sha256: str, staged: Path, sniffed: av.Sniffed, size: int, identity: Identity) -> UploadResult:
@@ -377,14 +383,7 @@ def _finalize_av(sha256: str, staged: Path, sniffed: av.Sniffed, size: int, iden
         staged.unlink(missing_ok=True)
         raise
     syncer.join()
-    try:
-        st.put_derived(sha256, "still", still_jpeg)
-        st.put_derived(sha256, "thumb", thumb)
-        st.put_derived(sha256, "display", display)
-        st.commit_original(sha256, staged, synced=True)
-    except BaseException:
-        staged.unlink(missing_ok=True)
-        raise
+    _store_verified(st, sha256, staged, {"still": still_jpeg, "thumb": thumb, "display": display})
     media = Media(
         sha256=sha256, bytes=size, content_type=info.content_type, width=info.width, height=info.height,
         exif=info.meta, taken_at=info.taken_at, lat=info.lat, lon=info.lon, uploaded_by_id=identity.officer.id,
