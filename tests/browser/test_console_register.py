@@ -146,6 +146,8 @@ def test_register_search_file_edit_merge_and_a_spot_check_from_plan_to_public_pa
     search.fill("五金")
     expect(page.locator("[data-test^=register-row-]")).to_have_count(2)
     page.locator(f"[data-test=register-row-{ids['李记五金店']}]").click()
+    # the file is keyed by subject: a click on 合并重复 before it is loaded lands on the old one
+    expect(page.locator("[data-test=register-name]")).to_have_text("李记五金店")
     page.locator("[data-test=register-merge]").click()
     page.locator("[data-test=register-merge-search] input").fill("五金")
     expect(page.locator("[data-test=register-merge-into]")).to_have_value(str(ids["老李五金店"]))  # the one other match
