@@ -202,6 +202,27 @@ def handle_os_error(exc: OSError) -> Response:
     return handle_unexpected(exc)
 
 
+def handle_media_store_unavailable(exc: Exception) -> Response:
+    """The S3 object store did not answer (down, unreachable, or answering 5xx/SlowDown):
+    nothing was stored, so the phone keeps the file and its record and retries. Raised by
+    botocore from deep inside the evidence service; a 500 here made the outbox treat the
+    file as broken."""
+    from botocore.exceptions import ClientError
+
+    if isinstance(exc, ClientError):
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        if status < 500 and code not in ("SlowDown", "ServiceUnavailable", "RequestTimeout"):
+            return handle_unexpected(exc)  # a 4xx from the store is our bug (a bad key, no bucket), not an outage
+    from .extensions import db
+
+    db.session.rollback()
+    log.error("media store unavailable on %s %s: %s", request.method, request.path, exc)
+    return _response(ApiError("media.store_unavailable", "证据存储服务暂不可用，请稍后重试（手机上的文件未丢失）",
+                              "The evidence store is unavailable; retry later (the files on the phone are kept)",
+                              status=503, headers={"Retry-After": "30"}))
+
+
 def handle_out_of_range(exc: Exception) -> Response:
     """A number too large for the database (an id of 40 digits in a query the schema let
     through): the client's input, never a 500. Schemas bound the fields they know; this is
@@ -235,4 +256,11 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(OverflowError, handle_out_of_range)
     app.register_error_handler(RecursionError, handle_too_deep)
     app.register_error_handler(DataError, handle_out_of_range)
+    try:  # only where the S3 media store can be used at all
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:
+        pass
+    else:
+        app.register_error_handler(BotoCoreError, handle_media_store_unavailable)
+        app.register_error_handler(ClientError, handle_media_store_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

@@ -128,8 +128,10 @@ class S3Store:
         self.tmp.mkdir(parents=True, exist_ok=True)
         self.client = client or boto3.client(
             "s3", endpoint_url=endpoint_url, region_name=region or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
-            config=BotoConfig(s3={"addressing_style": "path"}, retries={"max_attempts": 5, "mode": "standard"},
-                              max_pool_connections=32),
+            # a store that is down answers the phone within seconds (503 media.store_unavailable),
+            # not after minutes of botocore's default 60 s timeouts and retries
+            config=BotoConfig(s3={"addressing_style": "path"}, retries={"max_attempts": 3, "mode": "standard"},
+                              connect_timeout=3, read_timeout=30, max_pool_connections=32),
         )
 
     def __repr__(self) -> str:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -181,3 +183,49 @@ def test_backup_and_restore_cover_the_bucket(app, runner, demo, auth, database_u
             db.engine.dispose()
     finally:
         empty_prefix(target_url)
+
+
+def test_an_unreachable_store_answers_503_with_a_code_and_keeps_what_was_accepted(app, demo, auth, database_url, s3_media_url,  # noqa: F811
+                                                                                  tmp_path, monkeypatch):
+    """The object store goes down (a node whose store URL points at a port where nothing
+    listens, on the same database): an upload and a read of a stored original are refused
+    with 503 `media.store_unavailable` and a Retry-After within seconds — never a 500, which
+    the phone's outbox would take for a broken file — and what was accepted is untouched."""
+    from backend.evidence.models import Media
+    from tests.server import free_port
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", os.environ.get("AWS_ACCESS_KEY_ID", "zhangshang-test"))
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", os.environ.get("AWS_SECRET_ACCESS_KEY", "zhangshang-test-secret"))
+    phone = auth.login("zf001")
+    kept = images.jpeg(800, 600, lat=NINGBO[0], lon=NINGBO[1], taken="2026:11:20 09:00:00")
+    assert auth.client.put(f"/api/v1/media/{sha(kept)}", data=kept, content_type="image/jpeg", headers=phone.headers).status_code == 201
+    down = create_app(make_config(database_url, MEDIA_ROOT=str(tmp_path / "node-down"),
+                                  MEDIA_STORE_URL=f"s3://evidence?endpoint_url=http://127.0.0.1:{free_port()}",
+                                  SECRET_KEY=app.config["SECRET_KEY"]))
+    try:
+        with app.app_context():
+            before = db.session.query(Media).count()
+        client = down.test_client()
+        new = images.jpeg(800, 600, lat=NINGBO[0], lon=NINGBO[1], taken="2026:11:20 10:00:00")
+        started = time.monotonic()
+        for resp in (
+            client.put(f"/api/v1/media/{sha(new)}", data=new, content_type="image/jpeg", headers=phone.headers),
+            client.get(f"/api/v1/media/{sha(kept)}/original", headers=phone.headers),
+        ):
+            body = resp.get_json()
+            assert resp.status_code == 503, (resp.status_code, body)
+            assert body["code"] == "media.store_unavailable" and resp.headers["Retry-After"] == "30"
+            assert "证据存储" in body["message"]["zh-CN"] and "evidence store" in body["message"]["en"]
+        assert time.monotonic() - started < 30  # seconds, not botocore's minutes of default retries
+        # the file already accepted is still known (the database answers) and still whole
+        assert client.get(f"/api/v1/media/{sha(kept)}/status", headers=phone.headers).get_json()["state"] == "complete"
+        with app.app_context():
+            assert db.session.query(Media).count() == before
+        # the same upload to a node whose store answers is stored as usual
+        ok = auth.client.put(f"/api/v1/media/{sha(new)}", data=new, content_type="image/jpeg", headers=phone.headers)
+        assert ok.status_code == 201, ok.get_json()
+        assert auth.client.get(f"/api/v1/media/{sha(kept)}/original", headers=phone.headers).get_data() == kept
+    finally:
+        with down.app_context():
+            db.session.remove()
+            db.engine.dispose()
