@@ -70,12 +70,22 @@ def _sample_context() -> dict[str, Any]:
 def _items(case: Case) -> list[dict[str, Any]]:
     """The file's items in the order of the procedure: each document, and each evidence item
     where it was recorded; with the SHA-256 the audit trail holds for it."""
+    from ..evidence import service as evidence
+
     items = []
+    kinds = evidence.kinds_of((s.data or {}).get("sha256") for s in case.steps if s.kind == "evidence")
     for step in case.steps:
         if step.kind == "evidence":
             d = step.data or {}
-            items.append({"kind": "evidence", "title": d.get("label") or "证据", "number": "", "sha256": d.get("sha256") or "",
-                          "source": d.get("source"), "ref": d.get("ref"), "on": step.on.isoformat()})
+            item = {"kind": "evidence", "title": d.get("label") or "证据", "number": "", "sha256": d.get("sha256") or "",
+                    "source": d.get("source"), "ref": d.get("ref"), "on": step.on.isoformat()}
+            kind, duration = kinds.get(item["sha256"], (None, None))
+            if item["source"] == "photo" and kind in ("video", "audio"):
+                # records cite clips and voice notes in their `photos` arrays: name what the file is
+                word = "视频" if kind == "video" else "录音"
+                item.update(source=kind, title=item["title"].replace("照片", word) if "照片" in item["title"] else f"{item['title']}（{word}）",
+                            duration_s=duration)
+            items.append(item)
         if step.document is not None:
             doc = step.document
             items.append({"kind": doc.kind, "title": doc.title, "number": doc.number, "sha256": doc.sha256, "document_id": doc.id,

@@ -600,6 +600,16 @@ def _aware(at: datetime) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
 
 
+def kinds_of(sha256s: Iterable[str]) -> dict[str, tuple[str, float | None]]:
+    """What each arrived file is (photo, video, audio) and a clip's length: records cite
+    every kind in their `photos` arrays, so a case file asks here how to label them."""
+    shas = [s for s in set(sha256s) if s]
+    if not shas:
+        return {}
+    rows = db.session.execute(select(Media.sha256, Media.kind, Media.duration_s).where(Media.sha256.in_(shas)))
+    return {r.sha256: (r.kind or "photo", r.duration_s) for r in rows}
+
+
 def display_copy(sha256: str) -> bytes | None:
     """The watermarked display copy of a photo for a case file (a video's poster frame or
     a recording's waveform for those), or None if it has not arrived."""

@@ -420,6 +420,35 @@ def test_a_case_opened_from_an_inspection_carries_its_photos_into_the_case_file(
     assert_error(unknown, 422, "case.unknown_inspection")
 
 
+@pytest.mark.usefixtures("media_root")
+def test_a_clip_and_a_voice_note_are_named_as_such_in_the_case_file(app, desk, client, tmp_path):
+    """Records cite clips and voice notes in their `photos` arrays; the case file names each
+    for what it is, prints its length and its still, and keeps the original by its hash."""
+    from backend.auth.models import Officer
+    from backend.extensions import db
+    from backend.patrols import service as patrols
+    from tests import av_files
+
+    clip, voice = av_files.mp4(tmp_path / "c.mp4", seconds=3), av_files.m4a(tmp_path / "v.m4a", seconds=3)
+    for data, kind in ((clip, "video/mp4"), (voice, "audio/mp4")):
+        assert put(client, desk.handler.headers, data, content_type=kind).status_code == 201
+    digests = [hashlib.sha256(d).hexdigest() for d in (clip, voice)]
+    at = datetime(2026, 11, 1, 11, 0, tzinfo=timezone.utc)  # before the desk's clock (a Monday)
+    iid = "5d0c8a6e-0000-4000-8000-00000000c11b"
+    with app.app_context():
+        officer = db.session.query(Officer).filter_by(username="zf001").one()
+        patrols.record_inspection(inspection_id=iid, officer=officer, device_id="dev-clip", captured_at=at, inspected_at=at,
+                                  lat=NINGBO[0], lon=NINGBO[1], accuracy_m=5, subject_name="某某烧烤店", result="violation",
+                                  follow_up="ticket", photos=digests)
+    desk.open(source={"kind": "inspection", "ref": iid}, violated_at=None)
+    items = client.get(f"/api/v1/cases/{desk.case['id']}/file/manifest", headers=desk.boss.headers).get_json()["items"]
+    named = {i["sha256"]: (i["source"], i["title"]) for i in items if i["kind"] == "evidence" and i["sha256"]}
+    assert named == {digests[0]: ("video", "检查视频"), digests[1]: ("audio", "检查录音")}
+    text = pdf_text(client.get(f"/api/v1/cases/{desk.case['id']}/file.pdf", headers=desk.boss.headers).data).replace("\n", "")
+    assert "类别：视频" in text and "类别：录音" in text and "视频截取画面" in text and "录音波形图" in text
+    assert "时长 0 分 3 秒" in text
+
+
 def test_my_cases_are_the_ones_i_handle_with_their_deadline_lights(desk, client):
     desk.open()
     mine = client.get("/api/v1/cases?procedure=general&mine=true", headers=desk.handler.headers).get_json()["items"]

@@ -67,6 +67,11 @@ def evidence_page(item: dict[str, Any], image: bytes | None) -> bytes:
             out.append(_p(f"来源记录：{item['ref']}", style(10)))
         if item.get("sha256"):
             out.append(_p(f"原件 SHA-256：{item['sha256']}", style(9)))
+        if item.get("source") in ("video", "audio"):
+            # paper holds a still: the clip itself is kept by its hash and played from the electronic file
+            length = f"时长 {int(item['duration_s'] // 60)} 分 {int(round(item['duration_s'] % 60))} 秒，" if item.get("duration_s") else ""
+            still = "视频截取画面" if item["source"] == "video" else "录音波形图"
+            out.append(_p(f"（视听资料：{length}以下为{still}；原件按上列 SHA-256 保存于电子卷宗，可调取播放）", style(10)))
         out.append(Spacer(1, 6))
         if image:
             from PIL import Image as PILImage
@@ -76,7 +81,7 @@ def evidence_page(item: dict[str, Any], image: bytes | None) -> bytes:
             scale = min(width / w, (200 * mm) / h)
             out.append(Image(io.BytesIO(image), width=w * scale, height=h * scale))
         elif item.get("sha256"):
-            out.append(_p("（照片原件尚未上传到服务器，卷宗中仅记载其 SHA-256）", style(10)))
+            out.append(_p("（原件尚未上传到服务器，卷宗中仅记载其 SHA-256）", style(10)))
         return out
 
     return _build(story, item["title"])
