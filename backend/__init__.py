@@ -149,6 +149,9 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
 
     app.before_request(enforce_access)
     check_all_endpoints_declared(app)
+    from . import replica
+
+    replica.init_app(app)  # after the routes (which roles read the replica) and the access hook (who asks)
 
     from .cli import register_cli
 

@@ -65,6 +65,15 @@ class Config:
     # how long a writer waits for SQLite's one write lock before the request gets 503 db.busy
     SQLITE_BUSY_TIMEOUT_MS = as_int(env("SQLITE_BUSY_TIMEOUT_MS"), 30000)
     SPATIALITE_LIBRARY_PATH = env("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
+    # a streaming replica (hot standby) of the PostGIS primary: the supervisors' reads (views
+    # marked @reads_replica: figures, coverage, patrol log, live board, exports) go there;
+    # every write, and everything else, to DATABASE_URL. Refused with SQLite (backend/replica.py)
+    DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", "")
+    # a replica further behind than this (seconds) is not read: the primary answers, and it is logged
+    REPLICA_MAX_LAG_S = float(env("REPLICA_MAX_LAG_S", "30"))
+    # where each officer's last write (a WAL position) is kept for read-your-writes: redis://…;
+    # empty: the Redis of RATELIMIT_STORAGE_URI, else this process's memory (refused in production)
+    REPLICA_POSITIONS_URL = env("REPLICA_POSITIONS_URL", "")
 
     # --- files ------------------------------------------------------------
     MEDIA_ROOT = env("MEDIA_ROOT")  # None -> instance/media
@@ -188,3 +197,4 @@ class TestConfig(Config):
     DEMO_MODE = True
     SQLITE_SYNCHRONOUS = "NORMAL"
     RATELIMIT_STORAGE_URI = "memory://"
+    DATABASE_REPLICA_URL = ""  # a test that wants the replica names it (tests/replica_server.py)

@@ -7,14 +7,29 @@ from sqlalchemy import text
 
 from .auth.access import public
 from .extensions import db
+from .replica import router
 
 blp = Blueprint("health", __name__, url_prefix="/api/v1", description="运行状态 · Health")
+
+
+class ReplicaHealthSchema(Schema):
+    state = fields.String(required=True, metadata={
+        "description": "ok (routed reads go to it) | lagging | unreachable | not_standby | primary_unreachable; "
+                       "in every state but ok the primary answers them"})
+    lag_s = fields.Float(allow_none=True, required=True, metadata={
+        "description": "0 when it has replayed all the primary wrote; else the age of the last transaction it "
+                       "replayed; null when unknown"})
+    max_lag_s = fields.Float(required=True, metadata={"description": "REPLICA_MAX_LAG_S"})
+    replay_paused = fields.Boolean(allow_none=True, required=True)
 
 
 class HealthSchema(Schema):
     status = fields.String(required=True)
     database = fields.String(required=True)
     version = fields.String(required=True)
+    replica = fields.Nested(ReplicaHealthSchema, metadata={
+        "description": "the read replica (DATABASE_REPLICA_URL), when one is configured; its state never fails "
+                       "the check: without it the primary answers everything"})
 
 
 @blp.route("/health", methods=["GET"])
@@ -23,4 +38,9 @@ class HealthSchema(Schema):
 @blp.doc(security=[])
 def health():
     db.session.execute(text("SELECT 1"))
-    return {"status": "ok", "database": db.engine.dialect.name, "version": "0.1.0"}
+    answer = {"status": "ok", "database": db.engine.dialect.name, "version": "0.1.0"}
+    replica = router()
+    if replica is not None:
+        answer["replica"] = replica.health()  # cached for a second: the PWA asks often
+    return answer
+

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: set up and run every test, on SQLite + SpatiaLite and on PostgreSQL + PostGIS.
-# TEST_POSTGIS_URL may point at an existing PostGIS database; otherwise a local cluster is
-# installed and started (needs root or passwordless sudo). Extra arguments go to pytest.
+# TEST_POSTGIS_URL may point at an existing PostGIS database (and TEST_REPLICA_URL at its streaming
+# replica); otherwise a local cluster and its replica are installed and started (needs root or
+# passwordless sudo). Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh test
@@ -10,6 +11,11 @@ export SPATIALITE_LIBRARY_PATH=${SPATIALITE_LIBRARY_PATH:-mod_spatialite}
 if [ -z "${TEST_POSTGIS_URL:-}" ]; then
   if [ "$(id -u)" = 0 ] || sudo -n true 2>/dev/null; then
     TEST_POSTGIS_URL=$(scripts/postgis-up.sh | tail -1)
+    # and its streaming replica, for the supervisors' replica reads (tests/replica_server.py):
+    # a pg_basebackup of that cluster (a preset TEST_POSTGIS_URL brings its own TEST_REPLICA_URL, or none)
+    if [ -z "${TEST_REPLICA_URL:-}" ]; then
+      TEST_REPLICA_URL=$(scripts/replica-up.sh | tail -1)
+    fi
   elif [ "${CI:-}" = true ]; then
     echo "CI needs PostGIS: run as root or set TEST_POSTGIS_URL" >&2; exit 1
   else
@@ -17,6 +23,7 @@ if [ -z "${TEST_POSTGIS_URL:-}" ]; then
   fi
 fi
 export TEST_POSTGIS_URL
+export TEST_REPLICA_URL=${TEST_REPLICA_URL:-}
 # a private Redis for the shared rate-limit tests (tests/redis_server.py; skipped without one)
 if [ -z "${TEST_REDIS_URL:-}" ] && { [ "$(id -u)" = 0 ] || sudo -n true 2>/dev/null; }; then
   TEST_REDIS_URL=$(scripts/redis-up.sh | tail -1)

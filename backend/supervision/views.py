@@ -1,6 +1,7 @@
 """Supervisor endpoints (中队长, 指挥室): figures with drill-down and exports, grid coverage,
 officer coverage, the patrol log, device health. Supervisors see their street; a
-district admin sees every street or picks one with `jurisdiction_id`."""
+district admin sees every street or picks one with `jurisdiction_id`. The views marked
+@reads_replica read the streaming replica when DATABASE_REPLICA_URL is set (backend/replica.py)."""
 from __future__ import annotations
 
 import json
@@ -18,6 +19,7 @@ from ..auth.access import current_identity, roles, scope_jurisdiction
 from ..patrols.schemas import PlausibleDate
 from .. import rawjson
 from ..models_base import LOCAL_TZ
+from ..replica import reads_replica
 from . import columns, exports, service
 
 blp = Blueprint("supervision", __name__, url_prefix="/api/v1/supervision", description="督查 · Supervision")
@@ -198,6 +200,7 @@ def _json_safe(data: Any) -> Any:
 @roles("supervisor", "admin")
 @blp.arguments(PeriodSchema, location="query")
 @blp.response(200, StatsSchema)
+@reads_replica
 def stats(args: dict):
     """The team's figures (统计) for a period; each drills down under /stats/<figure>."""
     jurisdiction_id, start, end = _period(args)
@@ -209,6 +212,7 @@ def stats(args: dict):
 @blp.arguments(ExportQuerySchema, location="query")
 @blp.response(200, RowsSchema)
 @blp.doc(responses={"200": {"description": "the records behind a figure", "content": table_content(RowsSchema)}})
+@reads_replica
 def drill_down(args: dict, figure: str):
     """The records a figure counts, as JSON, CSV (UTF-8 with BOM) or XLSX."""
     jurisdiction_id, start, end = _period(args)
@@ -230,6 +234,7 @@ class LiveSchema(Schema):
 @roles("supervisor", "admin")
 @blp.arguments(PeriodSchema, location="query")
 @blp.response(200, LiveSchema)
+@reads_replica
 def live(args: dict):
     """The live layer: who is on patrol now, where their phone last said, how long ago (the console asks every 30 s)."""
     from .live import live_officers
@@ -250,6 +255,7 @@ def dictionary():
 @roles("supervisor", "admin")
 @blp.arguments(CoverageQuerySchema, location="query")
 @blp.response(200, FeatureCollectionSchema)
+@reads_replica
 def coverage(args: dict):
     """Grids as GeoJSON with `last_patrolled_at`, `patrol_minutes`, `inspections`, `uncovered`."""
     jurisdiction_id, start, end = _period(args)
@@ -263,6 +269,7 @@ def coverage(args: dict):
 @blp.arguments(ExportQuerySchema, location="query")
 @blp.response(200, OfficerCoverageSchema)
 @blp.doc(responses={"200": {"description": "per officer: assigned and patrolled grids", "content": table_content(OfficerCoverageSchema)}})
+@reads_replica
 def officers(args: dict):
     """Per officer: assigned grids (分包) and which of them they patrolled in the period."""
     jurisdiction_id, start, end = _period(args)
@@ -277,6 +284,7 @@ def officers(args: dict):
 @roles("supervisor", "admin")
 @blp.arguments(PatrolLogQuerySchema, location="query")
 @blp.response(200, PatrolLogSchema)
+@reads_replica
 def patrol_log(args: dict):
     """Tracks (simplified for the zoom), stops and gaps of the period, with inspections and
     tickets as markers; filter by officer(s) and grid(s)."""
@@ -292,6 +300,7 @@ def patrol_log(args: dict):
 @blp.arguments(PlaceExportQuerySchema, location="query")
 @blp.response(200)
 @blp.doc(responses={"200": {"description": "the period's inspections as GeoJSON, GPX, KML, CSV or XLSX"}})
+@reads_replica
 def export_inspections(args: dict):
     jurisdiction_id, start, end = _period(args)
     rows = service.drill_down("inspections", jurisdiction_id, start, end, **_health_cfg())
@@ -317,6 +326,7 @@ def export_inspections(args: dict):
 @roles("supervisor", "admin")
 @blp.arguments(PeriodSchema, location="query")
 @blp.response(200, OfficerCoverageSchema)
+@reads_replica
 def devices(args: dict):
     """Every phone's health: last sync, queue depth and age, storage, version, clock skew, alarms."""
     from ..sync import service as sync
