@@ -366,7 +366,11 @@ def test_without_ffprobe_a_clip_is_refused_as_unavailable_not_a_500(app, client,
     err = assert_error(put(client, phone, clips["mp4_gps"]), 503, "media.av_unavailable")
     assert err["details"]["tool"] == "ffprobe"
     assert leftovers(app) == [] and media_rows(app) == 0
+    health = client.get("/api/v1/health")  # the operator sees it without an upload failing first
+    assert health.status_code == 200 and health.get_json()["media"]["video_and_audio"] is False
+    assert health.get_json()["media"]["missing_tools"] == ["ffprobe"]
     monkeypatch.undo()  # installed again: the phone's retry succeeds
+    assert client.get("/api/v1/health").get_json()["media"]["video_and_audio"] is True
     assert put(client, phone, clips["mp4_gps"]).status_code == 201
 
 
