@@ -106,6 +106,17 @@ def run(subjects: int, database_url: str | None) -> dict:
                     conn.execute(text(base + where + order), {"j": streets[0], **params}).fetchall()
         return call
 
+    def near_sql(**params):
+        statement = text("SELECT * FROM subjects WHERE jurisdiction_id = :j AND merged_into_id IS NULL "
+                         "AND lat BETWEEN :a AND :b AND lon BETWEEN :c AND :e "
+                         "ORDER BY (lat - 29.975) * (lat - 29.975) + (lon - 121.64) * (lon - 121.64) * 0.75, name, id LIMIT 20")
+
+        def call():
+            with app.app_context():
+                with db.engine.connect() as conn:
+                    conn.execute(statement, {"j": streets[0], **params}).fetchall()
+        return call
+
     def q(term: str):
         return get(f"/api/v1/subjects?q={term}"), sql(like, c=f"%{term}%", p=f"{term.lower()}%", u=f"{term.upper()}%")
 
@@ -115,9 +126,10 @@ def run(subjects: int, database_url: str | None) -> dict:
         "pinyin_initials": q("sgd"),
         "credit_code_prefix": q("9133A"),
         "address_fragment": q("明州路1"),
+        # nothing typed: the service orders the box by distance in the database and loads the page
+        # of 20 whole rows in one statement, so the bare SQL is that statement
         "near_nothing_typed": (get("/api/v1/subjects?near=29.975,121.64"),
-                               sql("lat BETWEEN :a AND :b AND lon BETWEEN :c AND :e",
-                                   a=29.975 - d, b=29.975 + d, c=121.64 - d / 0.866, e=121.64 + d / 0.866)),
+                               near_sql(a=29.975 - d, b=29.975 + d, c=121.64 - d / 0.866, e=121.64 + d / 0.866)),
     }
     noop = get("/api/v1/me")
     out = {}

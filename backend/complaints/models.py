@@ -40,6 +40,9 @@ class Complaint(db.Model):
     task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
+    # the register's subject the report is about (被举报对象), named at triage or later by a
+    # supervisor: the report joins that subject's file (一户一档)
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"), index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     triaged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     triaged_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))

@@ -11,6 +11,13 @@ class ComplaintQuerySchema(PageArgsSchema):
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
 
 
+class ComplaintSubjectSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    address = fields.String(required=True)
+    credit_code = fields.String(allow_none=True, required=True)
+
+
 class ComplaintSchema(Schema):
     id = fields.Integer(required=True)
     code = fields.String(required=True, metadata={"description": "the resident's tracking code"})
@@ -35,6 +42,9 @@ class ComplaintSchema(Schema):
     rating = fields.Integer(allow_none=True, required=True)
     rating_comment = fields.String(required=True)
     outcome = fields.Dict(required=True, metadata={"description": "{status, text (the resident's words), resolved}"})
+    subject_id = fields.Integer(allow_none=True, required=True, metadata={"description": "the register's subject reported (被举报对象)"})
+    subject = fields.Nested(ComplaintSubjectSchema, allow_none=True, required=True,
+                            metadata={"description": "that subject as the register names it now (a merged duplicate: the survivor)"})
 
 
 ComplaintPageSchema = page_schema(ComplaintSchema, "ComplaintPage")
@@ -62,6 +72,13 @@ class TriageSchema(Schema):
     into = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(1, 2**31 - 1))
     reason = fields.String(load_default="", validate=validate.Length(max=500))
     note = fields.String(load_default="", validate=validate.Length(max=500))
+    subject_id = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(1, 2**31 - 1),
+                                metadata={"description": "the register's subject reported (被举报对象): one of the report's street"})
+
+
+class ComplaintSubjectSetSchema(Schema):
+    subject_id = fields.Integer(required=True, allow_none=True, strict=True, validate=validate.Range(1, 2**31 - 1),
+                                metadata={"description": "the register's subject reported (被举报对象); null unlinks it"})
 
 
 class ImportResultSchema(Schema):

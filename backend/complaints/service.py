@@ -24,6 +24,7 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_PHOTOS = 3
+DESCRIPTION_HEAD = 60  # characters of a report shown in a subject's file (一户一档)
 STATUS_ZH = {"received": "已受理，等待处理", "dispatched": "已交办执法人员处理", "case": "已立案调查", "merged": "已与同一问题的举报合并处理",
              "rejected": "不予受理"}
 
@@ -139,12 +140,16 @@ def _check_triager(identity: Identity) -> None:
 
 
 def triage(identity: Identity, complaint: Complaint, *, action: str, assignee: str | None = None, grid: str | None = None,
-           matter_code: str | None = None, into: int | None = None, reason: str = "", note: str = "") -> Complaint:
+           matter_code: str | None = None, into: int | None = None, reason: str = "", note: str = "",
+           subject_id: int | None = None) -> Complaint:
     """分办: into a task (交办 an officer or a grid), a case (立案申请), a merge with the report it
-    repeats, or a rejection with the reason the resident will read."""
+    repeats, or a rejection with the reason the resident will read; `subject_id` names the
+    register's subject the report is about (被举报对象), which files it in that subject's 一户一档."""
     _check_triager(identity)
     if complaint.status != "received":
         raise _invalid("complaint.already_triaged", "该举报已分办", "This report was triaged already", status=409, status_now=complaint.status)
+    if subject_id is not None:  # checked before anything is dispatched or opened
+        complaint.subject_id = _subject_of(complaint, subject_id)
     if action == "task":
         from ..tasks import service as tasks
 
@@ -175,8 +180,46 @@ def triage(identity: Identity, complaint: Complaint, *, action: str, assignee: s
     complaint.triaged_at, complaint.triaged_by_id = utcnow(), identity.officer.id
     audit.record("complaint.triaged", "complaint", str(complaint.id), jurisdiction_id=complaint.jurisdiction_id,
                  actor_id=identity.officer.id, details={"action": action, "task": complaint.task_id, "case": complaint.case_id,
-                                                        "into": complaint.merged_into_id, "reason": complaint.reject_reason})
+                                                        "into": complaint.merged_into_id, "reason": complaint.reject_reason,
+                                                        "subject": complaint.subject_id})
     return complaint
+
+
+def _subject_of(complaint: Complaint, subject_id: int) -> int:
+    """The register's subject a supervisor named: one of the report's street (else
+    `subject.not_found`); a merged duplicate is filed under the subject it was merged into."""
+    from ..subjects import service as subjects
+
+    return subjects.known(complaint.jurisdiction_id, subject_id, None).id
+
+
+def set_subject(identity: Identity, complaint: Complaint, subject_id: int | None) -> Complaint:
+    """被举报对象, named or corrected after triage (or cleared with None), by a supervisor: the
+    report moves to that subject's 一户一档."""
+    _check_triager(identity)
+    before = complaint.subject_id
+    complaint.subject_id = _subject_of(complaint, subject_id) if subject_id is not None else None
+    audit.record("complaint.subject_set", "complaint", str(complaint.id), jurisdiction_id=complaint.jurisdiction_id,
+                 actor_id=identity.officer.id, details={"from": before, "to": complaint.subject_id})
+    return complaint
+
+
+def of_subjects(subject_ids: list[int]) -> list[dict[str, Any]]:
+    """The reports about these subjects (the register's 一户一档; subjects/ asks here), newest
+    first: where they came from, the head of what was reported, where they stand and the
+    resident's rating — never the reporter's phone, name or tracking code."""
+    if not subject_ids:
+        return []
+    rows = db.session.scalars(select(Complaint).where(Complaint.subject_id.in_(subject_ids))
+                              .order_by(Complaint.received_at.desc(), Complaint.id.desc()).limit(200))
+    out = []
+    for c in rows:
+        o = outcome(c)
+        head = c.description if len(c.description) <= DESCRIPTION_HEAD else c.description[:DESCRIPTION_HEAD] + "…"
+        out.append({"id": c.id, "received_at": c.received_at, "channel": c.channel, "department": c.department, "status": c.status,
+                    "description": head, "outcome": o["text"], "resolved": o["resolved"], "rating": c.rating})
+    return out
+
 
 
 def outcome(complaint: Complaint) -> dict[str, Any]:
@@ -278,7 +321,15 @@ def to_dict(c: Complaint, reveal: bool) -> dict[str, Any]:
             "reporter_name": c.reporter_name, "reporter_phone": c.reporter_phone if reveal else mask_phone(c.reporter_phone),
             "photos": c.photos or [], "status": c.status, "reject_reason": c.reject_reason, "task_id": c.task_id, "case_id": c.case_id,
             "merged_into_id": c.merged_into_id, "received_at": c.received_at, "triaged_at": c.triaged_at, "rating": c.rating,
-            "rating_comment": c.rating_comment, "outcome": outcome(c)}
+            "rating_comment": c.rating_comment, "outcome": outcome(c), "subject_id": c.subject_id, "subject": _subject_brief(c.subject_id)}
+
+
+def _subject_brief(subject_id: int | None) -> dict[str, Any] | None:
+    if subject_id is None:
+        return None
+    from ..subjects import service as subjects
+
+    return subjects.brief(subject_id)
 
 
 def public_view(c: Complaint) -> dict[str, Any]:

@@ -11,8 +11,8 @@ from ..extensions import commit, limiter
 from ..pagination import paginate
 from . import pages, service
 from .models import Complaint
-from .schemas import (ComplaintCreateSchema, ComplaintPageSchema, ComplaintQuerySchema, ComplaintSchema, ImportResultSchema,
-                      TriageSchema)
+from .schemas import (ComplaintCreateSchema, ComplaintPageSchema, ComplaintQuerySchema, ComplaintSchema, ComplaintSubjectSetSchema,
+                      ImportResultSchema, TriageSchema)
 
 blp = Blueprint("complaints", __name__, url_prefix="/api/v1", description="群众举报与线索移交 · Complaints and referrals")
 public_bp = FlaskBlueprint("report", __name__)
@@ -75,6 +75,18 @@ def triage(args: dict, complaint_id: int):
     """分办: into a task, a case, a merge, or a rejection with the reason the resident will read."""
     identity = current_identity()
     c = service.triage(identity, service.get(complaint_id, identity), **args)
+    commit()
+    return service.to_dict(c, True)
+
+
+@blp.route("/complaints/<int:complaint_id>/subject", methods=["POST"])
+@roles("supervisor", "admin")
+@blp.arguments(ComplaintSubjectSetSchema)
+@blp.response(200, ComplaintSchema)
+def set_subject(args: dict, complaint_id: int):
+    """被举报对象: name, correct or clear (null) the register's subject the report is about, whatever its status."""
+    identity = current_identity()
+    c = service.set_subject(identity, service.get(complaint_id, identity), args["subject_id"])
     commit()
     return service.to_dict(c, True)
 

@@ -114,22 +114,33 @@ def correction_notice(inspection_id: str, identity: Any) -> tuple[bytes, str]:
     return pdf, i.notice_number
 
 
-def reinspections_due(identity: Any, due_before: date) -> list[dict[str, Any]]:
+def reinspections_due(identity: Any, due_before: date | None, *, only: Iterable[str] | None = None,
+                      street: int | None = None) -> list[dict[str, Any]]:
     """复查到期: 责令整改 inspections due for their re-inspection on or before the day, not yet
-    followed up. An officer sees the ones they ordered and those in their grids; a supervisor
-    the street's (the console lists the overdue ones)."""
+    followed up. An officer sees the ones they ordered, those in their grids and those whose
+    re-inspection task is theirs; a supervisor the street's (the console lists the overdue
+    ones). Each carries `task`, the re-inspection task in hand (not closed), if any.
+
+    `due_before` None: whatever the day; `only`: these orders alone (a task that dispatches or
+    carries one asks); `street`: the street for a caller who has none (a district administrator)."""
     from ..catalog import service as catalog
     from ..clock import local_today
+    from ..tasks import service as tasks
 
-    if identity.jurisdiction_id is None:
+    street = identity.jurisdiction_id if identity.jurisdiction_id is not None else street
+    if street is None:
         return []
     done = select(Inspection.follow_up_of).where(Inspection.follow_up_of.is_not(None))
-    query = (select(Inspection).where(Inspection.jurisdiction_id == identity.jurisdiction_id, Inspection.result == "rectify",
-                                      Inspection.reinspect_due <= due_before, Inspection.id.not_in(done))
+    query = (select(Inspection).where(Inspection.jurisdiction_id == street, Inspection.result == "rectify", Inspection.id.not_in(done))
              .order_by(Inspection.reinspect_due, Inspection.inspected_at))
+    if due_before is not None:
+        query = query.where(Inspection.reinspect_due <= due_before)
+    if only is not None:
+        query = query.where(Inspection.id.in_(list(only)))
     if identity.role in ("officer", "auxiliary"):
         grids = [g.id for g in catalog.grids_of_officer(identity.officer.id)]
-        query = query.where(or_(Inspection.officer_id == identity.officer.id, Inspection.grid_id.in_(grids or [-1])))
+        query = query.where(or_(Inspection.officer_id == identity.officer.id, Inspection.grid_id.in_(grids or [-1]),
+                                Inspection.id.in_(tasks.reinspections_assigned(identity.officer.id))))
     today = local_today()
     out = []
     for i in db.session.scalars(query.limit(500)):
@@ -139,6 +150,9 @@ def reinspections_due(identity: Any, due_before: date) -> list[dict[str, Any]]:
                     "matter_code": i.matter.code if i.matter else None, "rectify_deadline": i.rectify_deadline,
                     "reinspect_due": i.reinspect_due, "overdue": i.reinspect_due < today, "officer_id": i.officer_id,
                     "lat": where["lat"], "lon": where["lon"], "notes": i.notes, "photos": list(i.photos or [])})
+    held = tasks.reinspection_tasks([x["id"] for x in out])
+    for x in out:
+        x["task"] = held.get(x["id"])
     return out
 
 

@@ -192,6 +192,14 @@ class ReinspectionQuerySchema(Schema):
     due_before = PlausibleDate(load_default=None, metadata={"description": "due on or before (default: tomorrow)"})
 
 
+class ReinspectionTaskSchema(Schema):
+    id = fields.Integer(required=True)
+    assignee_id = fields.Integer(required=True)
+    assignee_name = fields.String(required=True)
+    status = fields.String(required=True)
+    due_at = fields.DateTime(allow_none=True, required=True)
+
+
 class ReinspectionSchema(Schema):
     id = fields.String(required=True, metadata={"description": "the 责令整改 inspection to follow up (follow_up_of)"})
     subject = fields.Dict(required=True)
@@ -204,6 +212,8 @@ class ReinspectionSchema(Schema):
     lon = fields.Float(allow_none=True, required=True)
     notes = fields.String(required=True)
     photos = fields.List(fields.String(), required=True)
+    task = fields.Nested(ReinspectionTaskSchema, allow_none=True, required=True,
+                         metadata={"description": "the re-inspection task in hand (派遣复查, not closed), if any"})
 
 
 class ReinspectionListSchema(Schema):

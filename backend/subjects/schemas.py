@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ..complaints.models import CHANNELS as COMPLAINT_CHANNELS
+from ..complaints.models import STATUSES as COMPLAINT_STATUSES
 from ..patrols.schemas import PlausibleDate
 from .models import RISK_CLASSES, SUBJECT_KINDS
 
@@ -59,13 +61,26 @@ class HistoryCaseSchema(Schema):
     opened_at = fields.DateTime(allow_none=True, required=True)
 
 
+class HistoryComplaintSchema(Schema):
+    id = fields.Integer(required=True)
+    received_at = fields.DateTime(required=True)
+    channel = fields.String(required=True, metadata={"enum": list(COMPLAINT_CHANNELS)})
+    department = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": list(COMPLAINT_STATUSES)})
+    description = fields.String(required=True, metadata={"description": "the head of what was reported"})
+    outcome = fields.String(required=True, metadata={"description": "where it stands, in the resident's words"})
+    resolved = fields.Boolean(required=True)
+    rating = fields.Integer(allow_none=True, required=True, metadata={"description": "the resident's rating, 1–5"})
+
+
 class HistorySchema(Schema):
     """一户一档, typed: dates and times in ISO 8601 (a bare dict would go out as HTTP dates)."""
     inspections = fields.List(fields.Nested(HistoryInspectionSchema), required=True)
     rectification_orders = fields.List(fields.Nested(HistoryInspectionSchema), required=True)
     tickets = fields.List(fields.Nested(HistoryTicketSchema), required=True)
     cases = fields.List(fields.Nested(HistoryCaseSchema), required=True)
-    complaints = fields.List(fields.Dict(), required=True)
+    complaints = fields.List(fields.Nested(HistoryComplaintSchema), required=True,
+                             metadata={"description": "reports about the subject or its merged duplicates, newest first"})
 
 
 class SubjectSchema(Schema):

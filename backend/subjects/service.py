@@ -178,9 +178,22 @@ def merged_ids(subject: Subject) -> list[int]:
     return ids
 
 
-def history(subject: Subject) -> dict[str, Any]:
-    """一户一档: what the street recorded about this subject, from the features that own it."""
+def brief(subject_id: int) -> dict[str, Any] | None:
+    """A subject as another feature shows it (a report names it): the register's name for it
+    now — a merged duplicate answers as the survivor."""
+    found = db.session.get(Subject, subject_id)
+    if found is None:
+        return None
+    found = _live(found)
+    return {"id": found.id, "name": found.name, "address": found.address, "credit_code": found.credit_code}
+
+
+def history(subject: Subject, *, complaints: bool = True) -> dict[str, Any]:
+    """一户一档: what the street recorded about this subject, from the features that own it.
+    `complaints`: with the residents' reports about it (not for auxiliaries, who do not read
+    the street's reports either)."""
     from ..cases import service as cases
+    from ..complaints import service as reports
     from ..patrols import inspections
     from ..tickets import service as tickets
 
@@ -192,7 +205,7 @@ def history(subject: Subject) -> dict[str, Any]:
         "rectification_orders": [v for v in visits if v["result"] == "rectify"],
         "tickets": tickets.of_parties(codes, ids),
         "cases": cases.of_inspections([v["id"] for v in visits]),
-        "complaints": [],  # 群众举报: the complaints feature (not built yet)
+        "complaints": reports.of_subjects(ids) if complaints else [],  # 群众举报, 12345, referrals named at triage
     }
 
 

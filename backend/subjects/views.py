@@ -56,9 +56,11 @@ def register():
 @authenticated
 @blp.response(200, SubjectSchema)
 def detail(subject_id: int):
-    """一户一档: the subject with its history (inspections, rectification orders and their outcome, decisions, cases)."""
-    subject = service.get(subject_id, current_identity())
-    return {**service.to_dict(subject), "history": service.history(subject)}
+    """一户一档: the subject with its history (inspections, rectification orders and their outcome, decisions, cases,
+    and — except for auxiliaries — the residents' reports about it)."""
+    identity = current_identity()
+    subject = service.get(subject_id, identity)
+    return {**service.to_dict(subject), "history": service.history(subject, complaints=identity.role != "auxiliary")}
 
 
 @blp.route("/subjects/<int:subject_id>", methods=["PATCH"])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, String, Text, false
+from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -18,8 +18,14 @@ DISPATCHER_MOVES = {"done": ("closed", "returned")}
 
 class Task(db.Model):
     __tablename__ = "tasks"
-    __table_args__ = (CheckConstraint(
-        "status IN ('dispatched', 'accepted', 'in_progress', 'done', 'returned', 'closed')", name="status"),)
+    __table_args__ = (
+        CheckConstraint("status IN ('dispatched', 'accepted', 'in_progress', 'done', 'returned', 'closed')", name="status"),
+        # one re-inspection task in hand per rectification order: a second dispatch is refused
+        # (tasks.service.dispatch says which task holds it; this catches two at the same instant)
+        Index("uq_tasks_open_reinspection", "reinspection_of", unique=True,
+              postgresql_where=text("reinspection_of IS NOT NULL AND status <> 'closed'"),
+              sqlite_where=text("reinspection_of IS NOT NULL AND status <> 'closed'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
@@ -38,6 +44,8 @@ class Task(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="dispatched", index=True)
     dispatched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # 派遣复查: the rectification order (责令整改 inspection) this task re-inspects
+    reinspection_of: Mapped[str | None] = mapped_column(String(36), ForeignKey("inspections.id"), index=True)
     feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # first "done": dispatch → feedback time
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..pagination import PageArgsSchema, page_schema
-from ..patrols.schemas import SHA256, AwareDateTime
+from ..patrols.schemas import SHA256, AwareDateTime, ReinspectionSchema
 from .models import TASK_STATUSES
 
 
@@ -22,6 +22,9 @@ class TaskCreateSchema(Schema):
     photos = fields.List(fields.String(validate=SHA256), load_default=list, validate=validate.Length(max=9),
                          metadata={"description": "SHA-256 of photos already uploaded (PUT /media/{sha256})"})
     due_at = AwareDateTime(load_default=None, allow_none=True)
+    reinspection_of = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36),
+                                    metadata={"description": "派遣复查: the rectification order (责令整改 inspection) to re-inspect; "
+                                                             "one of the street's, not yet re-inspected, with no task in hand"})
 
     @validates_schema
     def _one_recipient(self, data: dict, **kwargs) -> None:
@@ -61,6 +64,10 @@ class TaskSchema(Schema):
     closed_at = fields.DateTime(allow_none=True, required=True)
     dispatch_to_feedback_s = fields.Float(allow_none=True, required=True)
     events = fields.List(fields.Dict(), required=True)
+    reinspection_of = fields.String(allow_none=True, required=True, metadata={"description": "the rectification order it re-inspects"})
+    reinspection = fields.Nested(ReinspectionSchema, allow_none=True, required=True,
+                                 metadata={"description": "that order while it awaits its re-inspection (the phone starts it from "
+                                                          "the task, with follow_up_of); null once re-inspected"})
 
 
 TaskPageSchema = page_schema(TaskSchema, "TaskPage")

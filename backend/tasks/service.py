@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit import service as audit
@@ -19,6 +20,9 @@ from .models import ASSIGNEE_MOVES, DISPATCHER_MOVES, TASK_STATUSES, Task, TaskE
 
 
 OPEN_STATUSES = ("dispatched", "accepted", "in_progress", "returned")
+# 派遣复查: a re-inspection task holds its rectification order until its dispatcher closes it
+# (fed back as done, it still does: the dispatcher closes it or returns it)
+HOLDING_STATUSES = (*OPEN_STATUSES, "done")
 
 
 def grid_officer_for_task(grid_id: int) -> Officer | None:
@@ -36,10 +40,11 @@ def grid_officer_for_task(grid_id: int) -> Officer | None:
 
 def dispatch(identity: Identity, *, title: str, description: str, assignee: str | None = None, grid: str | None = None,
              lat: float | None = None, lon: float | None = None, address: str = "", photos: Iterable[str] = (),
-             due_at: datetime | None = None) -> Task:
+             due_at: datetime | None = None, reinspection_of: str | None = None) -> Task:
     """交办: a task to an officer, or to a grid (its officer with the fewest open tasks),
     with a place (a map point, an address, or both) and the dispatcher's photos, which
-    must be uploaded already (the console uploads them first)."""
+    must be uploaded already (the console uploads them first). `reinspection_of` makes it
+    the re-inspection of a rectification order (派遣复查, checked by `_check_reinspection`)."""
     from ..catalog import service as catalog
     from ..catalog.models import Grid
     from ..evidence import service as evidence
@@ -64,6 +69,8 @@ def dispatch(identity: Identity, *, title: str, description: str, assignee: str 
             raise _invalid("task.unknown_assignee", "接收人员不存在或不属本乡镇（街道）", "The assignee is not an active officer of this jurisdiction",
                            field="assignee")
         target = catalog.grid_at(lon, lat, officer.jurisdiction_id) if lat is not None and lon is not None else None
+    if reinspection_of is not None:
+        _check_reinspection(identity, officer.jurisdiction_id, reinspection_of)
     photos = list(dict.fromkeys(photos))
     missing = evidence.missing_photos(photos)
     if missing:
@@ -71,16 +78,69 @@ def dispatch(identity: Identity, *, title: str, description: str, assignee: str 
                        field="photos", missing=missing)
     task = Task(jurisdiction_id=officer.jurisdiction_id, title=title, description=description, lat=lat, lon=lon, address=address,
                 grid_id=target.id if target else None, via_grid=bool(grid), dispatcher_id=identity.officer.id, assignee_id=officer.id,
-                due_at=due_at)
-    db.session.add(task)
-    db.session.flush()
+                due_at=due_at, reinspection_of=reinspection_of)
+    if reinspection_of is None:
+        db.session.add(task)
+        db.session.flush()
+    else:
+        try:
+            with db.session.begin_nested():
+                db.session.add(task)
+                db.session.flush()
+        except IntegrityError:
+            # another dispatch of the same order committed in between (uq_tasks_open_reinspection):
+            # refused as the check refuses it, naming that task
+            _check_reinspection(identity, officer.jurisdiction_id, reinspection_of)
+            raise
     db.session.add(TaskEvent(task=task, actor_id=identity.officer.id, from_status=None, to_status="dispatched", note=description,
                              photos=photos))
     _cite(task, photos, identity.officer, identity.device.device_id)
     audit.record("task.dispatched", "task", str(task.id), jurisdiction_id=task.jurisdiction_id, actor_id=identity.officer.id,
-                 details={"assignee": officer.username, "title": title, "grid": grid, "address": address, "photos": photos})
+                 details={"assignee": officer.username, "title": title, "grid": grid, "address": address, "photos": photos,
+                          **({"reinspection_of": reinspection_of} if reinspection_of else {})})
     commit()
     return task
+
+
+def _check_reinspection(identity: Identity, street: int, inspection_id: str) -> None:
+    """派遣复查: the order must be a rectification order (责令整改) of the task's street, still
+    awaiting its re-inspection, with no re-inspection task in hand (one not closed)."""
+    from ..patrols import inspections
+
+    order = inspections.inspection_summary(inspection_id, street)
+    if order is None or order["result"] != "rectify":
+        raise _invalid("task.bad_reinspection_of", "复查任务须针对本街道的责令整改检查",
+                       "A re-inspection task follows up a rectification order of this street", field="reinspection_of")
+    due = inspections.reinspections_due(identity, None, only=[inspection_id], street=street)
+    if not due:
+        raise _invalid("task.already_reinspected", "该责令整改已经复查，无需再派遣", "This order was re-inspected already",
+                       status=409, field="reinspection_of")
+    held = due[0]["task"]
+    if held is not None:
+        raise _invalid("task.reinspection_dispatched", f"该复查已派遣给 {held['assignee_name']}（任务 {held['id']}），不能重复派遣",
+                       f"This re-inspection was dispatched already (task {held['id']}, to {held['assignee_name']})", status=409,
+                       field="reinspection_of", task_id=held["id"], assignee_id=held["assignee_id"],
+                       assignee_name=held["assignee_name"], task_status=held["status"])
+
+
+def reinspection_tasks(inspection_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The re-inspection task in hand (not closed) of each of these rectification orders, by
+    order (patrols' list of re-inspections due asks here)."""
+    ids = list(inspection_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Task.reinspection_of, Task.id, Task.assignee_id, Officer.name, Task.status, Task.due_at)
+        .join(Officer, Officer.id == Task.assignee_id)
+        .where(Task.reinspection_of.in_(ids), Task.status.in_(HOLDING_STATUSES)))
+    return {r[0]: {"id": r[1], "assignee_id": r[2], "assignee_name": r[3], "status": r[4], "due_at": r[5]} for r in rows}
+
+
+def reinspections_assigned(officer_id: int) -> Select:
+    """The orders whose re-inspection task this officer holds, as a subquery (an officer's list
+    of re-inspections due includes them)."""
+    return select(Task.reinspection_of).where(Task.assignee_id == officer_id, Task.reinspection_of.is_not(None),
+                                               Task.status.in_(HOLDING_STATUSES))
 
 
 def _cite(task: Task, photos: list[str], officer: Officer, device_id: str | None) -> None:
@@ -170,14 +230,30 @@ def list_tasks(identity: Identity, jurisdiction_id: int | None, *, status: str |
     return query
 
 
-def task_to_dict(task: Task) -> dict[str, Any]:
+def to_dicts(identity: Identity, tasks: list[Task]) -> list[dict[str, Any]]:
+    """Tasks as the API shows them; a re-inspection task with its order while the order awaits
+    its re-inspection (what the phone needs to start it offline), read once for the page."""
+    orders: dict[str, dict[str, Any]] = {}
+    by_street: dict[int, list[str]] = {}
+    for t in tasks:
+        if t.reinspection_of:
+            by_street.setdefault(t.jurisdiction_id, []).append(t.reinspection_of)
+    if by_street:
+        from ..patrols import inspections
+
+        for street, ids in by_street.items():
+            orders.update((x["id"], x) for x in inspections.reinspections_due(identity, None, only=ids, street=street))
+    return [task_to_dict(t, orders.get(t.reinspection_of) if t.reinspection_of else None) for t in tasks]
+
+
+def task_to_dict(task: Task, reinspection: dict[str, Any] | None = None) -> dict[str, Any]:
     feedback_s = (task.feedback_at - task.dispatched_at).total_seconds() if task.feedback_at else None
     return {
         "id": task.id, "title": task.title, "description": task.description, "lat": task.lat, "lon": task.lon,
         "address": task.address or "", "grid_id": task.grid_id, "grid_code": task.grid.code if task.grid else None,
         "via_grid": bool(task.via_grid), "photos": (task.events[0].photos or []) if task.events else [], "dispatcher_id": task.dispatcher_id, "assignee_id": task.assignee_id, "status": task.status,
         "dispatched_at": task.dispatched_at, "due_at": task.due_at, "feedback_at": task.feedback_at, "closed_at": task.closed_at,
-        "dispatch_to_feedback_s": feedback_s,
+        "dispatch_to_feedback_s": feedback_s, "reinspection_of": task.reinspection_of, "reinspection": reinspection,
         "events": [{"at": e.at, "actor_id": e.actor_id, "from": e.from_status, "to": e.to_status, "note": e.note, "photos": e.photos or []}
                    for e in task.events],
     }

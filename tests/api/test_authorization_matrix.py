@@ -586,6 +586,8 @@ MATRIX: dict[tuple[str, str], Spec] = {
         frozenset({OFFICER, SUPERVISOR, ADMIN}), lambda c, w: ("/api/v1/complaints/{}/photos/{}".format(*_complaint(c, w)), None), scoped=True),
     ("POST", "/api/v1/complaints/<int:complaint_id>/triage"): Spec(MANAGERS, lambda c, w: (
         f"/api/v1/complaints/{_complaint(c, w, fresh=True)[0]}/triage", {"action": "reject", "reason": "不属于本队职责范围"}), scoped=True),
+    ("POST", "/api/v1/complaints/<int:complaint_id>/subject"): Spec(MANAGERS, lambda c, w: (
+        f"/api/v1/complaints/{_complaint(c, w)[0]}/subject", {"subject_id": _subject(c, w)}), scoped=True),
     ("GET", "/api/v1/reinspections"): Spec(ALL, _path("/api/v1/reinspections?due_before=2026-12-31")),
     ("POST", "/api/v1/payments/bank-import"): Spec(frozenset({OFFICER, SUPERVISOR}), lambda c, w: (
         "/api/v1/payments/bank-import", "交易日期,金额,附言,流水号\n2026-11-20,10.00,无关,BK1\n".encode())),

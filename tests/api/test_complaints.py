@@ -169,3 +169,65 @@ def test_the_supervisors_instructions_reach_the_officer_on_their_own_line(app, c
     done = client.post(f"/api/v1/complaints/{other['id']}/triage", headers=boss.headers, json={"action": "task", "assignee": "zf001"}).get_json()
     described = client.get(f"/api/v1/tasks/{done['task_id']}", headers=boss.headers).get_json()["description"]
     assert described.endswith(f"（举报查询码 {plain}）") and "交办说明" not in described  # no note: no empty line
+
+
+def _subject(client, session, name, address="蛟川街道俞范东路8号"):
+    made = client.post("/api/v1/subjects", json={"name": name, "address": address}, headers=session.headers)
+    assert made.status_code == 201, made.get_json()
+    return made.get_json()["id"]
+
+
+def test_a_report_names_its_subject_at_triage_and_joins_its_file_with_its_merged_duplicates(app, client, street):
+    boss = street.login("zd001")
+    shop, duplicate, later = (_subject(client, boss, n) for n in ("俞范烧烤店", "俞范烧烤", "俞范东路烧烤摊"))
+    client.post(f"/api/v1/subjects/{duplicate}/merge", json={"into": shop}, headers=boss.headers)
+    long_text = "俞范东路8号烧烤店每天晚上油烟很大，熏得楼上无法开窗，" * 4
+    first = report(client, description=long_text).get_json()["code"]
+    second = report(client, description="同一家烧烤店把桌椅摆到人行道上，晚上十点后还很吵").get_json()["code"]
+    items = {c["code"]: c for c in client.get("/api/v1/complaints", headers=boss.headers).get_json()["items"]}
+    a, b = items[first]["id"], items[second]["id"]
+    # named by a merged duplicate: filed under the subject it was merged into
+    triaged = client.post(f"/api/v1/complaints/{a}/triage", headers=boss.headers,
+                          json={"action": "task", "assignee": "zf001", "subject_id": duplicate}).get_json()
+    assert triaged["subject_id"] == shop and triaged["subject"]["name"] == "俞范烧烤店"
+    client.post(f"/api/v1/complaints/{b}/triage", headers=boss.headers, json={"action": "reject", "reason": "已并案处理，不再重复受理",
+                                                                              "subject_id": later})
+    client.post(f"/api/v1/subjects/{later}/merge", json={"into": shop}, headers=boss.headers)  # merged after triage: still its file
+    history = client.get(f"/api/v1/subjects/{shop}", headers=street.login("zf001").headers).get_json()["history"]
+    assert [c["id"] for c in history["complaints"]] == [b, a]  # newest first
+    filed = history["complaints"][1]
+    assert filed["channel"] == "web" and filed["status"] == "dispatched" and filed["outcome"] == "已交办执法人员处理"
+    assert filed["description"] == long_text[:60] + "…" and filed["rating"] is None and filed["resolved"] is False
+    assert history["complaints"][0]["outcome"].startswith("不予受理：") and history["complaints"][0]["resolved"] is True
+    assert first not in str(history) and "13800001234" not in str(history)  # no tracking code, no phone
+    aux = client.get(f"/api/v1/subjects/{shop}", headers=street.login("fz001").headers).get_json()["history"]
+    assert aux["complaints"] == []  # auxiliaries do not read the street's reports
+
+
+def test_the_supervisor_names_or_corrects_a_reports_subject_and_another_streets_is_refused(app, client, street):
+    boss = street.login("zd001")
+    shop, other_shop = _subject(client, boss, "俞范烧烤店"), _subject(client, boss, "俞范水果店")
+    elsewhere = _subject(client, street.login("zd101"), "招宝山某某饭店", "招宝山街道某路1号")
+    report(client)
+    cid = client.get("/api/v1/complaints", headers=boss.headers).get_json()["items"][0]["id"]
+    refused = client.post(f"/api/v1/complaints/{cid}/triage", headers=boss.headers,
+                          json={"action": "task", "assignee": "zf001", "subject_id": elsewhere})
+    assert_error(refused, 422, "subject.not_found")
+    assert client.get(f"/api/v1/complaints/{cid}", headers=boss.headers).get_json()["status"] == "received"  # nothing dispatched
+    assert client.get("/api/v1/tasks", headers=boss.headers).get_json()["items"] == []
+    client.post(f"/api/v1/complaints/{cid}/triage", headers=boss.headers, json={"action": "task", "assignee": "zf001"})
+    assert client.get(f"/api/v1/complaints/{cid}", headers=boss.headers).get_json()["subject"] is None
+    officer = street.login("zf001")
+    assert_error(client.post(f"/api/v1/complaints/{cid}/subject", json={"subject_id": shop}, headers=officer.headers), 403)
+    named = client.post(f"/api/v1/complaints/{cid}/subject", json={"subject_id": shop}, headers=boss.headers)
+    assert named.status_code == 200 and named.get_json()["subject"]["id"] == shop
+    moved = client.post(f"/api/v1/complaints/{cid}/subject", json={"subject_id": other_shop}, headers=boss.headers).get_json()
+    assert moved["subject_id"] == other_shop
+    assert client.get(f"/api/v1/subjects/{shop}", headers=boss.headers).get_json()["history"]["complaints"] == []
+    assert [c["id"] for c in client.get(f"/api/v1/subjects/{other_shop}", headers=boss.headers).get_json()["history"]["complaints"]] == [cid]
+    assert_error(client.post(f"/api/v1/complaints/{cid}/subject", json={"subject_id": elsewhere}, headers=boss.headers), 422,
+                 "subject.not_found")
+    cleared = client.post(f"/api/v1/complaints/{cid}/subject", json={"subject_id": None}, headers=boss.headers).get_json()
+    assert cleared["subject_id"] is None
+    assert_error(client.post(f"/api/v1/complaints/{cid}/subject", json={"subject_id": shop}, headers=street.login("zd101").headers), 403,
+                 "auth.other_jurisdiction")

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from backend.auth.models import Officer
 from backend.catalog.models import Jurisdiction
+from backend.complaints import service as complaints
 from backend.extensions import db
 from backend.patrols import service as patrols
 from backend.subjects import service as subjects
@@ -60,9 +61,19 @@ def _seed(app) -> dict[str, int]:
                                   inspected_at=at, lat=29.97, lon=121.62, accuracy_m=5, subject_name="宁波某某餐饮有限公司",
                                   subject_id=ids["宁波某某餐饮有限公司"], result="rectify", rectify_deadline=date(2026, 11, 9),
                                   notes="门前堆放杂物")
+        # a shop's order due this week (its re-inspection is dispatched below), and a 12345
+        # referral about the company (its file lists it)
+        order = str(uuid.uuid4())
+        patrols.record_inspection(inspection_id=order, officer=zf001, device_id="dev-desk-0001", captured_at=at,
+                                  inspected_at=at, lat=29.97, lon=121.62, accuracy_m=5, subject_name="某某便利店1",
+                                  subject_id=ids["某某便利店1"], result="rectify", rectify_deadline=date(2026, 11, 5),
+                                  notes="店外堆放纸箱")
+        referral = complaints.submit(description="俞范东路10号餐饮公司后厨油烟直排，周边居民反映强烈", phone="13900002222",
+                                     jurisdiction_code="330211004", channel="hotline", external_ref="12345-20261101-007")
+        referral.subject_id = ids["宁波某某餐饮有限公司"]
         db.session.commit()
         db.session.remove()
-    return ids
+    return {**ids, "order": order}
 
 
 def _inspect_drawn(app, plan_id: int) -> None:
@@ -109,7 +120,13 @@ def test_register_search_file_edit_merge_and_a_spot_check_from_plan_to_public_pa
     expect(page.locator("[data-test=register-order]")).to_contain_text("2026-11-09")
     expect(page.locator("[data-test=register-order]")).to_contain_text("待复查")
     expect(page.locator("[data-test=register-inspection]")).to_contain_text("2026/11/2 09:00")  # local time, not UTC
+    referral = page.locator("[data-test^=register-complaint-]")  # the report filed under it at triage
+    expect(referral).to_contain_text("12345 热线")
+    expect(referral).to_contain_text("待分办")
+    expect(referral).to_contain_text("后厨油烟直排")
     assert not RAW.search(detail.inner_text()), detail.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "console-register-file.png"), full_page=True)
 
     # --- an edit: the fruit shop's risk class and licence -------------------------------------
     search.fill("yfsg")
@@ -163,6 +180,17 @@ def test_register_search_file_edit_merge_and_a_spot_check_from_plan_to_public_pa
         assert db.session.get(Subject, ids["李记五金店"]).merged_into_id == ids["老李五金店"]
         db.session.remove()
     page.screenshot(path=str(ARTIFACTS / "console-register.png"), full_page=True)
+
+    # --- 复查: the re-inspection dispatched once is remembered after a reload ------------------
+    page.locator(".van-tab", has_text="复查").click()
+    page.locator(f"[data-test=reinspection-dispatch-{ids['order']}]").click()  # to the officer who ordered it
+    dispatched = page.locator(f"[data-test=reinspection-dispatched-{ids['order']}]")
+    expect(dispatched).to_have_text("已派遣给 张伟（待签收）")
+    page.reload()
+    page.locator(".van-tab", has_text="复查").click()
+    expect(dispatched).to_have_text("已派遣给 张伟（待签收）")
+    expect(page.locator(f"[data-test=reinspection-dispatch-{ids['order']}]")).to_have_count(0)  # no second dispatch
+    page.screenshot(path=str(ARTIFACTS / "console-reinspection-dispatched.png"), full_page=True)
 
     # --- 双随机: a plan, the draw, its verification -------------------------------------------
     page.get_by_role("tab", name="双随机").click()

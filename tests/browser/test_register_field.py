@@ -5,9 +5,11 @@ register of subjects (监管对象库) downloads with the other offline data —
 shop by its pinyin initials, orders it to rectify by a deadline, prints the 责令（限期）改正通知书
 on the spot; back online the inspection arrives naming that register subject, and the server's
 numbered notice opens. The day after the deadline (the server restarted with the product's
-clock moved on, the phone's clock with it) 今日 lists the re-inspection; one tap opens the form
-filled from the first visit; the re-inspection closes the loop on the server, and the
-resident's status page shows what was done (and takes the rating)."""
+clock moved on, the phone's clock with it) 今日 lists the re-inspection, which the supervisor
+dispatched as a task; 开始复查 on the task opens the form filled from the first visit; the
+re-inspection closes the loop on the server, and the resident's status page shows what was
+done (and takes the rating). The supervisor named the shop at triage: the report is in the
+shop's file (一户一档) with its rating."""
 from __future__ import annotations
 
 import re
@@ -137,6 +139,11 @@ def test_a_residents_report_triaged_inspected_offline_with_a_notice_and_closed_b
         expect(dpage.locator("[data-test=complaint-detail]")).to_contain_text("行人只能走机动车道")
         dpage.locator("[data-test=triage-task]").click()
         dpage.locator("[data-test=triage-assignee-zf001]").click()
+        # the report is about the register's shop (被举报对象): found by its initials, filed in its 一户一档
+        dpage.locator("[data-test=triage-subject-q]").fill("yfsg")
+        dpage.locator(f"[data-test=triage-subject-{shop}]").click()
+        ARTIFACTS.mkdir(exist_ok=True)
+        dpage.screenshot(path=str(ARTIFACTS / "console-triage-subject.png"), full_page=True)
         dpage.locator("[data-test=triage-send]").click()
         expect(dpage.locator(f"[data-test=complaint-{report['id']}]")).to_have_count(0)  # out of the queue
         desk.close()
@@ -210,8 +217,11 @@ def test_a_residents_report_triaged_inspected_offline_with_a_notice_and_closed_b
         no_serious_violation(page, "the notice")
         page.locator("[data-test=notice-print-80]").click()
         expect(page.locator(".paper-80mm [data-test=notice]")).to_be_attached()
+        page.wait_for_function("(window.__prints || []).length === 1")
         page.locator("[data-test=notice-print-a4]").click()
         expect(page.locator(".paper-80mm")).to_have_count(0)
+        page.wait_for_function("(window.__prints || []).length === 2")
+        assert page.evaluate("window.__prints") == ["80mm", "a4"]  # each printed on its own paper
         page.screenshot(path=str(ARTIFACTS / "register-notice-offline.png"), full_page=True)
 
         # online: the inspection arrives naming the register's subject; the numbered notice opens
@@ -246,6 +256,11 @@ def test_a_residents_report_triaged_inspected_offline_with_a_notice_and_closed_b
         # --- Friday, the day after the deadline: 今日 lists the re-inspection ----------------
         server.stop()
         monday.set(NEXT_DAY)
+        # the supervisor dispatches the re-inspection to the officer as a task (派遣复查)
+        dispatched = client.post("/api/v1/tasks", headers=auth.login("zd001").headers,
+                                 json={"title": "复查：俞范水果店", "assignee": "zf001", "reinspection_of": first["id"]})
+        assert dispatched.status_code == 201, dispatched.get_json()
+        reinspect_task = dispatched.get_json()["id"]
         server = start_server(database_url, media, app.config["SECRET_KEY"])
         ctx = new_phone(browser, f"http://127.0.0.1:{server.port}")
         page = ctx.new_page()
@@ -259,7 +274,9 @@ def test_a_residents_report_triaged_inspected_offline_with_a_notice_and_closed_b
         expect(due).to_have_attribute("data-reinspect-id", first["id"])
         nothing_raw(page)
         page.screenshot(path=str(ARTIFACTS / "register-reinspection-due.png"), full_page=True)
-        due.click()
+        page.goto("/tasks")  # the task brings the order: 开始复查 opens the form as 今日's entry does
+        expect(page.locator(f"[data-test=task-reinspection-{reinspect_task}]")).to_contain_text("整改期限 2026年11月5日")
+        page.locator(f"[data-test=task-reinspect-{reinspect_task}]").click()
 
         # the form filled from the first visit: the subject, its register id, the matter
         expect(page.locator("[data-test=reinspect-banner]")).to_contain_text("2026年11月5日")
@@ -298,6 +315,10 @@ def test_a_residents_report_triaged_inspected_offline_with_a_notice_and_closed_b
     history = client.get(f"/api/v1/subjects/{shop}", headers=boss.headers).get_json()["history"]
     [order] = history["rectification_orders"]
     assert order["id"] == first["id"] and order["reinspection"]["id"] == again["id"] and order["reinspection"]["result"] == "compliant"
+    [filed] = history["complaints"]  # the resident's report, named at triage
+    assert filed["id"] == report["id"] and filed["channel"] == "web" and filed["rating"] == 5 and filed["resolved"], filed
     officer = auth.login("zf001")
     assert client.get("/api/v1/reinspections?due_before=2026-12-31", headers=officer.headers).get_json()["items"] == []
+    task = client.get(f"/api/v1/tasks/{reinspect_task}", headers=officer.headers).get_json()
+    assert task["status"] == "in_progress" and task["reinspection"] is None, task  # started from the task; fed back as usual
     print(f"register in the field: {time.monotonic() - began:.1f} s")
