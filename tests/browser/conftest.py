@@ -85,6 +85,21 @@ def new_phone(browser: Browser, base_url: str, **options: Any) -> BrowserContext
     return ctx
 
 
+def printed(page: Any, count: int, seconds: float = 20) -> list[str]:
+    """What the page printed (the stubbed window.print of new_phone), once it printed `count`
+    times: the paper each was printed on. Polled from here: the page's CSP forbids the eval
+    that wait_for_function would use."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        done = page.evaluate("window.__prints || []")
+        if len(done) >= count or time.monotonic() > deadline:
+            assert len(done) == count, done
+            return done
+        page.wait_for_timeout(100)
+
+
 @pytest.fixture
 def server(app, demo, database_url, tmp_path):
     """gunicorn on a free port with the built PWA; each test starts from the demo data."""

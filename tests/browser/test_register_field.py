@@ -25,7 +25,7 @@ from backend.complaints.models import Complaint
 from backend.extensions import db
 from backend.patrols.models import Inspection
 from backend.subjects import service as subjects
-from tests.browser.conftest import (ARTIFACTS, DESK, _evaluate, axe_violations, expect, go_offline, go_online, login, new_phone,
+from tests.browser.conftest import (ARTIFACTS, DESK, _evaluate, axe_violations, expect, go_offline, go_online, login, new_phone, printed,
                                     start_server, wait_for, wait_for_service_worker, wait_synced)
 from tests.browser.test_officer_app import photo_file
 
@@ -217,11 +217,10 @@ def test_a_residents_report_triaged_inspected_offline_with_a_notice_and_closed_b
         no_serious_violation(page, "the notice")
         page.locator("[data-test=notice-print-80]").click()
         expect(page.locator(".paper-80mm [data-test=notice]")).to_be_attached()
-        page.wait_for_function("(window.__prints || []).length === 1")
+        printed(page, 1)
         page.locator("[data-test=notice-print-a4]").click()
         expect(page.locator(".paper-80mm")).to_have_count(0)
-        page.wait_for_function("(window.__prints || []).length === 2")
-        assert page.evaluate("window.__prints") == ["80mm", "a4"]  # each printed on its own paper
+        assert printed(page, 2) == ["80mm", "a4"]  # each printed on its own paper
         page.screenshot(path=str(ARTIFACTS / "register-notice-offline.png"), full_page=True)
 
         # online: the inspection arrives naming the register's subject; the numbered notice opens
