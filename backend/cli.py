@@ -203,3 +203,5 @@ def register_cli(app: Flask) -> None:
             click.echo(f"{exc.code}: {exc.message_en}", err=True)
             sys.exit(1)
         click.echo(f"revoked device {device.device_id} at {device.revoked_at.isoformat()}")
+
+    from .patrols.partitions_cli import fixes_group; app.cli.add_command(fixes_group)  # noqa: E702 - flask fixes … (docs/patrol-storage.md)

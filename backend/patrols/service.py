@@ -16,6 +16,7 @@ from flask import current_app
 from geoalchemy2.shape import from_shape
 from shapely.geometry import LineString
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import selectinload
 
 from geo import Fix, clean_track, simplify_fixes, summarize_track
@@ -23,11 +24,11 @@ from geo.export import split_at_gaps, to_geojson
 
 from ..auth.access import Identity, other_jurisdiction
 from ..auth.models import Officer, Role
-from ..errors import Conflict, Forbidden, NotFound
+from ..errors import ApiError, Conflict, Forbidden, NotFound
 from ..errors import invalid as _invalid
 from ..extensions import commit, db
 from ..models_base import LOCAL_TZ, utcnow
-from . import packing
+from . import packing, partitions
 from .models import (
     Patrol,
     PatrolFixBatch,
@@ -119,7 +120,10 @@ def add_track_points(*, batch_id: str, patrol_id: str, points: Any, officer: Off
                        index=exc.index, field=exc.field) from exc
     blob = packing.pack(arr)
     digest = packing.digest(blob)
+    t_start = datetime.fromtimestamp(int(arr["t"][0]) / 1000, tz=timezone.utc)
     result = {"id": batch_id, "patrol_id": patrol_id, "count": len(arr)}
+    # by id alone, across every month's partition on PostgreSQL: a resent batch with other
+    # points may start in another month (the key there is (id, t_start))
     existing = db.session.execute(
         select(PatrolFixBatch.digest, PatrolFixBatch.patrol_id).where(PatrolFixBatch.id == batch_id)
     ).first()
@@ -132,7 +136,9 @@ def add_track_points(*, batch_id: str, patrol_id: str, points: Any, officer: Off
         .where(patrol_officers.c.patrol_id == patrol_id, patrol_officers.c.officer_id == officer.id)
         .exists()
     )
-    row = db.session.execute(select(Patrol.jurisdiction_id, on_patrol, Patrol.started_at, Patrol.ended_at)
+    engine = db.session.get_bind()
+    row = db.session.execute(select(Patrol.jurisdiction_id, on_patrol, Patrol.started_at, Patrol.ended_at,
+                                    partitions.month_ready(t_start, engine.dialect.name))
                              .where(Patrol.id == patrol_id)).first()
     if row is None:
         raise NotFound("patrol.not_found", "巡查记录不存在", "Patrol not found")
@@ -145,9 +151,10 @@ def add_track_points(*, batch_id: str, patrol_id: str, points: Any, officer: Off
         # late garbage (fixes from another day or another patrol) never stretches a patrol
         raise _invalid("track.outside_patrol", f"{outside} 个轨迹点不在本次巡查的起止时间内",
                        f"{outside} fixes lie outside the patrol's start and end", count=outside, field="points")
+    if not row[4]:
+        _make_month(engine, t_start)
     db.session.execute(insert(PatrolFixBatch).values(
-        id=batch_id, patrol_id=patrol_id, device_id=device_id,
-        t_start=datetime.fromtimestamp(int(arr["t"][0]) / 1000, tz=timezone.utc),
+        id=batch_id, patrol_id=patrol_id, device_id=device_id, t_start=t_start,
         t_end=datetime.fromtimestamp(int(arr["t"][-1]) / 1000, tz=timezone.utc),
         count=len(arr), digest=digest, data=blob, received_at=utcnow(),
     ))
@@ -158,6 +165,20 @@ def add_track_points(*, batch_id: str, patrol_id: str, points: Any, officer: Off
     )
     commit()
     return result, True
+
+
+def _make_month(engine: Any, t_start: datetime) -> None:
+    """PostgreSQL: the batch's month has no partition yet (the daily `flask fixes ensure`
+    did not run, or the phone sends an old month): make it now, in a short transaction of
+    its own. If that cannot be done at once, the record is refused as retryable (503) and
+    the phone keeps it: a fix is never lost and never a 500."""
+    try:
+        partitions.ensure_month(engine, partitions.month_of(t_start))
+    except (partitions.PartitionError, DBAPIError) as exc:
+        current_app.logger.warning("no partition for fixes of %s: %s", partitions.month_of(t_start), exc)
+        raise ApiError("track.month_unavailable", "轨迹存储暂不可用，请稍后重试（数据未丢失）",
+                       "Track storage for this month is not ready; retry shortly (nothing was lost)",
+                       status=503, headers={"Retry-After": "60"}) from exc
 
 
 def end_patrol(*, patrol_id: str, officer: Officer, ended_at: datetime) -> tuple[Patrol, bool]:
@@ -181,11 +202,27 @@ def end_patrol(*, patrol_id: str, officer: Officer, ended_at: datetime) -> tuple
     return patrol, True
 
 
+# How far outside [started_at, last write] a batch can start (see `batches_of`), beyond
+# the ingest rules themselves: a margin for a patrol object loaded a little earlier in the
+# same session, and for a TRACK_SPAN_ALLOWANCE_S that was larger when a batch came in.
+FIX_WINDOW_MARGIN = timedelta(days=1)
+
+
+def batches_of(patrol: Patrol) -> list[Any]:
+    """The WHERE clause for a patrol's fix batches, bounded in time so that PostgreSQL reads
+    only the months' partitions the patrol can have fixes in. Both bounds follow from what
+    ingest accepts: no fix before started_at − TRACK_SPAN_ALLOWANCE_S (started_at never
+    changes), none after its receive time + packing.FUTURE_SLACK_MS, and every batch bumps
+    the patrol's updated_at in its own transaction."""
+    allowance = timedelta(seconds=current_app.config["TRACK_SPAN_ALLOWANCE_S"])
+    lo = patrol.started_at - allowance - FIX_WINDOW_MARGIN
+    hi = (patrol.updated_at or utcnow()) + timedelta(milliseconds=packing.FUTURE_SLACK_MS) + FIX_WINDOW_MARGIN
+    return [PatrolFixBatch.patrol_id == patrol.id, PatrolFixBatch.t_start >= lo, PatrolFixBatch.t_start <= hi]
+
+
 def patrol_fixes(patrol: Patrol) -> list[Fix]:
     fixes: list[Fix] = []
-    for blob in db.session.scalars(
-        select(PatrolFixBatch.data).where(PatrolFixBatch.patrol_id == patrol.id).order_by(PatrolFixBatch.t_start)
-    ):
+    for blob in db.session.scalars(select(PatrolFixBatch.data).where(*batches_of(patrol)).order_by(PatrolFixBatch.t_start)):
         fixes.extend(packing.to_fixes(packing.unpack(blob)))
     return fixes
 

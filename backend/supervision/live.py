@@ -13,6 +13,7 @@ from ..extensions import db
 from ..models_base import utcnow
 from ..patrols.models import Patrol, PatrolFixBatch
 from ..patrols.packing import to_fixes, unpack
+from ..patrols.service import batches_of
 from ..sync.models import DeviceHealth
 from .common import _scoped
 
@@ -33,7 +34,7 @@ def live_officers(jurisdiction_id: int | None) -> list[dict[str, Any]]:
         .where(Device.device_id.in_({p.device_id for p in patrols})))}
     out: list[dict[str, Any]] = []
     for p in patrols:
-        last = db.session.scalars(select(PatrolFixBatch).where(PatrolFixBatch.patrol_id == p.id)
+        last = db.session.scalars(select(PatrolFixBatch).where(*batches_of(p))  # its months' partitions only
                                   .order_by(PatrolFixBatch.t_end.desc()).limit(1)).first()
         fix = to_fixes(unpack(last.data))[-1] if last is not None else None
         h = health.get(p.device_id)

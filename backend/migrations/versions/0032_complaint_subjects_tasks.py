@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = "0032_complaint_subjects_tasks"  # ≤ 32 characters: alembic_version.version_num
-down_revision = "0030_media_kinds"  # (the fix partitions, 0031, came later: they revise this one)
+down_revision = "0030_media_kinds"
 branch_labels = None
 depends_on = None
 
