@@ -16,6 +16,7 @@ import signal
 import ssl
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -49,6 +50,9 @@ class Proxy:
     def __init__(self, directory: Path) -> None:
         self.dir = directory
         self.http_url = self.https_url = ""
+        # responses this client has read: nginx writes a request's log line only after the
+        # last byte went out, so a reader right after a response may not find it yet
+        self.answered = 0
 
     def start(self, nodes: list[int]) -> None:
         env = {**os.environ, "NGINX_TEST_DIR": str(self.dir), "PWA_DIST": str(DIST), "NGINX_CSP": content_security_policy("")}
@@ -74,15 +78,21 @@ class Proxy:
         """Verifies the proxy's self-signed certificate (made for localhost and 127.0.0.1)."""
         return ssl.create_default_context(cafile=str(self.cert))
 
-    def access_log(self) -> list[dict[str, str]]:
+    def access_log(self, timeout: float = 10) -> list[dict[str, str]]:
         """One dict per request: `request` ("GET /x HTTP/1.1"), `status`, `upstream` (the node's
-        address, "-" when nginx answered alone; "a, b" when the first node failed)."""
-        entries = []
-        for line in (self.dir / "log" / "access.log").read_text().splitlines():
-            m = re.match(r'(\S+) \[[^]]+\] "([^"]*)" (\d+) \d+ rt=\S+ upstream=(.*) us=', line)
-            if m:
-                entries.append({"addr": m[1], "request": m[2], "status": m[3], "upstream": m[4]})
-        return entries
+        address, "-" when nginx answered alone; "a, b" when the first node failed).
+
+        Waits (up to `timeout`) until every response `request` has read is in the log."""
+        deadline = time.monotonic() + timeout
+        while True:
+            entries = []
+            for line in (self.dir / "log" / "access.log").read_text().splitlines():
+                m = re.match(r'(\S+) \[[^]]+\] "([^"]*)" (\d+) \d+ rt=\S+ upstream=(.*) us=', line)
+                if m:
+                    entries.append({"addr": m[1], "request": m[2], "status": m[3], "upstream": m[4]})
+            if len(entries) >= self.answered or time.monotonic() > deadline:
+                return entries
+            time.sleep(0.02)
 
     def request(self, method: str, path: str, body: dict | None = None, token: str | None = None,
                 headers: dict[str, str] | None = None, source: str | None = None, timeout: float = 10):
@@ -96,6 +106,7 @@ class Proxy:
             conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=hdrs)
             resp = conn.getresponse()
             data = resp.read()
+            self.answered += 1
         finally:
             conn.close()
         return resp.status, resp.headers, data
