@@ -502,10 +502,10 @@ def reads_replica(view: F) -> F:
 
 
 def _note_caller() -> None:
-    """before_request, after authentication: who this is, read while their rows are loaded."""
+    """before_request, after authentication: who this is."""
     identity = g.get("identity")
     if identity is not None:
-        g._replica_who = (inspect(identity.officer).identity[0], identity.officer.role)
+        g._replica_who = (identity.officer_id, identity.role)
 
 
 def _note_write(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:

@@ -8,7 +8,7 @@ street A never reads street B's data) is done by the services with `scope_jurisd
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, TypeVar
 
 from flask import Flask, current_app, g, request
@@ -22,23 +22,77 @@ PUBLIC = "public"
 ANY_ROLE = tuple(r.value for r in Role)
 
 
-@dataclass(frozen=True)
 class Identity:
-    officer: Officer
-    session: DeviceSession
-    device: Device
+    """Who is calling, for one request.
+
+    Read with one light statement per request (`auth.service.identity_from_access_token`):
+    the ids, the role and the street, which is all most requests need. The officer's, the
+    session's and the device's ORM rows load on first use (`identity.officer` …): building
+    three ORM rows on every request cost more than the query that serves many of them
+    (the register's "near here", docs/benchmarks.md)."""
+
+    __slots__ = ("officer_id", "session_id", "device_pk", "device_id", "role", "jurisdiction_id", "_officer", "_session", "_device")
+
+    def __init__(self, *, officer_id: int, session_id: str, device_pk: int, device_id: str, role: str,
+                 jurisdiction_id: int | None) -> None:
+        self.officer_id, self.session_id, self.device_pk, self.device_id = officer_id, session_id, device_pk, device_id
+        self.role, self.jurisdiction_id = role, jurisdiction_id
+        self._officer: Officer | None = None
+        self._session: DeviceSession | None = None
+        self._device: Device | None = None
+
+    @classmethod
+    def of(cls, officer: Officer, session: DeviceSession, device: Device) -> Identity:
+        """The identity of rows already loaded (a login, a token refresh)."""
+        out = cls(officer_id=officer.id, session_id=session.id, device_pk=device.id, device_id=device.device_id,
+                  role=officer.role, jurisdiction_id=officer.jurisdiction_id)
+        out._officer, out._session, out._device = officer, session, device
+        return out
+
+    def _row(self, model: type, key: Any, slot: str) -> Any:
+        from ..extensions import db
+
+        row = getattr(self, slot)
+        if row is None:
+            row = db.session.get(model, key)
+            setattr(self, slot, row)
+        return row
+
+    def load(self) -> Identity:
+        """The officer's, session's and device's rows in one statement, for a caller that needs
+        them all (the officer's profile)."""
+        if self._officer is None or self._session is None or self._device is None:
+            from ..extensions import db
+
+            self._session, self._officer, self._device = db.session.execute(_rows_statement(), {"sid": self.session_id}).one()
+        return self
 
     @property
-    def role(self) -> str:
-        return self.officer.role
+    def officer(self) -> Officer:
+        return self._row(Officer, self.officer_id, "_officer")
 
     @property
-    def jurisdiction_id(self) -> int | None:
-        return self.officer.jurisdiction_id
+    def session(self) -> DeviceSession:
+        return self._row(DeviceSession, self.session_id, "_session")
+
+    @property
+    def device(self) -> Device:
+        return self._row(Device, self.device_pk, "_device")
 
     @property
     def is_global_admin(self) -> bool:
-        return self.officer.role == Role.admin.value and self.officer.jurisdiction_id is None
+        return self.role == Role.admin.value and self.jurisdiction_id is None
+
+    def __repr__(self) -> str:
+        return f"<Identity officer={self.officer_id} role={self.role} street={self.jurisdiction_id} device={self.device_id}>"
+
+
+@lru_cache(maxsize=1)
+def _rows_statement() -> Any:
+    from sqlalchemy import bindparam, select
+
+    return (select(DeviceSession, Officer, Device).join(Officer, Officer.id == DeviceSession.officer_id)
+            .join(Device, Device.id == DeviceSession.device_pk).where(DeviceSession.id == bindparam("sid")))
 
 
 def public(fn: F) -> F:

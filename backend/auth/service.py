@@ -147,24 +147,43 @@ def refresh(refresh_token: str) -> TokenPair:
 
 
 def _check_session_usable(session: DeviceSession) -> None:
-    if session.device.revoked:
+    _refuse_unusable(device_revoked=session.device.revoked, revoked_at=session.revoked_at, expires_at=session.expires_at,
+                     active=session.officer.active)
+
+
+def _refuse_unusable(*, device_revoked: bool, revoked_at: datetime | None, expires_at: datetime, active: bool) -> None:
+    """The one door for "may this session still be used" (a request, a refresh, a playback link)."""
+    if device_revoked:
         raise Unauthorized("device.revoked", "此设备已被停用，请联系管理员", "This device has been revoked")
-    if session.revoked_at is not None:
+    if revoked_at is not None:
         raise Unauthorized("auth.session_revoked", "登录已失效，请重新登录", "Session ended, log in again")
-    if session.expires_at <= utcnow():
+    if expires_at <= utcnow():
         raise Unauthorized("auth.session_expired", "登录已过期，请重新登录", "Session expired, log in again")
-    if not session.officer.active:
+    if not active:
         raise Unauthorized("auth.officer_inactive", "账号已停用", "Account disabled")
 
 
 @lru_cache(maxsize=1)
 def _session_statement() -> Any:
-    """Every authenticated request runs this: built once (building it cost as much as
-    running it; bench/supervision_queries.py)."""
-    return (select(DeviceSession, Officer, Device)
-            .join(Officer, Officer.id == DeviceSession.officer_id)
-            .join(Device, Device.id == DeviceSession.device_pk)
-            .where(DeviceSession.id == bindparam("sid")))
+    """Every authenticated request runs this: what `Identity` holds and what decides whether
+    the session may still be used, as plain columns (no ORM rows: they load on first use).
+    Built once (building it cost as much as running it; bench/supervision_queries.py)."""
+    s, o, d = DeviceSession.__table__.c, Officer.__table__.c, Device.__table__.c
+    return (select(s.id, s.officer_id, s.device_pk, s.expires_at, s.revoked_at, o.role, o.jurisdiction_id, o.active, d.device_id,
+                   d.revoked_at.label("device_revoked_at"))
+            .select_from(DeviceSession.__table__.join(Officer.__table__, o.id == s.officer_id).join(Device.__table__, d.id == s.device_pk))
+            .where(s.id == bindparam("sid")))
+
+
+def _identity_of_session(session_id: str) -> Identity | None:
+    """The identity of a usable session (refused with the reason otherwise); None if unknown."""
+    row = db.session.connection().execute(_session_statement(), {"sid": session_id}).first()
+    if row is None:
+        return None
+    _refuse_unusable(device_revoked=row.device_revoked_at is not None, revoked_at=row.revoked_at, expires_at=row.expires_at,
+                     active=row.active)
+    return Identity(officer_id=row.officer_id, session_id=row.id, device_pk=row.device_pk, device_id=row.device_id, role=row.role,
+                    jurisdiction_id=row.jurisdiction_id)
 
 
 def identity_from_access_token(token: str) -> Identity:
@@ -174,30 +193,26 @@ def identity_from_access_token(token: str) -> Identity:
         raise Unauthorized(
             exc.code, "登录已失效，请重新登录", "Access token invalid or expired", headers={"WWW-Authenticate": "Bearer"}
         ) from exc
-    row = db.session.execute(_session_statement(), {"sid": claims["sid"]}).first()
-    if row is None or str(row.Officer.id) != claims["sub"]:
+    identity = _identity_of_session(claims["sid"])
+    if identity is None or str(identity.officer_id) != claims["sub"]:
         raise Unauthorized("auth.token_invalid", "登录已失效，请重新登录", "Access token invalid")
-    session, officer, device = row
-    _check_session_usable(session)
-    return Identity(officer=officer, session=session, device=device)
+    return identity
 
 
 def identity_from_session(session_id: str, officer_id: int) -> Identity:
     """The identity behind a signed link made for this session (a media playback ticket): the
     session must still be usable — revoked, expired or a disabled account refuses it."""
-    row = db.session.execute(_session_statement(), {"sid": session_id}).first()
-    if row is None or row.Officer.id != officer_id:
+    identity = _identity_of_session(session_id)
+    if identity is None or identity.officer_id != officer_id:
         raise Unauthorized("auth.token_invalid", "登录已失效，请重新登录", "Session not found")
-    session, officer, device = row
-    _check_session_usable(session)
-    return Identity(officer=officer, session=session, device=device)
+    return identity
 
 
 def profile(identity: Identity) -> dict[str, Any]:
     """What the phone caches about its officer for offline work."""
     from ..catalog import service as catalog
 
-    officer = identity.officer
+    officer = identity.load().officer
     return {
         "officer": officer,
         "jurisdiction": catalog.get_jurisdiction(officer.jurisdiction_id) if officer.jurisdiction_id else None,
@@ -205,7 +220,7 @@ def profile(identity: Identity) -> dict[str, Any]:
         "can_decide_penalties": can_decide_penalties(officer),
         "grids": catalog.grids_of_officer(officer.id),
         "device": identity.device,
-        "session_id": identity.session.id,
+        "session_id": identity.session_id,
         "key_id": identity.session.key_id,
     }
 
@@ -224,7 +239,7 @@ def register_session_key(identity: Identity, public_key: str) -> DeviceSession:
     if not session.public_key:
         session.public_key, session.key_id = public_key, key_id(public_key)
         audit.record("auth.session_key", "device_session", session.id, jurisdiction_id=identity.jurisdiction_id,
-                     actor_id=identity.officer.id, device_id=identity.device.device_id, details={"key_id": session.key_id})
+                     actor_id=identity.officer_id, device_id=identity.device_id, details={"key_id": session.key_id})
         commit()
     return session
 
@@ -250,8 +265,8 @@ def team(identity: Identity) -> list[dict[str, Any]]:
 def logout(identity: Identity) -> None:
     identity.session.revoked_at = utcnow()
     identity.session.revoked_reason = "logout"
-    audit.record("auth.logout", "device_session", identity.session.id, jurisdiction_id=identity.jurisdiction_id,
-                 actor_id=identity.officer.id, device_id=identity.device.device_id)
+    audit.record("auth.logout", "device_session", identity.session_id, jurisdiction_id=identity.jurisdiction_id,
+                 actor_id=identity.officer_id, device_id=identity.device_id)
     commit()
 
 

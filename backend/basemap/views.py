@@ -68,8 +68,8 @@ def put_basemap():
     identity = current_identity()
     info = service.load(_root(), request.stream, current_app.config["BASEMAP_MAX_BYTES"], identity.officer.username,
                         now().isoformat())
-    audit.record("basemap.loaded", "basemap", info["sha256"], jurisdiction_id=identity.jurisdiction_id, actor_id=identity.officer.id,
-                 device_id=identity.device.device_id, details={k: info[k] for k in ("name", "container", "kind", "format", "tiles", "bytes", "minzoom", "maxzoom")})
+    audit.record("basemap.loaded", "basemap", info["sha256"], jurisdiction_id=identity.jurisdiction_id, actor_id=identity.officer_id,
+                 device_id=identity.device_id, details={k: info[k] for k in ("name", "container", "kind", "format", "tiles", "bytes", "minzoom", "maxzoom")})
     return describe(info)
 
 

@@ -134,7 +134,7 @@ def case_file_pdf(case: Case, identity: Identity) -> bytes:
     writer.add_metadata({"/Title": case_title(case), "/Subject": case.number or ""})
     out = io.BytesIO()
     writer.write(out)
-    audit.record("case.file_made", "case", str(case.id), jurisdiction_id=case.jurisdiction_id, actor_id=identity.officer.id,
+    audit.record("case.file_made", "case", str(case.id), jurisdiction_id=case.jurisdiction_id, actor_id=identity.officer_id,
                  details={"items": len(m["items"]), "sha256": hashlib.sha256(out.getvalue()).hexdigest()})
     commit()
     return out.getvalue()
@@ -228,7 +228,7 @@ def bank_import(identity: Identity, raw: bytes) -> dict[str, Any]:
                               "case_id": case.id})
             continue
         matched.append({**entry, "case_id": case.id, "decision_number": doc.number, "amount_fen": amount})
-    audit.record("case.bank_import", "payments", "bank", jurisdiction_id=identity.jurisdiction_id, actor_id=identity.officer.id,
+    audit.record("case.bank_import", "payments", "bank", jurisdiction_id=identity.jurisdiction_id, actor_id=identity.officer_id,
                  details={"matched": len(matched), "duplicates": len(duplicates), "unmatched": len(unmatched)})
     commit()
     return {"matched": matched, "duplicates": duplicates, "unmatched": unmatched}

@@ -130,7 +130,7 @@ def open_case(identity: Identity, *, party: dict[str, Any], matter_code: str, fa
             raise invalid("case.unknown_task", "所引用的任务不存在", "The task named does not exist here", field="source")
     case = Case(jurisdiction_id=identity.jurisdiction_id, procedure="general", stage="proposed", party_name=party["name"],
                 party=party, matter_code=matter_code, facts=facts_text, inspection_id=inspection["id"] if inspection else None,
-                opened_by_id=identity.officer.id, opened_at=now(), source_kind=source_kind, source_ref=source_ref,
+                opened_by_id=identity.officer_id, opened_at=now(), source_kind=source_kind, source_ref=source_ref,
                 discovered_on=discovered_on, handler_ids=list(handler_ids), major=major, place_text=place_text,
                 violated_at=violated_at or (inspection["inspected_at"] if inspection else None))
     case.filing_due = holidays.current_calendar().add_working_days(discovered_on, settings().filing_working_days)
@@ -142,7 +142,7 @@ def open_case(identity: Identity, *, party: dict[str, Any], matter_code: str, fa
         items[1:1] = [{"source": "photo", "sha256": sha, "label": "检查照片"} for sha in inspection["photos"]]
     for item in items:
         _add_step(case, identity, "evidence", discovered_on, item)
-    _event(case, identity.officer.id, "opened", None, "proposed", source_kind)
+    _event(case, identity.officer_id, "opened", None, "proposed", source_kind)
     return case
 
 
@@ -158,9 +158,9 @@ def _add_step(case: Case, identity: Identity | None, kind: str, on: date, data: 
         from ..evidence import service as evidence
 
         evidence.cite([data["sha256"]], record_kind="case", record_id=str(case.id), jurisdiction_id=case.jurisdiction_id,
-                      officer_id=identity.officer.id if identity else None, device_id=None, claimed_at=None, lat=None, lon=None,
+                      officer_id=identity.officer_id if identity else None, device_id=None, claimed_at=None, lat=None, lon=None,
                       label=data.get("label", ""))
-    step = CaseStep(case=case, kind=kind, on=on, data=_jsonable(data), actor_id=identity.officer.id if identity else None, at=now())
+    step = CaseStep(case=case, kind=kind, on=on, data=_jsonable(data), actor_id=identity.officer_id if identity else None, at=now())
     db.session.add(step)
     db.session.flush()
     return step
@@ -192,7 +192,7 @@ def take_step(case: Case, identity: Identity, kind: str, data: dict[str, Any]) -
     if kind == "service":
         _prepare_service(case, data, on)
     try:
-        procedure.check_step(f, kind, data, on, today, s, cal, actor_id=identity.officer.id, actor_role=identity.role)
+        procedure.check_step(f, kind, data, on, today, s, cal, actor_id=identity.officer_id, actor_role=identity.role)
         if kind == "filing_approval" and data.get("approve"):
             from ..catalog import service as catalog
 
@@ -217,7 +217,7 @@ def take_step(case: Case, identity: Identity, kind: str, data: dict[str, Any]) -
     doc_kind = procedure.STEPS[kind].document
     if doc_kind and not (kind == "service" and step.data.get("method") == "electronic"):
         step.document = paperwork.make(case, step, doc_kind, identity)
-    _event(case, identity.officer.id, kind, before, after, procedure.STEPS[kind].zh,
+    _event(case, identity.officer_id, kind, before, after, procedure.STEPS[kind].zh,
            details={"step": step.id, "on": on.isoformat(), "document": step.document.number if step.document else None,
                     "sha256": step.document.sha256 if step.document else None})
     db.session.flush()

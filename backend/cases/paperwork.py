@@ -50,9 +50,9 @@ def save_template(kind: str, body: dict[str, Any], identity: Identity) -> Docume
         raise invalid("template.invalid", "文书模板有误：" + "；".join(problems), "The template is invalid: " + "; ".join(problems),
                       field="body", problems=problems)
     last = db.session.scalar(select(func.max(DocumentTemplate.version)).where(DocumentTemplate.kind == kind)) or 0
-    row = DocumentTemplate(kind=kind, version=last + 1, body=body, created_by_id=identity.officer.id)
+    row = DocumentTemplate(kind=kind, version=last + 1, body=body, created_by_id=identity.officer_id)
     db.session.add(row)
-    audit.record("template.saved", "document_template", kind, jurisdiction_id=None, actor_id=identity.officer.id,
+    audit.record("template.saved", "document_template", kind, jurisdiction_id=None, actor_id=identity.officer_id,
                  details={"version": last + 1, "sha256": hashlib.sha256(repr(sorted(body.items())).encode()).hexdigest()})
     db.session.flush()
     return row
@@ -201,11 +201,11 @@ def make(case: Case, step: CaseStep, kind: str, identity: Identity | None) -> Ca
     pdf = render.render_pdf(template, context, _seal(catalog.get_jurisdiction(case.jurisdiction_id).code))
     doc = CaseDocument(case=case, jurisdiction_id=case.jurisdiction_id, kind=kind, title=template.get("title", kind), number=number,
                        template_version=version, context=plain(context), sha256=hashlib.sha256(pdf).hexdigest(), pdf=pdf,
-                       made_by_id=identity.officer.id if identity else None)
+                       made_by_id=identity.officer_id if identity else None)
     db.session.add(doc)
     db.session.flush()
     audit.record("case.document", "case_document", str(doc.id), jurisdiction_id=case.jurisdiction_id,
-                 actor_id=identity.officer.id if identity else None,
+                 actor_id=identity.officer_id if identity else None,
                  details={"case": case.id, "kind": kind, "number": number, "sha256": doc.sha256, "template_version": version})
     return doc
 

@@ -45,7 +45,7 @@ def case_proposal(rid: str, p: dict[str, Any], identity: Identity, captured_at: 
     from . import general
 
     ids = auth.officer_ids_by_username(p["officers"], identity.jurisdiction_id)
-    if len(ids) != 2 or identity.officer.id not in ids:
+    if len(ids) != 2 or identity.officer_id not in ids:
         raise invalid("case.handlers_invalid", "须由发送人和另一名本街道执法人员承办", "The sender and one colleague of the street handle it",
                       field="officers")
     source = {"kind": "inspection", "ref": p["inspection_id"]} if p["inspection_id"] else {"kind": "ticket", "ref": rid}

@@ -152,9 +152,9 @@ def set_payment_plan(case: Case, identity: Identity, *, kind: str, reason: str, 
             raise _invalid("case.bad_instalments", "第一期不能早于原缴款期限", "The first instalment cannot fall before the due date", field="parts")
         plan = {"kind": "instalments", "parts": [{"due": p["due"].isoformat(), "amount_fen": p["amount_fen"]} for p in parts]}
         note = f"{len(parts)} instalments"
-    plan.update(reason=reason.strip(), approved_by=identity.officer.id)
+    plan.update(reason=reason.strip(), approved_by=identity.officer_id)
     case.payment_plan = plan
-    _event(case, identity.officer.id, "payment_plan", case.stage, case.stage, f"{note}: {reason}"[:255])
+    _event(case, identity.officer_id, "payment_plan", case.stage, case.stage, f"{note}: {reason}"[:255])
     commit()
     return case
 
@@ -175,7 +175,7 @@ def hand_in_cash(case: Case, identity: Identity, *, handed_in_on: date, receipt:
         raise _invalid("case.hand_in_receipt_required", "须填写上缴凭证号", "The hand-in receipt number is required", field="receipt")
     payment.handed_in_on, payment.hand_in_receipt = handed_in_on, receipt.strip()
     late = payment.hand_in_due is not None and handed_in_on > payment.hand_in_due
-    _event(case, identity.officer.id, "cash_handed_in", case.stage, case.stage, f"{handed_in_on}{' (late)' if late else ''}")
+    _event(case, identity.officer_id, "cash_handed_in", case.stage, case.stage, f"{handed_in_on}{' (late)' if late else ''}")
     commit()
     return payment
 
@@ -205,7 +205,7 @@ def check_money_handler(case: Case, identity: Identity) -> None:
     of the street — never by any colleague (for every door: REST, sync, CLI)."""
     if identity.role in ("supervisor", "admin"):
         return
-    if identity.role != "officer" or identity.officer.id not in deciding_officers(case):
+    if identity.role != "officer" or identity.officer_id not in deciding_officers(case):
         raise Forbidden("case.not_yours", "缴款与暂停加处罚款由作出决定的执法人员或中队长登记",
                         "Payments and pauses are recorded by the deciding officers or a supervisor")
 
@@ -229,17 +229,17 @@ def record_payment(case: Case, identity: Identity, *, amount_fen: int, channel: 
     if amount_fen > owed:
         raise _invalid("payment.too_much", "缴款金额超过应缴金额", "More than is owed", owed_fen=owed, surcharge_fen=surcharge)
     payment = Payment(case=case, amount_fen=amount_fen, surcharge_fen=surcharge, channel=channel, paid_on=paid_on, receipt=receipt,
-                      recorded_by_id=identity.officer.id)
+                      recorded_by_id=identity.officer_id)
     db.session.add(payment)
     case.paid_fen += amount_fen
-    _event(case, identity.officer.id, "payment", case.stage, case.stage, f"{amount_fen} fen via {channel} on {paid_on}")
+    _event(case, identity.officer_id, "payment", case.stage, case.stage, f"{amount_fen} fen via {channel} on {paid_on}")
     if case.paid_fen >= case.amount_fen + surcharge:
         if case.procedure == "general":  # closed by 结案审批 (cases.general)
             from . import general
 
             general.paid_in_full(case, paid_on)
         else:
-            _event(case, identity.officer.id, "closed", case.stage, "closed", "paid in full")
+            _event(case, identity.officer_id, "closed", case.stage, "closed", "paid in full")
             case.stage, case.closed_at, case.close_reason = "closed", utcnow(), "paid"
     commit()
     return payment
@@ -258,7 +258,7 @@ def add_pause(case: Case, identity: Identity, *, kind: str, start: date, end: da
         raise _invalid("case.bad_pause", f"暂停不能早于决定作出之日（{decided}）", f"A pause cannot start before the decision ({decided})",
                        field="start", earliest=decided.isoformat())
     case.pauses = [*(case.pauses or []), {"kind": kind, "start": start.isoformat(), "end": end.isoformat() if end else None}]
-    _event(case, identity.officer.id, kind, case.stage, case.stage, f"{start} – {end or '…'}")
+    _event(case, identity.officer_id, kind, case.stage, case.stage, f"{start} – {end or '…'}")
     commit()
     return case
 

@@ -25,7 +25,7 @@ def list_cases(args: dict):
     """Cases of the street; `due_before` lists open cases nearing or past a legal deadline."""
     identity = current_identity()
     query = service.list_cases(scope_jurisdiction(identity), procedure=args["procedure"], status=args["status"],
-                               due_before=args["due_before"], handler_id=identity.officer.id if args["mine"] else None)
+                               due_before=args["due_before"], handler_id=identity.officer_id if args["mine"] else None)
     page = paginate(query, Case.id, args["limit"], args["cursor"])
     page["items"] = [service.case_to_dict(c) for c in page["items"]]
     return page

@@ -177,9 +177,9 @@ def triage(identity: Identity, complaint: Complaint, *, action: str, assignee: s
         complaint.status = "rejected"
     else:
         raise _invalid("complaint.bad_action", "分办方式无效", "action must be task, case, merge or reject", field="action")
-    complaint.triaged_at, complaint.triaged_by_id = utcnow(), identity.officer.id
+    complaint.triaged_at, complaint.triaged_by_id = utcnow(), identity.officer_id
     audit.record("complaint.triaged", "complaint", str(complaint.id), jurisdiction_id=complaint.jurisdiction_id,
-                 actor_id=identity.officer.id, details={"action": action, "task": complaint.task_id, "case": complaint.case_id,
+                 actor_id=identity.officer_id, details={"action": action, "task": complaint.task_id, "case": complaint.case_id,
                                                         "into": complaint.merged_into_id, "reason": complaint.reject_reason,
                                                         "subject": complaint.subject_id})
     return complaint
@@ -200,7 +200,7 @@ def set_subject(identity: Identity, complaint: Complaint, subject_id: int | None
     before = complaint.subject_id
     complaint.subject_id = _subject_of(complaint, subject_id) if subject_id is not None else None
     audit.record("complaint.subject_set", "complaint", str(complaint.id), jurisdiction_id=complaint.jurisdiction_id,
-                 actor_id=identity.officer.id, details={"from": before, "to": complaint.subject_id})
+                 actor_id=identity.officer_id, details={"from": before, "to": complaint.subject_id})
     return complaint
 
 
@@ -306,7 +306,7 @@ def import_referrals(identity: Identity, raw: bytes, code: str) -> dict[str, Any
         try:
             with db.session.begin_nested():
                 c = submit(description=get("description"), phone=get("phone"), name=get("name"), address=get("address"),
-                           jurisdiction_code=code, channel=channel, external_ref=ref, department=get("department"), actor_id=identity.officer.id)
+                           jurisdiction_code=code, channel=channel, external_ref=ref, department=get("department"), actor_id=identity.officer_id)
             created.append({"line": line, "id": c.id, "code": c.code, "external_ref": ref})
         except ApiError as e:
             refused.append({"line": line, "code": e.code, "reason": e.message_zh, "reason_en": e.message_en})

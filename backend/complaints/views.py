@@ -43,7 +43,7 @@ def create(args: dict):
     code = service.street_code(identity, args["jurisdiction_code"])
     c = service.submit(description=args["description"], phone=args["phone"], name=args["name"], address=args["address"], lat=args["lat"],
                        lon=args["lon"], jurisdiction_code=code, channel=args["channel"], external_ref=args["external_ref"],
-                       department=args["department"], actor_id=identity.officer.id)
+                       department=args["department"], actor_id=identity.officer_id)
     commit()
     return service.to_dict(c, True)
 

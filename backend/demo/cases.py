@@ -31,7 +31,7 @@ def seed_demo_cases() -> int:
         return 0
     people = {o.username: o for o in db.session.scalars(select(Officer).where(Officer.username.in_(
         ["zf001", "zf002", "zd001"])))}
-    who = {u: SimpleNamespace(officer=o, role=o.role, jurisdiction_id=o.jurisdiction_id) for u, o in people.items()}
+    who = {u: SimpleNamespace(officer=o, officer_id=o.id, role=o.role, jurisdiction_id=o.jurisdiction_id, is_global_admin=False) for u, o in people.items()}
     h1, boss = who["zf001"], who["zd001"]
     handlers = [people["zf001"].id, people["zf002"].id]
     saved = clock.offset()

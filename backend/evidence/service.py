@@ -239,14 +239,14 @@ def _receive_chunk(sha256: str, stream: BinaryIO, rng: tuple[int, int, int], lim
             raise Conflict("upload.offset_mismatch", "续传位置不符，请从服务器记录的位置继续", "Resume from the offset the server has",
                            details={"offset": 0})
         st.discard_partial(sha256)
-        upload = MediaUpload(sha256=sha256, total=total, officer_id=identity.officer.id, device_id=identity.device.device_id)
+        upload = MediaUpload(sha256=sha256, total=total, officer_id=identity.officer_id, device_id=identity.device_id)
         db.session.add(upload)
         try:
             db.session.commit()
         except IntegrityError:  # a concurrent first chunk for the same hash
             db.session.rollback()
             upload = db.session.get(MediaUpload, sha256)
-    if upload.officer_id != identity.officer.id:
+    if upload.officer_id != identity.officer_id:
         raise Conflict("upload.in_progress_by_other", "该照片正由其他人员上传", "Another officer is uploading this photo")
     if upload.total != total:
         raise Conflict("upload.total_mismatch", "文件总长度与已开始的上传不同", "Total length differs from the upload in progress",
@@ -335,8 +335,8 @@ def _finalize(sha256: str, staged: Path, actual: str, size: int, identity: Ident
     _store_verified(st, sha256, staged, {"thumb": thumb, "display": display})
     media = Media(
         sha256=sha256, bytes=size, content_type=info.content_type, width=info.width, height=info.height,
-        exif=info.exif, taken_at=info.taken_at, lat=info.lat, lon=info.lon, uploaded_by_id=identity.officer.id,
-        jurisdiction_id=identity.jurisdiction_id, device_id=identity.device.device_id, kind=av.PHOTO,
+        exif=info.exif, taken_at=info.taken_at, lat=info.lat, lon=info.lon, uploaded_by_id=identity.officer_id,
+        jurisdiction_id=identity.jurisdiction_id, device_id=identity.device_id, kind=av.PHOTO,
     )
     details = {"bytes": size, "content_type": info.content_type, "width": info.width, "height": info.height}
     return _record_new(media, identity, details, {"sha256": sha256, "decoded": True, "exif": info.exif})
@@ -386,8 +386,8 @@ def _finalize_av(sha256: str, staged: Path, sniffed: av.Sniffed, size: int, iden
     _store_verified(st, sha256, staged, {"still": still_jpeg, "thumb": thumb, "display": display})
     media = Media(
         sha256=sha256, bytes=size, content_type=info.content_type, width=info.width, height=info.height,
-        exif=info.meta, taken_at=info.taken_at, lat=info.lat, lon=info.lon, uploaded_by_id=identity.officer.id,
-        jurisdiction_id=identity.jurisdiction_id, device_id=identity.device.device_id, kind=info.kind,
+        exif=info.meta, taken_at=info.taken_at, lat=info.lat, lon=info.lon, uploaded_by_id=identity.officer_id,
+        jurisdiction_id=identity.jurisdiction_id, device_id=identity.device_id, kind=info.kind,
         container=info.container, duration_s=info.duration_s, video_codec=info.video_codec, audio_codec=info.audio_codec,
         av=info.details,
     )
@@ -416,10 +416,10 @@ def _record_new(media: Media, identity: Identity, uploaded: dict[str, Any], veri
     except IntegrityError:  # the same file arrived twice at once: the first one stands
         db.session.rollback()
         return UploadResult("exists", db.session.get(Media, sha256), size, size)
-    audit.record("media.uploaded", "media", sha256, jurisdiction_id=identity.jurisdiction_id, actor_id=identity.officer.id,
-                 device_id=identity.device.device_id, details=uploaded)
-    audit.record("media.verified", "media", sha256, jurisdiction_id=identity.jurisdiction_id, actor_id=identity.officer.id,
-                 device_id=identity.device.device_id, details=verified)
+    audit.record("media.uploaded", "media", sha256, jurisdiction_id=identity.jurisdiction_id, actor_id=identity.officer_id,
+                 device_id=identity.device_id, details=uploaded)
+    audit.record("media.verified", "media", sha256, jurisdiction_id=identity.jurisdiction_id, actor_id=identity.officer_id,
+                 device_id=identity.device_id, details=verified)
     for citation in db.session.scalars(select(MediaCitation).where(MediaCitation.sha256 == sha256)):
         _check(citation, media)
         media.derivatives_stale = True
@@ -539,7 +539,7 @@ def get_media(sha256: str) -> Media:
 def check_can_view(identity: Identity, media: Media) -> None:
     """Its uploader; officers, supervisors and admins of a street whose record cites it;
     a district admin. A photo cited by nothing is visible only to its uploader."""
-    if identity.is_global_admin or media.uploaded_by_id == identity.officer.id:
+    if identity.is_global_admin or media.uploaded_by_id == identity.officer_id:
         return
     if identity.role in (Role.officer.value, Role.supervisor.value, Role.admin.value):
         own_street = identity.jurisdiction_id == media.jurisdiction_id
@@ -565,7 +565,7 @@ def open_variant(identity: Identity, media: Media, variant: str) -> tuple[Binary
         _rerender(media)
     if variant == "display":
         audit.record("media.viewed_display", "media", media.sha256, jurisdiction_id=identity.jurisdiction_id,
-                     actor_id=identity.officer.id, device_id=identity.device.device_id, details={"variant": "display"})
+                     actor_id=identity.officer_id, device_id=identity.device_id, details={"variant": "display"})
         db.session.commit()
     f = st.open_derived(media.sha256, variant)
     assert f is not None
@@ -585,14 +585,14 @@ def record_original_view(identity: Identity, media: Media, *, status: int, range
         if not (range_header or "").replace(" ", "").startswith("bytes=0-") and _viewed_recently(identity, media):
             return
     audit.record("media.viewed_original", "media", media.sha256, jurisdiction_id=identity.jurisdiction_id,
-                 actor_id=identity.officer.id, device_id=identity.device.device_id, details=details)
+                 actor_id=identity.officer_id, device_id=identity.device_id, details=details)
     db.session.commit()
 
 
 def _viewed_recently(identity: Identity, media: Media) -> bool:
     since = utcnow() - timedelta(seconds=current_app.config["MEDIA_VIEW_AUDIT_WINDOW_S"])
-    return any(e.action == "media.viewed_original" and e.actor_id == identity.officer.id
-               and e.device_id == identity.device.device_id and _aware(e.at) >= since
+    return any(e.action == "media.viewed_original" and e.actor_id == identity.officer_id
+               and e.device_id == identity.device_id and _aware(e.at) >= since
                for e in audit.entries_for("media", media.sha256))
 
 

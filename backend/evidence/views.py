@@ -191,7 +191,7 @@ def playback(sha256: str):
     media = service.get_media(sha256)
     identity = current_identity()
     service.check_can_view(identity, media)
-    ticket = _play_signer().dumps({"s": sha256, "o": identity.officer.id, "sid": identity.session.id})
+    ticket = _play_signer().dumps({"s": sha256, "o": identity.officer_id, "sid": identity.session_id})
     ttl = current_app.config["MEDIA_PLAYBACK_TTL_S"]
     return {"url": f"/api/v1/media/{sha256}/play?ticket={ticket}", "expires_at": now() + timedelta(seconds=ttl),
             "kind": media.kind, "content_type": media.content_type}

@@ -36,24 +36,24 @@ def amend_inspection(identity: Identity, *, amendment_id: str, inspection_id: st
     inspection = db.session.get(Inspection, inspection_id)
     if inspection is None or inspection.jurisdiction_id != identity.jurisdiction_id:
         raise NotFound("inspection.not_found", "检查记录不存在", "Inspection not found", details={"field": "inspection_id"})
-    if inspection.officer_id != identity.officer.id:
+    if inspection.officer_id != identity.officer_id:
         raise Forbidden("inspection.not_yours", "只能补充本人的检查记录", "Only the inspection's officer amends it", details={"field": "inspection_id"})
     if review_id is not None:
         review = reviews.review_of(review_id)
         if review is None or (review.object_type, review.object_id) != ("inspection", inspection_id):
             raise NotFound("review.not_found", "督查意见不存在或不针对该检查", "No such review of this inspection", details={"field": "review_id"})
-    row = InspectionAmendment(id=amendment_id, inspection_id=inspection_id, officer_id=identity.officer.id,
-                              device_id=identity.device.device_id, review_id=review_id, captured_at=captured_at, note=note,
+    row = InspectionAmendment(id=amendment_id, inspection_id=inspection_id, officer_id=identity.officer_id,
+                              device_id=identity.device_id, review_id=review_id, captured_at=captured_at, note=note,
                               photos=photos, payload_digest=digest)
     db.session.add(row)
     db.session.flush()
     if photos:
         point = to_shape(inspection.location)
         evidence.cite(photos, record_kind="inspection_amend", record_id=amendment_id, jurisdiction_id=inspection.jurisdiction_id,
-                      officer_id=identity.officer.id, device_id=identity.device.device_id, claimed_at=captured_at,
+                      officer_id=identity.officer_id, device_id=identity.device_id, claimed_at=captured_at,
                       lat=point.y, lon=point.x, label=inspection.subject_address or inspection.subject_name)
     audit.record("inspection.amended", "inspection", inspection_id, jurisdiction_id=inspection.jurisdiction_id,
-                 actor_id=identity.officer.id, device_id=identity.device.device_id,
+                 actor_id=identity.officer_id, device_id=identity.device_id,
                  details={"amendment_id": amendment_id, "photos": photos, "note": note, "review_id": review_id})
     if review_id is not None:
         reviews.resolve(identity, review_id, note or "已补充照片")

@@ -69,7 +69,7 @@ def patrol_start(rid: str, p: dict[str, Any], identity: Identity, captured_at: d
     from . import service
 
     ids = auth.officer_ids_by_username(p["officers"], identity.jurisdiction_id)
-    patrol, created = service.start_patrol(patrol_id=rid, officer=identity.officer, device_id=identity.device.device_id,
+    patrol, created = service.start_patrol(patrol_id=rid, officer=identity.officer, device_id=identity.device_id,
                                            started_at=p["started_at"], captured_at=captured_at, officer_ids=ids, note=p["note"])
     return Applied(patrol.id, created, [])
 
@@ -79,7 +79,7 @@ def track_points(rid: str, p: dict[str, Any], identity: Identity, captured_at: d
     from . import service
 
     batch, created = service.add_track_points(batch_id=rid, patrol_id=p["patrol_id"], points=p["points"],
-                                              officer=identity.officer, device_id=identity.device.device_id)
+                                              officer=identity.officer, device_id=identity.device_id)
     return Applied(p["patrol_id"], created, [])
 
 
@@ -95,7 +95,7 @@ def patrol_end(rid: str, p: dict[str, Any], identity: Identity, captured_at: dat
 def inspection(rid: str, p: dict[str, Any], identity: Identity, captured_at: datetime) -> Applied:
     from . import service
 
-    row, created = service.record_inspection(officer=identity.officer, device_id=identity.device.device_id,
+    row, created = service.record_inspection(officer=identity.officer, device_id=identity.device_id,
                                              **inspection_args(rid, p, captured_at))
     return Applied(row.id, created, list(p["photos"]))
 

@@ -306,7 +306,7 @@ def check_can_read_patrol(identity: Identity, patrol: Patrol) -> None:
     """Supervisors and admins read their street's patrols; officers and auxiliaries their own."""
     if not identity.is_global_admin and patrol.jurisdiction_id != identity.jurisdiction_id:
         raise other_jurisdiction()
-    if identity.role in (Role.officer.value, Role.auxiliary.value) and identity.officer.id not in _officer_ids(patrol):
+    if identity.role in (Role.officer.value, Role.auxiliary.value) and identity.officer_id not in _officer_ids(patrol):
         raise Forbidden("patrol.not_participant", "只能查看本人参与的巡查", "You can only see patrols you took part in")
 
 
@@ -321,7 +321,7 @@ def list_patrols(identity: Identity, jurisdiction_id: int | None, *, officer_id:
     if jurisdiction_id is not None:
         query = query.where(Patrol.jurisdiction_id == jurisdiction_id)
     if identity.role in (Role.officer.value, Role.auxiliary.value):
-        officer_id_filter = identity.officer.id
+        officer_id_filter = identity.officer_id
         if officer_id is not None and officer_id != officer_id_filter:
             raise Forbidden("patrol.not_participant", "只能查看本人参与的巡查", "You can only see patrols you took part in")
         officer_id = officer_id_filter
@@ -412,6 +412,6 @@ def record_track_export(identity: Identity, patrol: Patrol, fmt: str) -> None:
     """Exports of where officers were are personal data leaving the system: audited."""
     from ..audit import service as audit
 
-    audit.record("patrol.exported", "patrol", patrol.id, jurisdiction_id=patrol.jurisdiction_id, actor_id=identity.officer.id,
-                 device_id=identity.device.device_id, details={"format": fmt})
+    audit.record("patrol.exported", "patrol", patrol.id, jurisdiction_id=patrol.jurisdiction_id, actor_id=identity.officer_id,
+                 device_id=identity.device_id, details={"format": fmt})
     commit()

@@ -68,11 +68,11 @@ def add_review(identity: Identity, *, object_type: str, object_id: str, verdict:
     if not identity.is_global_admin and jurisdiction_id != identity.jurisdiction_id:
         raise other_jurisdiction()
     review = Review(jurisdiction_id=jurisdiction_id, object_type=object_type, object_id=object_id, officer_id=officer_id,
-                    reviewer_id=identity.officer.id, verdict=verdict, comment=comment.strip())
+                    reviewer_id=identity.officer_id, verdict=verdict, comment=comment.strip())
     db.session.add(review)
     db.session.flush()
-    audit.record("review.added", object_type, object_id, jurisdiction_id=jurisdiction_id, actor_id=identity.officer.id,
-                 device_id=identity.device.device_id, details={"verdict": verdict, "review_id": review.id})
+    audit.record("review.added", object_type, object_id, jurisdiction_id=jurisdiction_id, actor_id=identity.officer_id,
+                 device_id=identity.device_id, details={"verdict": verdict, "review_id": review.id})
     commit()
     return review
 
@@ -84,7 +84,7 @@ def reviews_for(identity: Identity, *, object_type: str | None = None, object_id
     if not identity.is_global_admin:
         q = q.where(Review.jurisdiction_id == identity.jurisdiction_id)
     if identity.role in ("officer", "auxiliary"):
-        q = q.where(Review.officer_id == identity.officer.id)
+        q = q.where(Review.officer_id == identity.officer_id)
     if object_type:
         q = q.where(Review.object_type == object_type)
     if object_id:
@@ -104,12 +104,12 @@ def resolve(identity: Identity, review_id: int, note: str) -> Review:
         raise NotFound("review.not_found", "督查意见不存在", "No such review")
     if not identity.is_global_admin and review.jurisdiction_id != identity.jurisdiction_id:
         raise other_jurisdiction()
-    if identity.role in ("officer", "auxiliary") and review.officer_id != identity.officer.id:
+    if identity.role in ("officer", "auxiliary") and review.officer_id != identity.officer_id:
         raise Forbidden("review.not_yours", "只能处理针对本人记录的督查意见", "This review is about someone else's record")
     if review.resolved_at is None:
         review.resolved_at = utcnow()
         audit.record("review.resolved", review.object_type, review.object_id, jurisdiction_id=review.jurisdiction_id,
-                     actor_id=identity.officer.id, device_id=identity.device.device_id, details={"review_id": review.id, "note": note})
+                     actor_id=identity.officer_id, device_id=identity.device_id, details={"review_id": review.id, "note": note})
         commit()
     return review
 

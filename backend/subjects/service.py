@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import math
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from ..audit import service as audit
 from ..auth.access import Identity, other_jurisdiction
@@ -119,26 +120,28 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 12_742_000 * math.asin(math.sqrt(a))
 
 
-def search(jurisdiction_id: int, q: str, *, near: tuple[float, float] | None = None, limit: int = 20) -> list[Subject]:
+def search(jurisdiction_id: int, q: str, *, near: tuple[float, float] | None = None, limit: int = 20) -> list[dict[str, Any]]:
     """By name, pinyin initials, credit code or address; a credit code typed whole comes first,
-    then names beginning with the text, then the rest — nearest first when `near` is given."""
+    then names beginning with the text, then the rest — nearest first when `near` is given.
+
+    Answers the page as `to_dict` gives it, read as plain columns: an officer's search runs at
+    every keystroke and every opened form, and building ORM objects only to copy them into
+    dicts cost more than the query itself (docs/benchmarks.md, "near here")."""
     q = _norm(q)
-    query = select(Subject).where(Subject.jurisdiction_id == jurisdiction_id, Subject.merged_into_id.is_(None))
+    live = (Subject.jurisdiction_id == jurisdiction_id, Subject.merged_into_id.is_(None))
+    if not q and near is not None:  # nothing typed: what is around here (a box of about NEAR_M)
+        d = NEAR_M / 111_000
+        k = math.cos(near[0] * math.pi / 180)
+        w = d / max(0.2, k)
+        return [_page_dict(r) for r in db.session.connection().execute(_near_statement(), {
+            "j": jurisdiction_id, "lat": near[0], "lon": near[1], "k2": k * k, "lat0": near[0] - d, "lat1": near[0] + d,
+            "lon0": near[1] - w, "lon1": near[1] + w, "n": limit})]
+    query = select(Subject.id, Subject.name, Subject.initials, Subject.credit_code, Subject.lat, Subject.lon).where(*live)
     if q:
         like = f"%{_escape(q)}%"
         query = query.where(or_(Subject.name.ilike(like, escape="\\"), Subject.address.ilike(like, escape="\\"),
                                 Subject.initials.like(f"{_escape(q.lower())}%", escape="\\"),
                                 Subject.credit_code.like(f"{_escape(q.upper())}%", escape="\\")))
-    elif near is not None:  # nothing typed: what is around here (a box of about NEAR_M)
-        d = NEAR_M / 111_000
-        query = query.where(Subject.lat.between(near[0] - d, near[0] + d),
-                            Subject.lon.between(near[1] - d / max(0.2, math.cos(near[0] * math.pi / 180)),
-                                                near[1] + d / max(0.2, math.cos(near[0] * math.pi / 180))))
-        # nothing to rank but distance: the database orders the box and loads the page in one
-        # statement (the flat-earth distance orders like the great circle over a few hundred metres)
-        k = math.cos(near[0] * math.pi / 180)
-        dist2 = (Subject.lat - near[0]) * (Subject.lat - near[0]) + (Subject.lon - near[1]) * (Subject.lon - near[1]) * (k * k)
-        return list(db.session.scalars(query.order_by(dist2, Subject.name, Subject.id).limit(limit)))
     ql = q.lower()
 
     def rank(s: Any) -> tuple:
@@ -147,13 +150,25 @@ def search(jurisdiction_id: int, q: str, *, near: tuple[float, float] | None = N
         far = distance_m(near[0], near[1], s.lat, s.lon) if near and s.lat is not None else math.inf
         return (exact, starts, far, s.name, s.id)
 
-    # rank every match on its light columns, then load the page: the exact code or the nearest
+    # rank every match on its light columns, then read the page: the exact code or the nearest
     # subject is never lost behind the first rows by name
-    light = db.session.execute(query.with_only_columns(Subject.id, Subject.name, Subject.initials, Subject.credit_code, Subject.lat,
-                                                       Subject.lon).limit(5000)).all()
-    ids = [r.id for r in sorted(light, key=rank)[:limit]]
-    found = {s.id: s for s in db.session.scalars(select(Subject).where(Subject.id.in_(ids)))} if ids else {}
+    ids = [r.id for r in sorted(db.session.execute(query.limit(5000)).all(), key=rank)[:limit]]
+    found = {r.id: _page_dict(r) for r in db.session.execute(select(*_PAGE_COLUMNS).where(Subject.id.in_(ids)))} if ids else {}
     return [found[i] for i in ids]
+
+
+@lru_cache(maxsize=1)
+def _near_statement() -> Any:
+    """What is around here: the street's live subjects in a box, ordered by distance in the
+    database, the page read in one statement. Built once (it runs at every opened form)."""
+    p = {n: bindparam(n) for n in ("lat", "lon", "k2", "lat0", "lat1", "lon0", "lon1")}
+    c = Subject.__table__.c
+    # the flat-earth distance orders like the great circle over a few hundred metres
+    dist2 = (c.lat - p["lat"]) * (c.lat - p["lat"]) + (c.lon - p["lon"]) * (c.lon - p["lon"]) * p["k2"]
+    return (select(*_PAGE_COLUMNS)
+            .where(c.jurisdiction_id == bindparam("j"), c.merged_into_id.is_(None), c.lat.between(p["lat0"], p["lat1"]),
+                   c.lon.between(p["lon0"], p["lon1"]))
+            .order_by(dist2, c.name, c.id).limit(bindparam("n")))
 
 
 def _escape(text: str) -> str:
@@ -347,10 +362,23 @@ def prior_matters(jurisdiction_id: int) -> dict[int, set[str]]:
     return out
 
 
+# what `to_dict` answers, as the table's columns: the search reads its page with these (Core, no ORM)
+_PAGE_COLUMNS = tuple(Subject.__table__.c[k] for k in ("id", "name", "initials", "address", "credit_code", "kind", "licences",
+                                                          "risk_class", "lat", "lon", "grid_id", "merged_into_id", "created_at",
+                                                          "updated_at"))
+
+
+def _page_dict(row: Any) -> dict[str, Any]:
+    out = dict(row._mapping)
+    out["licences"] = out["licences"] or []
+    return out
+
+
 REGISTER_COLUMNS = ["id", "name", "initials", "address", "credit_code", "lat", "lon", "kind", "risk_class", "priors"]
 
 
 def to_dict(s: Subject) -> dict[str, Any]:
+    """The subject as the API answers it (SubjectSchema); `search` reads the same keys as columns."""
     return {"id": s.id, "name": s.name, "initials": s.initials, "address": s.address, "credit_code": s.credit_code,
             "kind": s.kind, "licences": s.licences or [], "risk_class": s.risk_class, "lat": s.lat, "lon": s.lon,
             "grid_id": s.grid_id, "merged_into_id": s.merged_into_id, "created_at": s.created_at, "updated_at": s.updated_at}

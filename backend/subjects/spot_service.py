@@ -107,11 +107,11 @@ def create_plan(identity: Identity, *, name: str, count: int, starts_on: date, e
     plan = SpotCheckPlan(jurisdiction_id=jid, name=" ".join(name.split()), domain=domain, matter_codes=matter_codes, kinds=kinds,
                          risk_classes=risk_classes, grids=grids, count=count, weighted=weighted, starts_on=starts_on,
                          ends_on=ends_on, publication_working_days=publication_working_days, seed=seed,
-                         seed_source="given" if seed else None, created_by_id=identity.officer.id, created_at=utcnow())
+                         seed_source="given" if seed else None, created_by_id=identity.officer_id, created_at=utcnow())
     db.session.add(plan)
     db.session.flush()
-    audit.record("spotcheck.planned", "spot_check", str(plan.id), jurisdiction_id=jid, actor_id=identity.officer.id,
-                 device_id=identity.device.device_id,
+    audit.record("spotcheck.planned", "spot_check", str(plan.id), jurisdiction_id=jid, actor_id=identity.officer_id,
+                 device_id=identity.device_id,
                  details={"name": plan.name, "domain": domain, "matter_codes": matter_codes, "kinds": kinds,
                           "risk_classes": risk_classes, "grids": grids, "count": count, "weighted": weighted,
                           "starts_on": starts_on, "ends_on": ends_on, "seed_given": bool(seed)})
@@ -251,7 +251,7 @@ def draw_plan(identity: Identity, plan_id: int) -> SpotCheckPlan:
     by_officer = {o.id: o for o in officers}
     plan.seed, plan.seed_source = seed, plan.seed_source or "server"
     plan.inputs, plan.inputs_digest = drawing.inputs_to_json(inputs), drawing.inputs_digest(inputs)
-    plan.drawn_at, plan.drawn_by_id = utcnow(), identity.officer.id
+    plan.drawn_at, plan.drawn_by_id = utcnow(), identity.officer_id
     for position, item in enumerate(items, start=1):
         subject = by_subject[item.subject_id]
         first, second = (by_officer[o] for o in item.officer_ids)
@@ -259,8 +259,8 @@ def draw_plan(identity: Identity, plan_id: int) -> SpotCheckPlan:
         db.session.add(SpotCheckItem(plan=plan, position=position, subject_id=subject.id, first_officer_id=first.id,
                                      second_officer_id=second.id, task_id=task.id))
     db.session.flush()
-    audit.record("spotcheck.drawn", "spot_check", str(plan.id), jurisdiction_id=plan.jurisdiction_id, actor_id=identity.officer.id,
-                 device_id=identity.device.device_id, details=_draw_record(plan))
+    audit.record("spotcheck.drawn", "spot_check", str(plan.id), jurisdiction_id=plan.jurisdiction_id, actor_id=identity.officer_id,
+                 device_id=identity.device_id, details=_draw_record(plan))
     commit()
     return plan
 
@@ -370,9 +370,9 @@ def publish(identity: Identity, plan_id: int) -> SpotCheckPlan:
         if r is not None:
             item.published_result, item.published_inspection_id = r["result"], r["inspection_id"]
             item.published_inspected_on, item.published_reinspection_result = r["inspected_on"], r["reinspection_result"]
-    plan.published_at, plan.published_by_id = utcnow(), identity.officer.id
-    audit.record("spotcheck.published", "spot_check", str(plan.id), jurisdiction_id=plan.jurisdiction_id, actor_id=identity.officer.id,
-                 device_id=identity.device.device_id,
+    plan.published_at, plan.published_by_id = utcnow(), identity.officer_id
+    audit.record("spotcheck.published", "spot_check", str(plan.id), jurisdiction_id=plan.jurisdiction_id, actor_id=identity.officer_id,
+                 device_id=identity.device_id,
                  details={"results": [[i.subject_id, i.published_result, i.published_inspection_id] for i in plan.items]})
     commit()
     return plan

@@ -1,9 +1,10 @@
 """The register's endpoints (监管对象库)."""
 from __future__ import annotations
 
-from flask import request
+from flask import Response, request
 from flask_smorest import Blueprint
 
+from .. import rawjson
 from ..auth.access import authenticated, current_identity, roles
 from ..extensions import commit
 from . import service
@@ -25,9 +26,9 @@ def _street() -> int | None:
 def search(args: dict):
     """Search by name, pinyin initials, credit code or address; `near=lat,lon` puts the nearest first."""
     near = tuple(float(x) for x in args["near"].split(",")) if args["near"] else None
-    if _street() is None:
-        return {"items": []}
-    return {"items": [service.to_dict(s) for s in service.search(_street(), args["q"], near=near, limit=args["limit"])]}
+    items = service.search(_street(), args["q"], near=near, limit=args["limit"]) if _street() is not None else []
+    # the page is already SubjectSchema's plain values (which documents it): no second pass per field
+    return Response(rawjson.dumps({"items": items}), content_type="application/json")
 
 
 @blp.route("/subjects", methods=["POST"])

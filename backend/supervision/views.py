@@ -167,8 +167,8 @@ def _figures_cfg() -> dict[str, float]:
 
 def _audit_export(what: str, fmt: str, jurisdiction_id: int | None, start: date, end: date, rows: int) -> None:
     identity = current_identity()
-    audit.record("export", "report", what, jurisdiction_id=jurisdiction_id or identity.jurisdiction_id, actor_id=identity.officer.id,
-                 device_id=identity.device.device_id, details={"format": fmt, "from": start.isoformat(), "to": end.isoformat(), "rows": rows})
+    audit.record("export", "report", what, jurisdiction_id=jurisdiction_id or identity.jurisdiction_id, actor_id=identity.officer_id,
+                 device_id=identity.device_id, details={"format": fmt, "from": start.isoformat(), "to": end.isoformat(), "rows": rows})
     from ..extensions import db
 
     db.session.commit()

@@ -44,7 +44,7 @@ def push(batch: dict):
     """Push records made offline; each answer says created, duplicate, conflict,
     rejected (with a code) or incomplete (photos still to upload). See docs/sync.md."""
     identity = current_identity()
-    if batch["device_id"] != identity.device.device_id:
+    if batch["device_id"] != identity.device_id:
         raise ApiError("sync.device_mismatch", "device_id 与登录设备不符", "device_id does not match the signed-in device", status=403)
     if len(batch["records"]) > MAX_RECORDS:
         raise ApiError("sync.batch_too_large", f"每批最多 {MAX_RECORDS} 条记录", f"At most {MAX_RECORDS} records per batch",

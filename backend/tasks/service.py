@@ -77,7 +77,7 @@ def dispatch(identity: Identity, *, title: str, description: str, assignee: str 
         raise _invalid("task.photo_missing", "照片尚未上传，请稍后重试", "Upload the photos first (PUT /api/v1/media/{sha256})",
                        field="photos", missing=missing)
     task = Task(jurisdiction_id=officer.jurisdiction_id, title=title, description=description, lat=lat, lon=lon, address=address,
-                grid_id=target.id if target else None, via_grid=bool(grid), dispatcher_id=identity.officer.id, assignee_id=officer.id,
+                grid_id=target.id if target else None, via_grid=bool(grid), dispatcher_id=identity.officer_id, assignee_id=officer.id,
                 due_at=due_at, reinspection_of=reinspection_of)
     if reinspection_of is None:
         db.session.add(task)
@@ -92,10 +92,10 @@ def dispatch(identity: Identity, *, title: str, description: str, assignee: str 
             # refused as the check refuses it, naming that task
             _check_reinspection(identity, officer.jurisdiction_id, reinspection_of)
             raise
-    db.session.add(TaskEvent(task=task, actor_id=identity.officer.id, from_status=None, to_status="dispatched", note=description,
+    db.session.add(TaskEvent(task=task, actor_id=identity.officer_id, from_status=None, to_status="dispatched", note=description,
                              photos=photos))
-    _cite(task, photos, identity.officer, identity.device.device_id)
-    audit.record("task.dispatched", "task", str(task.id), jurisdiction_id=task.jurisdiction_id, actor_id=identity.officer.id,
+    _cite(task, photos, identity.officer, identity.device_id)
+    audit.record("task.dispatched", "task", str(task.id), jurisdiction_id=task.jurisdiction_id, actor_id=identity.officer_id,
                  details={"assignee": officer.username, "title": title, "grid": grid, "address": address, "photos": photos,
                           **({"reinspection_of": reinspection_of} if reinspection_of else {})})
     commit()
@@ -224,7 +224,7 @@ def list_tasks(identity: Identity, jurisdiction_id: int | None, *, status: str |
     if jurisdiction_id is not None:
         query = query.where(Task.jurisdiction_id == jurisdiction_id)
     if mine or identity.role in ("officer", "auxiliary"):
-        query = query.where(Task.assignee_id == identity.officer.id)
+        query = query.where(Task.assignee_id == identity.officer_id)
     if status:
         query = query.where(Task.status == status)
     return query

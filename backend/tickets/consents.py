@@ -117,7 +117,7 @@ def record_consent(identity: Identity, number: str, digest: str, signed_at: date
         # the co-signer's phone synced first: "not yet", the phone sends it again later
         raise _invalid("ticket.cosign_no_decision", "该编号的决定书尚未上传，稍后自动重试",
                        "The decision under this number has not arrived yet; it will be retried", status=409, field="number")
-    me = identity.officer.id
+    me = identity.officer_id
     if me not in {o.get("id") for o in ticket.officers or []}:
         raise _mismatch("您不是该决定书载明的执法人员", "You are not an officer named on this decision", "number")
     if me == issuer_id(ticket):
@@ -132,12 +132,12 @@ def record_consent(identity: Identity, number: str, digest: str, signed_at: date
     existing = db.session.scalar(select(TicketConsent).where(TicketConsent.number == number, TicketConsent.officer_id == me))
     if existing is not None:
         return existing  # a resend (or both doors): one consent per officer
-    consent = TicketConsent(number=number, officer_id=me, digest=digest, session_id=identity.session.id,
-                            device_id=identity.device.device_id, record_id=record_id, signature=signature,
+    consent = TicketConsent(number=number, officer_id=me, digest=digest, session_id=identity.session_id,
+                            device_id=identity.device_id, record_id=record_id, signature=signature,
                             signed_at=signed_at, received_at=utcnow())
     db.session.add(consent)
     audit.record("ticket.cosigned", "ticket", number, jurisdiction_id=identity.jurisdiction_id, actor_id=me,
-                 device_id=identity.device.device_id, details={"digest": digest, "signed": signature is not None})
+                 device_id=identity.device_id, details={"digest": digest, "signed": signature is not None})
     db.session.flush()
     commit()
     return consent

@@ -168,7 +168,7 @@ def ticket(rid: str, p: dict[str, Any], identity: Identity, captured_at: datetim
         "photos": p["photos"], "replaces_number": p["replaces_number"], "publish": p["publish"],
     }
     row, created = service.issue_ticket(ticket_id=rid, number=p["number"], identity_officer=identity.officer,
-                                        device_id=identity.device.device_id, issued_at=p["issued_at"], captured_at=captured_at,
+                                        device_id=identity.device_id, issued_at=p["issued_at"], captured_at=captured_at,
                                         proposal=proposal, consent_digest=p["consent_digest"],
                                         subject={"id": p["subject_id"], "credit_code": party["credit_code"]})
     return Applied(row.number, created, list(p["photos"]) + ([p["signature"]] if p["signature"] else []))

@@ -57,7 +57,7 @@ def lease_book(identity: Identity, count: int) -> TicketBook:
         db.session.flush()
     first = seq_row.next_seq
     seq_row.next_seq = first + count
-    book = TicketBook(jurisdiction_id=jurisdiction.id, device_pk=identity.device.id, officer_id=identity.officer.id, year=year,
+    book = TicketBook(jurisdiction_id=jurisdiction.id, device_pk=identity.device_pk, officer_id=identity.officer_id, year=year,
                       first_seq=first, last_seq=first + count - 1, leased_at=now,
                       expires_at=now + timedelta(days=current_app.config["TICKET_BOOK_DAYS"]))
     db.session.add(book)
@@ -65,8 +65,8 @@ def lease_book(identity: Identity, count: int) -> TicketBook:
     for seq in range(first, first + count):
         number = format_number(jurisdiction.ticket_number_format, jurisdiction.ticket_prefix, year, seq)
         db.session.add(TicketNumber(number=number, book_id=book.id, seq=seq, status="leased"))
-    audit.record("ticket_book.leased", "ticket_book", str(book.id), jurisdiction_id=jurisdiction.id, actor_id=identity.officer.id,
-                 device_id=identity.device.device_id, details={"first": first, "last": book.last_seq, "year": year})
+    audit.record("ticket_book.leased", "ticket_book", str(book.id), jurisdiction_id=jurisdiction.id, actor_id=identity.officer_id,
+                 device_id=identity.device_id, details={"first": first, "last": book.last_seq, "year": year})
     commit()
     return book
 
@@ -74,8 +74,8 @@ def lease_book(identity: Identity, count: int) -> TicketBook:
 def books_of_device(identity: Identity) -> list[TicketBook]:
     """The blocks this officer leased on this device: knowing a colleague's device id
     (it shows in a shared patrol or a photo's custody log) gives no one their numbers."""
-    return list(db.session.scalars(select(TicketBook).where(TicketBook.device_pk == identity.device.id,
-                                                            TicketBook.officer_id == identity.officer.id).order_by(TicketBook.id)))
+    return list(db.session.scalars(select(TicketBook).where(TicketBook.device_pk == identity.device_pk,
+                                                            TicketBook.officer_id == identity.officer_id).order_by(TicketBook.id)))
 
 
 def book_to_dict(book: TicketBook, now: datetime | None = None) -> dict[str, Any]:
@@ -155,7 +155,7 @@ def void_number(identity: Identity, number: str, reason: str, refund: dict[str, 
         raise NotFound("ticket.number_unknown", "决定书编号不存在", "Unknown form number")
     if row.book.jurisdiction_id != identity.jurisdiction_id:
         raise other_jurisdiction()
-    if identity.role == "officer" and not _may_void(identity.officer.id, row):
+    if identity.role == "officer" and not _may_void(identity.officer_id, row):
         # a colleague cannot void someone else's form or decision: that goes through the 中队长
         raise Forbidden("ticket.not_yours", "只能作废本人号段的编号或本人作出的决定书，其他请由中队长处理",
                         "You may void only numbers of your own block or decisions you made; ask a supervisor")
@@ -171,10 +171,10 @@ def void_number(identity: Identity, number: str, reason: str, refund: dict[str, 
         ticket.voided_at = utcnow()
         if ticket.published_at and not ticket.withdrawn_at:  # §48: a revoked decision leaves the public list
             ticket.withdrawn_at, ticket.withdrawn_reason = utcnow(), f"voided: {reason}"[:255]
-        cases.close_for_voided_ticket(ticket, identity.officer.id, refund)
-    row.status, row.void_reason, row.voided_at, row.voided_by_id = "voided", reason[:255], utcnow(), identity.officer.id
-    audit.record("ticket.voided", "ticket_number", number, jurisdiction_id=identity.jurisdiction_id, actor_id=identity.officer.id,
-                 device_id=identity.device.device_id, details={"reason": reason, "ticket_id": row.ticket_id,
+        cases.close_for_voided_ticket(ticket, identity.officer_id, refund)
+    row.status, row.void_reason, row.voided_at, row.voided_by_id = "voided", reason[:255], utcnow(), identity.officer_id
+    audit.record("ticket.voided", "ticket_number", number, jurisdiction_id=identity.jurisdiction_id, actor_id=identity.officer_id,
+                 device_id=identity.device_id, details={"reason": reason, "ticket_id": row.ticket_id,
                                                                **({"refund": refund} if refund else {})})
     commit()
     return row
@@ -388,7 +388,7 @@ def mask_phone(value: str | None) -> str | None:
 def needs_personal_data(identity: Identity, ticket: Ticket) -> bool:
     """Who sees a party's full ID number and phone: the officers who made the decision
     and the supervisors who collect and review it; colleagues and IT admins see them masked."""
-    return identity.role == "supervisor" or any(o.get("id") == identity.officer.id for o in ticket.officers or [])
+    return identity.role == "supervisor" or any(o.get("id") == identity.officer_id for o in ticket.officers or [])
 
 
 def ticket_for(identity: Identity, ticket: Ticket) -> dict[str, Any]:
@@ -464,7 +464,7 @@ def set_publication(identity: Identity, ticket: Ticket, publish: bool, reason: s
             raise _invalid("ticket.withdraw_reason_required", "撤回公示须写明原因", "A reason is required to withdraw")
         ticket.publish, ticket.withdrawn_at, ticket.withdrawn_reason = False, now, reason[:255]
     audit.record("ticket.published" if publish else "ticket.publication_withdrawn", "ticket", ticket.number,
-                 jurisdiction_id=ticket.jurisdiction_id, actor_id=identity.officer.id, device_id=identity.device.device_id,
+                 jurisdiction_id=ticket.jurisdiction_id, actor_id=identity.officer_id, device_id=identity.device_id,
                  details={"reason": reason})
     commit()
     return ticket
@@ -515,6 +515,6 @@ def public_withdrawal_reason(reason: str | None) -> str:
 
 def record_print(identity: Identity, ticket: Ticket, fmt: str) -> None:
     """Every print or PDF of a decision (it carries the party's personal data) is audited."""
-    audit.record("ticket.printed", "ticket", ticket.number, jurisdiction_id=ticket.jurisdiction_id, actor_id=identity.officer.id,
-                 device_id=identity.device.device_id, details={"format": fmt})
+    audit.record("ticket.printed", "ticket", ticket.number, jurisdiction_id=ticket.jurisdiction_id, actor_id=identity.officer_id,
+                 device_id=identity.device_id, details={"format": fmt})
     commit()

@@ -73,6 +73,29 @@ def test_search_by_name_initials_code_and_address_nearest_first(app, client, str
     assert client.get("/api/v1/subjects?q=水果", headers=other.headers).get_json()["items"] == []  # another street's register
 
 
+def test_the_search_answers_exactly_what_the_subject_schema_dumps(app, client, street):
+    """The search reads its page as plain columns and sends it without a marshmallow pass:
+    every item must still be what SubjectSchema makes of the stored subject (typed and near)."""
+    from backend.extensions import db
+    from backend.subjects import service
+    from backend.subjects.models import Subject
+    from backend.subjects.schemas import SubjectSchema
+
+    phone = street.login("zf001")
+    visit(client, phone, name="老王水果店", address="新碶街道明州路1号", code=USCC, lat=29.9700, lon=121.6200)
+    visit(client, phone, name="小王水果店", address="新碶街道明州路9号", lat=29.9702, lon=121.6201)
+    for query in ("q=水果", "near=29.9701,121.6201", "q=水果&near=29.9701,121.6201"):
+        resp = client.get(f"/api/v1/subjects?{query}", headers=phone.headers)
+        assert resp.status_code == 200 and resp.mimetype == "application/json"
+        items = resp.get_json()["items"]
+        assert len(items) == 2, query
+        with app.app_context():
+            expected = [SubjectSchema().dump(service.to_dict(db.session.get(Subject, i["id"]))) for i in items]
+        assert items == expected, query
+        assert {type(v) for i in items for v in (i["lat"], i["lon"])} == {float}
+        assert all(i["licences"] == [] and "+" in i["created_at"] for i in items)
+
+
 def test_a_picked_subject_is_used_and_another_streets_is_refused(app, client, street):
     phone = street.login("zf001")
     sid = subject_of(app, visit(client, phone))
