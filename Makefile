@@ -1,5 +1,5 @@
 # 掌上执法 — the two commands: `make run` and `make test`.
-.PHONY: run test fuzz bench bench-smoke clean-db
+.PHONY: run test fuzz bench bench-smoke clean-db cluster cluster-down
 # a Node.js that scripts/bootstrap.sh installed in the virtualenv (the machine's was missing or
 # too old for the PWA build) comes first, for the build, the tests and benchmarks that run node
 export PATH := $(CURDIR)/.venv/node-bin:$(PATH)
@@ -36,6 +36,12 @@ bench:  ## run the benchmarks on SpatiaLite (and PostGIS if BENCH_POSTGIS_URL is
 bench-smoke:  ## every benchmark once at a tiny size (part of `make test`)
 	@bash scripts/bootstrap.sh test
 	@bash scripts/bench-smoke.sh
+
+cluster:  ## the production topology on loopback: PostGIS + replica, SeaweedFS, Redis, two gunicorn nodes, nginx
+	@bash scripts/cluster-up.sh
+
+cluster-down:  ## stop what `make cluster` started and drop its database (nothing else)
+	@bash scripts/cluster-down.sh
 
 clean-db:  ## delete the embedded demo database (instance/zhangshang.db)
 	rm -f instance/zhangshang.db instance/zhangshang.db-wal instance/zhangshang.db-shm

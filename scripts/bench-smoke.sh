@@ -17,6 +17,7 @@ run bench.sync_inspections --records 40 --batch 20
 run bench.supervision_queries --officers 4 --fixes 240
 run bench.register_search --subjects 300
 run bench.load --users 5 --seconds 5 --spawn-rate 5
+run bench.capacity --smoke
 if [ -x /usr/bin/chromium ] && [ -f pwa/dist/index.html ]; then
   run bench.pwa_first_load --runs 1
   run bench.lighthouse --runs 1

@@ -184,3 +184,86 @@ def cluster(app, demo, database_url, tmp_path) -> Iterator[Cluster]:
         started.proxy.stop()
         for node in started.nodes:
             node.stop()
+
+
+# --- the whole topology as a person starts it: scripts/cluster-up.sh and cluster-down.sh ---------
+
+CLUSTER_UP = ROOT / "scripts" / "cluster-up.sh"
+CLUSTER_DOWN = ROOT / "scripts" / "cluster-down.sh"
+
+
+class ScriptedCluster:
+    """The cluster of scripts/cluster-up.sh (PostGIS database of its own, the replica when
+    scripts/replica-up.sh exists, SeaweedFS, Redis, two gunicorn nodes, nginx) in a state
+    directory of the test's own, on free ports, so it never meets a person's `make cluster`.
+    The replica is the one streaming replica of the local PostgreSQL (replica-up.sh's port):
+    it copies every database, the cluster's too."""
+
+    def __init__(self, state: Path, database: str, **env: str) -> None:
+        from tests.server import free_port
+
+        self.state = state
+        self.database = database
+        self.node_ports = [free_port(), free_port()]
+        self.env = {**os.environ, "CLUSTER_DIR": str(state), "CLUSTER_DB": database,
+                    "CLUSTER_NODE_PORTS": " ".join(map(str, self.node_ports)), **env}
+        self.proxy = Proxy(state / "nginx")
+
+    def up(self, timeout: float = 300) -> subprocess.CompletedProcess:
+        done = subprocess.run(["bash", str(CLUSTER_UP)], env=self.env, capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL, check=False)
+        if done.returncode != 0:
+            pytest.fail(f"scripts/cluster-up.sh failed ({done.returncode}): {done.stderr[-4000:]}", pytrace=False)
+        self.proxy.https_url = done.stdout.strip().splitlines()[-1]
+        self.proxy.http_url = ""
+        return done
+
+    def down(self) -> subprocess.CompletedProcess:
+        return subprocess.run(["bash", str(CLUSTER_DOWN)], env=self.env, capture_output=True, text=True, timeout=300,
+                              stdin=subprocess.DEVNULL, check=False)
+
+    def settings(self) -> dict[str, str]:
+        """The nodes' settings (cluster.env): DATABASE_URL, MEDIA_STORE_URL, RATELIMIT_STORAGE_URI …"""
+        out = {}
+        for line in (self.state / "cluster.env").read_text().splitlines():
+            for part in line.removeprefix("export ").split(" "):
+                key, sep, value = part.partition("=")
+                if sep:
+                    out[key] = value.strip("'")
+        return out
+
+    def node_addr(self, i: int) -> str:
+        return f"127.0.0.1:{self.node_ports[i]}"
+
+    def node_group(self, i: int) -> int:
+        """The process group of node i (its gunicorn master and workers: cluster-up starts each with setsid)."""
+        return int((self.state / f"node{i + 1}.pgid").read_text())
+
+    def sigkill_node(self, i: int) -> None:
+        """SIGKILL node i's master and every worker at once: a crash, not a shutdown."""
+        os.killpg(self.node_group(i), signal.SIGKILL)
+
+    def pids(self) -> list[int]:
+        """Every process the cluster started that is still alive (nodes, nginx, Redis, SeaweedFS)."""
+        found = []
+        for f in [*self.state.glob("node*.pgid"), self.state / "nginx" / "nginx.pid", self.state / "redis" / "redis.pid",
+                  self.state / "seaweedfs" / "weed.pid"]:
+            try:
+                pid = int(f.read_text())
+                os.kill(pid, 0)
+            except (OSError, ValueError):
+                continue
+            found.append(pid)
+        return found
+
+
+def require_cluster_scripts() -> None:
+    """What scripts/cluster-up.sh needs here: root (or sudo) for PostgreSQL, nginx, the built PWA;
+    else skip — under CI=true, fail."""
+    if not (DIST / "index.html").exists():
+        _unavailable(f"the built PWA is missing in {DIST} (make test builds it)")
+    if not _can_install():
+        _unavailable("scripts/cluster-up.sh needs root or passwordless sudo (PostgreSQL, nginx)")
+    require_nginx()
+    if not shutil.which("pg_lsclusters"):
+        _unavailable("no local PostgreSQL (scripts/postgis-up.sh installs it; make test runs it)")
