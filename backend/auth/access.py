@@ -8,6 +8,7 @@ street A never reads street B's data) is done by the services with `scope_jurisd
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, TypeVar
 
@@ -20,6 +21,16 @@ F = TypeVar("F", bound=Callable)
 
 PUBLIC = "public"
 ANY_ROLE = tuple(r.value for r in Role)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The calling officer as most services need them — id, role, street — without their row
+    (an `Officer` has the same attributes, so a service taking either reads them alike)."""
+
+    id: int
+    role: str
+    jurisdiction_id: int | None
 
 
 class Identity:
@@ -78,6 +89,11 @@ class Identity:
     @property
     def device(self) -> Device:
         return self._row(Device, self.device_pk, "_device")
+
+    @property
+    def actor(self) -> Actor:
+        """The officer's id, role and street, for a service on a hot path (a fix batch a minute)."""
+        return Actor(self.officer_id, self.role, self.jurisdiction_id)
 
     @property
     def is_global_admin(self) -> bool:

@@ -79,7 +79,7 @@ def track_points(rid: str, p: dict[str, Any], identity: Identity, captured_at: d
     from . import service
 
     batch, created = service.add_track_points(batch_id=rid, patrol_id=p["patrol_id"], points=p["points"],
-                                              officer=identity.officer, device_id=identity.device_id)
+                                              officer=identity.actor, device_id=identity.device_id)
     return Applied(p["patrol_id"], created, [])
 
 

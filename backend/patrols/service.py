@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 from geo import Fix, clean_track, simplify_fixes, summarize_track
 from geo.export import split_at_gaps, to_geojson
 
-from ..auth.access import Identity, other_jurisdiction
+from ..auth.access import Actor, Identity, other_jurisdiction
 from ..auth.models import Officer, Role
 from ..errors import ApiError, Conflict, Forbidden, NotFound
 from ..errors import invalid as _invalid
@@ -109,7 +109,8 @@ def fixes_outside(t_ms: Any, started_at: datetime, ended_at: datetime | None, al
     return int(((t_ms < lo) | (t_ms > hi)).sum())
 
 
-def add_track_points(*, batch_id: str, patrol_id: str, points: Any, officer: Officer, device_id: str) -> tuple[dict[str, Any], bool]:
+def add_track_points(*, batch_id: str, patrol_id: str, points: Any, officer: Officer | Actor,
+                     device_id: str) -> tuple[dict[str, Any], bool]:
     """Append one batch of raw fixes. The hot path of a reconnect storm, so it is cheap
     on purpose: bulk validation, one packed row, Core statements (no ORM objects), the
     summary only marked stale (recomputed on read or at patrol end)."""
