@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Hashable, Mapping, NamedTuple, Sequence
 
+import shapely
 from shapely import STRtree
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
@@ -38,6 +39,18 @@ class GridIndex:
         if len(hits) == 0:
             return None
         return self.keys[int(min(hits))]
+
+    def locate_many(self, points: Sequence[tuple[float, float]]) -> list[Hashable | None]:
+        """`locate` of each (lon, lat), in one query of the tree (a sync batch's 50 points:
+        one call instead of 50); the same tie rule, the grid listed first."""
+        if not points:
+            return []
+        found: list[int | None] = [None] * len(points)
+        which, grids = self.tree.query(shapely.points(points), predicate="intersects")
+        for i, g in zip(which.tolist(), grids.tolist()):
+            if found[i] is None or g < found[i]:
+                found[i] = g
+        return [None if g is None else self.keys[g] for g in found]
 
 
 def grid_visits(fixes: Sequence[Fix], index: GridIndex, gap_s: float = DEFAULT_GAP_S) -> list[GridVisit]:

@@ -10,9 +10,10 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Iterator
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, select
 
 from ..extensions import db
 from ..models_base import utcnow
@@ -46,14 +47,19 @@ def record_many(entries: list[dict[str, Any]], *, jurisdiction_id: int | None) -
     if not entries:
         return
     chain_key = jurisdiction_id or DISTRICT_CHAIN
-    head = db.session.execute(select(AuditChain).where(AuditChain.chain == chain_key).with_for_update()).scalar_one_or_none()
+    read_head, create_head, move_head = _head_statements()
+    db.session.flush()  # what the caller added goes first, as an ORM query would have flushed it
+    connection = db.session.connection()  # the head is read and moved as rows (no ORM object to keep in step)
+    head = connection.execute(read_head, {"b_chain": chain_key}).first()
     if head is None:
-        head = AuditChain(chain=chain_key, last_seq=0, last_hash=GENESIS)
-        db.session.add(head)
-    seq, prev = head.last_seq, head.last_hash
+        seq, prev = 0, GENESIS
+        connection.execute(create_head, {"b_chain": chain_key, "b_seq": 0, "b_hash": GENESIS})
+    else:
+        seq, prev = head
     rows = []
+    now = utcnow()
     for e in entries:
-        at = e.get("at") or utcnow()
+        at = e.get("at") or now
         details = json.loads(json.dumps(e.get("details") or {}, default=str))  # what is stored is what is hashed
         seq += 1
         digest = entry_hash(prev, chain_key, seq, at, e.get("actor_id"), e.get("device_id"), e["action"], e["object_type"],
@@ -62,10 +68,19 @@ def record_many(entries: list[dict[str, Any]], *, jurisdiction_id: int | None) -
                          action=e["action"], object_type=e["object_type"], object_id=str(e["object_id"]), details=details,
                          prev_hash=prev, hash=digest))
         prev = digest
-    # one executemany, rows in seq order (ids follow, as verify_chain reads them)
-    db.session.execute(insert(AuditEntry), rows)
-    head.last_seq, head.last_hash = seq, prev
-    db.session.flush()
+    # one executemany of Core rows, in seq order (ids follow, as verify_chain reads them)
+    connection.execute(AuditEntry.__table__.insert(), rows)
+    connection.execute(move_head, {"b_chain": chain_key, "b_seq": seq, "b_hash": prev})
+
+
+@lru_cache(maxsize=1)
+def _head_statements() -> tuple[Any, Any, Any]:
+    """Read (locked), create and move a chain's head: built once, with bind parameters."""
+    t = AuditChain.__table__
+    chain, seq, last = (bindparam(f"b_{k}", type_=c.type) for k, c in (("chain", t.c.chain), ("seq", t.c.last_seq), ("hash", t.c.last_hash)))
+    return (select(t.c.last_seq, t.c.last_hash).where(t.c.chain == chain).with_for_update(),
+            t.insert().values(chain=chain, last_seq=seq, last_hash=last),
+            t.update().where(t.c.chain == chain).values(last_seq=seq, last_hash=last))
 
 
 @dataclass
@@ -93,7 +108,8 @@ def verify_chain(chain_key: int) -> Broken | None:
         if recomputed != e.hash:
             return Broken(chain_key, e.seq, e.id, "content does not match its hash (edited)")
         prev, expected_seq = e.hash, expected_seq + 1
-    head = db.session.get(AuditChain, chain_key)
+    # read as a row: an ORM head in the session could lag behind record_many's Core update
+    head = db.session.execute(select(AuditChain.last_seq, AuditChain.last_hash).where(AuditChain.chain == chain_key)).first()
     if head is not None and (head.last_seq != expected_seq - 1 or head.last_hash != prev):
         return Broken(chain_key, expected_seq, None, "entries after the last one are missing (truncated)")
     return None

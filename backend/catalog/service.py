@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
-from sqlalchemy import String, cast, func, select, text
+from sqlalchemy import String, bindparam, cast, func, select, text
 
 from ..errors import NotFound
 from ..extensions import db
@@ -157,8 +157,15 @@ def grid_index(jurisdiction_id: int):
     instead of loading 150 polygons for every patrol summary or sync batch."""
     from geo import GridIndex
 
-    version = tuple(db.session.execute(grids_version(jurisdiction_id)).one())
+    version = tuple(db.session.execute(_grids_version_statement(), {"j": jurisdiction_id}).one())
     return versioned(_GRID_INDEXES, jurisdiction_id, version, lambda: GridIndex(grid_polygons(jurisdiction_id)))
+
+
+@lru_cache(maxsize=1)
+def _grids_version_statement() -> Any:
+    """`grids_version` of one street, built once (building it cost more than running it: every
+    sync batch of inspections and every patrol summary asks)."""
+    return grids_version(bindparam("j"))
 
 
 def grids_by_ids(ids: list[int]) -> dict[int, Grid]:

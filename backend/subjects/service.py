@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import math
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable, Iterable
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, func, or_, select, text
 
 from ..audit import service as audit
 from ..auth.access import Identity, other_jurisdiction
@@ -43,29 +43,171 @@ def resolve(jurisdiction_id: int, *, subject_id: int | None, name: str, address:
             lat: float | None = None, lon: float | None = None, officer_id: int | None = None) -> int:
     """The register's subject a record names (an inspection, a decision, a case): the one the
     phone picked, else the one with this credit code, else one of the same name and address,
-    else a new one. Called by the feature storing the record, in its transaction."""
-    if subject_id is not None:
-        found = db.session.get(Subject, subject_id)
-        if found is None or found.jurisdiction_id != jurisdiction_id:
-            raise _invalid("subject.not_found", "监管对象不存在", "The subject named is not in this street's register", field="subject")
-        return _touch(_live(found), address, credit_code, lat, lon).id
-    name, address = _norm(name), _norm(address)
-    found = None
-    if credit_code:
-        found = db.session.scalar(select(Subject).where(Subject.jurisdiction_id == jurisdiction_id, Subject.credit_code == credit_code))
-    if found is None:
-        found = db.session.scalar(select(Subject).where(Subject.jurisdiction_id == jurisdiction_id, Subject.name == name,
-                                                        Subject.address == address, Subject.merged_into_id.is_(None),
-                                                        or_(Subject.credit_code.is_(None), Subject.credit_code == (credit_code or "")))
-                                  .limit(1)) if name else None
-    if found is not None:
-        return _touch(_live(found), address, credit_code, lat, lon).id
-    subject = Subject(jurisdiction_id=jurisdiction_id, credit_code=credit_code or None, name=name, initials=_initials(name),
-                      address=address, kind=_kind_of(credit_code), lat=lat, lon=lon, grid_id=_grid(jurisdiction_id, lat, lon),
-                      created_by_id=officer_id, updated_at=utcnow())
-    db.session.add(subject)
-    db.session.flush()
+    else a new one. Called by the feature storing the record, in its transaction.
+
+    The batch of one of `Resolver` (one logic for a record and for a sync batch)."""
+    resolver = Resolver(jurisdiction_id, [(subject_id, name, address, credit_code)])
+    subject = resolver.resolve(subject_id=subject_id, name=name, address=address, credit_code=credit_code, lat=lat, lon=lon,
+                               officer_id=officer_id)
+    resolver.flush()
     return subject.id
+
+
+class Resolver:
+    """The subjects a batch of records names (a sync batch of inspections), resolved in the
+    batch's order exactly as `resolve` would one by one — a subject added for the first
+    record is the one the fifth finds — but with the candidates read in at most three
+    queries up front, grids located in the cached `catalog.grid_index` (or by the caller's
+    `locate(lon, lat)` when it locates the same points anyway), and the new subjects inserted
+    by one statement in `flush` (until then a new subject has no id).
+
+    `wanted`: (subject_id, name, address, credit_code) of every record that may be resolved."""
+
+    def __init__(self, jurisdiction_id: int, wanted: Iterable[tuple[int | None, str, str, str | None]],
+                 locate: Callable[[float, float], int | None] | None = None) -> None:
+        self.jurisdiction_id = jurisdiction_id
+        self._locate = locate
+        ids: set[int] = set()
+        codes: set[str] = set()
+        pairs: set[tuple[str, str]] = set()
+        for subject_id, name, address, code in wanted:
+            if subject_id is not None:
+                ids.add(subject_id)
+                continue
+            if code:
+                codes.add(code)
+            if _norm(name):
+                pairs.add((_norm(name), _norm(address)))
+        self._picked: dict[int, Subject] = {}
+        self._by_code: dict[str, Any] = {}
+        self._by_pair: dict[tuple[str, str], list[Any]] = {}
+        self._keys: dict[int, tuple[str | None, tuple[str, str] | None]] = {}  # id(subject) -> where it is indexed
+        self._order: dict[int, tuple[int, int]] = {}  # id(subject) -> rank among candidates (stored ones by id, then new ones)
+        self._new: list[_NewSubject] = []
+        by_ids, by_codes, by_names = _candidates()
+        if ids:
+            self._picked = {s.id: s for s in db.session.scalars(by_ids, {"ids": list(ids)})}
+        found: dict[int, Subject] = {}
+        if codes:
+            found.update((s.id, s) for s in db.session.scalars(by_codes, {"street": jurisdiction_id, "codes": list(codes)}))
+        if pairs:
+            # by name, then the pair here: a row-value IN list is an OR chain on PostgreSQL (10 ms over 3,000 subjects)
+            found.update((s.id, s) for s in db.session.scalars(by_names, {"street": jurisdiction_id, "names": list({n for n, _ in pairs})})
+                         if (s.name, s.address) in pairs)
+        for s in sorted(found.values(), key=lambda s: s.id):
+            self._index(s)
+
+    def _index(self, s: Any) -> None:
+        """(Re)index a subject under its current credit code and name and address."""
+        code, pair = self._keys.pop(id(s), (None, None))
+        if code is not None and self._by_code.get(code) is s:
+            del self._by_code[code]
+        if pair is not None:
+            self._by_pair[pair].remove(s)
+        if id(s) not in self._order:
+            self._order[id(s)] = (0, s.id) if s.id is not None else (1, len(self._order))
+        code = s.credit_code or None
+        if code is not None:
+            self._by_code[code] = s
+        pair = (s.name, s.address or "") if s.merged_into_id is None else None
+        if pair is not None:
+            same = self._by_pair.setdefault(pair, [])
+            same.append(s)
+            if len(same) > 1:
+                same.sort(key=lambda x: self._order[id(x)])
+        self._keys[id(s)] = (code, pair)
+
+    def _grid(self, jurisdiction_id: int, lat: float | None, lon: float | None) -> int | None:
+        if lat is None or lon is None:
+            return None
+        if jurisdiction_id != self.jurisdiction_id:
+            return _grid(jurisdiction_id, lat, lon)
+        if self._locate is None:
+            from ..catalog import service as catalog
+
+            self._locate = catalog.grid_index(self.jurisdiction_id).locate
+        return self._locate(lon, lat)
+
+    def resolve(self, *, subject_id: int | None, name: str, address: str = "", credit_code: str | None = None,
+                lat: float | None = None, lon: float | None = None, officer_id: int | None = None) -> Any:
+        """One record's subject (`resolve`'s rules): a `Subject`, or a new one whose `id` is
+        set by `flush`."""
+        if subject_id is not None:
+            found = self._picked.get(subject_id) or db.session.get(Subject, subject_id)
+            if found is None or found.jurisdiction_id != self.jurisdiction_id:
+                raise _invalid("subject.not_found", "监管对象不存在", "The subject named is not in this street's register", field="subject")
+            return self._touched(_live(found), address, credit_code, lat, lon)
+        name, address = _norm(name), _norm(address)
+        found = self._by_code.get(credit_code) if credit_code else None
+        if found is None and name:
+            found = next((s for s in self._by_pair.get((name, address), ())
+                          if s.merged_into_id is None and (s.credit_code is None or s.credit_code == (credit_code or ""))), None)
+        if found is not None:
+            return self._touched(_live(found), address, credit_code, lat, lon)
+        subject = _NewSubject(jurisdiction_id=self.jurisdiction_id, credit_code=credit_code or None, name=name, initials=_initials(name),
+                              address=address, kind=_kind_of(credit_code), lat=lat, lon=lon,
+                              grid_id=self._grid(self.jurisdiction_id, lat, lon), created_by_id=officer_id, updated_at=utcnow())
+        self._new.append(subject)
+        self._index(subject)
+        return subject
+
+    def _touched(self, subject: Any, address: str, credit_code: str | None, lat: float | None, lon: float | None) -> Any:
+        _touch(subject, address, credit_code, lat, lon, grid_of=self._grid)
+        self._index(subject)
+        return subject
+
+    def flush(self) -> None:
+        """Insert the new subjects, in one statement, and give them their ids (what visits
+        added to stored subjects is written with the session's next flush)."""
+        if not self._new:
+            return
+        table = Subject.__table__
+        connection = db.session.connection()
+        columns = [k for k in _NewSubject.__slots__ if k != "id"]
+        rows = [{k: getattr(s, k) for k in columns} for s in self._new]
+        if connection.dialect.name == "postgresql":
+            # the ids first, from the sequence in one round trip: then a plain executemany
+            # (pipelined), which PostgreSQL takes faster than one INSERT … RETURNING of 50 rows
+            ids = connection.execute(_NEXT_IDS, {"n": len(rows)}).scalars().all()
+            for s, row, new_id in zip(self._new, rows, ids):
+                s.id = row["id"] = new_id
+            connection.execute(table.insert(), rows)
+        else:
+            # RETURNING's order is not the VALUES' order on every engine (SQLAlchemy would then
+            # insert row by row): each id comes back with its row's values, and rows alike in
+            # every value are interchangeable
+            same = [k for k in columns if k != "updated_at"]
+            returned: dict[tuple[Any, ...], list[int]] = {}
+            for row in connection.execute(table.insert().returning(table.c.id, *[table.c[k] for k in same]), rows):
+                returned.setdefault(tuple(row[1:]), []).append(row[0])
+            for s in self._new:
+                s.id = returned[tuple(getattr(s, k) for k in same)].pop()
+        self._new = []
+
+
+_NEXT_IDS = text("SELECT nextval(pg_get_serial_sequence('subjects', 'id')) FROM generate_series(1, :n)")
+
+
+@lru_cache(maxsize=1)
+def _candidates() -> tuple[Any, Any, Any]:
+    """A batch's candidate subjects — picked by id, by credit code, by name in the street —
+    by statements built once, with bind parameters."""
+    street = Subject.jurisdiction_id == bindparam("street")
+    return (select(Subject).where(Subject.id.in_(bindparam("ids", expanding=True))),
+            select(Subject).where(street, Subject.credit_code.in_(bindparam("codes", expanding=True))),
+            select(Subject).where(street, Subject.name.in_(bindparam("names", expanding=True))))
+
+
+class _NewSubject:
+    """A subject a batch adds to the register, until `Resolver.flush` inserts it."""
+
+    __slots__ = ("id", "jurisdiction_id", "credit_code", "name", "initials", "address", "kind", "lat", "lon", "grid_id",
+                 "created_by_id", "updated_at", "merged_into_id")
+
+    def __init__(self, **values: Any) -> None:
+        self.id = self.merged_into_id = None
+        for k, v in values.items():
+            setattr(self, k, v)
 
 
 def known(jurisdiction_id: int, subject_id: int | None, credit_code: str | None) -> Subject | None:
@@ -98,7 +240,8 @@ def _grid(jurisdiction_id: int, lat: float | None, lon: float | None) -> int | N
     return grid.id if grid else None
 
 
-def _touch(subject: Subject, address: str, credit_code: str | None, lat: float | None, lon: float | None) -> Subject:
+def _touch(subject: Subject, address: str, credit_code: str | None, lat: float | None, lon: float | None,
+           grid_of: Callable[[int, float | None, float | None], int | None] | None = None) -> Subject:
     """What a later visit adds that the register lacked (never overwrites what it holds)."""
     changed = False
     if credit_code and not subject.credit_code:
@@ -106,7 +249,7 @@ def _touch(subject: Subject, address: str, credit_code: str | None, lat: float |
     if address and not subject.address:
         subject.address, changed = _norm(address), True
     if lat is not None and subject.lat is None:
-        subject.lat, subject.lon, subject.grid_id, changed = lat, lon, _grid(subject.jurisdiction_id, lat, lon), True
+        subject.lat, subject.lon, subject.grid_id, changed = lat, lon, (grid_of or _grid)(subject.jurisdiction_id, lat, lon), True
     if changed:
         subject.updated_at = utcnow()
     return subject
@@ -242,7 +385,7 @@ def merge(identity: Identity, duplicate_id: int, into_id: int) -> Subject:
     if code and not into.credit_code:
         into.credit_code, into.kind = code, _kind_of(code)
     into.updated_at = utcnow()
-    audit.record("subject.merged", "subject", str(dup.id), jurisdiction_id=dup.jurisdiction_id, actor_id=identity.officer.id,
+    audit.record("subject.merged", "subject", str(dup.id), jurisdiction_id=dup.jurisdiction_id, actor_id=identity.officer_id,
                  details={"into": into.id, "credit_code": code})
     return into
 
@@ -267,11 +410,11 @@ def create(identity: Identity, fields: dict[str, Any]) -> Subject:
     code = (fields.get("credit_code") or "").upper() or None
     _check_code_free(street, code)
     subject = Subject(jurisdiction_id=street, name=_norm(fields["name"]), initials=_initials(fields["name"]),
-                      address="", kind=_kind_of(code), created_by_id=identity.officer.id, updated_at=utcnow())
+                      address="", kind=_kind_of(code), created_by_id=identity.officer_id, updated_at=utcnow())
     db.session.add(subject)
     db.session.flush()
     _apply(subject, {**{k: v for k, v in fields.items() if k != "name"}, "credit_code": code})
-    audit.record("subject.created", "subject", str(subject.id), jurisdiction_id=subject.jurisdiction_id, actor_id=identity.officer.id,
+    audit.record("subject.created", "subject", str(subject.id), jurisdiction_id=subject.jurisdiction_id, actor_id=identity.officer_id,
                  details={"name": subject.name, "credit_code": code})
     return subject
 
@@ -292,7 +435,7 @@ def update(identity: Identity, subject: Subject, changes: dict[str, Any]) -> Sub
     if changes.get("credit_code") and changes["credit_code"] != subject.credit_code:
         _check_code_free(subject.jurisdiction_id, changes["credit_code"], subject.id)
     _apply(subject, changes)
-    audit.record("subject.updated", "subject", str(subject.id), jurisdiction_id=subject.jurisdiction_id, actor_id=identity.officer.id,
+    audit.record("subject.updated", "subject", str(subject.id), jurisdiction_id=subject.jurisdiction_id, actor_id=identity.officer_id,
                  details={k: v for k, v in changes.items() if k != "licences"})
     return subject
 

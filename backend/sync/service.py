@@ -12,9 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime, timezone
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..auth.access import Identity
@@ -33,7 +35,7 @@ def _digest(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
 
 
-def _result(row: SyncRecord, status: str | None = None) -> dict[str, Any]:
+def _result(row: Any, status: str | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"id": row.id, "status": status or row.status}
     if row.ref:
         out["ref"] = row.ref
@@ -109,7 +111,7 @@ def _push_one(identity: Identity, rec: dict[str, Any], ctx: dict[str, Any], reje
                     _refresh_completeness(existing)
                     savepoint.commit()
                     return _result(existing, "duplicate")
-                db.session.add(SyncConflict(record_id=rid, device_id=identity.device.device_id, officer_id=identity.officer.id,
+                db.session.add(SyncConflict(record_id=rid, device_id=identity.device_id, officer_id=identity.officer_id,
                                             payload={"kind": kind, "payload": payload}))
                 savepoint.commit()
                 return {"id": rid, "status": "conflict", "code": "sync.conflict", "ref": existing.ref,
@@ -159,7 +161,6 @@ def _push_inspections(identity: Identity, recs: list[dict[str, Any]], ctx: dict[
     record, which sorts that out)."""
     from ..evidence import service as evidence
     from ..patrols import service as patrols
-    from ..patrols.models import Inspection
     from ..patrols.records import inspection_args
 
     spec = kinds()["inspection"]
@@ -170,18 +171,17 @@ def _push_inspections(identity: Identity, recs: list[dict[str, Any]], ctx: dict[
     ids = [r["id"] for r in recs]
     if len(set(ids)) != len(ids):
         return None
-    seen = set(db.session.scalars(select(SyncRecord.id).where(SyncRecord.id.in_(ids))))
-    seen |= set(db.session.scalars(select(Inspection.id).where(Inspection.id.in_(ids))))
+    seen = set(db.session.connection().execute(_seen_statement(), {"ids": ids}).scalars())
     savepoint = db.session.begin_nested()
     try:
-        results: dict[int, dict[str, Any]] = {}
-        rows: dict[int, SyncRecord] = {}
+        # the run's ledger rows as plain attribute holders (no ORM objects): one executemany below
+        rows: dict[int, SimpleNamespace] = {}
         items: list[tuple[int, dict[str, Any]]] = []
         for n, rec in enumerate(recs):
             if rec["id"] in seen:
                 continue
             payload = rec["payload"]
-            row = rows[n] = SyncRecord(id=rec["id"])
+            row = rows[n] = SimpleNamespace(id=rec["id"])
             _stamp(row, identity, "inspection", payload, _digest({"kind": "inspection", "payload": payload}), rec, ctx)
             try:
                 if isinstance(payload, dict) and payload.get("patrol_id") in rejected_in_batch:
@@ -191,11 +191,12 @@ def _push_inspections(identity: Identity, recs: list[dict[str, Any]], ctx: dict[
             except ApiError as exc:
                 _fill_rejection(row, exc)
         try:
-            outcomes: list[ApiError | None] = patrols.record_inspections(identity.officer, identity.device.device_id,
+            outcomes: list[ApiError | None] = patrols.record_inspections(identity.officer, identity.device_id,
                                                                          [a for _, a in items])
         except ApiError as exc:  # refused for the officer (no jurisdiction): each record says so
             outcomes = [exc] * len(items)
         missing = set(evidence.missing_photos([p for _, a in items for p in a["photos"]]))
+        now = utcnow()
         for (n, args), exc in zip(items, outcomes):
             row = rows[n]
             if exc is not None:
@@ -204,27 +205,36 @@ def _push_inspections(identity: Identity, recs: list[dict[str, Any]], ctx: dict[
             row.ref = args["inspection_id"]
             row.missing_photos = [p for p in args["photos"] if p in missing]
             row.status = "incomplete" if row.missing_photos else "created"
-            row.completed_at = None if row.missing_photos else utcnow()
-        now = utcnow()
-        columns = [c.key for c in SyncRecord.__table__.columns]
-        ledger = [{**{k: getattr(row, k) for k in columns}, "updated_at": now} for row in rows.values()]  # rows stay transient
-        if ledger:
-            db.session.execute(insert(SyncRecord), ledger)  # one executemany
+            row.completed_at = None if row.missing_photos else now
+        if rows:
+            for row in rows.values():
+                row.updated_at = now
+            db.session.connection().execute(SyncRecord.__table__.insert(), [vars(row) for row in rows.values()])  # one executemany
         savepoint.commit()
         rejected_in_batch.update(row.id for row in rows.values() if row.status == "rejected")
     except (IntegrityError, OperationalError):
         savepoint.rollback()
         return None
-    for n, row in rows.items():
-        results[n] = _result(row)
+    results = {n: _result(row) for n, row in rows.items()}
     for n, rec in enumerate(recs):  # ids seen before: the general path, in their order
         if n not in results:
             results[n] = _push_one(identity, rec, ctx, rejected_in_batch)
     return [results[n] for n in range(len(recs))]
 
 
-def _stamp(row: SyncRecord, identity: Identity, kind: str, payload: Any, digest: str, rec: dict[str, Any], ctx: dict[str, Any]) -> None:
-    row.device_id, row.officer_id, row.jurisdiction_id = identity.device.device_id, identity.officer.id, identity.jurisdiction_id
+@lru_cache(maxsize=1)
+def _seen_statement() -> Any:
+    """Which of these ids the ledger or the inspections hold already: one statement, built once."""
+    from sqlalchemy import bindparam, union_all
+
+    from ..patrols.models import Inspection
+
+    ids = bindparam("ids", expanding=True)
+    return union_all(select(SyncRecord.id).where(SyncRecord.id.in_(ids)), select(Inspection.id).where(Inspection.id.in_(ids)))
+
+
+def _stamp(row: Any, identity: Identity, kind: str, payload: Any, digest: str, rec: dict[str, Any], ctx: dict[str, Any]) -> None:
+    row.device_id, row.officer_id, row.jurisdiction_id = identity.device_id, identity.officer_id, identity.jurisdiction_id
     row.kind, row.payload, row.payload_digest = kind, payload, digest
     row.captured_at, row.received_at = rec["captured_at"], ctx["received_at"]
     row.clock_skew_s, row.app_version = ctx["skew"], ctx["app_version"]
@@ -232,7 +242,7 @@ def _stamp(row: SyncRecord, identity: Identity, kind: str, payload: Any, digest:
     row.details, row.retryable, row.missing_photos, row.completed_at = {}, False, [], None
 
 
-def _fill_rejection(row: SyncRecord, exc: ApiError) -> None:
+def _fill_rejection(row: Any, exc: ApiError) -> None:
     row.status, row.code, row.message_zh, row.message_en = "rejected", exc.code, exc.message_zh, exc.message_en
     row.details = json.loads(json.dumps(exc.details, default=str))
     row.retryable = exc.code in RETRYABLE or exc.status >= 500
@@ -300,20 +310,31 @@ def record_health(identity: Identity, health: dict[str, Any] | None, app_version
     """What the phone said about its queue, in the caller's transaction: one
     INSERT … ON CONFLICT DO UPDATE (both engines have it), so no read first, and a
     concurrent first sync from the same phone's other tab cannot fail the batch."""
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    values: dict[str, Any] = {"device_pk": identity.device.id, "jurisdiction_id": identity.jurisdiction_id,
-                              "last_sync_at": utcnow(), "last_officer_id": identity.officer.id, "app_version": app_version or "",
+    values: dict[str, Any] = {"device_pk": identity.device_pk, "jurisdiction_id": identity.jurisdiction_id,
+                              "last_sync_at": utcnow(), "last_officer_id": identity.officer_id, "app_version": app_version or "",
                               "clock_skew_s": skew}
     if health:
         values.update(queue_depth=health.get("queue_depth", 0), oldest_unsynced_age_s=health.get("oldest_unsynced_age_s"),
                       storage_persistent=health.get("storage_persistent"), battery=health.get("battery"))
-    upsert = (pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert)(DeviceHealth).values(**values)
-    changes = {k: upsert.excluded[k] for k in values if k != "device_pk"}
+    connection = db.session.connection()
+    connection.execute(_health_upsert(connection.dialect.name, tuple(values)), values)
+
+
+@lru_cache(maxsize=8)
+def _health_upsert(dialect: str, columns: tuple[str, ...]) -> Any:
+    """The upsert of `record_health` for these columns, built once per process with bind
+    parameters (building it cost more than running it, on every sync request)."""
+    from sqlalchemy import bindparam
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    table = DeviceHealth.__table__
+    upsert = (pg_insert if dialect == "postgresql" else sqlite_insert)(table).values(
+        {k: bindparam(k, type_=table.c[k].type) for k in columns})
+    changes = {k: upsert.excluded[k] for k in columns if k != "device_pk"}
     # an app that did not say its version keeps the one it said before
-    changes["app_version"] = func.coalesce(func.nullif(upsert.excluded.app_version, ""), DeviceHealth.app_version, "")
-    db.session.execute(upsert.on_conflict_do_update(index_elements=[DeviceHealth.device_pk], set_=changes))
+    changes["app_version"] = func.coalesce(func.nullif(upsert.excluded.app_version, ""), table.c.app_version, "")
+    return upsert.on_conflict_do_update(index_elements=[table.c.device_pk], set_=changes)
 
 
 def incomplete(jurisdiction_id: int | None) -> list[dict[str, Any]]:
@@ -376,7 +397,7 @@ def changes(identity: Identity, since: str | None, limit: int) -> dict[str, Any]
     from ..pagination import decode_cursor, encode_cursor
     from ..tickets.models import TicketBook
 
-    refresh_incomplete(device_id=identity.device.device_id)  # this phone's records whose photos have arrived
+    refresh_incomplete(device_id=identity.device_id)  # this phone's records whose photos have arrived
     after: tuple[str, str, str] = ("", "", "")
     if since:
         raw = decode_cursor(since)
@@ -402,7 +423,7 @@ def changes(identity: Identity, since: str | None, limit: int) -> dict[str, Any]
         grid_q = grid_q.where(Grid.jurisdiction_id == identity.jurisdiction_id)
     for g in db.session.scalars(grid_q):
         add(g.updated_at, "grid", g.code, {"code": g.code, "name": g.name})
-    for b in db.session.scalars(select(TicketBook).where(TicketBook.device_pk == identity.device.id, TicketBook.leased_at >= t0)
+    for b in db.session.scalars(select(TicketBook).where(TicketBook.device_pk == identity.device_pk, TicketBook.leased_at >= t0)
                                 .order_by(TicketBook.leased_at).limit(cap * 2)):
         add(b.leased_at, "ticket_book", str(b.id), {"first_seq": b.first_seq, "last_seq": b.last_seq, "expires_at": b.expires_at})
     from ..cases.models import Case, CaseEvent
@@ -413,13 +434,13 @@ def changes(identity: Identity, since: str | None, limit: int) -> dict[str, Any]
     case_rows = db.session.execute(
         select(CaseEvent.at, Case.id, Case.stage, Case.paid_fen, Case.amount_fen, Ticket.number)
         .join(Case, Case.id == CaseEvent.case_id).join(Ticket, Ticket.id == Case.ticket_id)
-        .where(Ticket.device_id == identity.device.device_id, CaseEvent.at >= t0)
+        .where(Ticket.device_id == identity.device_id, CaseEvent.at >= t0)
         .order_by(CaseEvent.at).limit(cap * 2)
     )
     for at, case_id, stage, paid, amount, number in case_rows:
         add(at, "case", str(case_id), {"stage": stage, "paid_fen": paid, "amount_fen": amount, "ticket_number": number})
 
-    for task in db.session.scalars(select(Task).where(Task.assignee_id == identity.officer.id, Task.updated_at >= t0)
+    for task in db.session.scalars(select(Task).where(Task.assignee_id == identity.officer_id, Task.updated_at >= t0)
                                    .order_by(Task.updated_at).limit(cap * 2)):
         add(task.updated_at, "task", str(task.id), {"title": task.title, "status": task.status, "lat": task.lat, "lon": task.lon,
                                                     "address": task.address, "due_at": task.due_at})
@@ -427,13 +448,13 @@ def changes(identity: Identity, since: str | None, limit: int) -> dict[str, Any]
     from ..reviews.service import describe as describe_reviewed
 
     # supervisors' reviews of this officer's records (督查意见), and when they were resolved
-    for rv in db.session.scalars(select(Review).where(Review.officer_id == identity.officer.id,
+    for rv in db.session.scalars(select(Review).where(Review.officer_id == identity.officer_id,
                                                       func.coalesce(Review.resolved_at, Review.at) >= t0)
                                  .order_by(Review.at).limit(cap * 2)):
         add(rv.resolved_at or rv.at, "review", str(rv.id), {"object_type": rv.object_type, "object_id": rv.object_id,
                                                             "verdict": rv.verdict, "comment": rv.comment, "resolved": rv.resolved_at is not None,
                                                             **describe_reviewed(rv.object_type, rv.object_id)})
-    for r in db.session.scalars(select(SyncRecord).where(SyncRecord.device_id == identity.device.device_id, SyncRecord.updated_at >= t0)
+    for r in db.session.scalars(select(SyncRecord).where(SyncRecord.device_id == identity.device_id, SyncRecord.updated_at >= t0)
                                 .order_by(SyncRecord.updated_at).limit(cap * 2)):
         add(r.updated_at, "record", r.id, {"status": r.status, "ref": r.ref, "code": r.code, "missing_photos": r.missing_photos or []})
     items.sort(key=lambda kv: kv[0])

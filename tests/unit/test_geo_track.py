@@ -145,6 +145,8 @@ def test_grid_visits_credit_time_to_the_grids_crossed():
     assert visits["W"].seconds + visits["E"].seconds == 100
     assert visits["W"].first_t == T0 and visits["E"].first_t >= T0 + 40
     assert index.locate(121.615, 29.97) == "E" and index.locate(121.7, 29.97) is None
+    points = [(121.615, 29.97), (121.7, 29.97), (121.61, 29.97), (121.605, 29.96)]  # inside, outside, the shared edge, a corner
+    assert index.locate_many(points) == [index.locate(lon, lat) for lon, lat in points] == ["E", None, "W", "W"]
     # a gap is credited to no grid
     gappy = track[:3] + [f._replace(t=f.t + 600) for f in track[3:]]
     assert sum(v.seconds for v in grid_visits(gappy, index)) == 100 - 10
