@@ -55,7 +55,7 @@ fi
 # --- secrets, made once, kept in the state directory ------------------------------------------
 umask 077
 [ -s "$STATE/secret_key" ] || "$PY" -c 'import secrets; print(secrets.token_hex(32))' >"$STATE/secret_key"
-# SeaweedFS started without an IAM config takes any key pair; the nodes still sign with one
+# the cluster's S3 key pair: SeaweedFS is started with it (below) and the nodes sign with it
 [ -s "$STATE/s3_key" ] || "$PY" -c 'import secrets; print("zs-cluster", secrets.token_hex(20))' >"$STATE/s3_key"
 read -r S3_KEY_ID S3_SECRET <"$STATE/s3_key"
 umask 022
@@ -64,7 +64,10 @@ umask 022
 say "starting Redis and SeaweedFS"
 REDIS_TEST_DIR="$STATE/redis" scripts/redis-up.sh >"$STATE/.redis.out" 2>>"$LOG" &
 redis_job=$!
-SEAWEEDFS_TEST_DIR="$STATE/seaweedfs" scripts/seaweedfs-up.sh >"$STATE/.s3.out" 2>>"$LOG" &
+# with the cluster's key pair in its environment: weed takes AWS_ACCESS_KEY_ID as its one
+# identity when it is set (a caller's own key, e.g. the test suite's, would lock the nodes out)
+AWS_ACCESS_KEY_ID=$S3_KEY_ID AWS_SECRET_ACCESS_KEY=$S3_SECRET SEAWEEDFS_TEST_DIR="$STATE/seaweedfs" \
+  scripts/seaweedfs-up.sh >"$STATE/.s3.out" 2>>"$LOG" &
 s3_job=$!
 
 # --- PostgreSQL + PostGIS: the cluster's own database on the local cluster ---------------------
