@@ -76,18 +76,27 @@ def _seed(app) -> dict[str, int]:
     return {**ids, "order": order}
 
 
-def _inspect_drawn(app, plan_id: int) -> None:
-    """Each drawn subject inspected by its lead officer, within the period."""
+def _inspect_drawn(app, plan_id: int, seeded: set[int]) -> tuple[int, int]:
+    """Each drawn subject inspected by its lead officer, within the period: the first drawn
+    ordered to rectify, the others compliant. Returns the tally the plan must show (compliant,
+    rectify): a subject of `seeded` (ordered by zf001 this morning, `_seed`) drawn with zf001 in
+    its pair keeps that earlier visit as its result (the draw is random: either can happen)."""
     with app.app_context():
         items = db.session.scalars(select(SpotCheckItem).where(SpotCheckItem.plan_id == plan_id)).all()
+        zf001 = db.session.scalar(select(Officer.id).where(Officer.username == "zf001"))
         at = datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)
+        tally = {"compliant": 0, "rectify": 0}
         for n, item in enumerate(items):
             officer = db.session.get(Officer, item.first_officer_id)
+            result = "compliant" if n else "rectify"
             patrols.record_inspection(inspection_id=str(uuid.uuid4()), officer=officer, device_id="dev-desk-0001", captured_at=at,
                                       inspected_at=at, lat=29.97, lon=121.62, accuracy_m=5, subject_name="x", subject_id=item.subject_id,
-                                      result="compliant" if n else "rectify", rectify_deadline=None if n else date(2026, 11, 9))
+                                      result=result, rectify_deadline=None if n else date(2026, 11, 9))
+            earlier = item.subject_id in seeded and zf001 in (item.first_officer_id, item.second_officer_id)
+            tally["rectify" if earlier else result] += 1
         db.session.commit()
         db.session.remove()
+    return tally["compliant"], tally["rectify"]
 
 
 def test_register_search_file_edit_merge_and_a_spot_check_from_plan_to_public_page(monday, desk, app):
@@ -226,9 +235,9 @@ def test_register_search_file_edit_merge_and_a_spot_check_from_plan_to_public_pa
     page.locator("[data-test=spot-publish]").click()
     page.locator("[data-test=spot-confirm]").click()
     expect(page.locator("[data-test=spot-refusal]")).to_contain_text("仍有对象未检查")
-    _inspect_drawn(app, plan_id)
+    compliant, rectify = _inspect_drawn(app, plan_id, {ids["宁波某某餐饮有限公司"], ids["某某便利店1"]})
     page.locator(f"[data-test=spot-plan-{plan_id}]").click()  # the plan again, with its results
-    expect(page.locator("[data-test=spot-tally]")).to_contain_text("待检查 0，合格 2，责令整改 1")
+    expect(page.locator("[data-test=spot-tally]")).to_contain_text(f"待检查 0，合格 {compliant}，责令整改 {rectify}")
     page.locator("[data-test=spot-publish]").click()
     page.locator("[data-test=spot-confirm]").click()
     expect(plan).to_have_attribute("data-status", "published")
@@ -247,7 +256,7 @@ def test_register_search_file_edit_merge_and_a_spot_check_from_plan_to_public_pa
     public = popup.value
     public.wait_for_load_state()
     text = public.locator("body").inner_text()
-    assert "2026年11月市容环卫双随机抽查" in text and "发现问题，已责令整改" in text and text.count("未发现问题") == 2, text
+    assert "2026年11月市容环卫双随机抽查" in text and "发现问题，已责令整改" in text and text.count("未发现问题") == compliant, text
     for s in drawn:
         assert (s.name if s.kind != "individual" else s.name[0] + "*") in text, text
         assert s.address not in text, text
