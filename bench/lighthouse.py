@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -42,8 +43,23 @@ def lighthouse_bin() -> Path:
     return exe
 
 
-def audit(url: str, *, port: int | None = None) -> dict:
-    """One Lighthouse run (performance only); `port` drives an already running browser."""
+def audit(url: str, *, port: int | None = None, attempts: int = 3) -> dict:
+    """One Lighthouse run (performance only); `port` drives an already running browser.
+
+    A run Lighthouse itself reports as broken ("Something went wrong with recording the
+    trace … Please run Lighthouse again", NO_NAVSTART, on a busy machine) is run again, up
+    to `attempts` times: that is its own advice, and a broken trace measures nothing."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return _audit_once(url, port)
+        except (subprocess.CalledProcessError, RuntimeError) as exc:
+            if attempt == attempts:
+                raise
+            print(f"lighthouse: run {attempt} failed ({exc}); running it again", file=sys.stderr)
+    raise AssertionError("unreachable")
+
+
+def _audit_once(url: str, port: int | None) -> dict:
     out = Path(tempfile.mkdtemp(prefix="zs-lh-")) / "report.json"
     cmd = [str(lighthouse_bin()), url, "--only-categories=performance", "--output=json", f"--output-path={out}", "--quiet",
            "--form-factor=mobile"]
@@ -51,9 +67,11 @@ def audit(url: str, *, port: int | None = None) -> dict:
         cmd += [f"--port={port}", "--disable-storage-reset"]
     else:
         cmd += ["--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage"]
-    subprocess.run(cmd, check=True, env={**os.environ, "CHROME_PATH": CHROMIUM}, timeout=300)
-    report = json.loads(out.read_text())
-    shutil.rmtree(out.parent, ignore_errors=True)
+    try:
+        subprocess.run(cmd, check=True, env={**os.environ, "CHROME_PATH": CHROMIUM}, timeout=300)
+        report = json.loads(out.read_text())
+    finally:
+        shutil.rmtree(out.parent, ignore_errors=True)
     if report.get("runtimeError"):
         raise RuntimeError(report["runtimeError"])
     return {"score": round(report["categories"]["performance"]["score"] * 100),
