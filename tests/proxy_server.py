@@ -17,7 +17,7 @@ import ssl
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -78,11 +78,14 @@ class Proxy:
         """Verifies the proxy's self-signed certificate (made for localhost and 127.0.0.1)."""
         return ssl.create_default_context(cafile=str(self.cert))
 
-    def access_log(self, timeout: float = 10) -> list[dict[str, str]]:
+    def access_log(self, timeout: float = 10, until: Callable[[list[dict[str, str]]], bool] | None = None) -> list[dict[str, str]]:
         """One dict per request: `request` ("GET /x HTTP/1.1"), `status`, `upstream` (the node's
         address, "-" when nginx answered alone; "a, b" when the first node failed).
 
-        Waits (up to `timeout`) until every response `request` has read is in the log."""
+        Waits (up to `timeout`) until every response `request` has read is in the log, and
+        `until(entries)` holds when given: nginx writes a line after the last byte went out,
+        and lines of requests made otherwise (curl, a refused handshake) make a count alone
+        unreliable."""
         deadline = time.monotonic() + timeout
         while True:
             entries = []
@@ -90,7 +93,7 @@ class Proxy:
                 m = re.match(r'(\S+) \[[^]]+\] "([^"]*)" (\d+) \d+ rt=\S+ upstream=(.*) us=', line)
                 if m:
                     entries.append({"addr": m[1], "request": m[2], "status": m[3], "upstream": m[4]})
-            if len(entries) >= self.answered or time.monotonic() > deadline:
+            if (len(entries) >= self.answered and (until is None or until(entries))) or time.monotonic() > deadline:
                 return entries
             time.sleep(0.02)
 

@@ -563,10 +563,18 @@ def test_a_new_version_waits_and_is_offered_only_between_tasks(browser, app, dem
         try:
             wait_until(page, "navigator.serviceWorker.getRegistration().then((r) => !r.waiting)", timeout=15)
         except AssertionError:
-            # seen once in a CI run, never reproduced: the first tap did not take. The
-            # officer taps again; the new version must then take over (docs/pwa.md).
-            page.locator("[data-test=apply-update]").click()
-            wait_until(page, "navigator.serviceWorker.getRegistration().then((r) => !r.waiting)", timeout=30)
+            # seen in two CI runs on a loaded machine, never reproduced: a tap did not take.
+            # The officer taps again (up to three times); the new version must then take over
+            # (docs/pwa.md).
+            for tap in range(3):
+                if page.locator("[data-test=apply-update]").count():
+                    page.locator("[data-test=apply-update]").click()
+                try:
+                    wait_until(page, "navigator.serviceWorker.getRegistration().then((r) => !r.waiting)", timeout=30)
+                    break
+                except AssertionError:
+                    if tap == 2:
+                        raise
         expect(page.locator("[data-test=go-patrol]")).to_be_visible()
         wait_synced(page)
         assert count(app, Inspection) == 2  # nothing queued before the update was lost
