@@ -415,19 +415,12 @@ def prepare_phones(app, n: int, prefix: str, ttl_s: int) -> list[dict]:
     """n officers of the demo street, each logged in on a phone of their own with a patrol
     started — in-process, through the product's own login and sync (the password check is
     skipped: Argon2 for thousands of logins would only time the set-up)."""
-    from sqlalchemy import insert, select
-
     from backend.auth import service as auth_service
-    from backend.auth.models import Officer
-    from backend.auth.passwords import hash_password
-    from backend.extensions import db, limiter
+    from backend.extensions import limiter
 
-    with app.app_context():
-        jid = db.session.scalar(select(Officer.jurisdiction_id).where(Officer.username == "zf001"))
-        pw = hash_password("capacity-pass-1")
-        db.session.execute(insert(Officer), [{"username": f"{prefix}{i:05d}", "name": f"容量{i:05d}", "role": "officer",
-                                              "jurisdiction_id": jid, "password_hash": pw, "active": True} for i in range(n)])
-        db.session.commit()
+    from bench.common import add_officers
+
+    add_officers(app, [f"{prefix}{i:05d}" for i in range(n)], [f"容量{i:05d}" for i in range(n)], "capacity-pass-1")
     real_verify, real_ttl = auth_service.verify_password, app.config["ACCESS_TOKEN_TTL"]
     auth_service.verify_password = lambda h, p: True
     app.config["ACCESS_TOKEN_TTL"] = ttl_s

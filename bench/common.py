@@ -52,6 +52,23 @@ def make_app(database_url: str | None, *, reuse: bool = False):
     return app
 
 
+def add_officers(app, usernames: list[str], names: list[str], password: str) -> None:
+    """Officers of the demo street (zf001's), one shared password hashed once, in one insert:
+    the simulated users of the load and capacity benchmarks."""
+    from sqlalchemy import insert, select
+
+    from backend.auth.models import Officer
+    from backend.auth.passwords import hash_password
+    from backend.extensions import db
+
+    with app.app_context():
+        jid = db.session.scalar(select(Officer.jurisdiction_id).where(Officer.username == "zf001"))
+        pw = hash_password(password)
+        db.session.execute(insert(Officer), [{"username": u, "name": n, "role": "officer", "jurisdiction_id": jid,
+                                              "password_hash": pw, "active": True} for u, n in zip(usernames, names)])
+        db.session.commit()
+
+
 def engine_name(app) -> str:
     from backend.extensions import db
 

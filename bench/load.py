@@ -51,19 +51,11 @@ def _photos(n: int, folder: Path) -> list[str]:
 
 def _prepare(app, users: int) -> list[dict]:
     """`users` officers in the demo street (one shared, pre-hashed password) and a logged-in phone each."""
-    from sqlalchemy import insert, select
-
-    from backend.auth.models import Officer
-    from backend.auth.passwords import hash_password
-    from backend.extensions import db
-
-    with app.app_context():
-        jid = db.session.scalar(select(Officer.jurisdiction_id).where(Officer.username == "zf001"))
-        pw = hash_password("load-pass-1")
-        db.session.execute(insert(Officer), [{"username": f"ld{i:04d}", "name": f"压测{i:04d}", "role": "officer",
-                                              "jurisdiction_id": jid, "password_hash": pw, "active": True} for i in range(users)])
-        db.session.commit()
     from backend.extensions import limiter
+
+    from bench.common import add_officers
+
+    add_officers(app, [f"ld{i:04d}" for i in range(users)], [f"压测{i:04d}" for i in range(users)], "load-pass-1")
 
     limiter.enabled = False  # these logins set the stage; the login limit is not under test
     client = app.test_client()
