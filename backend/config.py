@@ -91,6 +91,11 @@ class Config:
     MEDIA_MAX_PIXELS = as_int(env("MEDIA_MAX_PIXELS"), 50_000_000)  # decompression-bomb guard
     # EXIF + XMP + ICC of a real phone photo stay well under this; more is a crafted file
     MEDIA_MAX_METADATA_BYTES = as_int(env("MEDIA_MAX_METADATA_BYTES"), 1024 * 1024)
+    # photos are decoded in this many child processes per web worker, at this nice value
+    # (backend/evidence/decoder.py: small requests first); 0 decodes in the request's thread
+    PHOTO_DECODE_PROCESSES = as_int(env("PHOTO_DECODE_PROCESSES"), 1)
+    PHOTO_DECODE_NICE = as_int(env("PHOTO_DECODE_NICE"), 10)
+    PHOTO_DECODE_TIMEOUT_S = as_int(env("PHOTO_DECODE_TIMEOUT_S"), 60)
     MEDIA_MISMATCH_DISTANCE_M = float(env("MEDIA_MISMATCH_DISTANCE_M", "200"))
     MEDIA_MISMATCH_SECONDS = float(env("MEDIA_MISMATCH_SECONDS", "900"))
     WATERMARK_FONT = env("WATERMARK_FONT")  # None -> WenQuanYi Micro Hei / Noto CJK from Debian

@@ -34,6 +34,9 @@ class ImageRejected(Exception):
         super().__init__(en)
         self.code, self.zh, self.en = code, zh, en
 
+    def __reduce__(self) -> tuple[Any, ...]:  # crosses back from the decoder child (decoder.py)
+        return (ImageRejected, (self.code, self.zh, self.en))
+
 
 @dataclass
 class ImageInfo:
@@ -338,6 +341,21 @@ def render_derivatives(im: Image.Image, lines: list[str], font_path: str | None 
     display.save(out_display, "JPEG", quality=82)
     thumb.save(out_thumb, "JPEG", quality=75)
     return out_thumb.getvalue(), out_display.getvalue()
+
+
+def decode_photo(path: str, max_pixels: int, max_metadata: int, font_path: str | None,
+                 certificate: str) -> tuple[ImageInfo, bytes, bytes]:
+    """An uploaded photo checked and rendered: (info, thumb JPEG, display JPEG), or
+    ImageRejected. Self-contained (plain arguments, no app or database) so that it runs
+    the same in a decoder child (`decoder.py`) as in the request's thread. The watermark
+    is the upload's: the photo's own time and place, the uploader's certificate."""
+    Image.MAX_IMAGE_PIXELS = max_pixels  # a fresh child has Pillow's default
+    im, info = open_image(Path(path), max_pixels)
+    with im:
+        screen_content(Path(path), info.format, max_metadata)
+        lines = watermark_lines(taken_at=info.taken_at, lat=info.lat, lon=info.lon, certificate=certificate)
+        thumb, display = render_derivatives(im, lines, font_path)
+    return info, thumb, display
 
 
 _TRANSPOSE = {

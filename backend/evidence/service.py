@@ -24,7 +24,7 @@ from ..errors import ApiError, Conflict, Forbidden, NotFound
 from ..errors import invalid as _error
 from ..extensions import db, end_read_transaction
 from ..models_base import utcnow
-from . import av, imaging
+from . import av, decoder, imaging
 from .models import Media, MediaCitation, MediaUpload
 from .storage import MediaStore, TooLarge, fsync_file, local_copy, make_store
 
@@ -313,20 +313,22 @@ def _finalize(sha256: str, staged: Path, actual: str, size: int, identity: Ident
     syncer = threading.Thread(target=fsync_file, args=(staged,), daemon=True)
     try:
         cfg = current_app.config
+        certificate = _certificate_of(identity.officer)
         syncer.start()
-        im, info = imaging.open_image(staged, cfg["MEDIA_MAX_PIXELS"])
-        try:
-            imaging.screen_content(staged, info.format, cfg["MEDIA_MAX_METADATA_BYTES"])
-        except imaging.ImageRejected:
-            im.close()
-            raise
-        with im:
-            lines = _watermark_for(info, identity.officer, None)
-            thumb, display = imaging.render_derivatives(im, lines, cfg.get("WATERMARK_FONT"))
+        # in a decoder child at a lower priority: the small requests of other phones go first
+        info, thumb, display = decoder.run(
+            imaging.decode_photo, str(staged), cfg["MEDIA_MAX_PIXELS"], cfg["MEDIA_MAX_METADATA_BYTES"],
+            cfg.get("WATERMARK_FONT"), certificate,
+            processes=cfg["PHOTO_DECODE_PROCESSES"], nice=cfg["PHOTO_DECODE_NICE"], timeout=cfg["PHOTO_DECODE_TIMEOUT_S"])
     except imaging.ImageRejected as exc:
         _join(syncer)
         staged.unlink(missing_ok=True)
         raise _error(exc.code, exc.zh, exc.en) from None
+    except (decoder.DecoderUnavailable, TimeoutError):
+        _join(syncer)
+        staged.unlink(missing_ok=True)
+        raise ApiError("media.decoder_unavailable", "服务器暂时无法处理照片，请稍后重试（已上传的内容会保留在手机上）",
+                       "The server could not process the photo just now; try again later", status=503) from None
     except BaseException:
         _join(syncer)
         staged.unlink(missing_ok=True)
@@ -432,17 +434,24 @@ def _join(thread: threading.Thread) -> None:
         thread.join()
 
 
+def _certificate_of(officer: Any) -> str:
+    """What the watermark names the officer by: the valid 执法证 number, else name (username)."""
+    from ..auth import service as auth_service
+
+    if officer is None:
+        return ""
+    cert = auth_service.valid_certificate(officer)
+    return cert.number if cert else f"{officer.name}（{officer.username}）"
+
+
 def _watermark_for(info: Any, officer: Any, citation: MediaCitation | None) -> list[str]:
     """Watermark facts: the photo's own EXIF first, the citing record's claims second;
     the certificate of the officer who recorded it (or uploaded it)."""
     from ..auth import service as auth_service
 
-    certificate = ""
     if citation is not None and citation.officer_id:
         officer = auth_service.get_officer(citation.officer_id)
-    if officer is not None:
-        cert = auth_service.valid_certificate(officer)
-        certificate = cert.number if cert else f"{officer.name}（{officer.username}）"
+    certificate = _certificate_of(officer)
     lat = info.lat if info.lat is not None else (citation.claimed_lat if citation else None)
     lon = info.lon if info.lon is not None else (citation.claimed_lon if citation else None)
     taken_at = info.taken_at or (citation.claimed_at if citation else None)
