@@ -14,8 +14,12 @@ threads = int(os.environ.get("GUNICORN_THREADS", 4))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
 graceful_timeout = 30
 keepalive = 5
-max_requests = 2000  # recycle workers now and then: bounds slow leaks
-max_requests_jitter = 200
+# Recycle a worker now and then to bound slow leaks, but rarely: a worker's start imports the
+# app (~2 s of CPU) and its decoder child (backend/evidence/decoder.py). At 2,000 requests a
+# district's 100 req/s restarted a worker every 20 s, a tenth of a core and the slowest
+# answers of the capacity benchmark; 50,000 is about once in 40 minutes at that load.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 50000))
+max_requests_jitter = max_requests // 10
 accesslog = "-"
 errorlog = "-"
 control_socket_disable = True
