@@ -1,9 +1,12 @@
 """Extensions, created unbound; `create_app` binds them."""
 from __future__ import annotations
 
+import time
+
 from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits.storage import MemoryStorage
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
@@ -29,6 +32,31 @@ class Base(DeclarativeBase):
 # (backend/replica.py); without one it is Flask-SQLAlchemy's session as it comes
 db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 migrate = Migrate()
+
+
+class QuietMemoryStorage(MemoryStorage):
+    """`memory://` rate-limit counters without a thread per request.
+
+    limits' MemoryStorage starts a Timer thread whenever its previous one has ended (10 ms
+    after it started) to sweep expired counters: on a server answering every few ms that is
+    a new thread for nearly every rate-limited request (login, sync), and `Thread.start()`
+    waits until the new thread has the interpreter lock — ~1.7 ms of a 13 ms sync request
+    in the profile (docs/benchmarks.md, capacity). A fixed window's expired counter is
+    dropped by `get()` on its next use anyway, so the sweep only frees memory: here it runs
+    inline, at most every `SWEEP_S`. Registered under the `memory` scheme, so
+    `RATELIMIT_STORAGE_URI=memory://` (the default) uses it."""
+
+    STORAGE_SCHEME = ["memory"]
+    SWEEP_S = 10.0
+    _swept = 0.0
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # replaces limits' private hook (tested)
+        now = time.monotonic()
+        if now - self._swept >= self.SWEEP_S:
+            self._swept = now
+            self._MemoryStorage__expire_events()
+
+
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 
 
