@@ -14,16 +14,16 @@ import json
 from datetime import datetime, timezone
 from functools import lru_cache
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, String, bindparam, cast, func, literal_column, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..auth.access import Identity
 from ..errors import ApiError
 from ..errors import invalid as _reject
 from ..extensions import db
-from ..models_base import utcnow
+from ..models_base import UTCDateTime, utcnow
 from ..records import Waiting, check_sender, kinds, load_payload, unknown_kind
 from .models import DeviceHealth, SyncConflict, SyncRecord
 
@@ -384,6 +384,10 @@ def devices_health(jurisdiction_id: int | None, stale_after_s: int, queue_alarm:
 # --- change feed ---------------------------------------------------------------------
 
 
+# the feed's sources in the order they are read; a cursor's key names one of them
+FEED_KINDS = ("matter", "grid", "ticket_book", "case", "task", "review", "record")
+
+
 def _key(at: datetime, kind: str, ident: str) -> tuple[str, str, str]:
     return (at.astimezone(timezone.utc).isoformat(timespec="microseconds"), kind, ident)
 
@@ -393,11 +397,9 @@ def changes(identity: Identity, since: str | None, limit: int) -> dict[str, Any]
     books leased to it, and the status of the records it pushed. The cursor is the key
     (time, kind, id) of the last item seen; items come in key order, so paging resumes
     exactly where it stopped."""
-    from ..catalog.models import Grid, Matter
     from ..pagination import decode_cursor, encode_cursor
-    from ..tickets.models import TicketBook
+    from ..reviews.service import describe as describe_reviewed
 
-    refresh_incomplete(device_id=identity.device_id)  # this phone's records whose photos have arrived
     after: tuple[str, str, str] = ("", "", "")
     if since:
         raw = decode_cursor(since)
@@ -405,6 +407,16 @@ def changes(identity: Identity, since: str | None, limit: int) -> dict[str, Any]
             raise ApiError("bad_cursor", "分页游标无效", "Invalid paging cursor", status=400)
         after = tuple(raw)  # type: ignore[assignment]
     t0 = datetime.fromisoformat(after[0]) if after[0] else datetime(1970, 1, 1, tzinfo=timezone.utc)
+    grid_scoped = identity.jurisdiction_id is not None
+    params = {"t0": t0, "after_id": after[2], "device_id": identity.device_id, "device_pk": identity.device_pk,
+              "officer_id": identity.officer_id, "jurisdiction_id": identity.jurisdiction_id, "n": (limit + 1) * 2}
+    # a phone polls this every minute and mostly nothing changed: one statement says which
+    # sources have rows, and only those are read
+    found = _sources_to_read(params, grid_scoped, after[1])
+    if "incomplete" in found:
+        refresh_incomplete(device_id=identity.device_id)  # this phone's records whose photos have arrived
+        found.add("record")  # the refresh may just have moved some of them (their updated_at)
+    sources = _feed_sources(grid_scoped)
     items: list[tuple[tuple[str, str, str], dict[str, Any]]] = []
 
     def add(at: datetime, kind: str, ident: str, data: dict[str, Any]) -> None:
@@ -415,50 +427,112 @@ def changes(identity: Identity, since: str | None, limit: int) -> dict[str, Any]
             data = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in data.items()}
             items.append((key, {"kind": kind, "id": ident, "at": at, "data": data}))
 
-    cap = limit + 1
-    for m in db.session.scalars(select(Matter).where(Matter.updated_at >= t0).order_by(Matter.updated_at).limit(cap * 2)):
-        add(m.updated_at, "matter", m.code, {"code": m.code, "name": m.name, "active": m.active})
-    grid_q = select(Grid).where(Grid.updated_at >= t0).order_by(Grid.updated_at).limit(cap * 2)
-    if identity.jurisdiction_id is not None:
-        grid_q = grid_q.where(Grid.jurisdiction_id == identity.jurisdiction_id)
-    for g in db.session.scalars(grid_q):
-        add(g.updated_at, "grid", g.code, {"code": g.code, "name": g.name})
-    for b in db.session.scalars(select(TicketBook).where(TicketBook.device_pk == identity.device_pk, TicketBook.leased_at >= t0)
-                                .order_by(TicketBook.leased_at).limit(cap * 2)):
-        add(b.leased_at, "ticket_book", str(b.id), {"first_seq": b.first_seq, "last_seq": b.last_seq, "expires_at": b.expires_at})
-    from ..cases.models import Case, CaseEvent
-    from ..tasks.models import Task
-    from ..tickets.models import Ticket
+    def read(kind: str) -> Any:
+        return db.session.scalars(sources[kind].query, params) if kind in found else ()
 
+    for m in read("matter"):
+        add(m.updated_at, "matter", m.code, {"code": m.code, "name": m.name, "active": m.active})
+    for g in read("grid"):
+        add(g.updated_at, "grid", g.code, {"code": g.code, "name": g.name})
+    for b in read("ticket_book"):
+        add(b.leased_at, "ticket_book", str(b.id), {"first_seq": b.first_seq, "last_seq": b.last_seq, "expires_at": b.expires_at})
     # cases of the tickets this phone issued: paid, closed, voided...
-    case_rows = db.session.execute(
-        select(CaseEvent.at, Case.id, Case.stage, Case.paid_fen, Case.amount_fen, Ticket.number)
-        .join(Case, Case.id == CaseEvent.case_id).join(Ticket, Ticket.id == Case.ticket_id)
-        .where(Ticket.device_id == identity.device_id, CaseEvent.at >= t0)
-        .order_by(CaseEvent.at).limit(cap * 2)
-    )
+    case_rows = db.session.execute(sources["case"].query, params) if "case" in found else ()
     for at, case_id, stage, paid, amount, number in case_rows:
         add(at, "case", str(case_id), {"stage": stage, "paid_fen": paid, "amount_fen": amount, "ticket_number": number})
-
-    for task in db.session.scalars(select(Task).where(Task.assignee_id == identity.officer_id, Task.updated_at >= t0)
-                                   .order_by(Task.updated_at).limit(cap * 2)):
+    for task in read("task"):
         add(task.updated_at, "task", str(task.id), {"title": task.title, "status": task.status, "lat": task.lat, "lon": task.lon,
                                                     "address": task.address, "due_at": task.due_at})
-    from ..reviews.models import Review
-    from ..reviews.service import describe as describe_reviewed
-
     # supervisors' reviews of this officer's records (督查意见), and when they were resolved
-    for rv in db.session.scalars(select(Review).where(Review.officer_id == identity.officer_id,
-                                                      func.coalesce(Review.resolved_at, Review.at) >= t0)
-                                 .order_by(Review.at).limit(cap * 2)):
+    for rv in read("review"):
         add(rv.resolved_at or rv.at, "review", str(rv.id), {"object_type": rv.object_type, "object_id": rv.object_id,
                                                             "verdict": rv.verdict, "comment": rv.comment, "resolved": rv.resolved_at is not None,
                                                             **describe_reviewed(rv.object_type, rv.object_id)})
-    for r in db.session.scalars(select(SyncRecord).where(SyncRecord.device_id == identity.device_id, SyncRecord.updated_at >= t0)
-                                .order_by(SyncRecord.updated_at).limit(cap * 2)):
+    for r in read("record"):
         add(r.updated_at, "record", r.id, {"status": r.status, "ref": r.ref, "code": r.code, "missing_photos": r.missing_photos or []})
     items.sort(key=lambda kv: kv[0])
     page = items[:limit]
     last = page[-1][0] if page else after
     return {"items": [v for _, v in page], "next": encode_cursor(list(last)) if len(items) > limit else None,
             "cursor": encode_cursor(list(last))}
+
+
+class _Source(NamedTuple):
+    """One source of the change feed: the time and the id its items' keys are made of (the
+    id as text, as the key writes it) and its query: rows since :t0, oldest first, :n at most."""
+
+    at: Any
+    ident: Any
+    query: Select
+
+
+@lru_cache(maxsize=2)
+def _feed_sources(grid_scoped: bool) -> dict[str, _Source]:
+    """The feed's sources with bind parameters (:t0, :device_id, :device_pk, :officer_id,
+    :jurisdiction_id when `grid_scoped`, :n), built once. The probe is made of these same
+    queries, so it cannot ask about other rows than they read."""
+    from ..cases.models import Case, CaseEvent
+    from ..catalog.models import Grid, Matter
+    from ..reviews.models import Review
+    from ..tasks.models import Task
+    from ..tickets.models import Ticket, TicketBook
+
+    t0, n = bindparam("t0", type_=UTCDateTime()), bindparam("n")
+    device_id, officer_id = bindparam("device_id"), bindparam("officer_id")
+    grids = select(Grid).where(Grid.updated_at >= t0)
+    if grid_scoped:
+        grids = grids.where(Grid.jurisdiction_id == bindparam("jurisdiction_id"))
+    review_at = func.coalesce(Review.resolved_at, Review.at)
+    return {
+        "matter": _Source(Matter.updated_at, Matter.code,
+                          select(Matter).where(Matter.updated_at >= t0).order_by(Matter.updated_at).limit(n)),
+        "grid": _Source(Grid.updated_at, Grid.code, grids.order_by(Grid.updated_at).limit(n)),
+        "ticket_book": _Source(TicketBook.leased_at, cast(TicketBook.id, String),
+                               select(TicketBook).where(TicketBook.device_pk == bindparam("device_pk"), TicketBook.leased_at >= t0)
+                               .order_by(TicketBook.leased_at).limit(n)),
+        "case": _Source(CaseEvent.at, cast(Case.id, String),
+                        select(CaseEvent.at, Case.id, Case.stage, Case.paid_fen, Case.amount_fen, Ticket.number)
+                        .join(Case, Case.id == CaseEvent.case_id).join(Ticket, Ticket.id == Case.ticket_id)
+                        .where(Ticket.device_id == device_id, CaseEvent.at >= t0).order_by(CaseEvent.at).limit(n)),
+        "task": _Source(Task.updated_at, cast(Task.id, String),
+                        select(Task).where(Task.assignee_id == officer_id, Task.updated_at >= t0).order_by(Task.updated_at).limit(n)),
+        # ordered by when it was made, read again when resolved (its key's time is then resolved_at)
+        "review": _Source(review_at, cast(Review.id, String),
+                          select(Review).where(Review.officer_id == officer_id, review_at >= t0).order_by(Review.at).limit(n)),
+        "record": _Source(SyncRecord.updated_at, SyncRecord.id,
+                          select(SyncRecord).where(SyncRecord.device_id == device_id, SyncRecord.updated_at >= t0)
+                          .order_by(SyncRecord.updated_at).limit(n)),
+    }
+
+
+def _sources_to_read(params: dict[str, Any], grid_scoped: bool, cursor_kind: str) -> set[str]:
+    """The sources that hold items after the cursor, and "incomplete" when the phone has
+    records `refresh_incomplete` must look at: one statement."""
+    dialect = db.session.get_bind().dialect.name
+    statement = _probe_statement(dialect, grid_scoped, cursor_kind if cursor_kind in FEED_KINDS else None)
+    row = db.session.execute(statement, params).one()
+    return {name for name, present in row._mapping.items() if present}
+
+
+@lru_cache(maxsize=4 * (len(FEED_KINDS) + 1))
+def _probe_statement(dialect: str, grid_scoped: bool, cursor_kind: str | None) -> Select:
+    """SELECT EXISTS(...) per source, each its query's own FROM and WHERE, plus
+    refresh_incomplete's question for this device; built once per shape.
+
+    Each source counts only rows whose key (time, kind, id) is after the cursor's, the test
+    `changes` makes: the source the cursor names must not count the cursor's own item,
+    nor the rest of a batch stored at the same instant, or an idle phone would read it at
+    every poll. Ids are compared as the key compares them: as text, code point by code
+    point (the "C" collation, SQLite's BINARY)."""
+    t0, after_id = bindparam("t0", type_=UTCDateTime()), bindparam("after_id", type_=String())
+    code_points = "C" if dialect == "postgresql" else "BINARY"
+    columns = []
+    for kind, (at, ident, query) in _feed_sources(grid_scoped).items():
+        rows = query.order_by(None).limit(None).with_only_columns(literal_column("1"), maintain_column_froms=True)
+        if cursor_kind is not None and kind < cursor_kind:
+            rows = rows.where(at > t0)  # its items at t0 come before the cursor's
+        elif kind == cursor_kind:
+            rows = rows.where(or_(at > t0, ident.collate(code_points) > after_id))
+        columns.append(rows.exists().label(kind))
+    incomplete = select(literal_column("1")).where(SyncRecord.status == "incomplete", SyncRecord.device_id == bindparam("device_id"))
+    return select(*columns, incomplete.exists().label("incomplete"))
