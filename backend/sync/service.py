@@ -16,7 +16,7 @@ from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, String, bindparam, cast, func, literal_column, or_, select
+from sqlalchemy import Select, String, and_, bindparam, cast, func, literal_column, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..auth.access import Identity
@@ -410,13 +410,16 @@ def changes(identity: Identity, since: str | None, limit: int) -> dict[str, Any]
     grid_scoped = identity.jurisdiction_id is not None
     params = {"t0": t0, "after_id": after[2], "device_id": identity.device_id, "device_pk": identity.device_pk,
               "officer_id": identity.officer_id, "jurisdiction_id": identity.jurisdiction_id, "n": (limit + 1) * 2}
+    dialect = db.session.get_bind().dialect.name
+    cursor_kind = after[1] if after[1] in FEED_KINDS else None  # None (no cursor yet): every source's rows from t0 on
     # a phone polls this every minute and mostly nothing changed: one statement says which
     # sources have rows, and only those are read
-    found = _sources_to_read(params, grid_scoped, after[1])
+    found = _sources_to_read(params, grid_scoped, cursor_kind)
     if "incomplete" in found:
         refresh_incomplete(device_id=identity.device_id)  # this phone's records whose photos have arrived
         found.add("record")  # the refresh may just have moved some of them (their updated_at)
-    sources = _feed_sources(grid_scoped)
+    # each source's first :n rows after the cursor in the key's order: its part of the page, exactly
+    queries = _feed_queries(dialect, grid_scoped, cursor_kind)
     items: list[tuple[tuple[str, str, str], dict[str, Any]]] = []
 
     def add(at: datetime, kind: str, ident: str, data: dict[str, Any]) -> None:
@@ -428,7 +431,7 @@ def changes(identity: Identity, since: str | None, limit: int) -> dict[str, Any]
             items.append((key, {"kind": kind, "id": ident, "at": at, "data": data}))
 
     def read(kind: str) -> Any:
-        return db.session.scalars(sources[kind].query, params) if kind in found else ()
+        return db.session.scalars(queries[kind], params) if kind in found else ()
 
     for m in read("matter"):
         add(m.updated_at, "matter", m.code, {"code": m.code, "name": m.name, "active": m.active})
@@ -437,7 +440,7 @@ def changes(identity: Identity, since: str | None, limit: int) -> dict[str, Any]
     for b in read("ticket_book"):
         add(b.leased_at, "ticket_book", str(b.id), {"first_seq": b.first_seq, "last_seq": b.last_seq, "expires_at": b.expires_at})
     # cases of the tickets this phone issued: paid, closed, voided...
-    case_rows = db.session.execute(sources["case"].query, params) if "case" in found else ()
+    case_rows = db.session.execute(queries["case"], params) if "case" in found else ()
     for at, case_id, stage, paid, amount, number in case_rows:
         add(at, "case", str(case_id), {"stage": stage, "paid_fen": paid, "amount_fen": amount, "ticket_number": number})
     for task in read("task"):
@@ -459,57 +462,81 @@ def changes(identity: Identity, since: str | None, limit: int) -> dict[str, Any]
 
 class _Source(NamedTuple):
     """One source of the change feed: the time and the id its items' keys are made of (the
-    id as text, as the key writes it) and its query: rows since :t0, oldest first, :n at most."""
+    id as text, as the key writes it) and its rows for this phone, at any time."""
 
     at: Any
     ident: Any
-    query: Select
+    rows: Select
 
 
 @lru_cache(maxsize=2)
 def _feed_sources(grid_scoped: bool) -> dict[str, _Source]:
-    """The feed's sources with bind parameters (:t0, :device_id, :device_pk, :officer_id,
-    :jurisdiction_id when `grid_scoped`, :n), built once. The probe is made of these same
-    queries, so it cannot ask about other rows than they read."""
+    """The feed's sources with bind parameters (:device_id, :device_pk, :officer_id,
+    :jurisdiction_id when `grid_scoped`), built once. The queries and the probe are both
+    made of these, with the same condition on the cursor (`_after_cursor`), so the probe
+    cannot ask about other rows than the queries read."""
     from ..cases.models import Case, CaseEvent
     from ..catalog.models import Grid, Matter
     from ..reviews.models import Review
     from ..tasks.models import Task
     from ..tickets.models import Ticket, TicketBook
 
-    t0, n = bindparam("t0", type_=UTCDateTime()), bindparam("n")
     device_id, officer_id = bindparam("device_id"), bindparam("officer_id")
-    grids = select(Grid).where(Grid.updated_at >= t0)
+    grids = select(Grid)
     if grid_scoped:
         grids = grids.where(Grid.jurisdiction_id == bindparam("jurisdiction_id"))
-    review_at = func.coalesce(Review.resolved_at, Review.at)
     return {
-        "matter": _Source(Matter.updated_at, Matter.code,
-                          select(Matter).where(Matter.updated_at >= t0).order_by(Matter.updated_at).limit(n)),
-        "grid": _Source(Grid.updated_at, Grid.code, grids.order_by(Grid.updated_at).limit(n)),
+        "matter": _Source(Matter.updated_at, Matter.code, select(Matter)),
+        "grid": _Source(Grid.updated_at, Grid.code, grids),
         "ticket_book": _Source(TicketBook.leased_at, cast(TicketBook.id, String),
-                               select(TicketBook).where(TicketBook.device_pk == bindparam("device_pk"), TicketBook.leased_at >= t0)
-                               .order_by(TicketBook.leased_at).limit(n)),
+                               select(TicketBook).where(TicketBook.device_pk == bindparam("device_pk"))),
         "case": _Source(CaseEvent.at, cast(Case.id, String),
                         select(CaseEvent.at, Case.id, Case.stage, Case.paid_fen, Case.amount_fen, Ticket.number)
                         .join(Case, Case.id == CaseEvent.case_id).join(Ticket, Ticket.id == Case.ticket_id)
-                        .where(Ticket.device_id == device_id, CaseEvent.at >= t0).order_by(CaseEvent.at).limit(n)),
-        "task": _Source(Task.updated_at, cast(Task.id, String),
-                        select(Task).where(Task.assignee_id == officer_id, Task.updated_at >= t0).order_by(Task.updated_at).limit(n)),
-        # ordered by when it was made, read again when resolved (its key's time is then resolved_at)
-        "review": _Source(review_at, cast(Review.id, String),
-                          select(Review).where(Review.officer_id == officer_id, review_at >= t0).order_by(Review.at).limit(n)),
-        "record": _Source(SyncRecord.updated_at, SyncRecord.id,
-                          select(SyncRecord).where(SyncRecord.device_id == device_id, SyncRecord.updated_at >= t0)
-                          .order_by(SyncRecord.updated_at).limit(n)),
+                        .where(Ticket.device_id == device_id)),
+        "task": _Source(Task.updated_at, cast(Task.id, String), select(Task).where(Task.assignee_id == officer_id)),
+        # made once, read again when resolved: its key's time is then resolved_at
+        "review": _Source(func.coalesce(Review.resolved_at, Review.at), cast(Review.id, String),
+                          select(Review).where(Review.officer_id == officer_id)),
+        "record": _Source(SyncRecord.updated_at, SyncRecord.id, select(SyncRecord).where(SyncRecord.device_id == device_id)),
     }
 
 
-def _sources_to_read(params: dict[str, Any], grid_scoped: bool, cursor_kind: str) -> set[str]:
+def _code_points(dialect: str) -> str:
+    """The collation that compares text as the key does: code point by code point."""
+    return "C" if dialect == "postgresql" else "BINARY"
+
+
+def _after_cursor(source: _Source, kind: str, cursor_kind: str | None, dialect: str) -> Any:
+    """The rows of `source` whose key (time, kind, id) is after the cursor's (:t0, its kind,
+    :after_id): the test `changes` makes, as SQL. Ids compare as the key compares them, as
+    text code point by code point (the "C" collation, SQLite's BINARY)."""
+    t0, after_id = bindparam("t0", type_=UTCDateTime()), bindparam("after_id", type_=String())
+    if cursor_kind is None:
+        return source.at >= t0
+    if kind < cursor_kind:
+        return source.at > t0  # its items at t0 come before the cursor's
+    if kind == cursor_kind:
+        return and_(source.at >= t0, or_(source.at > t0, source.ident.collate(_code_points(dialect)) > after_id))
+    return source.at >= t0
+
+
+@lru_cache(maxsize=4 * (len(FEED_KINDS) + 1))
+def _feed_queries(dialect: str, grid_scoped: bool, cursor_kind: str | None) -> dict[str, Select]:
+    """Each source's rows after the cursor in the key's order (time, then id as text), :n at
+    most; built once per shape. Rows at one instant (a batch of 500 records shares its
+    updated_at) are ordered by id too, so a page can neither skip nor repeat them."""
+    n = bindparam("n")
+    return {kind: source.rows.where(_after_cursor(source, kind, cursor_kind, dialect))
+            .order_by(source.at, source.ident.collate(_code_points(dialect))).limit(n)
+            for kind, source in _feed_sources(grid_scoped).items()}
+
+
+def _sources_to_read(params: dict[str, Any], grid_scoped: bool, cursor_kind: str | None) -> set[str]:
     """The sources that hold items after the cursor, and "incomplete" when the phone has
     records `refresh_incomplete` must look at: one statement."""
     dialect = db.session.get_bind().dialect.name
-    statement = _probe_statement(dialect, grid_scoped, cursor_kind if cursor_kind in FEED_KINDS else None)
+    statement = _probe_statement(dialect, grid_scoped, cursor_kind)
     row = db.session.execute(statement, params).one()
     return {name for name, present in row._mapping.items() if present}
 
@@ -519,20 +546,13 @@ def _probe_statement(dialect: str, grid_scoped: bool, cursor_kind: str | None) -
     """SELECT EXISTS(...) per source, each its query's own FROM and WHERE, plus
     refresh_incomplete's question for this device; built once per shape.
 
-    Each source counts only rows whose key (time, kind, id) is after the cursor's, the test
-    `changes` makes: the source the cursor names must not count the cursor's own item,
-    nor the rest of a batch stored at the same instant, or an idle phone would read it at
-    every poll. Ids are compared as the key compares them: as text, code point by code
-    point (the "C" collation, SQLite's BINARY)."""
-    t0, after_id = bindparam("t0", type_=UTCDateTime()), bindparam("after_id", type_=String())
-    code_points = "C" if dialect == "postgresql" else "BINARY"
+    Each source counts only rows whose key (time, kind, id) is after the cursor's
+    (`_after_cursor`, as its query reads them): the source the cursor names must not count
+    the cursor's own item, nor the rest of a batch stored at the same instant, or an idle
+    phone would read it at every poll."""
     columns = []
-    for kind, (at, ident, query) in _feed_sources(grid_scoped).items():
-        rows = query.order_by(None).limit(None).with_only_columns(literal_column("1"), maintain_column_froms=True)
-        if cursor_kind is not None and kind < cursor_kind:
-            rows = rows.where(at > t0)  # its items at t0 come before the cursor's
-        elif kind == cursor_kind:
-            rows = rows.where(or_(at > t0, ident.collate(code_points) > after_id))
-        columns.append(rows.exists().label(kind))
+    for kind, source in _feed_sources(grid_scoped).items():
+        rows = source.rows.where(_after_cursor(source, kind, cursor_kind, dialect))
+        columns.append(rows.with_only_columns(literal_column("1"), maintain_column_froms=True).exists().label(kind))
     incomplete = select(literal_column("1")).where(SyncRecord.status == "incomplete", SyncRecord.device_id == bindparam("device_id"))
     return select(*columns, incomplete.exists().label("incomplete"))

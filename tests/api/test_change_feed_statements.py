@@ -118,6 +118,26 @@ def test_a_batch_stored_at_one_instant_pages_one_record_at_a_time(app, client, d
         assert read_to_the_end(client, phone.headers, cursor, limit=1) == (pages, end)
 
 
+@pytest.mark.parametrize("limit", [1, 3])
+def test_a_batch_larger_than_a_source_read_pages_every_record_once_in_key_order(client, demo, auth, monkeypatch, limit):
+    """A sync batch of 500 inspections stores 500 records at one instant, more than a page
+    reads of a source (2 × (limit + 1) rows): each source's query must read the rows after
+    the cursor in the key's order, not any of the rows at its time."""
+    phone = auth.login("zf001")
+    _, cursor = read_to_the_end(client, phone.headers)
+    # stored in an order that is not the key's; hyphen, digits, both cases: code points decide
+    ids = [c + "-" + "0" * 34 for c in "fB-a0E9bAc"] + ["00000000-0000-4000-8000-000000000000"]
+    assert len(ids) > 2 * (limit + 1)
+    assert [r["status"] for r in push(client, phone, [rec("inspection", inspection(), rid=i) for i in ids])] == ["created"] * len(ids)
+    pages, end = read_to_the_end(client, phone.headers, cursor, limit=limit)
+    assert [(i["kind"], i["id"]) for p in pages for i in p["items"]] == [("record", i) for i in sorted(ids)]
+    assert all(len(p["items"]) == limit for p in pages[:-1])
+    assert feed(client, phone.headers, end) == {"items": [], "next": None, "cursor": end}
+    with monkeypatch.context() as patch:
+        read_everything(patch)
+        assert read_to_the_end(client, phone.headers, cursor, limit=limit) == (pages, end)
+
+
 def test_each_kind_changed_after_the_cursor_reaches_the_phone_as_before(app, client, demo, auth, monkeypatch):
     from backend.catalog.models import Grid, Matter
     from backend.tickets.consents import consent_digest
