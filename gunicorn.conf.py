@@ -10,7 +10,11 @@ bind = os.environ.get("BIND", "0.0.0.0:8000")
 # thread, not a whole worker process.
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", 4))
+# Two threads a worker, not four: the threads of one worker share one interpreter lock, and
+# at a district's load two requests meeting in one worker doubled each other's time. With 2
+# the single box served 2,030 officers at a phone's pace on 2 cores (4: 1,800; docs/benchmarks.md,
+# capacity). Slow clients belong behind nginx, which buffers bodies (docs/deploy.md).
+threads = int(os.environ.get("GUNICORN_THREADS", 2))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
 graceful_timeout = 30
 keepalive = 5
@@ -24,3 +28,13 @@ accesslog = "-"
 errorlog = "-"
 control_socket_disable = True
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """Start the worker's photo decoder child at once (backend/evidence/decoder.py), not
+    under the first photo it receives."""
+    from backend.evidence import decoder
+
+    cfg = getattr(worker.wsgi, "config", None)  # None: the app failed to load (gunicorn's error app)
+    if cfg is not None:
+        decoder.prestart(cfg["PHOTO_DECODE_PROCESSES"], cfg["PHOTO_DECODE_NICE"])

@@ -60,6 +60,14 @@ def _executor(processes: int, nice: int) -> ProcessPoolExecutor:
         return _pool
 
 
+def prestart(processes: int, nice: int) -> None:
+    """Start this worker's decoder children now, without waiting for them (gunicorn's
+    post_worker_init): the first photo after a start then does not pay the child's ~1.5 s
+    of imports, and a burst of worker starts does not land on the first photos."""
+    if processes > 0:
+        _executor(processes, nice).submit(os.getpid)
+
+
 def _discard(pool: ProcessPoolExecutor) -> None:
     global _pool, _pool_key
     with _lock:

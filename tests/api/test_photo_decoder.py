@@ -102,3 +102,20 @@ def test_an_upload_uses_the_child_and_a_dead_one_gives_a_retryable_503(app, clie
     assert [p for p in media_files(app) if sha(other) in str(p)] == []
     monkeypatch.setattr(decoder, "run", real)
     assert put(client, session.headers, other).status_code == 201
+
+
+def test_gunicorn_starts_the_decoder_child_with_the_worker(app, fresh_decoder):
+    """gunicorn.conf.py's post_worker_init: the child is there before the first photo."""
+    import runpy
+    from types import SimpleNamespace
+
+    from backend import config as config_module
+
+    conf = runpy.run_path(str(Path(config_module.BASE_DIR) / "gunicorn.conf.py"))
+    assert decoder.child_pids() == []
+    conf["post_worker_init"](SimpleNamespace(wsgi=app))
+    deadline = time.monotonic() + 30
+    while not decoder.child_pids() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(decoder.child_pids()) == app.config["PHOTO_DECODE_PROCESSES"] == 1
+    conf["post_worker_init"](SimpleNamespace(wsgi=lambda environ, start: None))  # gunicorn's error app: no config, no child, no crash
