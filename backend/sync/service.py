@@ -414,7 +414,7 @@ def changes(identity: Identity, since: str | None, limit: int) -> dict[str, Any]
     cursor_kind = after[1] if after[1] in FEED_KINDS else None  # None (no cursor yet): every source's rows from t0 on
     # a phone polls this every minute and mostly nothing changed: one statement says which
     # sources have rows, and only those are read
-    found = _sources_to_read(params, grid_scoped, cursor_kind)
+    found = _sources_to_read(params, dialect, grid_scoped, cursor_kind)
     if "incomplete" in found:
         refresh_incomplete(device_id=identity.device_id)  # this phone's records whose photos have arrived
         found.add("record")  # the refresh may just have moved some of them (their updated_at)
@@ -532,10 +532,9 @@ def _feed_queries(dialect: str, grid_scoped: bool, cursor_kind: str | None) -> d
             for kind, source in _feed_sources(grid_scoped).items()}
 
 
-def _sources_to_read(params: dict[str, Any], grid_scoped: bool, cursor_kind: str | None) -> set[str]:
+def _sources_to_read(params: dict[str, Any], dialect: str, grid_scoped: bool, cursor_kind: str | None) -> set[str]:
     """The sources that hold items after the cursor, and "incomplete" when the phone has
     records `refresh_incomplete` must look at: one statement."""
-    dialect = db.session.get_bind().dialect.name
     statement = _probe_statement(dialect, grid_scoped, cursor_kind)
     row = db.session.execute(statement, params).one()
     return {name for name, present in row._mapping.items() if present}
