@@ -30,11 +30,24 @@ control_socket_disable = True
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
+# Move what the worker's start made (the app, its modules, schemas and mappers: ~200,000
+# objects) out of the garbage collector's reach: a full collection walked them all, ~90 ms
+# (up to 170) during which both of the worker's threads stood still — once every ~600
+# requests per worker, the slowest answers of the capacity benchmark. After the freeze a full
+# collection takes ~1 ms (docs/benchmarks.md, capacity). 0 turns it off.
+gc_freeze = os.environ.get("GUNICORN_GC_FREEZE", "1") != "0"
+
+
 def post_worker_init(worker):
     """Start the worker's photo decoder child at once (backend/evidence/decoder.py), not
-    under the first photo it receives."""
+    under the first photo it receives; then freeze the start's objects (`gc_freeze`)."""
+    import gc
+
     from backend.evidence import decoder
 
     cfg = getattr(worker.wsgi, "config", None)  # None: the app failed to load (gunicorn's error app)
     if cfg is not None:
         decoder.prestart(cfg["PHOTO_DECODE_PROCESSES"], cfg["PHOTO_DECODE_NICE"])
+    if gc_freeze:
+        gc.collect()  # garbage first: what is frozen is never collected
+        gc.freeze()

@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .config import BASE_DIR, Config, default_database_url
-from .database import engine_options, install_sqlite_listeners, is_sqlite
+from .database import engine_options, install_idle_ping, install_sqlite_listeners, is_sqlite
 from .errors import ErrorSchema, handle_http_exception, register_error_handlers
 from .extensions import db, limiter, migrate
 
@@ -121,9 +121,11 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)  # type: ignore[method-assign]
 
     db.init_app(app)
-    if is_sqlite(url):
-        with app.app_context():
+    with app.app_context():
+        if is_sqlite(url):
             install_sqlite_listeners(db.engine, app.config)
+        else:
+            install_idle_ping(db.engine, float(app.config["DATABASE_PING_AFTER_IDLE_S"]))
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     limiter.init_app(app)
 

@@ -60,6 +60,9 @@ class Config:
     # --- database ---------------------------------------------------------
     DATABASE_URL = env("DATABASE_URL")  # None -> SpatiaLite file under instance/
     SQLALCHEMY_RECORD_QUERIES = False
+    # PostgreSQL: a pooled connection idle this long is pinged before use (a restart, a
+    # firewall's idle cut); a busy one is not, saving a round trip per request. 0: every checkout
+    DATABASE_PING_AFTER_IDLE_S = float(env("DATABASE_PING_AFTER_IDLE_S", "10"))
     # evidence integrity beats a few ms per commit: synchronous=FULL on SQLite
     SQLITE_SYNCHRONOUS = env("SQLITE_SYNCHRONOUS", "FULL")
     # how long a writer waits for SQLite's one write lock before the request gets 503 db.busy

@@ -160,16 +160,19 @@ class ReplicaRouter:
     def __init__(self, app: Flask, url: str, positions: Positions) -> None:
         self.url = url
         self.max_lag_s = float(app.config.get("REPLICA_MAX_LAG_S", 30))
-        self.engine = self.make_engine(url)
+        self.engine = self.make_engine(url, float(app.config.get("DATABASE_PING_AFTER_IDLE_S", 10)))
         self.positions = positions
         self.routed_roles: frozenset[str] = frozenset()
         self._status: ReplicaStatus | None = None
         self._lock = threading.Lock()
 
     @classmethod
-    def make_engine(cls, url: str) -> Engine:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+    def make_engine(cls, url: str, ping_after_idle_s: float = 10.0) -> Engine:
+        from .database import install_idle_ping
+
+        engine = create_engine(url, pool_pre_ping=ping_after_idle_s <= 0, pool_size=5, max_overflow=10,
                                connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
+        install_idle_ping(engine, ping_after_idle_s)
         event.listen(engine, "before_execute", cls._refuse_writes)
         event.listen(engine, "before_cursor_execute", cls._refuse_write_sql)
         event.listen(engine, "handle_error", cls._on_error)

@@ -119,3 +119,26 @@ def test_gunicorn_starts_the_decoder_child_with_the_worker(app, fresh_decoder):
         time.sleep(0.05)
     assert len(decoder.child_pids()) == app.config["PHOTO_DECODE_PROCESSES"] == 1
     conf["post_worker_init"](SimpleNamespace(wsgi=lambda environ, start: None))  # gunicorn's error app: no config, no child, no crash
+
+
+def test_gunicorn_freezes_what_the_worker_start_made(monkeypatch):
+    """gunicorn.conf.py's post_worker_init moves the start's objects out of the collector's
+    reach (a full collection then walks only what requests made since), unless turned off."""
+    import gc
+    import runpy
+    from types import SimpleNamespace
+
+    from backend import config as config_module
+
+    path = str(Path(config_module.BASE_DIR) / "gunicorn.conf.py")
+    error_app = SimpleNamespace(wsgi=lambda environ, start: None)  # no config: no decoder child
+    try:
+        gc.unfreeze()
+        monkeypatch.setenv("GUNICORN_GC_FREEZE", "0")
+        runpy.run_path(path)["post_worker_init"](error_app)
+        assert gc.get_freeze_count() == 0
+        monkeypatch.delenv("GUNICORN_GC_FREEZE")
+        runpy.run_path(path)["post_worker_init"](error_app)
+        assert gc.get_freeze_count() > 10_000  # the test process's modules, as a worker's app
+    finally:
+        gc.unfreeze()

@@ -153,4 +153,6 @@ def test_sqlite_driver_fallback_reports_clearly_when_nothing_can_load_extensions
 def test_engine_options_per_engine():
     assert "module" in engine_options("sqlite:///x.db", {})
     pg = engine_options("postgresql+psycopg://u@h/d", {})
-    assert pg["pool_pre_ping"] is True and "module" not in pg
+    # the liveness check is the idle ping's (tests/api/test_faults.py); 0 asks for SQLAlchemy's on every checkout
+    assert pg["pool_pre_ping"] is False and "module" not in pg
+    assert engine_options("postgresql+psycopg://u@h/d", {"DATABASE_PING_AFTER_IDLE_S": 0})["pool_pre_ping"] is True
