@@ -131,6 +131,17 @@ def roles(*allowed: str) -> Callable[[F], F]:
 authenticated = roles(*ANY_ROLE)
 
 
+def releases_before_body(fn: F) -> F:
+    """A view that ends the read transaction itself before it reads the request body (the
+    media upload: `evidence.service.receive`), so the authentication's transaction runs on
+    into its own first lookups instead of a commit and a new transaction in between — two
+    round trips fewer on every photo chunk. The view must call `end_read_transaction()`
+    before touching the body: a body that trickles in must never hold a pooled connection
+    or SQLite's write lock."""
+    fn._releases_before_body = True  # type: ignore[attr-defined]
+    return fn
+
+
 # flask-smorest's own endpoints: the OpenAPI document and its docs page.
 PUBLIC_ENDPOINT_PREFIXES = ("api-docs.",)
 
@@ -194,7 +205,8 @@ def enforce_access() -> None:
 
     identity = identity_from_access_token(token)
     g.identity = identity
-    if request.content_length or request.headers.get("Transfer-Encoding"):
+    view = app.view_functions.get(endpoint)
+    if (request.content_length or request.headers.get("Transfer-Encoding")) and not getattr(view, "_releases_before_body", False):
         from ..extensions import end_read_transaction
 
         end_read_transaction()  # the body may trickle in for minutes: hold no lock meanwhile

@@ -148,6 +148,9 @@ def receive(sha256: str, stream: BinaryIO, *, content_length: int | None, conten
     bytes are neither a photo nor an accepted video or recording."""
     limit = max_upload_bytes()
     existing = db.session.get(Media, sha256)
+    # a chunk's upload in progress is read in the same transaction (the authentication's:
+    # the view is `releases_before_body`), which ends here, before the first byte is read
+    upload = db.session.get(MediaUpload, sha256) if existing is None and content_range is not None else None
     end_read_transaction()  # no lock or pooled connection held while the body trickles in
     if existing is not None and store().has_original(sha256):
         own = av.limit_for(existing.kind, current_app.config)  # what this kind may be: more is not these bytes
@@ -162,7 +165,7 @@ def receive(sha256: str, stream: BinaryIO, *, content_length: int | None, conten
     rng = parse_content_range(content_range)
     if rng is None:
         return _receive_whole(sha256, stream, content_length, limit, identity, declared)
-    return _receive_chunk(sha256, stream, rng, limit, identity, declared)
+    return _receive_chunk(sha256, stream, rng, limit, identity, upload, declared)
 
 
 def _receive_whole(sha256: str, stream: BinaryIO, length: int | None, limit: int, identity: Identity,
@@ -227,13 +230,17 @@ class _Hasher:
         return self._h.hexdigest()
 
 
+# how often a chunk moves its upload's `updated_at` (last activity): a write per chunk was
+# three round trips on each of a photo's twenty chunks, for a time nobody needs to the second
+UPLOAD_TOUCH_EVERY = timedelta(seconds=60)
+
+
 def _receive_chunk(sha256: str, stream: BinaryIO, rng: tuple[int, int, int], limit: int, identity: Identity,
-                   declared: str = "") -> UploadResult:
+                   upload: MediaUpload | None, declared: str = "") -> UploadResult:
     start, end, total = rng
     if total > limit:
         raise _too_large(limit)
     st = store()
-    upload = db.session.get(MediaUpload, sha256)
     if upload is None:
         if start != 0:
             raise Conflict("upload.offset_mismatch", "续传位置不符，请从服务器记录的位置继续", "Resume from the offset the server has",
@@ -268,8 +275,10 @@ def _receive_chunk(sha256: str, stream: BinaryIO, rng: tuple[int, int, int], lim
         db.session.delete(upload)
         db.session.commit()
         raise _too_large(exc.limit, exc.kind) from None
-    upload.updated_at = utcnow()
-    db.session.commit()
+    now = utcnow()
+    if upload.updated_at is None or now - upload.updated_at >= UPLOAD_TOUCH_EVERY:
+        upload.updated_at = now
+        db.session.commit()
     if new_size < total:
         # a short body (cut-off connection) keeps what arrived: resume from new_size
         return UploadResult("partial", None, new_size, total)

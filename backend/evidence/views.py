@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.wsgi import FileWrapper
 
-from ..auth.access import authenticated, current_identity, public, roles
+from ..auth.access import authenticated, current_identity, public, releases_before_body, roles
 from ..errors import ApiError
 from . import av, service
 from .schemas import CustodySchema, MediaSchema, PlaybackSchema, UploadSchema, UploadStatusSchema
@@ -51,6 +51,7 @@ UPLOAD_DOC = {
 
 @blp.route(f"/media/{SHA}", methods=["PUT"])
 @authenticated
+@releases_before_body  # service.receive ends the transaction before it reads a byte
 @blp.response(201, UploadSchema, description="stored, verified and inspected")
 @blp.doc(**UPLOAD_DOC)
 def upload(sha256: str):
