@@ -55,8 +55,8 @@ def _result(row: Any, status: str | None = None) -> dict[str, Any]:
 def push(identity: Identity, batch: dict[str, Any], received_at: datetime | None = None) -> list[dict[str, Any]]:
     """Apply `batch["records"]` in order; one result per record.
 
-    The whole batch is one transaction with a savepoint per record: a refused record
-    rolls back only its savepoint, and the answer is sent after the single commit, so
+    The whole batch is one transaction with a savepoint per record (the first record's is
+    the transaction itself: `_WholeTransaction`): a refused record rolls back only its savepoint, and the answer is sent after the single commit, so
     an acknowledged record is always stored (and costs one fsync per batch, not per record).
     """
     from flask import g
@@ -82,7 +82,7 @@ def push(identity: Identity, batch: dict[str, Any], received_at: datetime | None
                 results.extend(run)
                 i = j
             else:
-                results.append(_push_one(identity, records[i], ctx, rejected_in_batch))
+                results.append(_push_one(identity, records[i], ctx, rejected_in_batch, first=not results))
                 i += 1
         # the phone's health rides in the same transaction: one commit per sync request
         # (a second commit and the reloads after the first were ~10 % of the server's
@@ -97,13 +97,35 @@ def push(identity: Identity, batch: dict[str, Any], received_at: datetime | None
     return results
 
 
-def _push_one(identity: Identity, rec: dict[str, Any], ctx: dict[str, Any], rejected_in_batch: set[str]) -> dict[str, Any]:
+class _WholeTransaction:
+    """The savepoint of a batch's first record: nothing else is in the request's transaction
+    yet (authentication ended its own), so rolling the transaction back undoes exactly this
+    record's work. A phone's minute is one record (its fixes), and SAVEPOINT and RELEASE
+    were two of its round trips."""
+
+    @staticmethod
+    def rollback() -> None:
+        db.session.rollback()
+
+    @staticmethod
+    def commit() -> None:
+        pass
+
+
+def _savepoint(first: bool) -> Any:
+    return _WholeTransaction() if first else db.session.begin_nested()
+
+
+def _push_one(identity: Identity, rec: dict[str, Any], ctx: dict[str, Any], rejected_in_batch: set[str],
+              first: bool = False) -> dict[str, Any]:
+    """One record, in a savepoint of the request's transaction (`first`: the whole
+    transaction, see `_WholeTransaction`)."""
     from ..evidence import service as evidence
 
     rid, kind, payload = rec["id"], rec["kind"], rec["payload"]
     digest = _digest({"kind": kind, "payload": payload})
     for attempt in (1, 2):
-        savepoint = db.session.begin_nested()
+        savepoint = _savepoint(first)
         try:
             existing = db.session.get(SyncRecord, rid)
             if existing is not None and existing.status != "rejected":
@@ -130,7 +152,7 @@ def _push_one(identity: Identity, rec: dict[str, Any], ctx: dict[str, Any], reje
                 applied = spec.apply(rid, load_payload(spec, payload), identity, rec["captured_at"])
             except ApiError as exc:
                 savepoint.rollback()  # nothing of this record's work survives
-                savepoint = db.session.begin_nested()
+                savepoint = _savepoint(first)
                 row = db.session.get(SyncRecord, rid) or SyncRecord(id=rid)
                 _stamp(row, identity, kind, payload, digest, rec, ctx)
                 _fill_rejection(row, exc)
