@@ -9,7 +9,14 @@ bind = os.environ.get("BIND", "0.0.0.0:8000")
 # gthread: sync request handling plus threads; photo uploads over slow phones hold a
 # thread, not a whole worker process.
 worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+# At least 8 processes, even on a 2-core box: a photo's last chunk holds one of a worker's two
+# threads for ~100 ms while the worker's decoder child works, and the worker keeps accepting
+# connections meanwhile — a small request that lands there waits. Spread over 8 workers they
+# rarely do. At a phone's pace the 2-core box served a median of 2,340 officers in five runs
+# with 8 workers (1,800–3,430) and 1,800 in five with 5 (1,800–2,640; docs/benchmarks.md,
+# capacity). Each worker is ~230 MB and its decoder child ~90 MB: size memory for it, or set
+# WEB_CONCURRENCY.
+workers = int(os.environ.get("WEB_CONCURRENCY", max(8, multiprocessing.cpu_count() * 2 + 1)))
 # Two threads a worker, not four: the threads of one worker share one interpreter lock, and
 # at a district's load two requests meeting in one worker doubled each other's time. With 2
 # the single box served 2,030 officers at a phone's pace on 2 cores (4: 1,800; docs/benchmarks.md,

@@ -271,7 +271,7 @@ sys.exit(1)
 EOF
 echo "$HTTPS_URL" >"$STATE/url"
 
-workers=${WEB_CONCURRENCY:-$(( $(nproc) * 2 + 1 ))}
+workers=${WEB_CONCURRENCY:-$(( $(nproc) * 2 + 1 > 8 ? $(nproc) * 2 + 1 : 8 ))}  # gunicorn.conf.py's default
 mask() { echo "$1" | sed -E 's#//([^:]+):[^@]*@#//\1:***@#'; }
 masked=$(mask "$DATABASE_URL")
 replica_shown="none (scripts/replica-up.sh is missing or CLUSTER_REPLICA=0)"
@@ -281,7 +281,7 @@ cat >&2 <<MSG
   掌上执法 cluster on this machine (loopback), behind nginx:
     $HTTPS_URL/            the app (self-signed certificate: $STATE/nginx/cert.pem)
     $HTTP_URL/             redirects to HTTPS
-    app nodes   ${upstreams[*]} (gunicorn.conf.py: $workers workers × ${GUNICORN_THREADS:-4} threads each)
+    app nodes   ${upstreams[*]} (gunicorn.conf.py: $workers workers × ${GUNICORN_THREADS:-2} threads each)
     database    $masked (primary)
     replica     $replica_shown
     evidence    s3://$BUCKET at $S3_URL (SeaweedFS)
