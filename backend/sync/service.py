@@ -56,8 +56,9 @@ def push(identity: Identity, batch: dict[str, Any], received_at: datetime | None
     """Apply `batch["records"]` in order; one result per record.
 
     The whole batch is one transaction with a savepoint per record (the first record's is
-    the transaction itself: `_WholeTransaction`): a refused record rolls back only its savepoint, and the answer is sent after the single commit, so
-    an acknowledged record is always stored (and costs one fsync per batch, not per record).
+    the transaction itself: `_WholeTransaction`): a refused record rolls back only its
+    savepoint, and the answer is sent after the single commit, so an acknowledged record
+    is always stored (and costs one fsync per batch, not per record).
     """
     from flask import g
 
