@@ -113,10 +113,13 @@ def test_a_connection_dropped_while_idle_in_the_pool_is_replaced_and_a_busy_one_
         for _ in range(5):  # in steady use: no ping
             assert client.get("/api/v1/health").status_code == 200
         assert pings == [] and backend_pid() == pid
-        admin = create_engine(database_url)
-        with admin.begin() as conn:
+        # autocommit: pg_stat_activity is a snapshot per transaction, so each look is its own
+        admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
             assert conn.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            deadline = time.monotonic() + 30
             while conn.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}):
+                assert time.monotonic() < deadline, "the terminated backend did not go away"
                 time.sleep(0.05)
         admin.dispose()
         time.sleep(0.4)  # idle past the threshold
