@@ -276,7 +276,7 @@ def _receive_chunk(sha256: str, stream: BinaryIO, rng: tuple[int, int, int], lim
         db.session.commit()
         raise _too_large(exc.limit, exc.kind) from None
     now = utcnow()
-    if upload.updated_at is None or now - upload.updated_at >= UPLOAD_TOUCH_EVERY:
+    if now - upload.updated_at >= UPLOAD_TOUCH_EVERY:
         upload.updated_at = now
         db.session.commit()
     if new_size < total:

@@ -20,22 +20,28 @@ from tests.api.test_tasks import dispatch
 
 class Statements:
     """The SQL statements the app's engine sends while inside (SQLite's BEGIN IMMEDIATE too:
-    it is a round trip like any other)."""
+    it is a round trip like any other), and how many transactions were committed."""
 
     def __init__(self, app: Flask) -> None:
         with app.app_context():
             self.engine = db.engine
         self.seen: list[str] = []
+        self.commits = 0
 
     def _on(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         self.seen.append(statement)
 
+    def _committed(self, conn: Any) -> None:
+        self.commits += 1
+
     def __enter__(self) -> Statements:
         event.listen(self.engine, "before_cursor_execute", self._on)
+        event.listen(self.engine, "commit", self._committed)
         return self
 
     def __exit__(self, *exc: Any) -> None:
         event.remove(self.engine, "before_cursor_execute", self._on)
+        event.remove(self.engine, "commit", self._committed)
 
 
 def authentication_statements(app: Flask, client: FlaskClient, headers: dict[str, str], monkeypatch) -> int:

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
-from typing import Any
-
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from backend.evidence import service
 from backend.evidence.models import MediaUpload
@@ -17,23 +15,6 @@ from tests import images
 from tests.api.test_change_feed_statements import Statements
 from tests.api.test_evidence import media_root  # noqa: F401  (fixture: filesystem and S3)
 from tests.api.test_evidence import pytest_generate_tests  # noqa: F401
-
-
-class Commits:
-    def __init__(self, app) -> None:
-        with app.app_context():
-            self.engine = db.engine
-        self.count = 0
-
-    def _on(self, conn: Any) -> None:
-        self.count += 1
-
-    def __enter__(self) -> Commits:
-        event.listen(self.engine, "commit", self._on)
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        event.remove(self.engine, "commit", self._on)
 
 
 def test_a_chunk_is_read_outside_any_transaction_after_one_short_one(app, client, demo, auth, media_root, monkeypatch):  # noqa: F811
@@ -55,12 +36,12 @@ def test_a_chunk_is_read_outside_any_transaction_after_one_short_one(app, client
             **phone.headers, "Content-Range": f"bytes {start}-{end - 1}/{total}"}, content_type="application/octet-stream")
 
     assert put(0, third).status_code == 202
-    with Statements(app) as statements, Commits(app) as commits:
+    with Statements(app) as statements:
         assert put(third, 2 * third).status_code == 202
     sql = [s.split()[0].upper() for s in statements.seen if not s.upper().startswith("BEGIN")]
     # the session's token lookup, the photo (not stored yet), the upload in progress; then the commit
     assert sql == ["SELECT", "SELECT", "SELECT"], statements.seen
-    assert commits.count == 1
+    assert statements.commits == 1
     assert in_transaction_while_reading == [False, False]
 
     # an upload idle for more than a minute has its last activity moved by the next chunk
