@@ -9,8 +9,10 @@
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import os
+import re
 from types import ModuleType
 from typing import Any
 
@@ -94,6 +96,35 @@ def install_idle_ping(engine: Engine, idle_s: float) -> None:
             alive = False
         if not alive:
             raise exc.DisconnectionError("the pooled connection was idle and no longer answers")
+
+
+# a connection's execution option: it runs outside a transaction (autocommit) and may only
+# read (`extensions.read_outside_transaction`; enforced by `install_read_only_guard`)
+READS_ONLY = "zhangshang_reads_only"
+# what may write or lock in a statement that starts as a read (a data-modifying CTE, a row
+# lock, a sequence): refused on such a connection
+_WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|NEXTVAL|SETVAL|FOR\s+SHARE|FOR\s+KEY\s+SHARE)\b", re.IGNORECASE)
+
+
+class WriteOutsideTransaction(RuntimeError):
+    """A statement that may write, on a connection lent to reads outside a transaction: a bug
+    (each statement would commit on its own), refused before it reaches the database."""
+
+
+def install_read_only_guard(engine: Engine) -> None:
+    """Refuse anything but a plain read on a connection marked `READS_ONLY` (PostgreSQL, autocommit)."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _guard(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:  # noqa: ARG001
+        if conn.get_execution_options().get(READS_ONLY) and (executemany or _may_write(statement)):
+            raise WriteOutsideTransaction(f"a write outside a transaction: {statement[:80]!r}")
+
+
+@functools.lru_cache(maxsize=1024)
+def _may_write(statement: str) -> bool:
+    """Cached: a view sends the same few statements, and the pattern over a long SELECT costs
+    ~15 µs."""
+    return statement.lstrip()[:4].upper() not in ("SELE", "WITH") or _WRITES.search(statement) is not None
 
 
 def install_sqlite_listeners(engine: Engine, config: dict[str, Any]) -> None:

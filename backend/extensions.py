@@ -91,3 +91,25 @@ def end_read_transaction() -> None:
         session.commit()
     finally:
         session.expire_on_commit = True
+
+
+def read_outside_transaction() -> bool:
+    """PostgreSQL: lend the request's session, before its first statement, a connection
+    outside any transaction (autocommit) that may only read; True if it did.
+
+    psycopg sends `BEGIN` as a round trip of its own before a transaction's first statement,
+    and the transaction's end is another: for a request's authentication (one SELECT), or a
+    view that only reads, those are two of its three or four round trips. Under PostgreSQL's
+    READ COMMITTED every statement reads its own snapshot inside a transaction too, so a
+    plain read sees the same rows either way. Anything that may write on this connection is
+    refused (`database.install_read_only_guard`); `end_read_transaction()` gives it back, and
+    the next statement begins an ordinary transaction. SQLite keeps its transactions (its
+    driver's autocommit switch would undo `install_sqlite_listeners`' BEGIN IMMEDIATE)."""
+    from .database import READS_ONLY
+
+    session = db.session()
+    if session.in_transaction() or db.engine.dialect.name != "postgresql":
+        return False
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT", READS_ONLY: True})
+    return True
+

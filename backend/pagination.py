@@ -76,31 +76,47 @@ def _decode_value(value: Any) -> Any:
 
     if isinstance(value, dict) and set(value) == {"dt"} and isinstance(value["dt"], str):
         try:
-            return datetime.fromisoformat(value["dt"])
+            at = datetime.fromisoformat(value["dt"])
         except ValueError as exc:
             raise ApiError("bad_cursor", "分页游标无效", "Invalid paging cursor", status=400) from exc
+        if at.tzinfo is None:  # every key time is stored in UTC; a cursor we made names its offset
+            raise ApiError("bad_cursor", "分页游标无效", "Invalid paging cursor", status=400)
+        return at
     if isinstance(value, (str, int)) and not isinstance(value, bool):
         return value
     raise ApiError("bad_cursor", "分页游标无效", "Invalid paging cursor", status=400)
 
 
-def paginate_desc(query: Select, columns: list[Any], limit: int, cursor: str | None, *, rows: bool = False) -> dict[str, Any]:
+def key_after(cursor: str | None, width: int) -> list[Any] | None:
+    """The composite key a `paginate_desc` cursor names (None for the first page)."""
+    if not cursor:
+        return None
+    last = decode_cursor(cursor)
+    if not isinstance(last, list) or len(last) != width:
+        raise ApiError("bad_cursor", "分页游标无效", "Invalid paging cursor", status=400)
+    return [_decode_value(v) for v in last]
+
+
+def key_cursor(values: list[Any]) -> str:
+    """The cursor of the page after a row with this composite key."""
+    return encode_cursor([_encode_value(v) for v in values])
+
+
+def paginate_desc(query: Select, columns: list[Any], limit: int, cursor: str | None) -> dict[str, Any]:
     """Page newest first by a composite key, e.g. (started_at, id): `(a, b) < (x, y)`.
 
     Row-value comparison works on SQLite ≥ 3.15 and PostgreSQL alike. Items are the
-    query's entities, or with `rows` its rows (which must name the key columns alike).
+    query's entities.
     """
     from sqlalchemy import tuple_
 
-    if cursor:
-        last = decode_cursor(cursor)
-        if not isinstance(last, list) or len(last) != len(columns):
-            raise ApiError("bad_cursor", "分页游标无效", "Invalid paging cursor", status=400)
-        query = query.where(tuple_(*columns) < tuple_(*[_decode_value(v) for v in last]))
+    last = key_after(cursor, len(columns))
+    if last is not None:
+        query = query.where(tuple_(*columns) < tuple_(*last))
     query = query.order_by(*[c.desc() for c in columns]).limit(limit + 1)
-    items = list(db.session.execute(query).all() if rows else db.session.scalars(query))
+    items = list(db.session.scalars(query))
     next_cursor = None
     if len(items) > limit:
         items = items[:limit]
-        next_cursor = encode_cursor([_encode_value(getattr(items[-1], c.key)) for c in columns])
+        next_cursor = key_cursor([getattr(items[-1], c.key) for c in columns])
     return {"items": items, "next": next_cursor}

@@ -142,6 +142,13 @@ def releases_before_body(fn: F) -> F:
     return fn
 
 
+def reads_only(fn: F) -> F:
+    """A view that only reads (on PostgreSQL it runs outside a transaction, with its
+    authentication: `extensions.read_outside_transaction`; a write there is refused)."""
+    fn._reads_only = True  # type: ignore[attr-defined]
+    return fn
+
+
 # flask-smorest's own endpoints: the OpenAPI document and its docs page.
 PUBLIC_ENDPOINT_PREFIXES = ("api-docs.",)
 
@@ -203,13 +210,17 @@ def enforce_access() -> None:
         )
     from .service import identity_from_access_token
 
+    from ..extensions import end_read_transaction, read_outside_transaction
+
+    view = app.view_functions.get(endpoint)
+    keeps = getattr(view, "_releases_before_body", False) or getattr(view, "_reads_only", False)
+    outside = read_outside_transaction()  # PostgreSQL: the lookup needs no BEGIN and no COMMIT
     identity = identity_from_access_token(token)
     g.identity = identity
-    view = app.view_functions.get(endpoint)
-    if (request.content_length or request.headers.get("Transfer-Encoding")) and not getattr(view, "_releases_before_body", False):
-        from ..extensions import end_read_transaction
-
-        end_read_transaction()  # the body may trickle in for minutes: hold no lock meanwhile
+    if not keeps and (outside or request.content_length or request.headers.get("Transfer-Encoding")):
+        # the view's own transaction from its first statement on; and a body may trickle in
+        # for minutes: hold no lock meanwhile
+        end_read_transaction()
     if identity.role not in rule:
         raise role_forbidden()
 

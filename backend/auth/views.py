@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from ..extensions import limiter
 from ..pagination import PageArgsSchema, paginate
 from . import service
-from .access import current_identity, public, roles, scope_jurisdiction, authenticated
+from .access import authenticated, current_identity, public, reads_only, roles, scope_jurisdiction
 from .models import Device, Officer
 from .schemas import (
     DevicePageSchema,
@@ -79,6 +79,7 @@ def logout():
 
 @blp.route("/me", methods=["GET"])
 @authenticated
+@reads_only
 @blp.etag
 @blp.response(200, MeSchema)
 def me():

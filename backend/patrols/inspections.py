@@ -399,40 +399,77 @@ def _inspection_rows() -> Any:
                          .outerjoin(Grid.__table__, g.id == i.grid_id).outerjoin(Matter.__table__, m.id == i.matter_id)))
 
 
-def list_inspections(jurisdiction_id: int | None, *, bbox: tuple[float, float, float, float] | None = None,
-                     since: datetime | None = None, until: datetime | None = None,
-                     grid_code: str | None = None, result: str | None = None):
-    """A statement of inspection rows (see `inspection_to_dict`) with the filters applied."""
+@lru_cache(maxsize=256)
+def _page_statement(sqlite: bool, scoped: bool, bbox: bool, since: bool, until: bool, result: bool, grid: bool,
+                    after: bool) -> Any:
+    """One page of `_inspection_rows`, newest first, for one combination of filters: built
+    once, with bind parameters (building the filters, the key condition and the order again
+    on every request cost as much as running the statement)."""
+    from sqlalchemy import Float, Integer, bindparam, tuple_
+
     i = Inspection.__table__.c
     query = _inspection_rows()
-    if jurisdiction_id is not None:
-        query = query.where(i.jurisdiction_id == jurisdiction_id)
-    if bbox is not None:
-        minlon, minlat, maxlon, maxlat = bbox
-        if db.session.get_bind().dialect.name == "sqlite":
+    if scoped:
+        query = query.where(i.jurisdiction_id == bindparam("jurisdiction_id"))
+    if bbox:
+        if sqlite:
             # SpatiaLite reaches its R-tree only through the SpatialIndex table; for
             # points, being in the box's MBR is being in the box.
             query = query.where(text(
                 "inspections.rowid IN (SELECT rowid FROM SpatialIndex WHERE f_table_name = 'inspections' "
-                "AND f_geometry_column = 'location' AND search_frame = BuildMbr(:x1, :y1, :x2, :y2, 4326))"
-            ).bindparams(x1=minlon, y1=minlat, x2=maxlon, y2=maxlat))
+                "AND f_geometry_column = 'location' AND search_frame = BuildMbr(:x1, :y1, :x2, :y2, 4326))"))
         else:
             # `&&`, the box test the GiST index answers: for points it is the exact test too
-            query = query.where(i.location.intersects(func.ST_MakeEnvelope(minlon, minlat, maxlon, maxlat, 4326)))
-    if since is not None:
-        query = query.where(i.inspected_at >= since)
-    if until is not None:
-        query = query.where(i.inspected_at < until)
-    if result is not None:
-        query = query.where(i.result == result)
+            query = query.where(i.location.intersects(func.ST_MakeEnvelope(
+                *(bindparam(k, type_=Float) for k in ("x1", "y1", "x2", "y2")), 4326)))
+    if since:
+        query = query.where(i.inspected_at >= bindparam("since", type_=i.inspected_at.type))
+    if until:
+        query = query.where(i.inspected_at < bindparam("until", type_=i.inspected_at.type))
+    if result:
+        query = query.where(i.result == bindparam("result"))
+    if grid:
+        query = query.where(i.grid_id == bindparam("grid_id"))
+    if after:
+        query = query.where(tuple_(i.inspected_at, i.id) < tuple_(bindparam("after_at", type_=i.inspected_at.type),
+                                                                  bindparam("after_id", type_=i.id.type)))
+    return query.order_by(i.inspected_at.desc(), i.id.desc()).limit(bindparam("limit", type_=Integer))
+
+
+def inspections_page(jurisdiction_id: int | None, *, limit: int, cursor: str | None = None,
+                     bbox: tuple[float, float, float, float] | None = None, since: datetime | None = None,
+                     until: datetime | None = None, grid_code: str | None = None,
+                     result: str | None = None) -> dict[str, Any]:
+    """One page (`{items, next}`, newest first) of the inspections that pass the filters, as
+    the API's Inspection with ISO 8601 text (`inspection_to_dict(iso=True)`);
+    `jurisdiction_id` None is every street (a global admin)."""
+    from ..pagination import key_after, key_cursor
+
+    after = key_after(cursor, 2)
+    params: dict[str, Any] = {"limit": limit + 1}
+    for name, value in (("jurisdiction_id", jurisdiction_id), ("since", since), ("until", until), ("result", result)):
+        if value is not None:
+            params[name] = value
+    if bbox is not None:
+        params.update(zip(("x1", "y1", "x2", "y2"), bbox))
+    grid_id = None
     if grid_code is not None:
         from ..catalog import service as catalog
 
         grid = catalog.grid_by_code(grid_code)
         if grid is None:
             raise NotFound("grid.not_found", "网格不存在", "Grid not found")
-        query = query.where(i.grid_id == grid.id)
-    return query
+        grid_id = params["grid_id"] = grid.id
+    if after is not None:
+        params["after_at"], params["after_id"] = after
+    statement = _page_statement(db.session.get_bind().dialect.name == "sqlite", jurisdiction_id is not None, bbox is not None,
+                                since is not None, until is not None, result is not None, grid_id is not None, after is not None)
+    rows = db.session.execute(statement, params).all()
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = key_cursor([rows[-1].inspected_at, rows[-1].id])
+    return {"items": [inspection_to_dict(row, iso=True) for row in rows], "next": next_cursor}
 
 
 def inspection_row(inspection_id: str) -> Any:
@@ -443,7 +480,7 @@ def inspection_row(inspection_id: str) -> Any:
 
 
 def inspection_to_dict(r: Any, *, iso: bool = False) -> dict[str, Any]:
-    """A row of `list_inspections` / `inspection_row` as the API's Inspection (unpacked in
+    """A row of `inspections_page` / `inspection_row` as the API's Inspection (unpacked in
     the statement's column order: a page of 200 rows is 5,600 values). With `iso`, times
     and dates are already the ISO 8601 text `InspectionSchema` sends (a list sent without
     a marshmallow pass then needs no per-value callback of the JSON encoder)."""

@@ -37,7 +37,7 @@ from .models import (
 )
 
 from .checks import MAX_CLOCK_AHEAD, _digest, _not_future, _require_jurisdiction  # noqa: F401
-from .inspections import (inspection_exists, inspection_row, inspection_to_dict, list_inspections,  # noqa: F401
+from .inspections import (inspection_exists, inspection_row, inspection_to_dict, inspections_page,  # noqa: F401
                           record_inspection, record_inspections, reinspections_due, correction_notice)
 
 
