@@ -5,7 +5,7 @@ from flask import Response, request
 from flask_smorest import Blueprint
 
 from .. import rawjson
-from ..auth.access import authenticated, current_identity, roles
+from ..auth.access import authenticated, current_identity, reads_only, roles
 from ..extensions import commit
 from . import service
 from .schemas import (MergeSchema, RegisterSchema, SubjectCreateSchema, SubjectListSchema, SubjectQuerySchema, SubjectSchema,
@@ -21,6 +21,7 @@ def _street() -> int | None:
 
 @blp.route("/subjects", methods=["GET"])
 @authenticated
+@reads_only
 @blp.arguments(SubjectQuerySchema, location="query")
 @blp.response(200, SubjectListSchema)
 def search(args: dict):
