@@ -13,7 +13,7 @@ from shapely.geometry import Point
 from sqlalchemy import func, or_, select, text
 
 
-from ..auth.access import other_jurisdiction
+from ..auth.access import Actor, other_jurisdiction
 from ..auth.models import Officer
 from ..errors import ApiError, Conflict, NotFound
 from ..errors import invalid as _invalid
@@ -35,7 +35,7 @@ from .checks import MAX_PHOTOS, MAX_RECTIFY_DAYS, SHA256_RE, _digest, _not_futur
 def record_inspection(
     *,
     inspection_id: str,
-    officer: Officer,
+    officer: Officer | Actor,  # its id and street: the calling identity's `actor` will do
     device_id: str,
     captured_at: datetime,
     inspected_at: datetime,
@@ -197,7 +197,7 @@ def _lat_lon(i: Inspection) -> dict[str, float | None]:
         return {"lat": None, "lon": None}
 
 
-def record_inspections(officer: Officer, device_id: str, batch: list[dict[str, Any]]) -> list[ApiError | None]:
+def record_inspections(officer: Officer | Actor, device_id: str, batch: list[dict[str, Any]]) -> list[ApiError | None]:
     """The batch form of `record_inspection` for the sync endpoint: the same checks per
     item, in order, but everything they look up is read once for the whole batch —
     matters and patrols in one query each, grids in memory with `catalog.grid_index`, the
@@ -362,7 +362,7 @@ def _inspection_values(args: dict[str, Any], jurisdiction_id: int, digest: str, 
     )
 
 
-def _cite_and_audit(stored: list[dict[str, Any]], points: list[tuple[float, float]], grid_names: list[str], officer: Officer,
+def _cite_and_audit(stored: list[dict[str, Any]], points: list[tuple[float, float]], grid_names: list[str], officer: Officer | Actor,
                     device_id: str) -> None:
     """For inspection rows just stored (their values, (lat, lon) and grid's name): the photos
     they cite (EXIF checked against place and time) and one audit entry each."""

@@ -95,7 +95,7 @@ def patrol_end(rid: str, p: dict[str, Any], identity: Identity, captured_at: dat
 def inspection(rid: str, p: dict[str, Any], identity: Identity, captured_at: datetime) -> Applied:
     from . import service
 
-    row, created = service.record_inspection(officer=identity.officer, device_id=identity.device_id,
+    row, created = service.record_inspection(officer=identity.actor, device_id=identity.device_id,
                                              **inspection_args(rid, p, captured_at))
     return Applied(row.id, created, list(p["photos"]))
 

@@ -214,7 +214,7 @@ def _push_inspections(identity: Identity, recs: list[dict[str, Any]], ctx: dict[
             except ApiError as exc:
                 _fill_rejection(row, exc)
         try:
-            outcomes: list[ApiError | None] = patrols.record_inspections(identity.officer, identity.device_id,
+            outcomes: list[ApiError | None] = patrols.record_inspections(identity.actor, identity.device_id,
                                                                          [a for _, a in items])
         except ApiError as exc:  # refused for the officer (no jurisdiction): each record says so
             outcomes = [exc] * len(items)
