@@ -200,7 +200,9 @@ def wait_for(condition: Callable[[], Any], page: Page, timeout: float = 30, what
 
 
 def wait_for_service_worker(page: Page) -> None:
-    wait_until(page, "!!(navigator.serviceWorker && navigator.serviceWorker.controller)")
+    # installing precaches the whole build: on a machine busy with the rest of the suite
+    # that took longer than 20 s once (CI of 2026-11-30)
+    wait_until(page, "!!(navigator.serviceWorker && navigator.serviceWorker.controller)", timeout=60)
 
 
 def go_offline(context: BrowserContext, page: Page) -> None:

@@ -19,7 +19,7 @@ from backend.extensions import db
 from backend.patrols import service as patrols
 from backend.tasks.models import Task
 from tests import images
-from tests.browser.conftest import ARTIFACTS, axe_violations, expect, login
+from tests.browser.conftest import ARTIFACTS, axe_violations, expect, login, wait_for
 
 # what a person must never read: enum values, UTC instants, None/undefined
 RAW = re.compile(r"\b(received|dispatched|rejected|merged|web|hotline|department|rectify|None|undefined|null|NaN)\b"
@@ -93,7 +93,8 @@ def test_the_supervisor_triages_reports_and_sees_overdue_re_inspections(night_cl
     expect(detail.locator("[data-test=complaint-phone]")).to_have_text("13800001234")
     photo = detail.locator("[data-test=complaint-photo-0] img")  # fetched with the supervisor's token
     expect(photo).to_be_visible()
-    assert photo.evaluate("(img) => img.naturalWidth") == 640
+    # visible is its box; the pixels arrive after the authenticated fetch and the decode
+    assert wait_for(lambda: photo.evaluate("(img) => img.complete && img.naturalWidth"), page, what="the photo decoded") == 640
     nothing_raw(pane.inner_text())
     page.locator("[data-test=triage-task]").click()
     expect(page.locator("[data-test=triage-assignee-zf001]")).to_be_visible()
