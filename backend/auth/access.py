@@ -214,10 +214,14 @@ def enforce_access() -> None:
 
     view = app.view_functions.get(endpoint)
     keeps = getattr(view, "_releases_before_body", False) or getattr(view, "_reads_only", False)
-    outside = read_outside_transaction()  # PostgreSQL: the lookup needs no BEGIN and no COMMIT
+    body = bool(request.content_length or request.headers.get("Transfer-Encoding"))
+    # PostgreSQL: a lookup whose transaction would end before the view (a body to read) or
+    # that the view keeps needs no BEGIN and no COMMIT; any other request reads it in the
+    # view's own transaction, as one BEGIN serves both
+    outside = read_outside_transaction() if keeps or body else False
     identity = identity_from_access_token(token)
     g.identity = identity
-    if not keeps and (outside or request.content_length or request.headers.get("Transfer-Encoding")):
+    if not keeps and (outside or body):
         # the view's own transaction from its first statement on; and a body may trickle in
         # for minutes: hold no lock meanwhile
         end_read_transaction()
