@@ -97,6 +97,13 @@ class Proxy:
                 return entries
             time.sleep(0.02)
 
+    def error_log(self) -> str:
+        """nginx's error log (why it took a node out, for one)."""
+        try:
+            return (self.dir / "log" / "error.log").read_text()
+        except OSError:
+            return ""
+
     def request(self, method: str, path: str, body: dict | None = None, token: str | None = None,
                 headers: dict[str, str] | None = None, source: str | None = None, timeout: float = 10):
         """One HTTPS request through nginx; returns (status, headers, raw body)."""
