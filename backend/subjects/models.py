@@ -22,6 +22,7 @@ class Subject(db.Model):
         UniqueConstraint("jurisdiction_id", "credit_code"),
         CheckConstraint("risk_class IN ('low', 'medium', 'high')", name="risk_class"),
         Index("ix_subjects_street_lat", "jurisdiction_id", "lat"),
+        Index("ix_subjects_street_name", "jurisdiction_id", "name"),  # a batch's candidates by name (subjects.Resolver)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
