@@ -14,7 +14,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .config import BASE_DIR, Config, default_database_url
-from .database import engine_options, install_idle_ping, install_read_only_guard, install_sqlite_listeners, is_sqlite
+from .database import (
+    engine_options,
+    install_idle_ping,
+    install_read_only_guard,
+    install_sqlite_listeners,
+    is_sqlite,
+    ping_after_idle_s,
+)
 from .errors import ErrorSchema, handle_http_exception, register_error_handlers
 from .extensions import db, limiter, migrate
 
@@ -145,7 +152,7 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
         if is_sqlite(url):
             install_sqlite_listeners(db.engine, app.config)
         else:
-            install_idle_ping(db.engine, float(app.config["DATABASE_PING_AFTER_IDLE_S"]))
+            install_idle_ping(db.engine, ping_after_idle_s(app.config))
             install_read_only_guard(db.engine)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     limiter.init_app(app)

@@ -10,6 +10,9 @@ import os
 import secrets
 from pathlib import Path
 
+from .database import PING_AFTER_IDLE_S as DEFAULT_PING_AFTER_IDLE_S
+from .database import SQLITE_BUSY_TIMEOUT_MS as DEFAULT_SQLITE_BUSY_TIMEOUT_MS
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -62,11 +65,11 @@ class Config:
     SQLALCHEMY_RECORD_QUERIES = False
     # PostgreSQL: a pooled connection idle this long is pinged before use (a restart, a
     # firewall's idle cut); a busy one is not, saving a round trip per request. 0: every checkout
-    DATABASE_PING_AFTER_IDLE_S = float(env("DATABASE_PING_AFTER_IDLE_S", "10"))
+    DATABASE_PING_AFTER_IDLE_S = float(env("DATABASE_PING_AFTER_IDLE_S") or DEFAULT_PING_AFTER_IDLE_S)
     # evidence integrity beats a few ms per commit: synchronous=FULL on SQLite
     SQLITE_SYNCHRONOUS = env("SQLITE_SYNCHRONOUS", "FULL")
     # how long a writer waits for SQLite's one write lock before the request gets 503 db.busy
-    SQLITE_BUSY_TIMEOUT_MS = as_int(env("SQLITE_BUSY_TIMEOUT_MS"), 30000)
+    SQLITE_BUSY_TIMEOUT_MS = as_int(env("SQLITE_BUSY_TIMEOUT_MS"), DEFAULT_SQLITE_BUSY_TIMEOUT_MS)
     SPATIALITE_LIBRARY_PATH = env("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
     # a streaming replica (hot standby) of the PostGIS primary: the supervisors' reads (views
     # marked @reads_replica: figures, coverage, patrol log, live board, exports) go there;

@@ -47,15 +47,31 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+# the defaults of DATABASE_PING_AFTER_IDLE_S and SQLITE_BUSY_TIMEOUT_MS (config.py reads the
+# environment with them; a config without the key, a test's or a tool's, gets them here)
+PING_AFTER_IDLE_S = 10.0
+SQLITE_BUSY_TIMEOUT_MS = 30000
+
+
+def ping_after_idle_s(config: Any) -> float:
+    """PostgreSQL: how long a pooled connection may sit idle before it is pinged at checkout."""
+    return float(config.get("DATABASE_PING_AFTER_IDLE_S", PING_AFTER_IDLE_S))
+
+
+def sqlite_busy_timeout_ms(config: Any) -> int:
+    """How long a SQLite writer waits for the write lock before the request gets 503 db.busy."""
+    return int(config.get("SQLITE_BUSY_TIMEOUT_MS", SQLITE_BUSY_TIMEOUT_MS))
+
+
 def engine_options(url: str, config: dict[str, Any]) -> dict[str, Any]:
     if is_sqlite(url):
         return {
             "module": sqlite_driver(),
-            "connect_args": {"timeout": int(config.get("SQLITE_BUSY_TIMEOUT_MS", 30000)) / 1000, "check_same_thread": False},
+            "connect_args": {"timeout": sqlite_busy_timeout_ms(config) / 1000, "check_same_thread": False},
         }
     # the liveness check is `install_idle_ping`'s (a connection idle for a while), unless
     # DATABASE_PING_AFTER_IDLE_S = 0 asks for SQLAlchemy's ping on every checkout
-    return {"pool_pre_ping": float(config.get("DATABASE_PING_AFTER_IDLE_S", 10)) <= 0, "pool_size": 10, "max_overflow": 20}
+    return {"pool_pre_ping": ping_after_idle_s(config) <= 0, "pool_size": 10, "max_overflow": 20}
 
 
 def install_idle_ping(engine: Engine, idle_s: float) -> None:
@@ -98,8 +114,9 @@ def install_idle_ping(engine: Engine, idle_s: float) -> None:
             raise exc.DisconnectionError("the pooled connection was idle and no longer answers")
 
 
-# a connection's execution option: it runs outside a transaction (autocommit) and may only
-# read (`extensions.read_outside_transaction`; enforced by `install_read_only_guard`)
+# a connection's execution option: it may only read (`extensions.read_outside_transaction`;
+# enforced by `install_read_only_guard`). PostgreSQL: outside a transaction (autocommit);
+# SQLite: in a deferred transaction, without the write lock
 READS_ONLY = "zhangshang_reads_only"
 # what may write or lock in a statement that starts as a read (a data-modifying CTE, a row
 # lock, a sequence): refused on such a connection
@@ -107,23 +124,27 @@ _WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|NEXTVAL|SETVAL|FOR\s+SHARE|
 
 
 class WriteOutsideTransaction(RuntimeError):
-    """A statement that may write, on a connection lent to reads outside a transaction: a bug
-    (each statement would commit on its own), refused before it reaches the database."""
+    """A statement that may write, on a connection lent to reads only: a bug (on PostgreSQL
+    each statement would commit on its own; on SQLite the deferred transaction could not wait
+    for the write lock), refused before it reaches the database."""
 
 
 def install_read_only_guard(engine: Engine) -> None:
-    """Refuse anything but a plain read on a connection marked `READS_ONLY` (PostgreSQL, autocommit)."""
+    """Refuse anything but a plain read on a connection marked `READS_ONLY` (PostgreSQL: in
+    autocommit; SQLite: in a deferred transaction)."""
 
     @event.listens_for(engine, "before_cursor_execute")
     def _guard(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:  # noqa: ARG001
         if conn.get_execution_options().get(READS_ONLY) and (executemany or _may_write(statement)):
-            raise WriteOutsideTransaction(f"a write outside a transaction: {statement[:80]!r}")
+            raise WriteOutsideTransaction(f"a write on a connection lent to reads only: {statement[:80]!r}")
 
 
 @functools.lru_cache(maxsize=1024)
 def _may_write(statement: str) -> bool:
     """Cached: a view sends the same few statements, and the pattern over a long SELECT costs
     ~15 µs."""
+    if statement == "BEGIN":  # SQLite's deferred read transaction (`install_sqlite_listeners`)
+        return False
     return statement.lstrip()[:4].upper() not in ("SELE", "WITH") or _WRITES.search(statement) is not None
 
 
@@ -151,7 +172,7 @@ def install_sqlite_listeners(engine: Engine, config: dict[str, Any]) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute(f"PRAGMA synchronous={synchronous.upper()}")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute(f"PRAGMA busy_timeout={int(config.get('SQLITE_BUSY_TIMEOUT_MS', 30000))}")
+        cur.execute(f"PRAGMA busy_timeout={sqlite_busy_timeout_ms(config)}")
         cur.close()
         # A no-op once the metadata tables exist.
         init_spatialite(dbapi_conn, transaction=True, init_mode="WGS84")
@@ -161,4 +182,8 @@ def install_sqlite_listeners(engine: Engine, config: dict[str, Any]) -> None:
         # IMMEDIATE takes the write lock up front. A deferred transaction that reads,
         # then writes after another writer committed fails at once with "database is
         # locked" (no busy wait is possible); Rails made the same choice for SQLite.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A connection that may only read (`READS_ONLY`, a `@reads_only` view: the guard
+        # refuses its writes) reads a WAL snapshot in a deferred one, beside the writer.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READS_ONLY) else "BEGIN IMMEDIATE")
+
+    install_read_only_guard(engine)

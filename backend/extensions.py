@@ -93,7 +93,7 @@ def end_read_transaction() -> None:
         session.expire_on_commit = True
 
 
-def read_outside_transaction() -> bool:
+def read_outside_transaction(reads_only: bool = False) -> bool:
     """PostgreSQL: lend the request's session, before its first statement, a connection
     outside any transaction (autocommit) that may only read; True if it did.
 
@@ -103,12 +103,22 @@ def read_outside_transaction() -> bool:
     READ COMMITTED every statement reads its own snapshot inside a transaction too, so a
     plain read sees the same rows either way. Anything that may write on this connection is
     refused (`database.install_read_only_guard`); `end_read_transaction()` gives it back, and
-    the next statement begins an ordinary transaction. SQLite keeps its transactions (its
-    driver's autocommit switch would undo `install_sqlite_listeners`' BEGIN IMMEDIATE)."""
+    the next statement begins an ordinary transaction.
+
+    SQLite keeps its transactions (its driver's autocommit switch would undo
+    `install_sqlite_listeners`' BEGIN IMMEDIATE) and returns False; but for a view that only
+    reads (`reads_only`) the transaction is a deferred `BEGIN`, which under WAL reads a
+    snapshot without SQLite's single write lock: such reads run beside each other and
+    beside a writer instead of queueing for the lock. A write there is refused as well
+    (a deferred transaction that writes cannot wait for the lock: it fails at once)."""
     from .database import READS_ONLY
 
     session = db.session()
-    if session.in_transaction() or db.engine.dialect.name != "postgresql":
+    if session.in_transaction():
+        return False
+    if db.engine.dialect.name != "postgresql":
+        if reads_only:
+            session.connection(execution_options={READS_ONLY: True})
         return False
     session.connection(execution_options={"isolation_level": "AUTOCOMMIT", READS_ONLY: True})
     return True

@@ -43,6 +43,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.sql.selectable import CompoundSelect, Select
 
+from .database import PING_AFTER_IDLE_S, ping_after_idle_s
+
 log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -160,14 +162,14 @@ class ReplicaRouter:
     def __init__(self, app: Flask, url: str, positions: Positions) -> None:
         self.url = url
         self.max_lag_s = float(app.config.get("REPLICA_MAX_LAG_S", 30))
-        self.engine = self.make_engine(url, float(app.config.get("DATABASE_PING_AFTER_IDLE_S", 10)))
+        self.engine = self.make_engine(url, ping_after_idle_s(app.config))
         self.positions = positions
         self.routed_roles: frozenset[str] = frozenset()
         self._status: ReplicaStatus | None = None
         self._lock = threading.Lock()
 
     @classmethod
-    def make_engine(cls, url: str, ping_after_idle_s: float = 10.0) -> Engine:
+    def make_engine(cls, url: str, ping_after_idle_s: float = PING_AFTER_IDLE_S) -> Engine:
         from .database import install_idle_ping
 
         engine = create_engine(url, pool_pre_ping=ping_after_idle_s <= 0, pool_size=5, max_overflow=10,

@@ -144,7 +144,8 @@ def releases_before_body(fn: F) -> F:
 
 def reads_only(fn: F) -> F:
     """A view that only reads (on PostgreSQL it runs outside a transaction, with its
-    authentication: `extensions.read_outside_transaction`; a write there is refused)."""
+    authentication; on SQLite in a deferred transaction, without the write lock:
+    `extensions.read_outside_transaction`; a write there is refused)."""
     fn._reads_only = True  # type: ignore[attr-defined]
     return fn
 
@@ -218,7 +219,7 @@ def enforce_access() -> None:
     # PostgreSQL: a lookup whose transaction would end before the view (a body to read) or
     # that the view keeps needs no BEGIN and no COMMIT; any other request reads it in the
     # view's own transaction, as one BEGIN serves both
-    outside = read_outside_transaction() if keeps or body else False
+    outside = read_outside_transaction(getattr(view, "_reads_only", False)) if keeps or body else False
     identity = identity_from_access_token(token)
     g.identity = identity
     if not keeps and (outside or body):

@@ -5,6 +5,7 @@ anything that could write on such a connection is refused; webargs gets one sche
 instance per view instead of building one per request."""
 from __future__ import annotations
 
+import threading
 import uuid
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import event, text
 
-from backend.database import WriteOutsideTransaction, _may_write
+from backend.database import READS_ONLY, WriteOutsideTransaction, _may_write
 from backend.extensions import db, end_read_transaction, read_outside_transaction
 from backend.models_base import utcnow
 
@@ -89,10 +90,10 @@ def test_a_read_only_view_is_its_statements_and_nothing_else(app, client, demo, 
     assert (trips.begins, trips.ends) == (0, 0), trips.statements
 
 
-def test_nothing_that_may_write_runs_outside_a_transaction(app, demo, engine_name):
-    _postgis_only(engine_name)
+def test_nothing_that_may_write_runs_on_a_connection_lent_to_reads(app, demo, engine_name):
     with app.test_request_context():
-        assert read_outside_transaction()
+        # PostgreSQL: outside a transaction; SQLite: in a deferred one (no write lock)
+        assert read_outside_transaction(reads_only=True) == (engine_name == "postgis")
         before = db.session.scalar(text("SELECT name FROM officers WHERE username = 'zf001'"))
         for statement in ("UPDATE officers SET name = 'x' WHERE username = 'zf001'",
                           "WITH changed AS (UPDATE officers SET name = 'x' WHERE username = 'zf001' RETURNING id) SELECT * FROM changed",
@@ -108,11 +109,48 @@ def test_nothing_that_may_write_runs_outside_a_transaction(app, demo, engine_nam
     assert _may_write("INSERT INTO t VALUES (1)") and _may_write("  delete from t")
 
 
-def test_sqlite_keeps_its_transactions(app, demo, engine_name):
+def test_sqlite_keeps_its_write_lock_for_every_other_request(app, demo, engine_name):
     if engine_name != "sqlite":
         pytest.skip("SQLite only")
     with app.test_request_context():
-        assert not read_outside_transaction()
+        assert not read_outside_transaction()  # not a read-only view: BEGIN IMMEDIATE, as before
+        db.session.execute(text("SELECT 1"))
+        assert db.session.connection().get_execution_options().get(READS_ONLY) is None
+        db.session.rollback()
+
+
+def test_sqlite_read_only_views_read_beside_a_writer(app, client, demo, auth, engine_name):
+    """A @reads_only view on SQLite does not queue for the write lock: a writer holding it
+    (a sync batch being stored) does not hold up /me, the inspection list or the register's
+    search. Every other request still takes the lock at its BEGIN."""
+    if engine_name != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL readers never wait for writers")
+    boss = auth.login("zd001")
+    paths = ["/api/v1/me", "/api/v1/inspections?limit=5", "/api/v1/subjects?q=%E5%95%86"]
+    for path in paths:
+        assert client.get(path, headers=boss.headers).status_code == 200, path
+    with app.app_context():
+        # the app's own SQLite library (pysqlite3 where installed): two copies of SQLite in one
+        # process do not see each other's locks
+        holder = db.engine.dialect.dbapi.connect(db.engine.url.database, isolation_level=None, timeout=1)
+    answers: list[int] = []
+
+    def ask() -> None:
+        answers.extend(client.get(path, headers=boss.headers).status_code for path in paths)
+
+    asking = threading.Thread(target=ask)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # the write lock, as a writer holds it
+        holder.execute("UPDATE officers SET name = name WHERE username = 'zf001'")
+        asking.start()
+        asking.join(10)
+        waited = asking.is_alive()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    asking.join()
+    assert not waited, "a read-only view waited for SQLite's write lock"
+    assert answers == [200] * len(paths)
 
 
 def test_no_schema_is_built_per_request(client, demo, auth, monkeypatch):
