@@ -192,9 +192,39 @@ def test_register_search_file_edit_merge_and_a_spot_check_from_plan_to_public_pa
 
     # --- 复查: the re-inspection dispatched once is remembered after a reload ------------------
     page.locator(".van-tab", has_text="复查").click()
-    page.locator(f"[data-test=reinspection-dispatch-{ids['order']}]").click()  # to the officer who ordered it
+    dispatch = page.locator(f"[data-test=reinspection-dispatch-{ids['order']}]")
+    expect(dispatch).to_be_visible()
+    # the race a busy machine once produced: coming back to the tab refreshes the list, and
+    # that answer (read before the task existed) lands while the dispatch is on its way. The
+    # refresh and the dispatch's answer are held here and let go in that order.
+    page.locator(".van-tab", has_text="监管对象").click()
+    page.wait_for_timeout(3100)  # a list older than 3 s is asked again when the tab shows
+    held: dict[str, tuple] = {}
+
+    def hold(route) -> None:
+        kind = "list" if route.request.method == "GET" else "dispatch"
+        if kind in held:
+            route.continue_()
+        else:
+            held[kind] = (route, route.fetch())  # the server answers now; the page hears it later
+
+    page.route("**/api/v1/reinspections?*", hold)
+    page.route("**/api/v1/tasks", hold)
+    page.locator(".van-tab", has_text="复查").click()
+    while "list" not in held:
+        page.wait_for_timeout(50)
+    dispatch.click()  # to the officer who ordered it
+    while "dispatch" not in held:
+        page.wait_for_timeout(50)
+    route, answer = held["list"]
+    route.fulfill(response=answer)  # the list as it was before the task
+    expect(dispatch).to_be_visible()
+    route, answer = held["dispatch"]
+    route.fulfill(response=answer)
     dispatched = page.locator(f"[data-test=reinspection-dispatched-{ids['order']}]")
     expect(dispatched).to_have_text("已派遣给 张伟（待签收）")
+    page.unroute("**/api/v1/reinspections?*")
+    page.unroute("**/api/v1/tasks")
     page.reload()
     page.locator(".van-tab", has_text="复查").click()
     expect(dispatched).to_have_text("已派遣给 张伟（待签收）")
