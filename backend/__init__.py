@@ -153,7 +153,7 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
             install_sqlite_listeners(db.engine, app.config)
         else:
             install_idle_ping(db.engine, ping_after_idle_s(app.config))
-            install_read_only_guard(db.engine)
+        install_read_only_guard(db.engine)  # both engines: a @reads_only view's connection
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     limiter.init_app(app)
 

@@ -185,5 +185,3 @@ def install_sqlite_listeners(engine: Engine, config: dict[str, Any]) -> None:
         # A connection that may only read (`READS_ONLY`, a `@reads_only` view: the guard
         # refuses its writes) reads a WAL snapshot in a deferred one, beside the writer.
         conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READS_ONLY) else "BEGIN IMMEDIATE")
-
-    install_read_only_guard(engine)
