@@ -251,12 +251,21 @@ def test_tls_terminates_in_nginx_and_the_phones_address_reaches_the_rate_limits(
     # and takes a node out for a while if it failed twice (its error log says why): each
     # node's own answers are checked, read from the access log
     mark = len(proxy.access_log())
+    sent_by_phone = [0]
+
+    def from_phone(**kw):
+        sent_by_phone[0] += 1
+        return login(proxy.api, password="wrong-pass", source="127.0.0.2", **kw)[0]
 
     def by_node() -> dict[str, list[int]]:
+        """Each node's answers to the phone, once every one it was sent is in the log (a count
+        of all lines would not do: curl's and the refused handshake's are there too)."""
+        def phones(entries: list[dict[str, str]]) -> list[dict[str, str]]:
+            return [e for e in entries[mark:] if e["addr"] == "127.0.0.2"]
+
         seen: dict[str, list[int]] = {}
-        for e in proxy.access_log()[mark:]:
-            if e["addr"] == "127.0.0.2":
-                seen.setdefault(e["upstream"].split(", ")[-1], []).append(int(e["status"]))
+        for e in phones(proxy.access_log(until=lambda es: len(phones(es)) >= sent_by_phone[0])):
+            seen.setdefault(e["upstream"].split(", ")[-1], []).append(int(e["status"]))
         return seen
 
     def budget_spent(seen: list[int]) -> bool:
@@ -264,7 +273,7 @@ def test_tls_terminates_in_nginx_and_the_phones_address_reaches_the_rate_limits(
 
     sent = 0
     while sent < 2 * LOGIN_LIMIT + 2 or (not all(map(budget_spent, by_node().values())) and sent < 4 * LOGIN_LIMIT + 4):
-        login(proxy.api, f"nobody{sent}", "wrong-pass", source="127.0.0.2")
+        from_phone(username=f"nobody{sent}")
         sent += 1
     flood = by_node()
     why = (flood, proxy.access_log()[mark:], proxy.error_log()[-3000:])
@@ -272,7 +281,7 @@ def test_tls_terminates_in_nginx_and_the_phones_address_reaches_the_rate_limits(
     # ... an X-Forwarded-For of its own making does not buy it a new budget on a node whose
     # budget the flood spent (a node nginx had taken out has not seen the flood: tried again)
     for _ in range(3):
-        status = login(proxy.api, "nobody-x", "wrong-pass", source="127.0.0.2", headers={"X-Forwarded-For": "10.9.9.9"})[0]
+        status = from_phone(username="nobody-x", headers={"X-Forwarded-For": "10.9.9.9"})
         node, answers = next((n, a) for n, a in by_node().items() if len(a) > len(flood.get(n, [])))
         if node in flood:
             assert status == 429, why
