@@ -208,14 +208,19 @@ def test_register_search_file_edit_merge_and_a_spot_check_from_plan_to_public_pa
         else:
             held[kind] = (route, route.fetch())  # the server answers now; the page hears it later
 
+    def held_by_now(kind: str) -> None:
+        for _ in range(300):  # 15 s
+            if kind in held:
+                return
+            page.wait_for_timeout(50)
+        pytest.fail(f"no {kind} request reached the page's routes")
+
     page.route("**/api/v1/reinspections?*", hold)
     page.route("**/api/v1/tasks", hold)
     page.locator(".van-tab", has_text="复查").click()
-    while "list" not in held:
-        page.wait_for_timeout(50)
+    held_by_now("list")
     dispatch.click()  # to the officer who ordered it
-    while "dispatch" not in held:
-        page.wait_for_timeout(50)
+    held_by_now("dispatch")
     route, answer = held["list"]
     route.fulfill(response=answer)  # the list as it was before the task
     expect(dispatch).to_be_visible()
