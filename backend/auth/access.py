@@ -214,12 +214,13 @@ def enforce_access() -> None:
     from ..extensions import end_read_transaction, read_outside_transaction
 
     view = app.view_functions.get(endpoint)
-    keeps = getattr(view, "_releases_before_body", False) or getattr(view, "_reads_only", False)
+    reads = getattr(view, "_reads_only", False)
+    keeps = reads or getattr(view, "_releases_before_body", False)
     body = bool(request.content_length or request.headers.get("Transfer-Encoding"))
     # PostgreSQL: a lookup whose transaction would end before the view (a body to read) or
     # that the view keeps needs no BEGIN and no COMMIT; any other request reads it in the
     # view's own transaction, as one BEGIN serves both
-    outside = read_outside_transaction(getattr(view, "_reads_only", False)) if keeps or body else False
+    outside = read_outside_transaction(reads) if keeps or body else False
     identity = identity_from_access_token(token)
     g.identity = identity
     if not keeps and (outside or body):
