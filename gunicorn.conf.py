@@ -46,15 +46,16 @@ gc_freeze = os.environ.get("GUNICORN_GC_FREEZE", "1") != "0"
 
 
 def post_worker_init(worker):
-    """Start the worker's photo decoder child at once (backend/evidence/decoder.py), not
-    under the first photo it receives; then freeze the start's objects (`gc_freeze`)."""
+    """Warm the worker before its first request (backend/warmup.py: the register's pinyin,
+    the PDF font, the photo decoder child and its first photo), then freeze the start's
+    objects (`gc_freeze`) — the warm-up's included: pypinyin's dictionaries alone are
+    hundreds of thousands of objects a full collection would otherwise walk."""
     import gc
 
-    from backend.evidence import decoder
+    from backend.warmup import warm_worker
 
-    cfg = getattr(worker.wsgi, "config", None)  # None: the app failed to load (gunicorn's error app)
-    if cfg is not None:
-        decoder.prestart(cfg["PHOTO_DECODE_PROCESSES"], cfg["PHOTO_DECODE_NICE"])
+    if getattr(worker.wsgi, "config", None) is not None:  # None: the app failed to load (gunicorn's error app)
+        warm_worker(worker.wsgi)
     if gc_freeze:
         gc.collect()  # garbage first: what is frozen is never collected
         gc.freeze()

@@ -19,10 +19,13 @@ import ctypes
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, TypeVar
+
+from . import imaging
 
 T = TypeVar("T")
 
@@ -60,12 +63,22 @@ def _executor(processes: int, nice: int) -> ProcessPoolExecutor:
         return _pool
 
 
-def prestart(processes: int, nice: int) -> None:
-    """Start this worker's decoder children now, without waiting for them (gunicorn's
-    post_worker_init): the first photo after a start then does not pay the child's ~1.5 s
-    of imports, and a burst of worker starts does not land on the first photos."""
+def prestart(processes: int, nice: int, font_path: str | None = None) -> None:
+    """Start this worker's decoder children now and have each render a small photo, without
+    waiting (gunicorn's post_worker_init, through `backend.warmup`). A spawned child imports
+    the product's modules as it starts (~0.4 s) and Pillow's plugins and the watermark's font
+    on its first photo: both then happen here, not under the first photo a phone sends, and
+    a burst of worker starts does not land on the first photos. With no children (0) the
+    request's own thread decodes, so this process is warmed instead."""
     if processes > 0:
-        _executor(processes, nice).submit(os.getpid)
+        _executor(processes, nice).submit(imaging.warm, font_path)
+    else:
+        imaging.warm(font_path)
+
+
+def loaded_modules() -> list[str]:
+    """The modules this process has imported (tests: what a warmed decoder child holds)."""
+    return sorted(sys.modules)
 
 
 def _discard(pool: ProcessPoolExecutor) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import math
 import struct
+import tempfile
 import zipfile
 import warnings
 from dataclasses import dataclass, field
@@ -356,6 +357,18 @@ def decode_photo(path: str, max_pixels: int, max_metadata: int, font_path: str |
         lines = watermark_lines(taken_at=info.taken_at, lat=info.lat, lon=info.lon, certificate=certificate)
         thumb, display = render_derivatives(im, lines, font_path)
     return info, thumb, display
+
+
+def warm(font_path: str | None = None) -> None:
+    """Check and render one small photo, so that Pillow's plugins and the watermark's CJK font
+    are loaded before the first photo a phone sends (a worker's or a decoder child's start,
+    `backend.warmup`), not while it waits."""
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 180, 120)).save(buf, "JPEG")
+    with tempfile.NamedTemporaryFile(suffix=".jpg") as f:
+        f.write(buf.getvalue())
+        f.flush()
+        decode_photo(f.name, 64 * 48, 1 << 16, font_path, "")
 
 
 _TRANSPOSE = {

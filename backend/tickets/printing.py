@@ -11,6 +11,13 @@ from typing import Any
 
 import qrcode
 from jinja2 import Environment, select_autoescape
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
 
 from ..evidence.imaging import find_font
 from ..models_base import LOCAL_TZ
@@ -117,10 +124,10 @@ def render_html(t: dict[str, Any], verify_url: str, paper: str = "a4") -> str:
 
 
 @lru_cache(maxsize=1)
-def _pdf_font() -> str:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
+def pdf_font() -> str:
+    """The CJK font's name for reportlab, registered once a process (the decisions' and the
+    case documents' PDFs embed a subset of it); `backend.warmup` registers it at a worker's
+    start, since reading the font file costs ~0.2 s."""
     path = find_font()
     if path is None:
         raise RuntimeError("No CJK font installed (apt-get install fonts-wqy-microhei)")
@@ -130,12 +137,7 @@ def _pdf_font() -> str:
 
 def render_pdf(t: dict[str, Any], verify_url: str, paper: str = "a4") -> bytes:
     """A PDF with the CJK font embedded (subset), for printing or sending."""
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.units import mm
-    from reportlab.lib.utils import ImageReader
-    from reportlab.pdfgen import canvas
-
-    font = _pdf_font()
+    font = pdf_font()
     rows = lines(t)
     width = A4[0] if paper == "a4" else (80 if paper == "80mm" else 58) * mm
     margin = 18 * mm if paper == "a4" else 3 * mm
@@ -143,8 +145,6 @@ def render_pdf(t: dict[str, Any], verify_url: str, paper: str = "a4") -> bytes:
     usable = width - 2 * margin
 
     def wrap(text: str, avail: float) -> list[str]:
-        from reportlab.pdfbase.pdfmetrics import stringWidth
-
         out, line = [], ""
         for ch in str(text):
             if stringWidth(line + ch, font, size) > avail:

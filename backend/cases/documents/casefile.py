@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from .render import _pdf_font
+from ...tickets.printing import pdf_font
 
 SOURCE_ZH = {"photo": "照片", "video": "视频", "audio": "录音", "document": "书证", "inspection": "检查记录", "patrol": "巡查轨迹",
              "other": "其他"}
@@ -17,7 +17,7 @@ def _build(story_of: Any, title: str) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import SimpleDocTemplate
 
-    font = _pdf_font()
+    font = pdf_font()
 
     def style(size: float = 11, align: int = 0) -> ParagraphStyle:
         return ParagraphStyle(f"s{size}{align}", fontName=font, fontSize=size, leading=size * 1.5, alignment=align, wordWrap="CJK")

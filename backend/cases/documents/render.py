@@ -50,7 +50,7 @@ from jinja2 import ChainableUndefined, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ...clock import LOCAL_TZ
-from ...evidence.imaging import find_font
+from ...tickets.printing import pdf_font  # the decisions' CJK font, registered once
 
 KINDS = ("filing_approval", "questioning", "site_inspection", "correction_order", "prior_notice", "hearing_notice",
          "hearing", "legal_review", "discussion", "decision", "service_receipt", "closure_approval")
@@ -191,19 +191,6 @@ def validate_template(t: dict) -> list[str]:
     return problems
 
 
-@lru_cache(maxsize=1)
-def _pdf_font() -> str:
-    # the same font and registration as the tickets' PDF (tickets/printing.py), embedded as a subset
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    path = find_font()
-    if path is None:
-        raise RuntimeError("No CJK font installed (apt-get install fonts-wqy-microhei)")
-    pdfmetrics.registerFont(TTFont("CJK", path, subfontIndex=0))
-    return "CJK"
-
-
 def render_pdf(template: dict, context: dict, seal_png: bytes | None = None) -> bytes:
     """The document as PDF bytes; ValueError if the template does not validate."""
     from reportlab.lib import pagesizes
@@ -217,7 +204,7 @@ def render_pdf(template: dict, context: dict, seal_png: bytes | None = None) -> 
     problems = validate_template(template)
     if problems:
         raise ValueError("invalid template: " + "; ".join(problems))
-    font, size = _pdf_font(), float(template.get("font_size", 11))
+    font, size = pdf_font(), float(template.get("font_size", 11))
     ctx = dict(context)
 
     def text(src: str, **extra: Any) -> str:
