@@ -4,11 +4,13 @@ reads).
 
     python -m tests.first_use_probe DATABASE_URL PHOTO.jpg [--warm]
 
-`--warm` first does what gunicorn's `post_worker_init` does (`backend.warmup.warm_worker`).
+`--warm` first does what gunicorn's `post_worker_init` does (`backend.warmup.warm_worker`, then
+`gc.freeze()`).
 Prints one JSON object: {kind: [modules and fonts that first request loaded]}.
 """
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import time
@@ -40,6 +42,8 @@ def main(url: str, photo_path: str, warm: bool) -> dict[str, list[str]]:
         from backend.warmup import warm_worker
 
         warm_worker(app)
+        gc.collect()  # and the freeze after it, as gunicorn.conf.py's post_worker_init
+        gc.freeze()
 
     photo = open(photo_path, "rb").read()
     digest = sha256(photo).hexdigest()
