@@ -63,3 +63,25 @@ def test_a_started_decoder_child_has_rendered_a_photo_before_the_first_one_comes
     decoder.prestart(1, 0)
     held = decoder.run(decoder.loaded_modules, processes=1, nice=0, timeout=120)
     assert {"backend.evidence.imaging", "PIL.JpegImagePlugin", "PIL.ImageFont"} <= set(held)
+
+
+def test_a_failing_step_is_logged_and_the_worker_still_starts(monkeypatch, caplog):
+    """No CJK font on the server: the warm-up says so and goes on; the PDF that needs the font
+    fails on its own, as it would without a warm-up."""
+    from flask import Flask
+
+    from backend.tickets import printing
+    from backend.warmup import warm_worker
+
+    def no_font():
+        raise RuntimeError("No CJK font installed")
+
+    monkeypatch.setattr(printing, "pdf_font", no_font)
+    calls = []
+    monkeypatch.setattr(decoder, "prestart", lambda *a: calls.append(a))
+    app = Flask("probe")
+    app.config.update(PHOTO_DECODE_PROCESSES=1, PHOTO_DECODE_NICE=10, WATERMARK_FONT=None)
+    with caplog.at_level("WARNING", logger="backend.warmup"):
+        warm_worker(app)
+    assert "'pdf font' failed" in caplog.text
+    assert calls == [(1, 10, None)]  # the steps after it still ran
