@@ -32,8 +32,9 @@ running_port() {  # the S3 port of the server this script started, if it is aliv
   echo "$port"
 }
 
-if [ "${1:-}" = stop ]; then
+stop_recorded() {  # the server this script recorded in $DIR, if it still runs: its whole process group
   if [ -f "$DIR/weed.pid" ] && kill -0 "$(cat "$DIR/weed.pid")" 2>/dev/null; then
+    local pid
     pid=$(cat "$DIR/weed.pid")
     kill -- -"$pid" 2>/dev/null || kill "$pid"
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -43,6 +44,10 @@ if [ "${1:-}" = stop ]; then
       for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     fi
   fi
+}
+
+if [ "${1:-}" = stop ]; then
+  stop_recorded
   rm -rf "$DIR"
   exit 0
 fi
@@ -51,6 +56,9 @@ if port=$(running_port); then
   echo "http://127.0.0.1:$port"
   exit 0
 fi
+# one that runs but does not answer (a run cut off while it started, a gateway whose filer
+# failed) would still hold the directory's filer lock: the new server's filer could not open it
+stop_recorded
 
 WEED=$(command -v weed || true)
 [ -n "$WEED" ] || WEED=.venv/bin/weed
