@@ -46,16 +46,10 @@ gc_freeze = os.environ.get("GUNICORN_GC_FREEZE", "1") != "0"
 
 
 def post_worker_init(worker):
-    """Warm the worker before its first request (backend/warmup.py: the register's pinyin,
-    the PDF font, the photo decoder child and its first photo), then freeze the start's
-    objects (`gc_freeze`) — the warm-up's included: pypinyin's dictionaries alone are
-    hundreds of thousands of objects a full collection would otherwise walk."""
-    import gc
-
+    """Warm the worker before its first request, then freeze what its start made
+    (backend/warmup.py: the register's pinyin, the PDF font, the photo decoder child and its
+    first photo; `gc_freeze`)."""
     from backend.warmup import warm_worker
 
-    if getattr(worker.wsgi, "config", None) is not None:  # None: the app failed to load (gunicorn's error app)
-        warm_worker(worker.wsgi)
-    if gc_freeze:
-        gc.collect()  # garbage first: what is frozen is never collected
-        gc.freeze()
+    loaded = getattr(worker.wsgi, "config", None) is not None  # no config: the app failed to load (gunicorn's error app)
+    warm_worker(worker.wsgi if loaded else None, freeze=gc_freeze)

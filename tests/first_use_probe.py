@@ -4,13 +4,11 @@ reads).
 
     python -m tests.first_use_probe DATABASE_URL PHOTO.jpg [--warm]
 
-`--warm` first does what gunicorn's `post_worker_init` does (`backend.warmup.warm_worker`, then
-`gc.freeze()`).
+`--warm` first does what gunicorn's `post_worker_init` does (`backend.warmup.warm_worker`).
 Prints one JSON object: {kind: [modules and fonts that first request loaded]}.
 """
 from __future__ import annotations
 
-import gc
 import json
 import sys
 import time
@@ -37,13 +35,11 @@ def main(url: str, photo_path: str, warm: bool) -> dict[str, list[str]]:
     client = app.test_client()
     auth = AuthActions(client)
     phone = auth.login("zf001")  # once a shift (argon2), not what this measures
-    auth.login("zf002")
+
     if warm:
         from backend.warmup import warm_worker
 
-        warm_worker(app)
-        gc.collect()  # and the freeze after it, as gunicorn.conf.py's post_worker_init
-        gc.freeze()
+        warm_worker(app)  # and the freeze after it, as gunicorn.conf.py's post_worker_init
 
     photo = open(photo_path, "rb").read()
     digest = sha256(photo).hexdigest()

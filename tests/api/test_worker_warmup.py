@@ -82,6 +82,6 @@ def test_a_failing_step_is_logged_and_the_worker_still_starts(monkeypatch, caplo
     app = Flask("probe")
     app.config.update(PHOTO_DECODE_PROCESSES=1, PHOTO_DECODE_NICE=10, WATERMARK_FONT=None)
     with caplog.at_level("WARNING", logger="backend.warmup"):
-        warm_worker(app)
+        warm_worker(app, freeze=False)  # not this test process's objects
     assert "'pdf font' failed" in caplog.text
     assert calls == [(1, 10, None)]  # the steps after it still ran
