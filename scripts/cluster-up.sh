@@ -185,7 +185,11 @@ node_alive() {  # the node this script started on port $2 (index $1) is alive an
   [ -f "$STATE/node$i.pgid" ] || return 1
   pid=$(cat "$STATE/node$i.pgid")
   kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "gunicorn.*127.0.0.1:$port" || return 1
+  # read whole, then match: `tr | grep -q` under pipefail is 141 (a false "dead") when grep
+  # exits before tr has written everything
+  local cmdline
+  cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+  [[ $cmdline == *gunicorn*"127.0.0.1:$port"* ]] || return 1
   health "$port"
 }
 
@@ -251,8 +255,10 @@ for port in $NODE_PORTS; do upstreams+=("127.0.0.1:$port"); done
 say "starting nginx in front of ${upstreams[*]}"
 urls=$(NGINX_TEST_DIR="$STATE/nginx" PWA_DIST="$ROOT/pwa/dist" scripts/nginx-up.sh "${upstreams[@]}" 2>>"$LOG") \
   || { say "scripts/nginx-up.sh failed"; tail -20 "$LOG" >&2; exit 1; }
-HTTPS_URL=$(echo "$urls" | tail -1)
-HTTP_URL=$(echo "$urls" | head -1)
+# parameter expansion, not `echo | head -1`: bash's echo writes line by line, head exits after
+# the first, and under pipefail the second write's SIGPIPE (141) ended this script (CI, stop 33)
+HTTPS_URL=${urls##*$'\n'}
+HTTP_URL=${urls%%$'\n'*}
 "$PY" - "$HTTPS_URL" "$STATE/nginx/cert.pem" <<'EOF' || { say "nginx does not answer"; tail -20 "$STATE/nginx/log/error.log" >&2; exit 1; }
 import http.client, ssl, sys, time
 from urllib.parse import urlsplit

@@ -19,11 +19,11 @@ if ! ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; then
 fi
 
 # start the first cluster if it is down
-cluster=$(pg_lsclusters --no-header | head -1)
+cluster=$(pg_lsclusters --no-header | awk 'NR == 1')  # awk reads it all: no SIGPIPE under pipefail
 if [ -z "$cluster" ]; then
   ver=$(ls /usr/lib/postgresql | sort -n | tail -1)
   as_root pg_createcluster "$ver" main >&2
-  cluster=$(pg_lsclusters --no-header | head -1)
+  cluster=$(pg_lsclusters --no-header | awk 'NR == 1')
 fi
 read -r ver name port status _ <<<"$cluster"
 if [ "$status" != "online" ]; then
