@@ -76,7 +76,7 @@ if [ -f "$STATE/database" ]; then
   case "$db" in
     *cluster*)
       # the primary: the first cluster online and not a standby (scripts/postgis-up.sh's)
-      port=$(pg_lsclusters --no-header 2>/dev/null | awk '$4 == "online" {print $3; exit}')
+      port=$(pg_lsclusters --no-header 2>/dev/null | awk '$4 == "online" && !p {print $3; p = 1}')  # no early exit: SIGPIPE under pipefail
       if [ -n "$port" ]; then
         say "dropping databases $db and ${db}_restore"
         as_root su postgres -c "psql -p $port -qAt -c 'DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)' \
