@@ -88,7 +88,7 @@ if [ -f pwa/package.json ]; then
       exit 1
     fi
   fi
-  if [ ! -f pwa/dist/index.html ] || [ -n "$(find pwa/src pwa/public pwa/index.html pwa/package.json pwa/vite.config.* -newer pwa/dist/index.html 2>/dev/null | head -1)" ]; then
+  if [ ! -f pwa/dist/index.html ] || [ -n "$(find pwa/src pwa/public pwa/index.html pwa/package.json pwa/vite.config.* -newer pwa/dist/index.html -print -quit 2>/dev/null)" ]; then
     echo "==> building the PWA (Node $(node -v))"
     (cd pwa && npm install --no-audit --no-fund --loglevel=error && npm run build --silent)
   fi
